@@ -1,0 +1,46 @@
+"""Application factory: configuration, extensions, blueprints, error pages and commands, nothing else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, session
+
+from kiosk.cli import register_commands
+from kiosk.config import load_config
+from kiosk.extensions import babel, csrf, db, login_manager
+from kiosk.migrate import upgrade
+from kiosk.texts import TextsError, load_texts
+from kiosk.views import auth, wizard
+from kiosk.views.errors import register_error_handlers
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app; `config` overrides environment settings (tests pass their own)."""
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, config)
+    register_texts(app)
+    register_extensions(app)
+    app.register_blueprint(wizard.bp)
+    app.register_blueprint(auth.bp)
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def register_texts(app: Flask) -> None:
+    """Refuse to start on broken consent texts: a patient must never see a half-loaded form."""
+    try:
+        app.extensions["kiosk_texts"] = load_texts(app.config["CONSENT_TEXTS_DIR"])
+    except TextsError as exc:
+        raise SystemExit("The consent texts have errors; fix them and start again:\n" + str(exc)) from None
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    if app.config["AUTO_MIGRATE"]:
+        upgrade(app.config["DATABASE_URL"])
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=lambda: session.get("lang", app.config["BABEL_DEFAULT_LOCALE"]))
+    login_manager.init_app(app)
+    auth.init_login(login_manager)

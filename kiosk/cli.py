@@ -1,0 +1,140 @@
+"""Command-line administration: checking texts, dry-running rules, demo data, listing and exporting consents.
+
+Every failure is one clear line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+from flask import Flask, current_app
+
+from kiosk import consents, demo
+from kiosk.extensions import db
+from kiosk.migrate import upgrade
+from kiosk.screening import ScreeningError, parse_date, screen
+from kiosk.submission import Clinic
+from kiosk.views.common import clinic_now, current_texts
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def register_commands(app: Flask) -> None:
+    """Attach the commands to `flask --app app ...`."""
+    for command in (check_texts, screen_command, seed_demo, list_consents, export, db_upgrade):
+        app.cli.add_command(command)
+
+
+@click.command("check-texts")
+def check_texts() -> None:
+    """Validate consent_texts/ (the app refuses to start when they are wrong) and print each version."""
+    texts = current_texts()
+    click.echo(f"rules.yaml: version {texts.rules.version}, {len(texts.rules.questions)} questions")
+    for language, lang in sorted(texts.languages.items()):
+        for modality in texts.rules.modalities:
+            ref = texts.reference(language, modality)
+            click.echo(f"{language}/{modality}: version {ref['version']} sha256 {ref['sha256']}")
+    click.echo("consent texts OK")
+
+
+@click.command("screen")
+@click.argument("modality")
+@click.argument("answers_file", metavar="ANSWERS.json", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Visit date to judge by (default: today at the clinic).")
+def screen_command(modality: str, answers_file: Path, as_of: str | None) -> None:
+    """Dry-run the screening rules on a JSON file of answers plus date_of_birth."""
+    try:
+        raw = answers_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"cannot read {answers_file}: {getattr(exc, 'strerror', None) or exc}", 2)
+    try:
+        answers = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        _fail(f"{answers_file} is not valid JSON: {exc.msg} at line {exc.lineno}", 2)
+    if not isinstance(answers, dict):
+        _fail(f"{answers_file} must hold a JSON object mapping question ids to answers", 2)
+    visit = clinic_now().date()
+    if as_of is not None:
+        try:
+            visit = parse_date("--as-of", as_of)
+        except ScreeningError as exc:
+            _fail(str(exc), 2)
+    answers = dict(answers)
+    if "date_of_birth" not in answers:
+        _fail("date_of_birth: missing (needed for the under_18 rule)", 2)
+    date_of_birth = answers.pop("date_of_birth")
+    try:
+        flags = screen(current_texts().rules, modality, answers, date_of_birth, visit)
+    except ScreeningError as exc:
+        _fail(str(exc), 2)
+    click.echo(json.dumps({"modality": modality, "flags": flags}, ensure_ascii=False, indent=2))
+
+
+def _clinic() -> Clinic:
+    return Clinic(name=current_app.config["CLINIC_NAME"], timezone=current_app.config["CLINIC_TIMEZONE"])
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Create the demo clinic: staff logins (new passwords printed each run) and a few consents."""
+    upgrade(current_app.config["DATABASE_URL"])
+    logins, created = demo.seed_demo(db.session, texts=current_texts(), clinic=_clinic(), now=clinic_now())
+    click.echo(f"Demo clinic ready: {created} new demo consents.")
+    click.echo("Staff logins (passwords are new each time seed-demo runs):")
+    for login in logins:
+        click.echo(f"  {login.role:<10} {login.email:<24} password: {login.password}")
+
+
+@click.command("consents")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
+def list_consents(as_json: bool) -> None:
+    """List signed consents, newest first."""
+    rows = consents.list_consents(db.session)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("No consents yet.")
+    for row in rows:
+        click.echo(f"{row['id']}  {row['created_at'][:16]}  {row['modality']:<20} "
+                   f"{row['highest_severity'] or '-':<7} {row['status']:<10} {row['patient_name']}")
+
+
+@click.command("export")
+@click.argument("document_id")
+@click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the stored PDF here.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the full record here.")
+def export(document_id: str, pdf_path: Path | None, json_path: Path | None) -> None:
+    """Write a consent's stored PDF byte for byte and its full record as JSON."""
+    if pdf_path is None and json_path is None:
+        _fail("say where to write: --pdf OUT.pdf and/or --json OUT.json", 2)
+    try:
+        consent = consents.get_consent(db.session, document_id)
+    except consents.ConsentNotFound:
+        _fail(f"no consent with document id {document_id!r} (see `flask --app app consents`)")
+    outputs: list[tuple[Path, bytes]] = []
+    if pdf_path is not None:
+        outputs.append((pdf_path, consents.latest_document(consent).pdf))
+    if json_path is not None:
+        body: Any = consents.export_record(consent)
+        outputs.append((json_path, json.dumps(body, ensure_ascii=False, indent=2).encode("utf-8")))
+    for path, payload in outputs:
+        try:
+            path.write_bytes(payload)
+        except OSError as exc:
+            _fail(f"cannot write {path}: {exc.strerror or exc}")
+        click.echo(f"wrote {path}")
+
+
+@click.command("db-upgrade")
+def db_upgrade() -> None:
+    """Bring the database to the current schema (for deployments that turn AUTO_MIGRATE off)."""
+    upgrade(current_app.config["DATABASE_URL"])
+    click.echo("database is at the current schema")

@@ -1,0 +1,48 @@
+"""Settings from the environment, so one code base serves a demo laptop and a clinic chain."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
+    """Defaults, then KIOSK_* and DATABASE_URL from the environment, then explicit overrides (tests)."""
+    instance = Path(app.instance_path)
+    app.config.update(
+        SECRET_KEY=None,
+        DATABASE_URL=f"sqlite:///{instance / 'consent-kiosk.sqlite3'}",
+        CONSENT_TEXTS_DIR=str(PROJECT_ROOT / "consent_texts"),
+        CLINIC_NAME="Demo Aesthetic Clinic",
+        CLINIC_TIMEZONE="Europe/Madrid",
+        AUTO_MIGRATE=True,
+        MAX_CONTENT_LENGTH=3 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        BABEL_DEFAULT_LOCALE="en",
+    )
+    app.config.from_prefixed_env("KIOSK")
+    if os.environ.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    if overrides:
+        app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(instance)
+
+
+def _instance_secret(instance: Path) -> str:
+    """A random key kept in the instance folder, so sessions survive restarts and are shared by workers."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()

@@ -1,0 +1,87 @@
+"""The demo clinic: staff logins and a few consents made through the same services the tablet uses."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kiosk import accounts, drafts, submission
+from kiosk.models import Consent, User
+from kiosk.specimen import specimen_signature_png
+from kiosk.texts import Texts
+
+DEMO_STAFF = (
+    ("doctor@demo.clinic", "doctor", "Dr. Elena Ruiz"),
+    ("frontdesk@demo.clinic", "frontdesk", "Marta Gómez"),
+    ("admin@demo.clinic", "admin", "Clinic Administrator"),
+)
+
+# (name, date of birth, modality, areas, answers that are "yes", isotretinoin date)
+DEMO_PATIENTS: tuple[tuple[str, str, str, list[str], dict[str, Any]], ...] = (
+    ("Lucía Fernández Ortega", "1991-04-12", "fractional_laser", ["abdomen"], {}),
+    ("Sofia Papadopoulou", "1988-09-30", "co2_laser", ["thighs_legs", "buttocks"], {"pregnant": True}),
+    ("Aleksandra Wiśniewska", "1995-01-07", "chemical_peel", ["arms"], {"blood_thinners": True}),
+    ("Анна Смирнова", "1999-06-21", "microdermabrasion", ["breasts"], {"cold_sores": True}),
+    ("Noah O'Brien", "1984-11-02", "vitamin_c_injection", ["abdomen", "other"], {"heart_disease": True}),
+)
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    email: str
+    role: str
+    password: str
+
+
+def seed_demo(session: Session, *, texts: Texts, clinic: submission.Clinic, now: datetime) -> tuple[list[DemoLogin], int]:
+    """Create or refresh the demo logins (new passwords each time) and add demo consents once."""
+    logins: list[DemoLogin] = []
+    for email, role, name in DEMO_STAFF:
+        password = secrets.token_urlsafe(12)
+        user = session.scalar(select(User).where(User.email == email))
+        if user is None:
+            accounts.create_user(session, email=email, role=role, name=name, password=password)
+        else:
+            accounts.set_password(session, user, password)
+        logins.append(DemoLogin(email, role, password))
+    created = 0
+    if not session.scalar(select(func.count()).select_from(Consent)):
+        for offset, patient in enumerate(DEMO_PATIENTS):
+            _demo_consent(session, patient, texts=texts, clinic=clinic, now=now - timedelta(minutes=40 * offset))
+            created += 1
+    return logins, created
+
+
+def _demo_consent(session: Session, patient: tuple[str, str, str, list[str], dict[str, Any]], *, texts: Texts,
+                  clinic: submission.Clinic, now: datetime) -> Consent:
+    name, dob, modality, areas, yes = patient
+    draft = drafts.start_draft(session, language="en", device_label="Demo tablet", ip_address="127.0.0.1",
+                               user_agent="seed-demo", now=now - timedelta(minutes=12), started_by="seed-demo")
+    tick = iter(range(1, 1000))
+
+    def at() -> datetime:
+        return now - timedelta(minutes=12) + timedelta(seconds=25 * next(tick))
+
+    drafts.save_step(session, draft, "identity", {"full_name": name, "date_of_birth": dob, "phone": None,
+                                                  "email": None}, at())
+    drafts.save_step(session, draft, "treatment", {"modality": modality, "areas": areas,
+                                                   "area_other": "Lower back" if "other" in areas else None}, at())
+    drafts.mark_shown(session, draft, "explanation", at())
+    drafts.save_step(session, draft, "explanation", {"understood": True}, at())
+    risk_ids = [r.id for r in texts.modality("en", modality).risks]
+    initials = "".join(part[0] for part in name.split()[:3]).upper()
+    for rid in risk_ids:
+        drafts.acknowledge_risk(session, draft, rid, initials, risk_ids, at())
+    answers: dict[str, Any] = {q.id: (None if q.type == "date" else False) for q in texts.rules.questions_for(modality)}
+    answers.update(yes)
+    details = {qid: "Told the desk on arrival." for qid in yes}
+    drafts.save_step(session, draft, "screening", {"answers": answers, "details": details}, at())
+    drafts.save_step(session, draft, "review", {"esign_agree": True}, at())
+    signature = submission.SignatureInput(method="drawn", png=specimen_signature_png(), typed_name=None,
+                                          printed_name=name)
+    return submission.submit(session, draft, signature, texts=texts, clinic=clinic, now=at())

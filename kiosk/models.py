@@ -1,0 +1,141 @@
+"""Database tables: drafts in progress, signed consents with their PDFs, and staff accounts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kiosk.db import Base, UTCDateTime, utcnow
+
+
+class Draft(Base):
+    """A patient's consent in progress, kept on the server and reached only through its random token."""
+
+    __tablename__ = "drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | submitted
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    trail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    started_by: Mapped[str] = mapped_column(String(80), default="tablet")
+    device_label: Mapped[str | None] = mapped_column(String(80))
+    ip_address: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(400))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    consent: Mapped[Consent | None] = relationship(back_populates="draft")
+
+
+class Consent(Base):
+    """A signed consent. The record is written once and never edited; later events are new rows."""
+
+    __tablename__ = "consents"
+    __table_args__ = (
+        Index("ix_consents_created_at", "created_at"),
+        Index("ix_consents_patient_name", "patient_name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[str] = mapped_column(String(32), unique=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="submitted")
+    patient_name: Mapped[str] = mapped_column(String(200))
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    modality: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(8))
+    highest_severity: Mapped[str | None] = mapped_column(String(8))
+    texts_version: Mapped[str] = mapped_column(String(40))
+    texts_sha256: Mapped[str] = mapped_column(String(64))
+    rules_version: Mapped[str] = mapped_column(String(40))
+    record: Mapped[dict[str, Any]] = mapped_column(JSON)
+    signature_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+    draft: Mapped[Draft] = relationship(back_populates="consent")
+    flags: Mapped[list[ConsentFlag]] = relationship(back_populates="consent", order_by="ConsentFlag.id")
+    documents: Mapped[list[ConsentDocument]] = relationship(
+        back_populates="consent", order_by="ConsentDocument.revision"
+    )
+    events: Mapped[list[ConsentEvent]] = relationship(back_populates="consent", order_by="ConsentEvent.id")
+
+
+class ConsentFlag(Base):
+    """One raised flag, as its own row so doctors' queues can filter and sort by severity."""
+
+    __tablename__ = "consent_flags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consent_id: Mapped[int] = mapped_column(ForeignKey("consents.id"), index=True)
+    question: Mapped[str] = mapped_column(String(64))
+    severity: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(Text)
+
+    consent: Mapped[Consent] = relationship(back_populates="flags")
+
+
+class ConsentDocument(Base):
+    """A PDF revision with its hash; revisions are added, the signed original is never replaced."""
+
+    __tablename__ = "consent_documents"
+    __table_args__ = (UniqueConstraint("consent_id", "revision"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consent_id: Mapped[int] = mapped_column(ForeignKey("consents.id"), index=True)
+    revision: Mapped[int] = mapped_column(default=1)
+    kind: Mapped[str] = mapped_column(String(24), default="patient_signed")
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    consent: Mapped[Consent] = relationship(back_populates="documents")
+
+
+class ConsentEvent(Base):
+    """The consent's status history (submitted, reviewed, withdrawn), each with who and when."""
+
+    __tablename__ = "consent_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consent_id: Mapped[int] = mapped_column(ForeignKey("consents.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    consent: Mapped[Consent] = relationship(back_populates="events")
+
+
+class User(Base):
+    """A staff login; patients never have accounts."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))  # frontdesk | doctor | admin
+    password_hash: Mapped[str] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # Flask-Login protocol, kept here to avoid a wrapper class
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)

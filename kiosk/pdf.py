@@ -1,0 +1,795 @@
+"""Render a signed consent record as the PDF a person reads.
+
+The PDF is built only from the stored ``ConsentRecord`` and the signature PNG,
+so that the printed words can never drift from the stored ones. This module is
+pure (no Flask, no database, no files written): record in, PDF bytes out.
+
+The same record and PNG give the same PDF bytes (for one version of this
+module, reportlab and the fonts): the PDF's dates come from the record, not
+from the clock, so a stored PDF can also be checked by rendering it again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Iterable
+from xml.sax.saxutils import escape as _xml_escape
+
+from PIL import Image as PILImage
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import cm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    KeepTogether,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from kiosk.record import SEVERITY_ORDER, ConsentRecord
+
+# --------------------------------------------------------------------------
+# Labels: every string the PDF itself prints, by language. Only "en" for now;
+# a missing language or a missing key falls back to English.
+# --------------------------------------------------------------------------
+
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Informed consent \u2014 {modality}",
+        "page_of": "Page {page} of {pages}",
+        "document": "Document {id}",
+        "footer_patient": "Patient: {name} \u00b7 born {dob}",
+        "flags_notice": "Screening flags for the doctor: {counts}. See \u201cScreening answers\u201d.",
+        "patient": "Patient",
+        "full_name": "Full name",
+        "date_of_birth": "Date of birth",
+        "phone": "Phone",
+        "email": "Email",
+        "identity_check": "Identity check",
+        "treatment": "Treatment",
+        "modality": "Treatment",
+        "areas": "Treatment areas",
+        "area_other": "Other area",
+        "planned_sessions": "Planned sessions",
+        "language": "Language of this consent",
+        "information": "Information given to the patient",
+        "risks": "Risks",
+        "risks_intro": "The patient acknowledged each risk separately by ticking it and typing their initials.",
+        "acknowledged": "\u2714 Acknowledged \u2014 initials {initials} \u2014 {time}",
+        "not_acknowledged": "\u2718 NOT ACKNOWLEDGED",
+        "unknown_acks": "Acknowledgements recorded for risks that are not in the texts shown: {ids}",
+        "screening": "Screening answers",
+        "flags_box_title": "For the doctor: {n} flagged answer(s) \u2014 highest: {highest}",
+        "no_flags": "No answer raised a flag for the doctor.",
+        "flag_question_unknown": "(question {id})",
+        "col_no": "#",
+        "col_question": "Question",
+        "col_answer": "Answer",
+        "yes": "Yes",
+        "no": "No",
+        "not_in_12_months": "Not in the last 12 months",
+        "not_answered": "Not answered",
+        "detail": "Detail",
+        "answered_at": "answered {time}",
+        "severity_stop": "STOP \u2014 doctor must review",
+        "severity_review": "REVIEW",
+        "severity_info": "INFO",
+        "esign": "Consent to sign electronically",
+        "agreed_at": "Agreed at: {time}",
+        "consent": "Consent and signature",
+        "consent_statement": "Consent statement",
+        "signature": "Signature",
+        "typed_signature": "typed signature",
+        "missing_signature": "No signature image was supplied.",
+        "printed_name": "Printed name",
+        "signed_at": "Date and time signed",
+        "meaning": "Meaning of the signature",
+        "audit": "Audit page",
+        "audit_record": "Record",
+        "document_id": "Document id",
+        "created_at": "Stored at",
+        "texts_version": "Texts version",
+        "common_version": "Common texts version",
+        "rules_version": "Screening rules version",
+        "texts_sha256": "SHA-256 of the texts shown",
+        "signature_method": "Signature method",
+        "signature_sha256": "SHA-256 of the signature image",
+        "method_drawn": "drawn on the tablet",
+        "method_typed": "typed name",
+        "trail": "Process trail",
+        "draft_started_at": "Session started",
+        "started_by": "Started by",
+        "device_label": "Device",
+        "ip_address": "IP address",
+        "user_agent": "User agent",
+        "col_step": "Step",
+        "col_shown": "Shown",
+        "col_completed": "Completed",
+        "col_seconds": "Seconds",
+        "none": "\u2014",
+        "verify": "How to verify this document",
+        "verify_text": (
+            "The clinic keeps the SHA-256 of this PDF file as it was stored. To "
+            "check that a copy has not been changed, compute its SHA-256 (for "
+            "example <b>sha256sum file.pdf</b>) and compare "
+            "it with the value the clinic holds: any change to the file, however "
+            "small, gives a different value. The SHA-256 of the texts shown "
+            "(above) is a fingerprint of the exact words the patient was shown; "
+            "it can be recomputed from the texts stored with the record, and the "
+            "signature image's SHA-256 from the stored image."
+        ),
+        "language_names": "en=English;es=Espa\u00f1ol;ca=Catal\u00e0;fr=Fran\u00e7ais;de=Deutsch;it=Italiano;pt=Portugu\u00eas",
+    },
+}
+
+_labels_cache: dict[str, dict[str, str]] = {}
+
+
+def _labels(language: str | None) -> dict[str, str]:
+    """Merge a language's labels over English so a partial translation still prints."""
+    key = (language or "en").lower()
+    merged = _labels_cache.get(key)
+    if merged is None:
+        merged = dict(LABELS["en"])
+        merged.update(LABELS.get(key, {}) or LABELS.get(key.split("-")[0], {}))
+        _labels_cache[key] = merged
+    return merged
+
+
+# --------------------------------------------------------------------------
+# Fonts: DejaVu Sans covers Latin (accents, ñ, ł, đ), Greek and Cyrillic.
+# Parsing a TTF is the slowest part of a render, so it happens once a process.
+# --------------------------------------------------------------------------
+
+FONT_DIR = Path(__file__).resolve().parent / "fonts"
+FONT = "DejaVuSans"
+FONT_BOLD = "DejaVuSans-Bold"
+FONT_OBLIQUE = "DejaVuSans-Oblique"
+_FONT_FILES = {
+    FONT: "DejaVuSans.ttf",
+    FONT_BOLD: "DejaVuSans-Bold.ttf",
+    FONT_OBLIQUE: "DejaVuSans-Oblique.ttf",
+}
+_fonts_lock = threading.Lock()
+_fonts_ready = False
+
+
+def register_fonts() -> None:
+    """Register the embedded fonts once per process, so renders do not re-parse TTFs."""
+    global _fonts_ready
+    if _fonts_ready:
+        return
+    with _fonts_lock:
+        if _fonts_ready:
+            return
+        registered = set(pdfmetrics.getRegisteredFontNames())
+        for name, filename in _FONT_FILES.items():
+            if name not in registered:
+                pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / filename)))
+        pdfmetrics.registerFontFamily(
+            FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_OBLIQUE, boldItalic=FONT_BOLD
+        )
+        _fonts_ready = True
+
+
+# --------------------------------------------------------------------------
+# Styles and small helpers
+# --------------------------------------------------------------------------
+
+PAGE_SIZE = A4
+MARGIN_X = 2.0 * cm
+MARGIN_TOP = 2.3 * cm
+MARGIN_BOTTOM = 2.0 * cm
+SIGNATURE_MAX_W = 8.0 * cm
+SIGNATURE_MAX_H = 3.5 * cm
+MAX_SIGNATURE_PIXELS = 20_000_000  # far above any tablet canvas; stops decompression bombs
+
+INK = colors.HexColor("#1A1A1A")
+MUTED = colors.HexColor("#5F6368")
+RULE = colors.HexColor("#B8BEC6")
+SHADE = colors.HexColor("#F1F3F5")
+SEVERITY_COLOURS: dict[str, tuple[Any, Any]] = {  # (text/border, background)
+    "stop": (colors.HexColor("#B3261E"), colors.HexColor("#FCE8E6")),
+    "review": (colors.HexColor("#8A5300"), colors.HexColor("#FFF3D6")),
+    "info": (colors.HexColor("#1F5FAD"), colors.HexColor("#E8F0FB")),
+}
+
+
+def _style(name: str, **kw: Any) -> ParagraphStyle:
+    """Build a paragraph style on the embedded font; long words always split."""
+    base: dict[str, Any] = dict(
+        fontName=FONT, fontSize=9.5, leading=13, textColor=INK, splitLongWords=1, spaceAfter=0
+    )
+    base.update(kw)
+    return ParagraphStyle(name, **base)
+
+
+STYLES: dict[str, ParagraphStyle] = {
+    "title": _style("title", fontName=FONT_BOLD, fontSize=16, leading=20, spaceAfter=4),
+    "h2": _style("h2", fontName=FONT_BOLD, fontSize=12.5, leading=16, spaceBefore=12, spaceAfter=5,
+                 textColor=colors.HexColor("#1D3557"), keepWithNext=1),
+    "h3": _style("h3", fontName=FONT_BOLD, fontSize=10, leading=13.5, spaceBefore=7, spaceAfter=2,
+                 keepWithNext=1),
+    "body": _style("body", spaceAfter=4),
+    "summary": _style("summary", fontName=FONT_OBLIQUE, spaceAfter=4),
+    "cell": _style("cell", fontSize=9, leading=12),
+    "cell_bold": _style("cell_bold", fontName=FONT_BOLD, fontSize=9, leading=12),
+    "key": _style("key", fontSize=8.5, leading=12, textColor=MUTED),
+    "small": _style("small", fontSize=8, leading=10.5, textColor=MUTED),
+    "ack": _style("ack", fontSize=8.5, leading=11.5, textColor=colors.HexColor("#1B5E20"),
+                  spaceAfter=3),
+    "nack": _style("nack", fontName=FONT_BOLD, fontSize=9, leading=12,
+                   textColor=SEVERITY_COLOURS["stop"][0], spaceAfter=3),
+    "notice": _style("notice", fontName=FONT_BOLD, fontSize=9.5, leading=13,
+                     textColor=SEVERITY_COLOURS["stop"][0], spaceBefore=2, spaceAfter=2),
+    "typed_sig": _style("typed_sig", fontName=FONT_OBLIQUE, fontSize=20, leading=25),
+}
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n+")
+
+
+def esc(value: object) -> str:
+    """Escape any record string for Paragraph markup, so user text prints literally."""
+    text = "" if value is None else str(value)
+    text = _CONTROL_CHARS.sub("\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return _xml_escape(text)
+
+
+def _multiline(value: object) -> str:
+    """Escape and keep the author's line breaks (Paragraph would fold them away)."""
+    return esc(value).replace("\n", "<br/>")
+
+
+def _paragraphs(text: str | None, style: ParagraphStyle) -> list[Paragraph]:
+    """Split a verbatim text at blank lines so each block can break across pages."""
+    if not text:
+        return []
+    blocks = _BLANK_LINE.split(text.replace("\r\n", "\n").strip("\n"))
+    return [Paragraph(_multiline(block), style) for block in blocks if block.strip()]
+
+
+def format_datetime(value: str | None) -> str:
+    """Show an ISO time readably but without losing its UTC offset (evidence needs it)."""
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return str(value)
+    text = moment.strftime("%Y-%m-%d %H:%M:%S")
+    offset = moment.utcoffset()
+    if offset is not None:
+        minutes = int(offset.total_seconds() // 60)
+        sign = "+" if minutes >= 0 else "-"
+        minutes = abs(minutes)
+        text += f" UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    return text
+
+
+def _language_name(code: str, labels: dict[str, str]) -> str:
+    """Name the consent's language next to its code, for a reader who does not know ISO codes."""
+    names = dict(pair.split("=", 1) for pair in labels["language_names"].split(";") if "=" in pair)
+    name = names.get((code or "").lower())
+    return f"{name} ({code})" if name else (code or "")
+
+
+def _fit(text: str, font: str, size: float, width: float) -> str:
+    """Shorten a header/footer string with an ellipsis so it never leaves the page."""
+    if pdfmetrics.stringWidth(text, font, size) <= width:
+        return text
+    ellipsis = "\u2026"
+    lo, hi = 0, len(text)
+    while lo < hi:  # longest prefix that fits with the ellipsis
+        mid = (lo + hi + 1) // 2
+        if pdfmetrics.stringWidth(text[:mid] + ellipsis, font, size) <= width:
+            lo = mid
+        else:
+            hi = mid - 1
+    return text[:lo] + ellipsis
+
+
+# --------------------------------------------------------------------------
+# Page furniture: header and footer drawn after layout, so "Page N of M" is known.
+# --------------------------------------------------------------------------
+
+
+class _NumberedCanvas(Canvas):
+    """Hold each finished page until the end, then stamp header/footer with the page total."""
+
+    def __init__(self, *args: Any, decorate: Callable[[Canvas, int, int], None],
+                 timestamp: datetime | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._saved_pages: list[dict[str, Any]] = []
+        self._decorate = decorate
+        if timestamp is not None:
+            _pin_timestamp(self, timestamp)
+
+    def showPage(self) -> None:  # noqa: N802 (reportlab's name)
+        self._saved_pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._saved_pages)
+        for state in self._saved_pages:
+            self.__dict__.update(state)
+            self._decorate(self, self._pageNumber, total)
+            Canvas.showPage(self)
+        Canvas.save(self)
+
+
+def _pin_timestamp(canvas: Canvas, moment: datetime) -> None:
+    """Date the PDF by the record, not the clock, so re-rendering gives the same bytes."""
+    stamp = getattr(getattr(canvas, "_doc", None), "_timeStamp", None)
+    if stamp is None or moment.tzinfo is None:
+        return
+    offset_min = int(moment.utcoffset().total_seconds() // 60)  # type: ignore[union-attr]
+    stamp.t = moment.timestamp()
+    stamp.lt = moment.timetuple()
+    stamp.YMDhms = tuple(stamp.lt)[:6]
+    stamp.dhh = int(offset_min / 60)
+    stamp.dmm = abs(offset_min) % 60
+    stamp.tzname = moment.tzname() or "UTC"
+
+
+def _page_decorator(record: ConsentRecord, labels: dict[str, str]) -> Callable[[Canvas, int, int], None]:
+    """Draw clinic, document id, patient and page N of M on a finished page."""
+    width, height = PAGE_SIZE
+    left, right = MARGIN_X, width - MARGIN_X
+    usable = right - left
+    doc_text = labels["document"].format(id=record.get("document_id", ""))
+    clinic = str(record.get("clinic_name") or "")
+    patient = record.get("patient") or {}  # type: ignore[assignment]
+    footer_left_text = labels["footer_patient"].format(
+        name=patient.get("full_name", ""), dob=patient.get("date_of_birth", "")
+    )
+    doc_w = pdfmetrics.stringWidth(doc_text, FONT, 8)
+    clinic_text = _fit(clinic, FONT_BOLD, 9, max(usable - doc_w - 12, 40))
+
+    def decorate(canvas: Canvas, page: int, pages: int) -> None:
+        canvas.saveState()
+        top = height - 1.35 * cm
+        canvas.setFillColor(INK)
+        canvas.setFont(FONT_BOLD, 9)
+        canvas.drawString(left, top, clinic_text)
+        canvas.setFont(FONT, 8)
+        canvas.setFillColor(MUTED)
+        canvas.drawRightString(right, top, doc_text)
+        canvas.setStrokeColor(RULE)
+        canvas.setLineWidth(0.6)
+        canvas.line(left, top - 5, right, top - 5)
+
+        bottom = 1.15 * cm
+        canvas.line(left, bottom + 10, right, bottom + 10)
+        page_text = labels["page_of"].format(page=page, pages=pages)
+        page_w = pdfmetrics.stringWidth(page_text, FONT, 8)
+        canvas.drawRightString(right, bottom, page_text)
+        canvas.drawString(left, bottom, _fit(footer_left_text, FONT, 8, usable - page_w - 12))
+        canvas.restoreState()
+
+    return decorate
+
+
+# --------------------------------------------------------------------------
+# Signature image
+# --------------------------------------------------------------------------
+
+
+class _SignatureImage(Flowable):
+    """Draw an already-decoded image at a fixed size, so the PNG is parsed only once."""
+
+    def __init__(self, reader: ImageReader, width: float, height: float) -> None:
+        super().__init__()
+        self._reader = reader
+        self.width = width
+        self.height = height
+        self.hAlign = "LEFT"
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        self.canv.drawImage(self._reader, 0, 0, self.width, self.height, mask="auto")
+
+
+def _load_signature(png: bytes, expected_sha256: str | None) -> tuple[ImageReader, int, int]:
+    """Decode and check the signature PNG, refusing one that is not the record's image."""
+    if expected_sha256:
+        actual = hashlib.sha256(png).hexdigest()
+        if actual.lower() != expected_sha256.lower():
+            raise ValueError(
+                f"signature PNG does not match the record: sha256 {actual} != {expected_sha256}"
+            )
+    try:
+        image = PILImage.open(io.BytesIO(png))
+        if image.format != "PNG":
+            raise ValueError(f"signature image is {image.format}, not PNG")
+        w, h = image.size
+        if w <= 0 or h <= 0 or w * h > MAX_SIGNATURE_PIXELS:
+            raise ValueError(f"signature image has an unreasonable size {w}x{h}")
+        image.load()
+    except ValueError:
+        raise
+    except Exception as exc:  # PIL raises many kinds for a broken file
+        raise ValueError(f"signature PNG cannot be read: {exc}") from exc
+    if image.mode not in ("RGB", "RGBA", "L"):
+        image = image.convert("RGBA")
+    return ImageReader(image), w, h
+
+
+# --------------------------------------------------------------------------
+# Story sections
+# --------------------------------------------------------------------------
+
+
+def _kv_table(rows: Iterable[tuple[str, str]], key_width: float, style: str = "cell") -> Table:
+    """Lay out label/value pairs; values are already-escaped markup."""
+    data = [[Paragraph(esc(k), STYLES["key"]), Paragraph(v, STYLES[style])] for k, v in rows]
+    usable = PAGE_SIZE[0] - 2 * MARGIN_X
+    table = Table(data, colWidths=[key_width, usable - key_width], hAlign="LEFT")
+    table.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.3, RULE),
+    ]))
+    return table
+
+
+def _severity_counts(record: ConsentRecord, labels: dict[str, str]) -> str:
+    """Summarise flags as e.g. "1 STOP, 1 REVIEW" for the title block."""
+    counts = {s: 0 for s in SEVERITY_ORDER}
+    for flag in record.get("flags") or []:
+        if flag.get("severity") in counts:
+            counts[flag["severity"]] += 1
+    short = {"stop": "STOP", "review": "REVIEW", "info": "INFO"}
+    return ", ".join(f"{n} {short[s]}" for s, n in counts.items() if n)
+
+
+def _identity(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
+    """Title, patient identity, treatment and language: who agreed to what."""
+    patient = record["patient"]
+    treatment = record["treatment"]
+    story: list[Flowable] = [
+        Paragraph(esc(labels["title"].format(modality=treatment.get("modality_title", ""))),
+                  STYLES["title"]),
+    ]
+    counts = _severity_counts(record, labels)
+    if counts:
+        story.append(Paragraph(esc(labels["flags_notice"].format(counts=counts)), STYLES["notice"]))
+    story.append(Paragraph(esc(labels["patient"]), STYLES["h2"]))
+    rows = [
+        (labels["full_name"], f"<b>{esc(patient.get('full_name'))}</b>"),
+        (labels["date_of_birth"], esc(patient.get("date_of_birth"))),
+    ]
+    for key in ("phone", "email", "identity_check"):
+        if patient.get(key):
+            rows.append((labels[key], esc(patient.get(key))))
+    story.append(_kv_table(rows, 4.2 * cm))
+
+    story.append(Paragraph(esc(labels["treatment"]), STYLES["h2"]))
+    areas = ", ".join(a.get("label", "") for a in treatment.get("areas") or [])
+    rows = [
+        (labels["modality"], f"<b>{esc(treatment.get('modality_title'))}</b>"),
+        (labels["areas"], esc(areas) or esc(labels["none"])),
+    ]
+    if treatment.get("area_other"):
+        rows.append((labels["area_other"], esc(treatment.get("area_other"))))
+    rows.append((labels["planned_sessions"], esc(treatment.get("planned_sessions"))))
+    rows.append((labels["language"], esc(_language_name(record.get("language", ""), labels))))
+    story.append(_kv_table(rows, 4.2 * cm))
+    return story
+
+
+def _texts(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
+    """The words the patient was shown, verbatim, with each risk's acknowledgement."""
+    shown = record["texts"]["shown"]
+    story: list[Flowable] = [Paragraph(esc(labels["information"]), STYLES["h2"])]
+    story += _paragraphs(shown.get("summary"), STYLES["summary"])
+    for section in shown.get("sections") or []:
+        story.append(Paragraph(esc(section.get("title")), STYLES["h3"]))
+        story += _paragraphs(section.get("text"), STYLES["body"])
+
+    story.append(Paragraph(esc(labels["risks"]), STYLES["h2"]))
+    story.append(Paragraph(esc(labels["risks_intro"]), STYLES["small"]))
+    acks = {ack.get("id"): ack for ack in record.get("risks") or []}
+    shown_ids = set()
+    for number, risk in enumerate(shown.get("risks") or [], start=1):
+        shown_ids.add(risk.get("id"))
+        block: list[Flowable] = [Paragraph(f"{number}. {esc(risk.get('title'))}", STYLES["h3"])]
+        block += _paragraphs(risk.get("text"), STYLES["body"])
+        ack = acks.get(risk.get("id"))
+        if ack:
+            block.append(Paragraph(esc(labels["acknowledged"].format(
+                initials=ack.get("initials", ""),
+                time=format_datetime(ack.get("acknowledged_at")),
+            )), STYLES["ack"]))
+        else:
+            block.append(Paragraph(esc(labels["not_acknowledged"]), STYLES["nack"]))
+        story.append(KeepTogether(block))  # a risk's acknowledgement stays with its words
+    extra = [str(i) for i in acks if i not in shown_ids]
+    if extra:
+        story.append(Paragraph(esc(labels["unknown_acks"].format(ids=", ".join(extra))), STYLES["nack"]))
+    return story
+
+
+def _marker(severity: str, labels: dict[str, str]) -> str:
+    """Bold, coloured severity marker that still reads clearly when printed in grey."""
+    colour = SEVERITY_COLOURS.get(severity, SEVERITY_COLOURS["info"])[0].hexval()[2:]
+    text = labels.get(f"severity_{severity}", str(severity).upper())
+    return f'<font color="#{colour}"><b>[{esc(text)}]</b></font>'
+
+
+def _answer_text(answer: dict[str, Any], labels: dict[str, str]) -> str:
+    """Say what the patient answered in words a doctor reads at a glance."""
+    value = answer.get("value")
+    if answer.get("type") == "date":
+        return labels["not_in_12_months"] if value in (None, "", False) else str(value)
+    if value is True:
+        return labels["yes"]
+    if value is False:
+        return labels["no"]
+    return labels["not_answered"] if value is None else str(value)
+
+
+def _screening(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
+    """The answers as given, flags summarised first and marked on each answer."""
+    story: list[Flowable] = [CondPageBreak(4 * cm), Paragraph(esc(labels["screening"]), STYLES["h2"])]
+    answers = list(record.get("answers") or [])
+    flags = sorted(
+        record.get("flags") or [],
+        key=lambda f: SEVERITY_ORDER.index(f["severity"]) if f.get("severity") in SEVERITY_ORDER else 99,
+    )
+    text_by_question = {a.get("question"): a.get("text") for a in answers}
+    for q in record["texts"]["shown"].get("questions") or []:
+        text_by_question.setdefault(q.get("id"), q.get("text"))
+    usable = PAGE_SIZE[0] - 2 * MARGIN_X
+
+    # Summary box: what a doctor must see before anything else.
+    if flags:
+        highest = record.get("highest_severity") or flags[0]["severity"]
+        border, background = SEVERITY_COLOURS.get(highest, SEVERITY_COLOURS["info"])
+        box_rows: list[list[Flowable]] = [[Paragraph(
+            f"<b>{esc(labels['flags_box_title'].format(n=len(flags), highest=str(highest).upper()))}</b>",
+            STYLES["cell"])]]
+        for flag in flags:
+            question = text_by_question.get(flag.get("question")) or labels["flag_question_unknown"].format(
+                id=flag.get("question"))
+            box_rows.append([Paragraph(
+                f"{_marker(flag.get('severity', 'info'), labels)} {esc(question)}<br/>"
+                f"<font color=\"#{MUTED.hexval()[2:]}\">{esc(flag.get('reason'))}</font>",
+                STYLES["cell"])])
+        box = Table(box_rows, colWidths=[usable], hAlign="LEFT")
+        box.setStyle(TableStyle([
+            ("BOX", (0, 0), (-1, -1), 1.2, border),
+            ("BACKGROUND", (0, 0), (-1, -1), background),
+            ("LINEBELOW", (0, 0), (-1, 0), 0.5, border),
+            ("LEFTPADDING", (0, 0), (-1, -1), 7),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 7),
+            ("TOPPADDING", (0, 0), (-1, -1), 4),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        ]))
+        story += [box, Spacer(0, 8)]
+    else:
+        story.append(Paragraph(esc(labels["no_flags"]), STYLES["body"]))
+
+    flags_by_question: dict[str, list[dict[str, Any]]] = {}
+    for flag in flags:
+        flags_by_question.setdefault(flag.get("question"), []).append(flag)
+    answered = {a.get("question") for a in answers}
+    rows: list[dict[str, Any]] = list(answers)
+    for q in record["texts"]["shown"].get("questions") or []:
+        if q.get("id") not in answered:  # shown but not answered: say so, do not hide it
+            rows.append({"question": q.get("id"), "text": q.get("text"), "type": q.get("type"),
+                         "value": None, "detail": None, "answered_at": None, "_missing": True})
+
+    data: list[list[Any]] = [[
+        Paragraph(esc(labels["col_no"]), STYLES["key"]),
+        Paragraph(esc(labels["col_question"]), STYLES["key"]),
+        Paragraph(esc(labels["col_answer"]), STYLES["key"]),
+    ]]
+    commands: list[tuple[Any, ...]] = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 4),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.3, RULE),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.8, MUTED),
+    ]
+    for number, answer in enumerate(rows, start=1):
+        cell = [Paragraph(esc(answer.get("text")), STYLES["cell"])]
+        if answer.get("detail"):
+            cell.append(Paragraph(f"<i>{esc(labels['detail'])}:</i> {_multiline(answer.get('detail'))}",
+                                  STYLES["cell"]))
+        row_flags = flags_by_question.get(answer.get("question"), [])
+        for flag in row_flags:
+            cell.append(Paragraph(f"{_marker(flag.get('severity', 'info'), labels)} {esc(flag.get('reason'))}",
+                                  STYLES["cell"]))
+        value = (labels["not_answered"] if answer.get("_missing") else _answer_text(answer, labels))
+        answer_cell = [Paragraph(f"<b>{esc(value)}</b>", STYLES["cell"])]
+        if answer.get("answered_at"):
+            answer_cell.append(Paragraph(esc(labels["answered_at"].format(
+                time=format_datetime(answer.get("answered_at")))), STYLES["small"]))
+        data.append([Paragraph(str(number), STYLES["cell"]), cell, answer_cell])
+        if row_flags:
+            severity = row_flags[0].get("severity", "info")
+            border, background = SEVERITY_COLOURS.get(severity, SEVERITY_COLOURS["info"])
+            commands += [("BACKGROUND", (0, number), (-1, number), background),
+                         ("LINEBEFORE", (0, number), (0, number), 3, border)]
+    table = Table(data, colWidths=[0.8 * cm, usable - 0.8 * cm - 4.6 * cm, 4.6 * cm],
+                  repeatRows=1, hAlign="LEFT", splitInRow=1)
+    table.setStyle(TableStyle(commands))
+    story.append(table)
+    return story
+
+
+def _signature(record: ConsentRecord, signature_png: bytes | None,
+               labels: dict[str, str]) -> list[Flowable]:
+    """E-sign consent, consent statement and the signature, kept on one page."""
+    signature = record["signature"]
+    shown = record["texts"]["shown"]
+    esign = record.get("esign_consent") or {}
+    story: list[Flowable] = [CondPageBreak(5 * cm), Paragraph(esc(labels["consent"]), STYLES["h2"])]
+    story.append(KeepTogether([
+        Paragraph(esc(labels["esign"]), STYLES["h3"]),
+        *_paragraphs(esign.get("statement") or shown.get("esign_statement"), STYLES["body"]),
+        Paragraph(esc(labels["agreed_at"].format(time=format_datetime(esign.get("agreed_at")))),
+                  STYLES["ack"]),
+    ]))
+
+    block: list[Flowable] = [Paragraph(esc(labels["consent_statement"]), STYLES["h3"])]
+    block += _paragraphs(record.get("consent_statement") or shown.get("consent_statement"), STYLES["body"])
+    block.append(Spacer(0, 6))
+    block.append(Paragraph(esc(labels["signature"]), STYLES["key"]))
+    if signature.get("method") == "typed":
+        block.append(Paragraph(esc(signature.get("typed_name") or signature.get("printed_name")),
+                               STYLES["typed_sig"]))
+        block.append(Paragraph(f"<i>({esc(labels['typed_signature'])})</i>", STYLES["small"]))
+    elif signature_png:
+        reader, w, h = _load_signature(signature_png, signature.get("image_sha256"))
+        scale = min(SIGNATURE_MAX_W / w, SIGNATURE_MAX_H / h)
+        block.append(Spacer(0, 2))
+        block.append(_SignatureImage(reader, w * scale, h * scale))
+    else:
+        block.append(Paragraph(esc(labels["missing_signature"]), STYLES["nack"]))
+    usable = PAGE_SIZE[0] - 2 * MARGIN_X
+    rule = Table([[""]], colWidths=[min(SIGNATURE_MAX_W + 1 * cm, usable)], rowHeights=[4], hAlign="LEFT")
+    rule.setStyle(TableStyle([("LINEABOVE", (0, 0), (-1, -1), 0.8, INK)]))
+    block.append(rule)
+    block.append(_kv_table([
+        (labels["printed_name"], f"<b>{esc(signature.get('printed_name'))}</b>"),
+        (labels["signed_at"], esc(
+            f"{format_datetime(signature.get('signed_at'))} ({signature.get('timezone') or ''})"
+            if signature.get("timezone") else format_datetime(signature.get("signed_at")))),
+        (labels["meaning"], _multiline(signature.get("meaning"))),
+    ], 4.2 * cm))
+    story.append(KeepTogether(block))
+    return story
+
+
+def _audit(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
+    """The last page: versions, fingerprints and the process trail, for a later check."""
+    texts = record["texts"]
+    signature = record["signature"]
+    trail = record.get("trail") or {}  # type: ignore[assignment]
+    none = esc(labels["none"])
+
+    def val(value: object) -> str:
+        return esc(value) if value not in (None, "") else none
+
+    story: list[Flowable] = [PageBreak(), Paragraph(esc(labels["audit"]), STYLES["title"]),
+                             Paragraph(esc(labels["audit_record"]), STYLES["h2"])]
+    method = signature.get("method")
+    story.append(_kv_table([
+        (labels["document_id"], f"<b>{val(record.get('document_id'))}</b>"),
+        (labels["created_at"], val(record.get("created_at"))),
+        (labels["language"], val(_language_name(record.get("language", ""), labels))),
+        (labels["texts_version"], val(texts.get("version"))),
+        (labels["common_version"], val(texts.get("common_version"))),
+        (labels["rules_version"], val(texts.get("rules_version"))),
+        (labels["texts_sha256"], f'<font size="8">{val(texts.get("sha256"))}</font>'),
+        (labels["signature_method"], val(labels.get(f"method_{method}", method))),
+        (labels["signature_sha256"], f'<font size="8">{val(signature.get("image_sha256"))}</font>'),
+    ], 4.6 * cm))
+
+    story.append(Paragraph(esc(labels["trail"]), STYLES["h2"]))
+    story.append(_kv_table([
+        (labels["draft_started_at"], val(trail.get("draft_started_at"))),
+        (labels["started_by"], val(trail.get("started_by"))),
+        (labels["device_label"], val(trail.get("device_label"))),
+        (labels["ip_address"], val(trail.get("ip_address"))),
+        (labels["user_agent"], val(trail.get("user_agent"))),
+    ], 4.6 * cm))
+    steps = trail.get("steps") or []
+    if steps:
+        usable = PAGE_SIZE[0] - 2 * MARGIN_X
+        data: list[list[Any]] = [[Paragraph(esc(labels[k]), STYLES["key"])
+                                  for k in ("col_step", "col_shown", "col_completed", "col_seconds")]]
+        for step in steps:
+            seconds = step.get("seconds")
+            data.append([
+                Paragraph(val(step.get("step")), STYLES["cell"]),
+                Paragraph(val(step.get("shown_at")), STYLES["cell"]),
+                Paragraph(val(step.get("completed_at")), STYLES["cell"]),
+                Paragraph(f"{seconds:.1f}" if isinstance(seconds, (int, float)) else none, STYLES["cell"]),
+            ])
+        table = Table(data, colWidths=[usable - 2 * 5.4 * cm - 2.0 * cm, 5.4 * cm, 5.4 * cm, 2.0 * cm],
+                      repeatRows=1, hAlign="LEFT")
+        table.setStyle(TableStyle([
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+            ("TOPPADDING", (0, 0), (-1, -1), 2),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.3, RULE),
+            ("LINEBELOW", (0, 0), (-1, 0), 0.8, MUTED),
+        ]))
+        story += [Spacer(0, 8), table]
+
+    story.append(Paragraph(esc(labels["verify"]), STYLES["h2"]))
+    story.append(Paragraph(labels["verify_text"], STYLES["body"]))
+    return story
+
+
+# --------------------------------------------------------------------------
+# Entry point
+# --------------------------------------------------------------------------
+
+
+def render_consent_pdf(record: ConsentRecord, signature_png: bytes | None) -> bytes:
+    """Render the stored record (and drawn signature) as the PDF a person reads and keeps."""
+    register_fonts()
+    labels = _labels(record.get("language"))
+    try:
+        created = datetime.fromisoformat(record.get("created_at") or "")
+    except ValueError:
+        created = None
+
+    story: list[Flowable] = []
+    story += _identity(record, labels)
+    story += _texts(record, labels)
+    story += _screening(record, labels)
+    story += _signature(record, signature_png, labels)
+    story += _audit(record, labels)
+
+    buffer = io.BytesIO()
+    modality_title = record["treatment"].get("modality_title", "")
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=PAGE_SIZE,
+        leftMargin=MARGIN_X,
+        rightMargin=MARGIN_X,
+        topMargin=MARGIN_TOP,
+        bottomMargin=MARGIN_BOTTOM,
+        title=labels["title"].format(modality=modality_title),
+        author=str(record.get("clinic_name") or ""),
+        subject=f"{record.get('document_id', '')}",
+        creator="consent-kiosk",
+        invariant=1,
+        lang=record.get("language") or "en",
+    )
+    decorate = _page_decorator(record, labels)
+
+    def make_canvas(*args: Any, **kwargs: Any) -> Canvas:
+        return _NumberedCanvas(*args, decorate=decorate, timestamp=created, **kwargs)
+
+    doc.build(story, canvasmaker=make_canvas)
+    return buffer.getvalue()

@@ -1,0 +1,150 @@
+"""The signed consent record: one JSON document that is stored, exported and printed.
+
+The record is built once, when the patient signs, and never edited in place.
+The PDF is a rendering of it (``kiosk.pdf``) and ``export --json`` writes it.
+Keeping one shape for all three means the printed words and the stored words
+cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypedDict
+
+Severity = Literal["stop", "review", "info"]
+SEVERITY_ORDER: tuple[Severity, ...] = ("stop", "review", "info")
+
+
+class Section(TypedDict):
+    id: str
+    title: str
+    text: str
+
+
+class Risk(TypedDict):
+    id: str
+    title: str
+    text: str
+
+
+class QuestionShown(TypedDict):
+    id: str
+    type: Literal["bool", "date"]
+    text: str
+
+
+class TextsShown(TypedDict):
+    """Exactly the words the patient was shown, in the language shown."""
+
+    language: str
+    modality: str
+    title: str
+    summary: str
+    sections: list[Section]
+    risks: list[Risk]
+    questions: list[QuestionShown]
+    esign_statement: str
+    consent_statement: str
+    signature_meaning: str
+
+
+class TextsRef(TypedDict):
+    version: str  # the modality file's version
+    common_version: str
+    rules_version: str
+    sha256: str  # SHA-256 of canonical JSON of ``shown``
+    shown: TextsShown
+
+
+class Patient(TypedDict):
+    full_name: str
+    date_of_birth: str  # ISO date
+    phone: str | None
+    email: str | None
+    identity_check: str | None  # how the desk checked identity, if it did
+
+
+class Area(TypedDict):
+    id: str
+    label: str
+
+
+class Treatment(TypedDict):
+    modality: str
+    modality_title: str
+    areas: list[Area]
+    area_other: str | None
+    planned_sessions: int
+
+
+class RiskAck(TypedDict):
+    id: str
+    title: str
+    initials: str
+    acknowledged_at: str  # ISO datetime with offset
+
+
+class Answer(TypedDict):
+    question: str
+    text: str  # the question as the patient read it
+    type: Literal["bool", "date"]
+    value: bool | str | None  # bool, ISO date, or None for "never / not in 12 months"
+    detail: str | None
+    answered_at: str
+
+
+class Flag(TypedDict):
+    question: str
+    severity: Severity
+    reason: str
+
+
+class Signature(TypedDict):
+    method: Literal["drawn", "typed"]
+    typed_name: str | None
+    printed_name: str
+    signed_at: str  # ISO datetime with offset
+    timezone: str  # IANA name, e.g. Europe/Madrid
+    meaning: str
+    image_sha256: str | None  # SHA-256 of the PNG when drawn
+
+
+class StepEvent(TypedDict):
+    step: str
+    shown_at: str | None
+    completed_at: str | None
+    seconds: float | None  # time from first shown to last completed
+
+
+class Trail(TypedDict):
+    draft_started_at: str
+    started_by: str  # "tablet" now; a desk code or staff member later
+    device_label: str | None
+    ip_address: str | None
+    user_agent: str | None
+    steps: list[StepEvent]
+
+
+class ConsentRecord(TypedDict):
+    document_id: str
+    clinic_name: str
+    language: str
+    created_at: str  # ISO datetime with offset: when the consent was stored
+    patient: Patient
+    treatment: Treatment
+    texts: TextsRef
+    risks: list[RiskAck]
+    answers: list[Answer]
+    flags: list[Flag]
+    highest_severity: Severity | None
+    esign_consent: dict[str, Any]  # {"statement": str, "agreed_at": str}
+    consent_statement: str
+    signature: Signature
+    trail: Trail
+
+
+def highest_severity(flags: list[Flag]) -> Severity | None:
+    """Pick the most serious flag so lists can sort and colour consents by it."""
+    for severity in SEVERITY_ORDER:
+        if any(flag["severity"] == severity for flag in flags):
+            return severity
+    return None

@@ -1,0 +1,219 @@
+"""Turn a finished draft into a signed consent: record, flags and PDF stored in one transaction.
+
+The done page is shown only after the commit, and a second submission of the
+same draft (a double tap, a retry after a timeout) returns the first consent
+instead of making another.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from kiosk import drafts, steps
+from kiosk.models import Consent, ConsentDocument, ConsentEvent, ConsentFlag, Draft
+from kiosk.pdf import render_consent_pdf
+from kiosk.record import Answer, ConsentRecord, RiskAck, StepEvent, highest_severity
+from kiosk.screening import screen
+from kiosk.texts import Texts
+
+_ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I, easy to read aloud
+
+
+@dataclass(frozen=True)
+class SignatureInput:
+    """What the sign step collected, already validated by its form."""
+
+    method: str  # drawn | typed
+    png: bytes | None
+    typed_name: str | None
+    printed_name: str
+
+
+@dataclass(frozen=True)
+class Clinic:
+    name: str
+    timezone: str
+
+
+class NotReadyToSign(Exception):
+    """The draft still has open steps; the view sends the patient to the first one."""
+
+    def __init__(self, first_open: str) -> None:
+        super().__init__(first_open)
+        self.first_open = first_open
+
+
+def new_document_id(now: datetime) -> str:
+    """CK-YYYYMMDD-XXXXXXXX: dated for people, 40 random bits so ids never repeat in practice."""
+    suffix = "".join(secrets.choice(_ID_ALPHABET) for _ in range(8))
+    return f"CK-{now:%Y%m%d}-{suffix}"
+
+
+def submit(
+    session: Session,
+    draft: Draft,
+    signature: SignatureInput,
+    *,
+    texts: Texts,
+    clinic: Clinic,
+    now: datetime,
+) -> Consent:
+    """Store the signed consent once; a repeated submission returns the consent already stored."""
+    existing = _consent_for(session, draft.id)
+    if existing is not None:
+        return existing
+    open_step = steps.first_open(drafts.completed(draft))
+    if open_step != "sign":
+        raise NotReadyToSign(open_step)
+
+    local_now = now.astimezone(ZoneInfo(clinic.timezone))
+    document_id = new_document_id(local_now)
+    record = build_record(draft, signature, texts=texts, clinic=clinic, local_now=local_now, document_id=document_id)
+    pdf = render_consent_pdf(record, signature.png)
+    consent = Consent(
+        document_id=document_id,
+        draft_id=draft.id,
+        created_at=now,
+        status="submitted",
+        patient_name=record["patient"]["full_name"],
+        date_of_birth=date.fromisoformat(record["patient"]["date_of_birth"]),
+        modality=record["treatment"]["modality"],
+        language=record["language"],
+        highest_severity=record["highest_severity"],
+        texts_version=record["texts"]["version"],
+        texts_sha256=record["texts"]["sha256"],
+        rules_version=record["texts"]["rules_version"],
+        record=dict(record),
+        signature_png=signature.png,
+    )
+    consent.flags = [ConsentFlag(**flag) for flag in record["flags"]]
+    consent.documents = [
+        ConsentDocument(revision=1, kind="patient_signed", pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(), created_at=now)
+    ]
+    consent.events = [ConsentEvent(status="submitted", actor="patient", at=now)]
+    draft.status = "submitted"
+    session.add(consent)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        existing = _consent_for(session, draft.id)
+        if existing is None:
+            raise
+        return existing
+    return consent
+
+
+def _consent_for(session: Session, draft_id: int) -> Consent | None:
+    return session.scalar(select(Consent).where(Consent.draft_id == draft_id))
+
+
+def build_record(
+    draft: Draft,
+    signature: SignatureInput,
+    *,
+    texts: Texts,
+    clinic: Clinic,
+    local_now: datetime,
+    document_id: str,
+) -> ConsentRecord:
+    """Everything consent-record.md asks of the stored record, gathered from the draft."""
+    data = draft.data
+    identity = data["identity"]
+    treatment = data["treatment"]
+    modality = treatment["modality"]
+    ref = texts.reference(draft.language, modality)
+    lang = texts.language(draft.language)
+    screening_data = data["screening"]
+    answers_in = screening_data["answers"]
+    flags = screen(texts.rules, modality, answers_in, identity["date_of_birth"], local_now.date())
+    shown_questions = {q["id"]: q for q in ref["shown"]["questions"]}
+    answers: list[Answer] = [
+        Answer(
+            question=qid,
+            text=shown_questions[qid]["text"],
+            type=shown_questions[qid]["type"],
+            value=answers_in[qid],
+            detail=(screening_data.get("details") or {}).get(qid) or None,
+            answered_at=screening_data["saved_at"],
+        )
+        for qid in shown_questions
+    ]
+    risk_titles = {r["id"]: r["title"] for r in ref["shown"]["risks"]}
+    risks = [
+        RiskAck(id=rid, title=risk_titles[rid], initials=ack["initials"], acknowledged_at=ack["acknowledged_at"])
+        for rid, ack in ((rid, data["risks"][rid]) for rid in risk_titles)
+    ]
+    png = signature.png
+    signed_at = local_now.isoformat()
+    return ConsentRecord(
+        document_id=document_id,
+        clinic_name=clinic.name,
+        language=lang.language,
+        created_at=signed_at,
+        patient={
+            "full_name": identity["full_name"],
+            "date_of_birth": identity["date_of_birth"],
+            "phone": identity.get("phone") or None,
+            "email": identity.get("email") or None,
+            "identity_check": identity.get("identity_check") or None,
+        },
+        treatment={
+            "modality": modality,
+            "modality_title": ref["shown"]["title"],
+            "areas": [{"id": a, "label": lang.common.areas.get(a, a)} for a in treatment["areas"]],
+            "area_other": treatment.get("area_other") or None,
+            "planned_sessions": texts.modality(draft.language, modality).planned_sessions,
+        },
+        texts=ref,
+        risks=risks,
+        answers=answers,
+        flags=flags,
+        highest_severity=highest_severity(flags),
+        esign_consent={"statement": ref["shown"]["esign_statement"], "agreed_at": data["review"]["saved_at"]},
+        consent_statement=ref["shown"]["consent_statement"],
+        signature={
+            "method": signature.method,  # type: ignore[typeddict-item]
+            "typed_name": signature.typed_name,
+            "printed_name": signature.printed_name,
+            "signed_at": signed_at,
+            "timezone": clinic.timezone,
+            "meaning": ref["shown"]["signature_meaning"],
+            "image_sha256": hashlib.sha256(png).hexdigest() if png else None,
+        },
+        trail={
+            "draft_started_at": draft.trail.get("started_at", ""),
+            "started_by": draft.started_by,
+            "device_label": draft.device_label,
+            "ip_address": draft.ip_address,
+            "user_agent": draft.user_agent,
+            "steps": _step_events(draft, signed_at),
+        },
+    )
+
+
+def _step_events(draft: Draft, signed_at: str) -> list[StepEvent]:
+    events: list[StepEvent] = []
+    for step in steps.STEPS:
+        entry = (draft.trail.get("steps") or {}).get(step, {})
+        shown = entry.get("shown_at")
+        done = signed_at if step == "sign" else entry.get("completed_at")
+        seconds = None
+        if shown and done:
+            seconds = round((datetime.fromisoformat(done) - datetime.fromisoformat(shown)).total_seconds(), 1)
+        events.append(StepEvent(step=step, shown_at=shown, completed_at=done, seconds=seconds))
+    return events
+
+
+def signature_data_url(png: bytes) -> str:
+    """The PNG as a data URL, for showing a stored signature back on a staff page."""
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")

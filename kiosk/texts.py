@@ -1,0 +1,529 @@
+"""Load and validate the clinic-editable consent texts and screening rules.
+
+The medical director edits YAML files in ``consent_texts/``; a typo there must
+never reach a patient, so every problem is collected and reported with the file,
+line and field before the app serves anything. No Flask here: the CLI, the
+engine and the tests use it directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import string
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kiosk.record import TextsRef, TextsShown
+
+SEVERITIES = ("stop", "review", "info")
+ANSWER_TYPES = ("bool", "date")
+SECTION_IDS = (
+    "what_it_is",
+    "how_a_session_goes",
+    "number_of_sessions",
+    "benefits",
+    "alternatives",
+    "aftercare",
+    "limits",
+)
+DERIVED_RULES = {"under_18": ("min_age",)}
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_MAX_TEXT = 20_000
+
+Path_ = tuple[str | int, ...]
+
+
+class TextsError(Exception):
+    """Raised with every problem found, so the director can fix them all in one go."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    type: str
+    reason: str
+    severity: dict[str, str]
+    within_months: int | None = None
+
+    def applies_to(self, modality: str) -> bool:
+        """A question is asked only for the treatments its rule names."""
+        return modality in self.severity
+
+
+@dataclass(frozen=True)
+class DerivedRule:
+    id: str
+    severity: str
+    reason: str
+    params: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Rules:
+    version: str
+    modalities: tuple[str, ...]
+    questions: tuple[Question, ...]
+    derived: tuple[DerivedRule, ...]
+
+    def question(self, question_id: str) -> Question | None:
+        """Look up by id; None lets callers report unknown ids themselves."""
+        return next((q for q in self.questions if q.id == question_id), None)
+
+    def questions_for(self, modality: str) -> list[Question]:
+        """The questions a patient choosing this treatment must answer, in file order."""
+        return [q for q in self.questions if q.applies_to(modality)]
+
+
+@dataclass(frozen=True)
+class QuestionText:
+    text: str
+    help: str | None
+    detail_label: str | None
+
+
+@dataclass(frozen=True)
+class RiskText:
+    id: str
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ModalityText:
+    id: str
+    version: str
+    title: str
+    summary: str
+    planned_sessions: int
+    sections: dict[str, str]
+    risks: tuple[RiskText, ...]
+
+
+@dataclass(frozen=True)
+class CommonText:
+    version: str
+    areas: dict[str, str]
+    section_titles: dict[str, str]
+    esign_statement: str
+    consent_statement: str
+    signature_meaning: str
+    flagged_notice: str
+
+
+@dataclass(frozen=True)
+class LanguageTexts:
+    language: str
+    common: CommonText
+    questions: dict[str, QuestionText]
+    modalities: dict[str, ModalityText]
+
+
+@dataclass(frozen=True)
+class Texts:
+    rules: Rules
+    languages: dict[str, LanguageTexts]
+    source: str = ""
+    _cache: dict[tuple[str, str], TextsRef] = field(default_factory=dict, compare=False, repr=False)
+
+    def language(self, language: str) -> LanguageTexts:
+        """Fall back to English so a stale language choice never breaks a page."""
+        return self.languages.get(language) or self.languages["en"]
+
+    def modality(self, language: str, modality: str) -> ModalityText:
+        return self.language(language).modalities[modality]
+
+    def reference(self, language: str, modality: str) -> TextsRef:
+        """Version, fingerprint and full words shown, which every consent stores."""
+        key = (language, modality)
+        if key not in self._cache:
+            lang = self.language(language)
+            shown = _shown(lang, self.rules, modality)
+            self._cache[key] = TextsRef(
+                version=lang.modalities[modality].version,
+                common_version=lang.common.version,
+                rules_version=self.rules.version,
+                sha256=fingerprint(shown),
+                shown=shown,
+            )
+        return self._cache[key]
+
+
+def fingerprint(shown: TextsShown) -> str:
+    """SHA-256 of canonical JSON, so anyone holding the stored words can recompute it."""
+    canonical = json.dumps(shown, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _shown(lang: LanguageTexts, rules: Rules, modality: str) -> TextsShown:
+    mod = lang.modalities[modality]
+    return TextsShown(
+        language=lang.language,
+        modality=modality,
+        title=mod.title,
+        summary=mod.summary,
+        sections=[
+            {"id": sid, "title": lang.common.section_titles[sid], "text": mod.sections[sid]}
+            for sid in SECTION_IDS
+        ],
+        risks=[{"id": r.id, "title": r.title, "text": r.text} for r in mod.risks],
+        questions=[
+            {"id": q.id, "type": q.type, "text": lang.questions[q.id].text}  # type: ignore[typeddict-item]
+            for q in rules.questions_for(modality)
+        ],
+        esign_statement=lang.common.esign_statement,
+        consent_statement=lang.common.consent_statement.format(treatment=mod.title),
+        signature_meaning=lang.common.signature_meaning.format(treatment=mod.title),
+    )
+
+
+# --------------------------------------------------------------------------
+# Loading with located errors
+
+
+class _Doc:
+    """A parsed YAML file with the line of every node, for errors a person can act on."""
+
+    def __init__(self, path: Path, root: Path, errors: list[str]) -> None:
+        self.name = str(path.relative_to(root.parent)) if path.is_relative_to(root.parent) else str(path)
+        self.errors = errors
+        self.lines: dict[Path_, int] = {}
+        self.data: Any = None
+        self.ok = False
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            errors.append(f"{self.name}: file is missing")
+            return
+        except UnicodeDecodeError as exc:
+            errors.append(f"{self.name}: not UTF-8 text (byte {exc.start})")
+            return
+        try:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            self.data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+            problem = getattr(exc, "problem", None) or str(exc)
+            errors.append(f"{self.name}{where}: YAML error: {problem}")
+            return
+        if node is not None:
+            self._walk(node, ())
+        self.ok = True
+
+    def _walk(self, node: yaml.Node, path: Path_) -> None:
+        self.lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key, value in node.value:
+                name = str(key.value)
+                if name in seen:
+                    self.errors.append(f"{self.name}:{key.start_mark.line + 1}: {_fmt(path + (name,))}: appears twice")
+                seen.add(name)
+                self._walk(value, path + (name,))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, value in enumerate(node.value):
+                self._walk(value, path + (index,))
+
+    def error(self, path: Path_, message: str) -> None:
+        probe = path
+        line = self.lines.get(probe)
+        while line is None and probe:
+            probe = probe[:-1]
+            line = self.lines.get(probe)
+        where = f":{line}" if line else ""
+        label = f" {_fmt(path)}:" if path else ""
+        self.errors.append(f"{self.name}{where}:{label} {message}")
+
+    # typed getters: each reports and returns a safe default, so checking goes on
+    def mapping(self, data: Any, path: Path_) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            self.error(path, "should be a list of `name: value` entries")
+            return {}
+        return data
+
+    def text(self, data: dict[str, Any], key: str, path: Path_, *, required: bool = True,
+             placeholders: tuple[str, ...] = ()) -> str:
+        value = data.get(key)
+        where = path + (key,)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.error(where if key in data else path, f'missing field "{key}"')
+            return ""
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            self.error(where, "should be text")
+            return ""
+        value = str(value).strip()
+        if len(value) > _MAX_TEXT:
+            self.error(where, f"is longer than {_MAX_TEXT} characters")
+        try:
+            names = {n for _, n, _, _ in string.Formatter().parse(value) if n is not None}
+        except ValueError as exc:
+            self.error(where, f"has a stray brace: {exc} (write {{{{ or }}}} for a literal brace)")
+            return value
+        unknown = sorted(names - set(placeholders))
+        if unknown:
+            allowed = ", ".join("{" + p + "}" for p in placeholders) or "none"
+            self.error(where, f"unknown placeholder {{{unknown[0]}}} (allowed: {allowed})")
+        return value
+
+    def ident(self, data: dict[str, Any], key: str, path: Path_) -> str:
+        value = data.get(key)
+        if not isinstance(value, str) or not _ID.match(value):
+            self.error(path + (key,) if key in data else path,
+                       f'missing or invalid "{key}" (lowercase letters, digits and _)')
+            return ""
+        return value
+
+
+def _fmt(path: Path_) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+def load_texts(directory: str | Path) -> Texts:
+    """Load every language and the rules, or raise TextsError listing every problem."""
+    root = Path(directory)
+    errors: list[str] = []
+    if not root.is_dir():
+        raise TextsError([f"{root}: consent texts folder not found"])
+    rules = _load_rules(_Doc(root / "rules.yaml", root, errors))
+    lang_dirs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    if not any(p.name == "en" for p in lang_dirs):
+        errors.append(f"{root.name}/en: the English texts folder is missing")
+    languages: dict[str, LanguageTexts] = {}
+    for lang_dir in lang_dirs:
+        lang = _load_language(lang_dir, root, rules, errors)
+        if lang is not None:
+            languages[lang.language] = lang
+    if errors:
+        raise TextsError(errors)
+    assert rules is not None
+    return Texts(rules=rules, languages=languages, source=str(root))
+
+
+def load_rules(directory: str | Path) -> Rules:
+    """Only the rules, for dry-running the engine without any language's texts."""
+    root = Path(directory)
+    errors: list[str] = []
+    rules = _load_rules(_Doc(root / "rules.yaml", root, errors))
+    if errors or rules is None:
+        raise TextsError(errors)
+    return rules
+
+
+def _load_rules(doc: _Doc) -> Rules | None:
+    if not doc.ok:
+        return None
+    data = doc.mapping(doc.data, ())
+    version = doc.text(data, "version", ())
+    raw_mods = data.get("modalities")
+    modalities: list[str] = []
+    if not isinstance(raw_mods, list) or not raw_mods:
+        doc.error(("modalities",) if "modalities" in data else (), 'missing field "modalities" (a list of treatment ids)')
+    else:
+        for i, mod in enumerate(raw_mods):
+            if not isinstance(mod, str) or not _ID.match(mod):
+                doc.error(("modalities", i), f"invalid treatment id {mod!r}")
+            elif mod in modalities:
+                doc.error(("modalities", i), f"treatment {mod} is listed twice")
+            else:
+                modalities.append(mod)
+    questions: list[Question] = []
+    raw_questions = data.get("questions")
+    if not isinstance(raw_questions, list) or not raw_questions:
+        doc.error(("questions",) if "questions" in data else (), 'missing field "questions" (a list)')
+        raw_questions = []
+    for i, raw in enumerate(raw_questions):
+        path: Path_ = ("questions", i)
+        q = doc.mapping(raw, path)
+        qid = doc.ident(q, "id", path)
+        if qid and any(other.id == qid for other in questions):
+            doc.error(path + ("id",), f"question {qid} is defined twice")
+        qtype = q.get("type")
+        if qtype not in ANSWER_TYPES:
+            doc.error(path + ("type",) if "type" in q else path, f"type must be one of {', '.join(ANSWER_TYPES)}, not {qtype!r}")
+        within = q.get("within_months")
+        if qtype == "date" and (not isinstance(within, int) or isinstance(within, bool) or not 1 <= within <= 120):
+            doc.error(path + ("within_months",) if "within_months" in q else path,
+                      "a date question needs within_months: a whole number of months from 1 to 120")
+        placeholders = ("value", "as_of", "within_months") if qtype == "date" else ()
+        reason = doc.text(q, "reason", path, placeholders=placeholders)
+        severity = _severity_map(doc, q, path, modalities)
+        questions.append(Question(qid, str(qtype), reason, severity, within if qtype == "date" else None))
+    derived: list[DerivedRule] = []
+    raw_derived = data.get("derived") or []
+    if not isinstance(raw_derived, list):
+        doc.error(("derived",), "should be a list")
+        raw_derived = []
+    for i, raw in enumerate(raw_derived):
+        path = ("derived", i)
+        d = doc.mapping(raw, path)
+        did = doc.ident(d, "id", path)
+        if did and did not in DERIVED_RULES:
+            doc.error(path + ("id",), f"unknown derived rule {did} (known: {', '.join(DERIVED_RULES)})")
+            continue
+        params: dict[str, int] = {}
+        for name in DERIVED_RULES.get(did, ()):
+            value = d.get(name)
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 150:
+                doc.error(path + (name,) if name in d else path, f"{name} must be a whole number")
+            else:
+                params[name] = value
+        severity = d.get("severity")
+        if severity not in SEVERITIES:
+            doc.error(path + ("severity",) if "severity" in d else path,
+                      f"severity must be one of {', '.join(SEVERITIES)}, not {severity!r}")
+        reason = doc.text(d, "reason", path, placeholders=("age", "min_age", "as_of"))
+        derived.append(DerivedRule(did, str(severity), reason, params))
+    return Rules(str(version), tuple(modalities), tuple(questions), tuple(derived))
+
+
+def _severity_map(doc: _Doc, q: dict[str, Any], path: Path_, modalities: list[str]) -> dict[str, str]:
+    raw = q.get("severity")
+    if not isinstance(raw, dict) or not raw:
+        doc.error(path + ("severity",) if "severity" in q else path,
+                  'missing field "severity" (a map from treatment id to stop, review or info)')
+        return {}
+    out: dict[str, str] = {}
+    for mod, sev in raw.items():
+        where = path + ("severity", str(mod))
+        if mod not in modalities:
+            doc.error(where, f"unknown treatment {mod!r} (known: {', '.join(modalities)})")
+        elif sev not in SEVERITIES:
+            doc.error(where, f"severity must be one of {', '.join(SEVERITIES)}, not {sev!r}")
+        else:
+            out[mod] = sev
+    return out
+
+
+def _load_language(lang_dir: Path, root: Path, rules: Rules | None, errors: list[str]) -> LanguageTexts | None:
+    language = lang_dir.name
+    before = len(errors)
+    common = _load_common(_Doc(lang_dir / "common.yaml", root, errors), language)
+    questions = _load_questions(_Doc(lang_dir / "questions.yaml", root, errors), language, rules)
+    modalities: dict[str, ModalityText] = {}
+    mod_dir = lang_dir / "modalities"
+    files = sorted(mod_dir.glob("*.yaml")) if mod_dir.is_dir() else []
+    known = rules.modalities if rules else ()
+    for path in files:
+        doc = _Doc(path, root, errors)
+        if rules and path.stem not in known:
+            errors.append(f"{doc.name}: unknown treatment {path.stem!r}: rules.yaml lists {', '.join(known)}")
+            continue
+        mod = _load_modality(doc, path.stem)
+        if mod is not None:
+            modalities[mod.id] = mod
+    for mod_id in known:
+        if not (mod_dir / f"{mod_id}.yaml").exists():
+            errors.append(f"{root.name}/{language}/modalities/{mod_id}.yaml: file is missing (rules.yaml lists {mod_id})")
+    if len(errors) > before or common is None or questions is None:
+        return None
+    return LanguageTexts(language, common, questions, modalities)
+
+
+def _load_common(doc: _Doc, language: str) -> CommonText | None:
+    if not doc.ok:
+        return None
+    data = doc.mapping(doc.data, ())
+    _check_language(doc, data, language)
+    areas_raw = doc.mapping(data.get("areas"), ("areas",))
+    areas: dict[str, str] = {}
+    for key in areas_raw:
+        if not _ID.match(str(key)):
+            doc.error(("areas", str(key)), "area ids use lowercase letters, digits and _")
+        areas[str(key)] = doc.text(areas_raw, str(key), ("areas",))
+    if not areas and "areas" in data:
+        doc.error(("areas",), "list at least one treatment area")
+    titles_raw = doc.mapping(data.get("section_titles"), ("section_titles",))
+    titles = {sid: doc.text(titles_raw, sid, ("section_titles",)) for sid in SECTION_IDS}
+    for extra in set(titles_raw) - set(SECTION_IDS):
+        doc.error(("section_titles", extra), f"unknown section {extra!r} (known: {', '.join(SECTION_IDS)})")
+    return CommonText(
+        version=doc.text(data, "version", ()),
+        areas=areas,
+        section_titles=titles,
+        esign_statement=doc.text(data, "esign_statement", ()),
+        consent_statement=doc.text(data, "consent_statement", (), placeholders=("treatment",)),
+        signature_meaning=doc.text(data, "signature_meaning", (), placeholders=("treatment",)),
+        flagged_notice=doc.text(data, "flagged_notice", ()),
+    )
+
+
+def _load_questions(doc: _Doc, language: str, rules: Rules | None) -> dict[str, QuestionText] | None:
+    if not doc.ok:
+        return None
+    data = doc.mapping(doc.data, ())
+    _check_language(doc, data, language)
+    raw = doc.mapping(data.get("questions"), ("questions",))
+    known = {q.id for q in rules.questions} if rules else set(raw)
+    out: dict[str, QuestionText] = {}
+    for qid, entry in raw.items():
+        path: Path_ = ("questions", str(qid))
+        if qid not in known:
+            doc.error(path, f"unknown question {qid!r}: it is not in rules.yaml")
+            continue
+        item = doc.mapping(entry, path)
+        out[qid] = QuestionText(
+            text=doc.text(item, "text", path),
+            help=doc.text(item, "help", path, required=False) or None,
+            detail_label=doc.text(item, "detail_label", path, required=False) or None,
+        )
+    for qid in sorted(known - set(raw)):
+        doc.error(("questions",), f"question {qid!r} from rules.yaml has no wording here")
+    return out
+
+
+def _load_modality(doc: _Doc, stem: str) -> ModalityText | None:
+    if not doc.ok:
+        return None
+    data = doc.mapping(doc.data, ())
+    mod_id = doc.ident(data, "id", ())
+    if mod_id and mod_id != stem:
+        doc.error(("id",), f"id {mod_id!r} does not match the file name {stem!r}")
+    planned = data.get("planned_sessions")
+    if not isinstance(planned, int) or isinstance(planned, bool) or not 1 <= planned <= 50:
+        doc.error(("planned_sessions",) if "planned_sessions" in data else (),
+                  'missing or invalid "planned_sessions" (a whole number from 1 to 50)')
+        planned = 1
+    sections_raw = doc.mapping(data.get("sections"), ("sections",))
+    sections = {sid: doc.text(sections_raw, sid, ("sections",)) for sid in SECTION_IDS}
+    for extra in set(sections_raw) - set(SECTION_IDS):
+        doc.error(("sections", extra), f"unknown section {extra!r} (known: {', '.join(SECTION_IDS)})")
+    risks: list[RiskText] = []
+    raw_risks = data.get("risks")
+    if not isinstance(raw_risks, list) or not raw_risks:
+        doc.error(("risks",) if "risks" in data else (), 'missing field "risks" (a list with at least one risk)')
+        raw_risks = []
+    for i, raw in enumerate(raw_risks):
+        path: Path_ = ("risks", i)
+        item = doc.mapping(raw, path)
+        rid = doc.ident(item, "id", path)
+        if rid and any(r.id == rid for r in risks):
+            doc.error(path + ("id",), f"risk {rid} appears twice")
+        risks.append(RiskText(rid, doc.text(item, "title", path), doc.text(item, "text", path)))
+    return ModalityText(
+        id=stem,
+        version=doc.text(data, "version", ()),
+        title=doc.text(data, "title", ()),
+        summary=doc.text(data, "summary", ()),
+        planned_sessions=planned,
+        sections=sections,
+        risks=tuple(risks),
+    )
+
+
+def _check_language(doc: _Doc, data: dict[str, Any], language: str) -> None:
+    if data.get("language") != language:
+        doc.error(("language",) if "language" in data else (),
+                  f'"language" must be {language!r}, the name of its folder')

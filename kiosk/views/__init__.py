@@ -1,0 +1,1 @@
+"""HTTP layer: blueprints and error pages. Thin: parse, call a service, render or redirect."""

@@ -1,0 +1,37 @@
+"""Friendly error pages: a patient or nurse never sees a stack trace."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+
+def register_error_handlers(app: Flask) -> None:
+    """One template for every HTTP error, with a message people can act on."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_exc: CSRFError) -> Any:
+        message = _("This page had expired, so nothing was saved from it. Please go back, reload the page and try again.")
+        return render_template("error.html", title=_("Please try again"), message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Any:
+        messages = {
+            400: _("The information sent could not be read. Please try again."),
+            403: _("You do not have access to this page."),
+            404: _("This page does not exist."),
+            405: _("This page cannot be used that way."),
+            413: _("What you sent is too large. A signature must be under 1 MB."),
+        }
+        message = messages.get(exc.code or 500, _("Something went wrong. Please ask the staff for help."))
+        return render_template("error.html", title=exc.name, message=message), exc.code or 500
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Any:
+        app.logger.exception("Unhandled error", exc_info=exc)
+        message = _("Something went wrong on our side. What you entered before this page is saved. Please ask the staff for help.")
+        return render_template("error.html", title=_("Sorry"), message=message), 500

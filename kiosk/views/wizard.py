@@ -1,0 +1,249 @@
+"""The patient's tablet wizard. Each view parses its form, calls one service, and renders or redirects."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from werkzeug.wrappers import Response
+
+from forms.wizard import (
+    ExplanationForm,
+    IdentityForm,
+    ReviewForm,
+    RiskForm,
+    SignForm,
+    TreatmentForm,
+    screening_form,
+)
+from forms.base import EmptyForm
+from kiosk import drafts, steps, submission
+from kiosk.extensions import db
+from kiosk.views.common import clinic_now, current_texts
+
+bp = Blueprint("wizard", __name__)
+
+DRAFT_KEY = "draft"
+
+
+@bp.app_context_processor
+def layout_context() -> dict[str, Any]:
+    """What the base layout shows on every page: clinic name, language, and the step indicator."""
+    step = g.get("step")
+    progress = {"number": steps.number(step), "total": len(steps.STEPS)} if step else None
+    return {"clinic_name": current_app.config["CLINIC_NAME"], "page_lang": str(get_locale() or "en"),
+            "progress": progress}
+
+
+def _redirect_to(step: str) -> Response:
+    return redirect(url_for(f"wizard.{step}"))
+
+
+def draft_step(step: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Load the patient's draft, keep steps in order, and note when each page was shown."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            draft = drafts.find_draft(db.session, session.get(DRAFT_KEY))
+            if draft is None:
+                session.pop(DRAFT_KEY, None)
+                return redirect(url_for("wizard.start"))
+            if draft.status != "open":
+                return redirect(url_for("wizard.done"))
+            done = drafts.completed(draft)
+            if not steps.may_visit(step, done):
+                return _redirect_to(steps.first_open(done))
+            g.draft = draft
+            g.step = step
+            if request.method == "GET":
+                drafts.mark_shown(db.session, draft, step, clinic_now())
+            try:
+                return view(draft, *args, **kwargs)
+            except drafts.StepNotAllowed as exc:
+                return _redirect_to(exc.first_open)
+
+        return wrapper
+
+    return decorator
+
+
+def _after_save(draft: Any) -> Response:
+    return _redirect_to(steps.first_open(drafts.completed(draft)))
+
+
+@bp.route("/", methods=["GET"])
+def start() -> Any:
+    if "device" in request.args:
+        session["device_label"] = request.args["device"][:80]
+    return render_template("wizard/start.html", form=EmptyForm())
+
+
+@bp.route("/consent/start", methods=["POST"])
+def begin() -> Any:
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    existing = drafts.find_draft(db.session, session.get(DRAFT_KEY))
+    if existing is not None and existing.status == "open":
+        return _after_save(existing)
+    draft = drafts.start_draft(
+        db.session,
+        language=str(get_locale() or "en"),
+        device_label=session.get("device_label"),
+        ip_address=request.remote_addr,
+        user_agent=request.headers.get("User-Agent"),
+        now=clinic_now(),
+    )
+    session[DRAFT_KEY] = draft.token
+    return _redirect_to("identity")
+
+
+@bp.route("/consent/identity", methods=["GET", "POST"])
+@draft_step("identity")
+def identity(draft: Any) -> Any:
+    saved = drafts.step_data(draft, "identity") or draft.data.get("prefill") or {}
+    form = IdentityForm(data=_with_date(saved, "date_of_birth"), today=clinic_now().date())
+    if form.validate_on_submit():
+        drafts.save_step(db.session, draft, "identity", form.values(), clinic_now())
+        return _after_save(draft)
+    return render_template("wizard/identity.html", form=form)
+
+
+@bp.route("/consent/treatment", methods=["GET", "POST"])
+@draft_step("treatment")
+def treatment(draft: Any) -> Any:
+    lang = current_texts().language(draft.language)
+    form = TreatmentForm(
+        data=drafts.step_data(draft, "treatment"),
+        modalities=[(m.id, m.title) for m in lang.modalities.values()],
+        areas=list(lang.common.areas.items()),
+    )
+    if form.validate_on_submit():
+        drafts.save_step(db.session, draft, "treatment", form.values(), clinic_now())
+        return _after_save(draft)
+    summaries = {m.id: m.summary for m in lang.modalities.values()}
+    return render_template("wizard/treatment.html", form=form, summaries=summaries)
+
+
+@bp.route("/consent/explanation", methods=["GET", "POST"])
+@draft_step("explanation")
+def explanation(draft: Any) -> Any:
+    form = ExplanationForm(data=drafts.step_data(draft, "explanation"))
+    if form.validate_on_submit():
+        drafts.save_step(db.session, draft, "explanation", form.values(), clinic_now())
+        return _after_save(draft)
+    ref = current_texts().reference(draft.language, draft.data["treatment"]["modality"])
+    return render_template("wizard/explanation.html", form=form, shown=ref["shown"])
+
+
+def _risk_ids(draft: Any) -> list[str]:
+    ref = current_texts().reference(draft.language, draft.data["treatment"]["modality"])
+    return [r["id"] for r in ref["shown"]["risks"]]
+
+
+@bp.route("/consent/risks", methods=["GET"])
+@draft_step("risks")
+def risks(draft: Any) -> Any:
+    index = drafts.next_risk_index(draft, _risk_ids(draft))
+    return redirect(url_for("wizard.risk", index=(index if index is not None else 0) + 1))
+
+
+@bp.route("/consent/risks/<int:index>", methods=["GET", "POST"])
+@draft_step("risks")
+def risk(draft: Any, index: int) -> Any:
+    ref = current_texts().reference(draft.language, draft.data["treatment"]["modality"])
+    all_risks = ref["shown"]["risks"]
+    ids = [r["id"] for r in all_risks]
+    first_missing = drafts.next_risk_index(draft, ids)
+    if not 1 <= index <= len(all_risks) or (first_missing is not None and index - 1 > first_missing):
+        return redirect(url_for("wizard.risk", index=(first_missing or 0) + 1))
+    item = all_risks[index - 1]
+    saved = (draft.data.get("risks") or {}).get(item["id"])
+    form = RiskForm(data={"acknowledged": bool(saved), "initials": (saved or {}).get("initials", "")})
+    if form.validate_on_submit():
+        drafts.acknowledge_risk(db.session, draft, item["id"], form.initials.data, ids, clinic_now())
+        following = drafts.next_risk_index(draft, ids)
+        if following is None:
+            return _after_save(draft)
+        return redirect(url_for("wizard.risk", index=following + 1))
+    return render_template("wizard/risk.html", form=form, risk=item, index=index, total=len(all_risks))
+
+
+@bp.route("/consent/screening", methods=["GET", "POST"])
+@draft_step("screening")
+def screening(draft: Any) -> Any:
+    texts = current_texts()
+    modality = draft.data["treatment"]["modality"]
+    questions = texts.rules.questions_for(modality)
+    labels = texts.language(draft.language).questions
+    form = screening_form(questions, today=clinic_now().date(), data=drafts.step_data(draft, "screening"), labels=labels)
+    if form.validate_on_submit():
+        drafts.save_step(db.session, draft, "screening", form.answers(), clinic_now())
+        return _after_save(draft)
+    return render_template("wizard/screening.html", form=form, questions=questions)
+
+
+@bp.route("/consent/review", methods=["GET", "POST"])
+@draft_step("review")
+def review(draft: Any) -> Any:
+    form = ReviewForm()
+    if form.validate_on_submit():
+        drafts.save_step(db.session, draft, "review", form.values(), clinic_now())
+        return _after_save(draft)
+    texts = current_texts()
+    modality = draft.data["treatment"]["modality"]
+    ref = texts.reference(draft.language, modality)
+    return render_template(
+        "wizard/review.html", form=form, data=draft.data, shown=ref["shown"],
+        areas=texts.language(draft.language).common.areas,
+    )
+
+
+@bp.route("/consent/sign", methods=["GET", "POST"])
+@draft_step("sign")
+def sign(draft: Any) -> Any:
+    form = SignForm()
+    texts = current_texts()
+    if form.validate_on_submit():
+        try:
+            submission.submit(
+                db.session, draft, submission.SignatureInput(**form.values()),
+                texts=texts, clinic=_clinic(), now=clinic_now(),
+            )
+        except submission.NotReadyToSign as exc:
+            return _redirect_to(exc.first_open)
+        return redirect(url_for("wizard.done"))
+    ref = texts.reference(draft.language, draft.data["treatment"]["modality"])
+    return render_template("wizard/sign.html", form=form, shown=ref["shown"])
+
+
+@bp.route("/consent/done", methods=["GET"])
+def done() -> Any:
+    draft = drafts.find_draft(db.session, session.get(DRAFT_KEY))
+    if draft is not None and draft.status == "open":
+        return _after_save(draft)
+    session.pop(DRAFT_KEY, None)
+    notice = None
+    if draft is not None and draft.consent is not None and draft.consent.flags:
+        notice = current_texts().language(draft.language).common.flagged_notice
+    return render_template("wizard/done.html", notice=notice)
+
+
+def _clinic() -> submission.Clinic:
+    return submission.Clinic(name=current_app.config["CLINIC_NAME"], timezone=current_app.config["CLINIC_TIMEZONE"])
+
+
+def _with_date(data: dict[str, Any], key: str) -> dict[str, Any]:
+    """Saved dates are ISO strings; the date field wants a date to refill itself."""
+    out = dict(data)
+    if isinstance(out.get(key), str):
+        try:
+            out[key] = date.fromisoformat(out[key])
+        except ValueError:
+            out.pop(key)
+    return out
