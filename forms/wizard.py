@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from PIL import Image, UnidentifiedImageError
 from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -89,12 +90,13 @@ class _Checkboxes(SelectMultipleField):
 class TreatmentForm(FlaskForm):
     modality = RadioField(_l("Treatment"), validators=[InputRequired(_l("Please choose a treatment."))])
     areas = _Checkboxes(_l("Areas to treat"), validators=[DataRequired(_l("Please choose at least one area."))])
-    area_other = StringField(_l("Where else?"), validators=[Optional(), Length(max=200)], filters=[clean_text])
+    # no Optional(): it would stop the chain before validate_area_other can require it
+    area_other = StringField(_l("Where else?"), validators=[Length(max=200)], filters=[clean_text])
 
     def __init__(self, *args: Any, modalities: list[tuple[str, str]], areas: list[tuple[str, str]], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.modality.choices = modalities
-        self.areas.choices = areas
+        self.modality.choices = [SelectChoice(value, label) for value, label in modalities]
+        self.areas.choices = [SelectChoice(value, label) for value, label in areas]
 
     def validate_area_other(self, field: StringField) -> None:
         if "other" in (self.areas.data or []) and not field.data:
@@ -259,7 +261,7 @@ def screening_form(questions: list[Any], *, today: date, formdata: Any = None, d
     class ScreeningForm(ScreeningFormBase):
         pass
 
-    choices = [("yes", _l("Yes")), ("no", _l("No"))]
+    choices = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
     for q in questions:
         label = labels[q.id]
         setattr(ScreeningForm, f"q_{q.id}", RadioField(

@@ -187,6 +187,19 @@ def register_fonts() -> None:
         _fonts_ready = True
 
 
+class _Para(Paragraph):
+    """A Paragraph that remembers its last wrap, since platypus wraps the same one many times."""
+
+    _wrapped_width: float | None = None
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        if self._wrapped_width == avail_width and "blPara" in self.__dict__:  # split() drops blPara
+            return self.width, self.height
+        size = super().wrap(avail_width, avail_height)
+        self._wrapped_width = avail_width
+        return size
+
+
 # --------------------------------------------------------------------------
 # Styles and small helpers
 # --------------------------------------------------------------------------
@@ -261,7 +274,7 @@ def _paragraphs(text: str | None, style: ParagraphStyle) -> list[Paragraph]:
     if not text:
         return []
     blocks = _BLANK_LINE.split(text.replace("\r\n", "\n").strip("\n"))
-    return [Paragraph(_multiline(block), style) for block in blocks if block.strip()]
+    return [_Para(_multiline(block), style) for block in blocks if block.strip()]
 
 
 def format_datetime(value: str | None) -> str:
@@ -439,7 +452,7 @@ def _load_signature(png: bytes, expected_sha256: str | None) -> tuple[ImageReade
 
 def _kv_table(rows: Iterable[tuple[str, str]], key_width: float, style: str = "cell") -> Table:
     """Lay out label/value pairs; values are already-escaped markup."""
-    data = [[Paragraph(esc(k), STYLES["key"]), Paragraph(v, STYLES[style])] for k, v in rows]
+    data = [[_Para(esc(k), STYLES["key"]), _Para(v, STYLES[style])] for k, v in rows]
     usable = PAGE_SIZE[0] - 2 * MARGIN_X
     table = Table(data, colWidths=[key_width, usable - key_width], hAlign="LEFT")
     table.setStyle(TableStyle([
@@ -468,13 +481,13 @@ def _identity(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
     patient = record["patient"]
     treatment = record["treatment"]
     story: list[Flowable] = [
-        Paragraph(esc(labels["title"].format(modality=treatment.get("modality_title", ""))),
+        _Para(esc(labels["title"].format(modality=treatment.get("modality_title", ""))),
                   STYLES["title"]),
     ]
     counts = _severity_counts(record, labels)
     if counts:
-        story.append(Paragraph(esc(labels["flags_notice"].format(counts=counts)), STYLES["notice"]))
-    story.append(Paragraph(esc(labels["patient"]), STYLES["h2"]))
+        story.append(_Para(esc(labels["flags_notice"].format(counts=counts)), STYLES["notice"]))
+    story.append(_Para(esc(labels["patient"]), STYLES["h2"]))
     rows = [
         (labels["full_name"], f"<b>{esc(patient.get('full_name'))}</b>"),
         (labels["date_of_birth"], esc(patient.get("date_of_birth"))),
@@ -484,7 +497,7 @@ def _identity(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
             rows.append((labels[key], esc(patient.get(key))))
     story.append(_kv_table(rows, 4.2 * cm))
 
-    story.append(Paragraph(esc(labels["treatment"]), STYLES["h2"]))
+    story.append(_Para(esc(labels["treatment"]), STYLES["h2"]))
     areas = ", ".join(a.get("label", "") for a in treatment.get("areas") or [])
     rows = [
         (labels["modality"], f"<b>{esc(treatment.get('modality_title'))}</b>"),
@@ -501,32 +514,32 @@ def _identity(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
 def _texts(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
     """The words the patient was shown, verbatim, with each risk's acknowledgement."""
     shown = record["texts"]["shown"]
-    story: list[Flowable] = [Paragraph(esc(labels["information"]), STYLES["h2"])]
+    story: list[Flowable] = [_Para(esc(labels["information"]), STYLES["h2"])]
     story += _paragraphs(shown.get("summary"), STYLES["summary"])
     for section in shown.get("sections") or []:
-        story.append(Paragraph(esc(section.get("title")), STYLES["h3"]))
+        story.append(_Para(esc(section.get("title")), STYLES["h3"]))
         story += _paragraphs(section.get("text"), STYLES["body"])
 
-    story.append(Paragraph(esc(labels["risks"]), STYLES["h2"]))
-    story.append(Paragraph(esc(labels["risks_intro"]), STYLES["small"]))
+    story.append(_Para(esc(labels["risks"]), STYLES["h2"]))
+    story.append(_Para(esc(labels["risks_intro"]), STYLES["small"]))
     acks = {ack.get("id"): ack for ack in record.get("risks") or []}
     shown_ids = set()
     for number, risk in enumerate(shown.get("risks") or [], start=1):
         shown_ids.add(risk.get("id"))
-        block: list[Flowable] = [Paragraph(f"{number}. {esc(risk.get('title'))}", STYLES["h3"])]
+        block: list[Flowable] = [_Para(f"{number}. {esc(risk.get('title'))}", STYLES["h3"])]
         block += _paragraphs(risk.get("text"), STYLES["body"])
         ack = acks.get(risk.get("id"))
         if ack:
-            block.append(Paragraph(esc(labels["acknowledged"].format(
+            block.append(_Para(esc(labels["acknowledged"].format(
                 initials=ack.get("initials", ""),
                 time=format_datetime(ack.get("acknowledged_at")),
             )), STYLES["ack"]))
         else:
-            block.append(Paragraph(esc(labels["not_acknowledged"]), STYLES["nack"]))
+            block.append(_Para(esc(labels["not_acknowledged"]), STYLES["nack"]))
         story.append(KeepTogether(block))  # a risk's acknowledgement stays with its words
     extra = [str(i) for i in acks if i not in shown_ids]
     if extra:
-        story.append(Paragraph(esc(labels["unknown_acks"].format(ids=", ".join(extra))), STYLES["nack"]))
+        story.append(_Para(esc(labels["unknown_acks"].format(ids=", ".join(extra))), STYLES["nack"]))
     return story
 
 
@@ -551,7 +564,7 @@ def _answer_text(answer: dict[str, Any], labels: dict[str, str]) -> str:
 
 def _screening(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
     """The answers as given, flags summarised first and marked on each answer."""
-    story: list[Flowable] = [CondPageBreak(4 * cm), Paragraph(esc(labels["screening"]), STYLES["h2"])]
+    story: list[Flowable] = [CondPageBreak(4 * cm), _Para(esc(labels["screening"]), STYLES["h2"])]
     answers = list(record.get("answers") or [])
     flags = sorted(
         record.get("flags") or [],
@@ -566,13 +579,13 @@ def _screening(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
     if flags:
         highest = record.get("highest_severity") or flags[0]["severity"]
         border, background = SEVERITY_COLOURS.get(highest, SEVERITY_COLOURS["info"])
-        box_rows: list[list[Flowable]] = [[Paragraph(
+        box_rows: list[list[Flowable]] = [[_Para(
             f"<b>{esc(labels['flags_box_title'].format(n=len(flags), highest=str(highest).upper()))}</b>",
             STYLES["cell"])]]
         for flag in flags:
             question = text_by_question.get(flag.get("question")) or labels["flag_question_unknown"].format(
                 id=flag.get("question"))
-            box_rows.append([Paragraph(
+            box_rows.append([_Para(
                 f"{_marker(flag.get('severity', 'info'), labels)} {esc(question)}<br/>"
                 f"<font color=\"#{MUTED.hexval()[2:]}\">{esc(flag.get('reason'))}</font>",
                 STYLES["cell"])])
@@ -588,7 +601,7 @@ def _screening(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
         ]))
         story += [box, Spacer(0, 8)]
     else:
-        story.append(Paragraph(esc(labels["no_flags"]), STYLES["body"]))
+        story.append(_Para(esc(labels["no_flags"]), STYLES["body"]))
 
     flags_by_question: dict[str, list[dict[str, Any]]] = {}
     for flag in flags:
@@ -601,9 +614,9 @@ def _screening(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
                          "value": None, "detail": None, "answered_at": None, "_missing": True})
 
     data: list[list[Any]] = [[
-        Paragraph(esc(labels["col_no"]), STYLES["key"]),
-        Paragraph(esc(labels["col_question"]), STYLES["key"]),
-        Paragraph(esc(labels["col_answer"]), STYLES["key"]),
+        _Para(esc(labels["col_no"]), STYLES["key"]),
+        _Para(esc(labels["col_question"]), STYLES["key"]),
+        _Para(esc(labels["col_answer"]), STYLES["key"]),
     ]]
     commands: list[tuple[Any, ...]] = [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -615,20 +628,20 @@ def _screening(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
         ("LINEBELOW", (0, 0), (-1, 0), 0.8, MUTED),
     ]
     for number, answer in enumerate(rows, start=1):
-        cell = [Paragraph(esc(answer.get("text")), STYLES["cell"])]
+        cell = [_Para(esc(answer.get("text")), STYLES["cell"])]
         if answer.get("detail"):
-            cell.append(Paragraph(f"<i>{esc(labels['detail'])}:</i> {_multiline(answer.get('detail'))}",
+            cell.append(_Para(f"<i>{esc(labels['detail'])}:</i> {_multiline(answer.get('detail'))}",
                                   STYLES["cell"]))
         row_flags = flags_by_question.get(answer.get("question"), [])
         for flag in row_flags:
-            cell.append(Paragraph(f"{_marker(flag.get('severity', 'info'), labels)} {esc(flag.get('reason'))}",
+            cell.append(_Para(f"{_marker(flag.get('severity', 'info'), labels)} {esc(flag.get('reason'))}",
                                   STYLES["cell"]))
         value = (labels["not_answered"] if answer.get("_missing") else _answer_text(answer, labels))
-        answer_cell = [Paragraph(f"<b>{esc(value)}</b>", STYLES["cell"])]
+        answer_cell = [_Para(f"<b>{esc(value)}</b>", STYLES["cell"])]
         if answer.get("answered_at"):
-            answer_cell.append(Paragraph(esc(labels["answered_at"].format(
+            answer_cell.append(_Para(esc(labels["answered_at"].format(
                 time=format_datetime(answer.get("answered_at")))), STYLES["small"]))
-        data.append([Paragraph(str(number), STYLES["cell"]), cell, answer_cell])
+        data.append([_Para(str(number), STYLES["cell"]), cell, answer_cell])
         if row_flags:
             severity = row_flags[0].get("severity", "info")
             border, background = SEVERITY_COLOURS.get(severity, SEVERITY_COLOURS["info"])
@@ -647,29 +660,29 @@ def _signature(record: ConsentRecord, signature_png: bytes | None,
     signature = record["signature"]
     shown = record["texts"]["shown"]
     esign = record.get("esign_consent") or {}
-    story: list[Flowable] = [CondPageBreak(5 * cm), Paragraph(esc(labels["consent"]), STYLES["h2"])]
+    story: list[Flowable] = [CondPageBreak(5 * cm), _Para(esc(labels["consent"]), STYLES["h2"])]
     story.append(KeepTogether([
-        Paragraph(esc(labels["esign"]), STYLES["h3"]),
+        _Para(esc(labels["esign"]), STYLES["h3"]),
         *_paragraphs(esign.get("statement") or shown.get("esign_statement"), STYLES["body"]),
-        Paragraph(esc(labels["agreed_at"].format(time=format_datetime(esign.get("agreed_at")))),
+        _Para(esc(labels["agreed_at"].format(time=format_datetime(esign.get("agreed_at")))),
                   STYLES["ack"]),
     ]))
 
-    block: list[Flowable] = [Paragraph(esc(labels["consent_statement"]), STYLES["h3"])]
+    block: list[Flowable] = [_Para(esc(labels["consent_statement"]), STYLES["h3"])]
     block += _paragraphs(record.get("consent_statement") or shown.get("consent_statement"), STYLES["body"])
     block.append(Spacer(0, 6))
-    block.append(Paragraph(esc(labels["signature"]), STYLES["key"]))
+    block.append(_Para(esc(labels["signature"]), STYLES["key"]))
     if signature.get("method") == "typed":
-        block.append(Paragraph(esc(signature.get("typed_name") or signature.get("printed_name")),
+        block.append(_Para(esc(signature.get("typed_name") or signature.get("printed_name")),
                                STYLES["typed_sig"]))
-        block.append(Paragraph(f"<i>({esc(labels['typed_signature'])})</i>", STYLES["small"]))
+        block.append(_Para(f"<i>({esc(labels['typed_signature'])})</i>", STYLES["small"]))
     elif signature_png:
         reader, w, h = _load_signature(signature_png, signature.get("image_sha256"))
         scale = min(SIGNATURE_MAX_W / w, SIGNATURE_MAX_H / h)
         block.append(Spacer(0, 2))
         block.append(_SignatureImage(reader, w * scale, h * scale))
     else:
-        block.append(Paragraph(esc(labels["missing_signature"]), STYLES["nack"]))
+        block.append(_Para(esc(labels["missing_signature"]), STYLES["nack"]))
     usable = PAGE_SIZE[0] - 2 * MARGIN_X
     rule = Table([[""]], colWidths=[min(SIGNATURE_MAX_W + 1 * cm, usable)], rowHeights=[4], hAlign="LEFT")
     rule.setStyle(TableStyle([("LINEABOVE", (0, 0), (-1, -1), 0.8, INK)]))
@@ -695,8 +708,8 @@ def _audit(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
     def val(value: object) -> str:
         return esc(value) if value not in (None, "") else none
 
-    story: list[Flowable] = [PageBreak(), Paragraph(esc(labels["audit"]), STYLES["title"]),
-                             Paragraph(esc(labels["audit_record"]), STYLES["h2"])]
+    story: list[Flowable] = [PageBreak(), _Para(esc(labels["audit"]), STYLES["title"]),
+                             _Para(esc(labels["audit_record"]), STYLES["h2"])]
     method = signature.get("method")
     story.append(_kv_table([
         (labels["document_id"], f"<b>{val(record.get('document_id'))}</b>"),
@@ -710,7 +723,7 @@ def _audit(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
         (labels["signature_sha256"], f'<font size="8">{val(signature.get("image_sha256"))}</font>'),
     ], 4.6 * cm))
 
-    story.append(Paragraph(esc(labels["trail"]), STYLES["h2"]))
+    story.append(_Para(esc(labels["trail"]), STYLES["h2"]))
     story.append(_kv_table([
         (labels["draft_started_at"], val(trail.get("draft_started_at"))),
         (labels["started_by"], val(trail.get("started_by"))),
@@ -721,15 +734,15 @@ def _audit(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
     steps = trail.get("steps") or []
     if steps:
         usable = PAGE_SIZE[0] - 2 * MARGIN_X
-        data: list[list[Any]] = [[Paragraph(esc(labels[k]), STYLES["key"])
+        data: list[list[Any]] = [[_Para(esc(labels[k]), STYLES["key"])
                                   for k in ("col_step", "col_shown", "col_completed", "col_seconds")]]
         for step in steps:
             seconds = step.get("seconds")
             data.append([
-                Paragraph(val(step.get("step")), STYLES["cell"]),
-                Paragraph(val(step.get("shown_at")), STYLES["cell"]),
-                Paragraph(val(step.get("completed_at")), STYLES["cell"]),
-                Paragraph(f"{seconds:.1f}" if isinstance(seconds, (int, float)) else none, STYLES["cell"]),
+                _Para(val(step.get("step")), STYLES["cell"]),
+                _Para(val(step.get("shown_at")), STYLES["cell"]),
+                _Para(val(step.get("completed_at")), STYLES["cell"]),
+                _Para(f"{seconds:.1f}" if isinstance(seconds, (int, float)) else none, STYLES["cell"]),
             ])
         table = Table(data, colWidths=[usable - 2 * 5.4 * cm - 2.0 * cm, 5.4 * cm, 5.4 * cm, 2.0 * cm],
                       repeatRows=1, hAlign="LEFT")
@@ -744,8 +757,8 @@ def _audit(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
         ]))
         story += [Spacer(0, 8), table]
 
-    story.append(Paragraph(esc(labels["verify"]), STYLES["h2"]))
-    story.append(Paragraph(labels["verify_text"], STYLES["body"]))
+    story.append(_Para(esc(labels["verify"]), STYLES["h2"]))
+    story.append(_Para(labels["verify_text"], STYLES["body"]))
     return story
 
 

@@ -1,0 +1,160 @@
+"""Shared fixtures: a fresh migrated database per test, the app, and a wizard driver.
+
+The schema comes from the real Alembic migrations, run once per session into a
+template file that each test copies, so tests are fast and use what production
+uses.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app import create_app
+from kiosk.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def need(condition: bool, what_to_install: str) -> None:
+    """Skip when a tool is missing on a developer's machine; under CI=true that is a failure."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"missing in CI: {what_to_install}")
+    pytest.skip(f"needs {what_to_install}")
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def db_url(template_db: Path, tmp_path: Path) -> str:
+    path = tmp_path / "test.sqlite3"
+    shutil.copyfile(template_db, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app(db_url: str, tmp_path: Path) -> Iterator[Flask]:
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": db_url,
+        "AUTO_MIGRATE": False,
+        "CLINIC_NAME": "Test Clinic",
+    })
+    yield app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+class WizardDriver:
+    """Walks the tablet wizard like a patient: GET each page, then POST it with its CSRF token."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+        self.token: str | None = None
+
+    def get(self, url: str, **kwargs: Any):  # noqa: ANN201
+        response = self.client.get(url, **kwargs)
+        match = _CSRF.search(response.get_data(as_text=True))
+        if match:
+            self.token = match.group(1)
+        return response
+
+    def post(self, url: str, data: dict[str, Any], follow: bool = False):  # noqa: ANN201
+        if self.token is None:
+            self.get(url)
+        return self.client.post(url, data={"csrf_token": self.token, **data}, follow_redirects=follow)
+
+    def submit(self, url: str, data: dict[str, Any], follow: bool = False):  # noqa: ANN201
+        """GET the page (as a patient sees it first), then POST the answers."""
+        self.get(url)
+        return self.post(url, data, follow=follow)
+
+    def start(self) -> None:
+        self.submit("/", {})
+        response = self.post("/consent/start", {})
+        assert response.status_code == 302, response.status_code
+
+    def identity(self, name: str = "Zoë Ñúñez", dob: str = "1990-05-17", **extra: str):  # noqa: ANN201
+        return self.submit("/consent/identity", {"full_name": name, "date_of_birth": dob, "phone": "", "email": "",
+                                                 **extra})
+
+    def treatment(self, modality: str = "co2_laser", areas: tuple[str, ...] = ("abdomen",), other: str = ""):  # noqa: ANN201
+        return self.submit("/consent/treatment", {"modality": modality, "areas": list(areas), "area_other": other})
+
+    def explanation(self):  # noqa: ANN201
+        return self.submit("/consent/explanation", {"understood": "y"})
+
+    def risks(self, app: Flask, modality: str, initials: str = "ZÑ") -> list[str]:
+        ids = [r.id for r in app.extensions["kiosk_texts"].modality("en", modality).risks]
+        for index in range(1, len(ids) + 1):
+            response = self.submit(f"/consent/risks/{index}", {"acknowledged": "y", "initials": initials})
+            assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return ids
+
+    def screening(self, app: Flask, modality: str, yes: dict[str, str] | None = None):  # noqa: ANN201
+        yes = yes or {}
+        data: dict[str, Any] = {}
+        for q in app.extensions["kiosk_texts"].rules.questions_for(modality):
+            if q.id in yes:
+                data[f"q_{q.id}"] = "yes"
+                if q.type == "date":
+                    data[f"date_{q.id}"] = yes[q.id]
+                else:
+                    data[f"detail_{q.id}"] = yes[q.id]
+            else:
+                data[f"q_{q.id}"] = "no"
+        return self.submit("/consent/screening", data)
+
+    def review(self):  # noqa: ANN201
+        return self.submit("/consent/review", {"esign_agree": "y"})
+
+    def sign(self, **data: Any):  # noqa: ANN201
+        fields = {"consent_agree": "y", "signature_data": "", "typed_signature": "", "printed_name": "ZOË ÑÚÑEZ"}
+        fields.update(data)
+        return self.submit("/consent/sign", fields)
+
+    def complete(self, app: Flask, modality: str = "co2_laser", *, name: str = "Zoë Ñúñez",
+                 yes: dict[str, str] | None = None, **sign: Any):  # noqa: ANN201
+        """Every step up to the signature; returns the sign POST's response."""
+        self.start()
+        assert self.identity(name=name).status_code == 302
+        assert self.treatment(modality).status_code == 302
+        assert self.explanation().status_code == 302
+        self.risks(app, modality)
+        assert self.screening(app, modality, yes).status_code == 302
+        assert self.review().status_code == 302
+        return self.sign(**sign)
+
+
+@pytest.fixture
+def wizard(client: FlaskClient) -> WizardDriver:
+    return WizardDriver(client)

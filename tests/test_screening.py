@@ -1,0 +1,428 @@
+"""The screening engine and the shipped rules.yaml, checked against the specification.
+
+The expectations below are a transcription of the table in
+/work/shared/docs/screening-rules.md ("Questions (stable ids), answer type, and
+severity per modality"). They are written out here on purpose and NOT read from
+consent_texts/rules.yaml: the point is to catch a shipped rule that drifted from
+the spec (a "stop" quietly turned into "review", a question no longer asked for
+a treatment, ...). If the medical director deliberately changes a default, this
+table must be updated together with the spec.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kiosk.screening import ScreeningError, screen
+from kiosk.texts import Rules, load_rules
+
+ROOT = Path(__file__).resolve().parent.parent
+TEXTS_DIR = ROOT / "consent_texts"
+
+# --------------------------------------------------------------------------
+# The spec table, transcribed by hand.
+
+MODALITIES = ("co2_laser", "fractional_laser", "microdermabrasion", "chemical_peel", "vitamin_c_injection")
+
+_ALL_STOP = ("stop", "stop", "stop", "stop", "stop")
+_ALL_REVIEW = ("review", "review", "review", "review", "review")
+
+# id: (type, (co2_laser, fractional_laser, microdermabrasion, chemical_peel, vitamin_c_injection))
+# None stands for "-" in the spec: the question is not asked for that treatment.
+SPEC: dict[str, tuple[str, tuple[str | None, ...]]] = {
+    "pregnant": ("bool", _ALL_STOP),
+    "breastfeeding": ("bool", _ALL_STOP),
+    "skin_disease_in_area": ("bool", _ALL_STOP),
+    "wounds_or_burns_in_area": ("bool", _ALL_STOP),
+    "skin_cancer": ("bool", _ALL_STOP),
+    "keloids": ("bool", _ALL_STOP),
+    "skin_tumours": ("bool", _ALL_STOP),
+    "anaesthetic_allergy": ("bool", _ALL_STOP),
+    "circulation_problems": ("bool", _ALL_REVIEW),
+    "heart_disease": ("bool", _ALL_REVIEW),
+    "systemic_disease": ("bool", _ALL_REVIEW),
+    "immunosuppressed": ("bool", _ALL_REVIEW),
+    "recent_skin_treatment": ("bool", _ALL_REVIEW),
+    "g6pd_deficiency": ("bool", _ALL_REVIEW),
+    "blood_thinners": ("bool", ("review", "review", "review", "info", "review")),
+    "isotretinoin_last_dose": ("date", ("stop", "review", "review", "review", None)),
+    "cold_sores": ("bool", ("review", "review", "info", "review", None)),
+    "recent_tan": ("bool", ("stop", "stop", "review", "stop", None)),
+    "photosensitising_medication": ("bool", ("review", "review", None, "review", None)),
+    "retinoid_use": ("bool", ("review", "review", "review", "review", None)),
+    "darker_skin_or_pigment_marks": ("bool", ("review", "info", "info", "review", None)),
+    "peel_allergy": ("bool", (None, None, None, "stop", None)),
+    "vitamin_c_allergy": ("bool", (None, None, None, None, "stop")),
+}
+ISOTRETINOIN_MONTHS = 6
+UNDER_18_SEVERITY = "stop"
+
+CELLS = [
+    (qid, modality, severities[i])
+    for qid, (_, severities) in SPEC.items()
+    for i, modality in enumerate(MODALITIES)
+]
+
+AS_OF = date(2026, 6, 15)
+ADULT_DOB = "1980-05-17"
+
+
+@pytest.fixture(scope="module")
+def rules() -> Rules:
+    return load_rules(TEXTS_DIR)
+
+
+def severity(qid: str, modality: str) -> str | None:
+    return SPEC[qid][1][MODALITIES.index(modality)]
+
+
+def asked(modality: str) -> list[str]:
+    return [qid for qid in SPEC if severity(qid, modality) is not None]
+
+
+def all_no(modality: str) -> dict[str, Any]:
+    """Every question the spec asks for this treatment, answered no / never."""
+    return {qid: (None if SPEC[qid][0] == "date" else False) for qid in asked(modality)}
+
+
+def yes_value(qid: str, as_of: date = AS_OF) -> Any:
+    """A "yes": true, or, for the date question, a dose 1 day before the visit."""
+    return (as_of - timedelta(days=1)).isoformat() if SPEC[qid][0] == "date" else True
+
+
+# --------------------------------------------------------------------------
+# The shipped rules.yaml holds exactly the spec's treatments and questions
+
+
+def test_rules_list_exactly_the_spec_modalities(rules: Rules) -> None:
+    assert list(rules.modalities) == list(MODALITIES), "rules.yaml treatments differ from the spec's five stable ids"
+
+
+def test_rules_hold_exactly_the_spec_questions_with_their_types(rules: Rules) -> None:
+    shipped = {q.id: q.type for q in rules.questions}
+    expected = {qid: qtype for qid, (qtype, _) in SPEC.items()}
+    assert shipped == expected, "rules.yaml questions or answer types differ from the spec table"
+
+
+def test_isotretinoin_window_is_six_months(rules: Rules) -> None:
+    question = rules.question("isotretinoin_last_dose")
+    assert question is not None
+    assert question.within_months == ISOTRETINOIN_MONTHS, "spec: flag when the last dose is < 6 months before"
+
+
+@pytest.mark.parametrize("modality", MODALITIES)
+def test_questions_for_modality_are_the_spec_column(rules: Rules, modality: str) -> None:
+    got = [q.id for q in rules.questions_for(modality)]
+    assert sorted(got) == sorted(asked(modality)), f"questions asked for {modality} differ from the spec column"
+
+
+# --------------------------------------------------------------------------
+# One cell at a time: a single yes gives exactly one flag of the spec's severity
+
+
+@pytest.mark.parametrize(("qid", "modality", "expected"), CELLS, ids=[f"{q}-{m}" for q, m, _ in CELLS])
+def test_single_yes_gives_one_flag_of_spec_severity(rules: Rules, qid: str, modality: str, expected: str | None) -> None:
+    answers = all_no(modality)
+    answers[qid] = yes_value(qid)
+    flags = screen(rules, modality, answers, ADULT_DOB, AS_OF)
+    if expected is None:
+        assert qid not in [q.id for q in rules.questions_for(modality)], (
+            f"spec says {qid} is not asked for {modality} ('-'), but rules.yaml asks it"
+        )
+        assert flags == [], f"an answer to {qid}, which {modality} does not ask, must be ignored, got {flags}"
+    else:
+        assert [(f["question"], f["severity"]) for f in flags] == [(qid, expected)], (
+            f"a yes to {qid} for {modality} must raise exactly one {expected!r} flag"
+        )
+
+
+@pytest.mark.parametrize("modality", MODALITIES)
+def test_all_no_raises_nothing(rules: Rules, modality: str) -> None:
+    assert screen(rules, modality, all_no(modality), ADULT_DOB, AS_OF) == []
+
+
+@pytest.mark.parametrize("modality", [m for m in MODALITIES if severity("isotretinoin_last_dose", m)])
+@pytest.mark.parametrize("empty", [None, ""])
+def test_empty_date_raises_nothing(rules: Rules, modality: str, empty: Any) -> None:
+    answers = all_no(modality)
+    answers["isotretinoin_last_dose"] = empty
+    assert screen(rules, modality, answers, ADULT_DOB, AS_OF) == []
+
+
+def test_not_asked_question_answered_yes_is_ignored_even_with_other_flags(rules: Rules) -> None:
+    answers = all_no("vitamin_c_injection")
+    answers.update({"peel_allergy": True, "recent_tan": True, "isotretinoin_last_dose": "2026-06-01",
+                    "pregnant": True})
+    flags = screen(rules, "vitamin_c_injection", answers, ADULT_DOB, AS_OF)
+    assert [f["question"] for f in flags] == ["pregnant"]
+
+
+def test_every_yes_at_once_flags_every_asked_question(rules: Rules) -> None:
+    for modality in MODALITIES:
+        answers = {qid: yes_value(qid) for qid in asked(modality)}
+        flags = screen(rules, modality, answers, ADULT_DOB, AS_OF)
+        got = sorted((f["question"], f["severity"]) for f in flags)
+        assert got == sorted((qid, severity(qid, modality)) for qid in asked(modality)), modality
+
+
+# --------------------------------------------------------------------------
+# Isotretinoin: "less than 6 calendar months before the visit"
+
+
+def iso_flags(rules: Rules, last_dose: str, as_of: date, modality: str = "co2_laser") -> list[Any]:
+    answers = all_no(modality)
+    answers["isotretinoin_last_dose"] = last_dose
+    return screen(rules, modality, answers, ADULT_DOB, as_of)
+
+
+def test_isotretinoin_exactly_six_months_before_does_not_flag(rules: Rules) -> None:
+    assert iso_flags(rules, "2025-12-15", date(2026, 6, 15)) == [], "6 months exactly is not < 6 months"
+
+
+def test_isotretinoin_one_day_inside_six_months_flags(rules: Rules) -> None:
+    flags = iso_flags(rules, "2025-12-16", date(2026, 6, 15))
+    assert [(f["question"], f["severity"]) for f in flags] == [("isotretinoin_last_dose", "stop")]
+
+
+def test_isotretinoin_six_months_counted_in_calendar_months_not_days(rules: Rules) -> None:
+    # 2026-01-15 .. 2026-07-15 is 181 days; 2025-09-30 .. 2026-03-30 is 181 days too.
+    assert iso_flags(rules, "2026-01-15", date(2026, 7, 15)) == []
+    assert iso_flags(rules, "2026-01-16", date(2026, 7, 15)) != []
+    assert iso_flags(rules, "2025-09-30", date(2026, 3, 30)) == []
+    assert iso_flags(rules, "2025-10-01", date(2026, 3, 30)) != []
+
+
+def test_isotretinoin_month_end_clamps_to_last_day_of_february(rules: Rules) -> None:
+    as_of = date(2026, 8, 31)  # 6 months before: 2026-02-31 does not exist, so 2026-02-28
+    assert iso_flags(rules, "2026-02-28", as_of) == [], "cutoff is 2026-02-28: a dose that day is not < 6 months"
+    flags = iso_flags(rules, "2026-03-01", as_of)
+    assert [f["question"] for f in flags] == ["isotretinoin_last_dose"], "2026-03-01 is < 6 months before 2026-08-31"
+
+
+def test_isotretinoin_month_end_clamps_in_a_leap_year(rules: Rules) -> None:
+    as_of = date(2028, 8, 31)  # cutoff 2028-02-29
+    assert iso_flags(rules, "2028-02-29", as_of) == []
+    assert iso_flags(rules, "2028-03-01", as_of) != []
+
+
+def test_isotretinoin_window_across_a_year_boundary(rules: Rules) -> None:
+    as_of = date(2026, 2, 10)  # cutoff 2025-08-10
+    assert iso_flags(rules, "2025-08-10", as_of) == []
+    assert iso_flags(rules, "2025-08-11", as_of) != []
+
+
+def test_isotretinoin_dose_on_the_visit_day_flags(rules: Rules) -> None:
+    assert iso_flags(rules, AS_OF.isoformat(), AS_OF) != []
+
+
+def test_isotretinoin_long_ago_does_not_flag(rules: Rules) -> None:
+    assert iso_flags(rules, "2020-01-01", AS_OF) == []
+
+
+def test_isotretinoin_dose_after_the_visit_date_is_an_error(rules: Rules) -> None:
+    with pytest.raises(ScreeningError) as info:
+        iso_flags(rules, "2026-06-16", AS_OF)
+    assert info.value.key == "isotretinoin_last_dose"
+    assert info.value.value == "2026-06-16"
+    assert "2026-06-16" in str(info.value)
+
+
+@pytest.mark.parametrize(("modality", "expected"), [("co2_laser", "stop"), ("fractional_laser", "review"),
+                                                    ("microdermabrasion", "review"), ("chemical_peel", "review")])
+def test_isotretinoin_severity_per_modality_at_boundary(rules: Rules, modality: str, expected: str) -> None:
+    assert iso_flags(rules, "2025-12-15", AS_OF, modality) == []
+    flags = iso_flags(rules, "2025-12-16", AS_OF, modality)
+    assert [(f["question"], f["severity"]) for f in flags] == [("isotretinoin_last_dose", expected)]
+
+
+def test_isotretinoin_reason_names_the_dose_date(rules: Rules) -> None:
+    (flag,) = iso_flags(rules, "2026-03-02", AS_OF)
+    assert "2026-03-02" in flag["reason"], f"the doctor must read the dose date in the reason, got {flag['reason']!r}"
+    assert "{" not in flag["reason"], f"unfilled placeholder in {flag['reason']!r}"
+
+
+# --------------------------------------------------------------------------
+# under_18, derived from the date of birth
+
+
+def dob_flags(rules: Rules, dob: str, as_of: date, modality: str = "co2_laser") -> list[Any]:
+    return screen(rules, modality, all_no(modality), dob, as_of)
+
+
+@pytest.mark.parametrize("modality", MODALITIES)
+def test_under_18_day_before_18th_birthday_is_stop(rules: Rules, modality: str) -> None:
+    flags = dob_flags(rules, "2008-06-16", date(2026, 6, 15), modality)
+    assert [(f["question"], f["severity"]) for f in flags] == [("under_18", UNDER_18_SEVERITY)], (
+        f"a 17-year-old must get a stop for {modality}"
+    )
+    assert "17" in flags[0]["reason"], f"reason should give the age, got {flags[0]['reason']!r}"
+    assert "{" not in flags[0]["reason"]
+
+
+def test_under_18_on_the_18th_birthday_no_flag(rules: Rules) -> None:
+    assert dob_flags(rules, "2008-06-15", date(2026, 6, 15)) == []
+
+
+def test_under_18_young_child_flags(rules: Rules) -> None:
+    flags = dob_flags(rules, "2020-01-01", date(2026, 6, 15))
+    assert [f["question"] for f in flags] == ["under_18"]
+
+
+def test_under_18_born_29_february(rules: Rules) -> None:
+    # 2026 has no 29 February: on 28 February she is still 17 (never let a minor
+    # through); by 1 March she has turned 18.
+    assert [f["question"] for f in dob_flags(rules, "2008-02-29", date(2026, 2, 28))] == ["under_18"]
+    assert dob_flags(rules, "2008-02-29", date(2026, 3, 1)) == []
+    assert [f["question"] for f in dob_flags(rules, "2008-02-29", date(2025, 3, 1))] == ["under_18"]
+
+
+def test_under_18_together_with_a_question_flag(rules: Rules) -> None:
+    answers = all_no("chemical_peel")
+    answers["peel_allergy"] = True
+    flags = screen(rules, "chemical_peel", answers, "2010-01-01", AS_OF)
+    assert sorted((f["question"], f["severity"]) for f in flags) == [("peel_allergy", "stop"), ("under_18", "stop")]
+
+
+def test_date_of_birth_as_date_object_is_accepted(rules: Rules) -> None:
+    assert dob_flags(rules, date(2008, 6, 16), date(2026, 6, 15))[0]["question"] == "under_18"  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------
+# Errors: never silently ignored, and they name the id and the value
+
+
+def error_of(rules: Rules, modality: str, answers: dict[str, Any], dob: Any = ADULT_DOB) -> ScreeningError:
+    with pytest.raises(ScreeningError) as info:
+        screen(rules, modality, answers, dob, AS_OF)
+    return info.value
+
+
+def assert_names(exc: ScreeningError, key: str, value: Any, shown: str) -> None:
+    assert exc.key == key, f"error should name {key!r}, named {exc.key!r}"
+    assert exc.value == value and type(exc.value) is type(value), f"error should carry {value!r}, got {exc.value!r}"
+    assert key in str(exc) and shown in str(exc), f"message should name {key} and {shown}: {exc}"
+
+
+@pytest.mark.parametrize("modality", ["laser_tag", "CO2_LASER", "", "co2 laser"])
+def test_unknown_modality(rules: Rules, modality: str) -> None:
+    exc = error_of(rules, modality, all_no("co2_laser"))
+    assert_names(exc, "modality", modality, repr(modality))
+
+
+def test_unknown_question_id(rules: Rules) -> None:
+    answers = all_no("co2_laser")
+    answers["smoker"] = True
+    assert_names(error_of(rules, "co2_laser", answers), "smoker", True, "true")
+
+
+def test_unknown_question_id_with_a_no_answer_is_still_an_error(rules: Rules) -> None:
+    answers = all_no("microdermabrasion")
+    answers["pregnnat"] = False
+    assert_names(error_of(rules, "microdermabrasion", answers), "pregnnat", False, "false")
+
+
+@pytest.mark.parametrize("modality", MODALITIES)
+def test_missing_answer_for_each_asked_question(rules: Rules, modality: str) -> None:
+    for qid in asked(modality):
+        answers = all_no(modality)
+        del answers[qid]
+        exc = error_of(rules, modality, answers)
+        assert exc.key == qid, f"dropping {qid} for {modality} must be an error naming it, named {exc.key!r}"
+        assert "missing" in str(exc)
+
+
+@pytest.mark.parametrize("value", ["yes", "no", "true", 1, 0, None, "", [True]], ids=repr)
+def test_wrong_type_for_a_bool(rules: Rules, value: Any) -> None:
+    answers = all_no("co2_laser")
+    answers["pregnant"] = value
+    exc = error_of(rules, "co2_laser", answers)
+    assert exc.key == "pregnant"
+    assert exc.value == value and type(exc.value) is type(value)
+    assert "pregnant" in str(exc) and repr(value) in str(exc), str(exc)
+
+
+@pytest.mark.parametrize("value", ["2026/01/01", "2026-13-01", "2026-02-30", "26-01-01", "2026-1-1",
+                                   "2026-01-01T00:00", " 2026-01-01", 20260101, True, False, 0],
+                         ids=repr)
+def test_wrong_type_for_a_date(rules: Rules, value: Any) -> None:
+    answers = all_no("chemical_peel")
+    answers["isotretinoin_last_dose"] = value
+    exc = error_of(rules, "chemical_peel", answers)
+    assert exc.key == "isotretinoin_last_dose"
+    assert exc.value == value and type(exc.value) is type(value)
+    shown = repr(value) if isinstance(value, str) else str(value).lower()
+    assert shown in str(exc), str(exc)
+
+
+@pytest.mark.parametrize("dob", ["1990/05/17", "17-05-1990", "1990-02-30", 19900517, None, "", True],
+                         ids=repr)
+def test_bad_date_of_birth(rules: Rules, dob: Any) -> None:
+    exc = error_of(rules, "co2_laser", all_no("co2_laser"), dob)
+    assert exc.key == "date_of_birth"
+    assert exc.value == dob and type(exc.value) is type(dob)
+
+
+def test_date_of_birth_after_the_visit_is_an_error(rules: Rules) -> None:
+    exc = error_of(rules, "co2_laser", all_no("co2_laser"), "2026-06-16")
+    assert_names(exc, "date_of_birth", "2026-06-16", "'2026-06-16'")
+
+
+def test_wrong_type_for_a_question_another_modality_asks_but_this_one_does_not(rules: Rules) -> None:
+    # A known question that the treatment does not ask is ignored, whatever its value.
+    answers = all_no("vitamin_c_injection")
+    answers["peel_allergy"] = "maybe"
+    assert screen(rules, "vitamin_c_injection", answers, ADULT_DOB, AS_OF) == []
+
+
+# --------------------------------------------------------------------------
+# Determinism and reasons
+
+
+def test_same_answers_twice_give_identical_flags(rules: Rules) -> None:
+    answers = {qid: yes_value(qid) for qid in asked("co2_laser")}
+    first = screen(rules, "co2_laser", answers, "2009-01-01", AS_OF)
+    second = screen(rules, "co2_laser", dict(answers), "2009-01-01", AS_OF)
+    assert first == second
+    assert len(first) == len(asked("co2_laser")) + 1
+
+
+def test_answer_order_does_not_change_the_flags(rules: Rules) -> None:
+    answers = {qid: yes_value(qid) for qid in asked("chemical_peel")}
+    reversed_answers = dict(reversed(list(answers.items())))
+    assert screen(rules, "chemical_peel", answers, ADULT_DOB, AS_OF) == screen(
+        rules, "chemical_peel", reversed_answers, ADULT_DOB, AS_OF)
+
+
+def test_screen_does_not_change_the_answers(rules: Rules) -> None:
+    answers = {qid: yes_value(qid) for qid in asked("fractional_laser")}
+    before = dict(answers)
+    screen(rules, "fractional_laser", answers, ADULT_DOB, AS_OF)
+    assert answers == before
+
+
+def test_a_fresh_load_of_the_rules_gives_the_same_flags(rules: Rules) -> None:
+    answers = {qid: yes_value(qid) for qid in asked("microdermabrasion")}
+    assert screen(rules, "microdermabrasion", answers, ADULT_DOB, AS_OF) == screen(
+        load_rules(TEXTS_DIR), "microdermabrasion", answers, ADULT_DOB, AS_OF)
+
+
+@pytest.mark.parametrize("modality", MODALITIES)
+def test_every_flag_has_exactly_question_severity_and_a_non_empty_reason(rules: Rules, modality: str) -> None:
+    answers = {qid: yes_value(qid) for qid in asked(modality)}
+    flags = screen(rules, modality, answers, "2015-01-01", AS_OF)
+    assert flags, modality
+    for flag in flags:
+        assert set(flag) == {"question", "severity", "reason"}, flag
+        assert flag["severity"] in ("stop", "review", "info")
+        assert isinstance(flag["reason"], str) and flag["reason"].strip(), f"{flag['question']} has no reason"
+        assert "{" not in flag["reason"] and "}" not in flag["reason"], f"unfilled placeholder: {flag['reason']!r}"
+
+
+def test_reasons_differ_between_questions(rules: Rules) -> None:
+    answers = {qid: yes_value(qid) for qid in asked("co2_laser")}
+    reasons = [f["reason"] for f in screen(rules, "co2_laser", answers, ADULT_DOB, AS_OF)]
+    assert len(set(reasons)) == len(reasons), "two rules give the doctor the same reason"
