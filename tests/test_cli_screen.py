@@ -1,0 +1,172 @@
+"""`flask --app app screen MODALITY ANSWERS.json [--as-of YYYY-MM-DD]`, run as a real subprocess.
+
+This is how the medical director dry-runs the rules after editing them, so the
+output must be exact JSON on success and one readable line (no traceback) on
+any mistake in the answers file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The questions the spec (screening-rules.md) asks for co2_laser; every one answered "no".
+CO2_NO: dict[str, Any] = {
+    "pregnant": False, "breastfeeding": False, "skin_disease_in_area": False, "wounds_or_burns_in_area": False,
+    "skin_cancer": False, "keloids": False, "skin_tumours": False, "anaesthetic_allergy": False,
+    "circulation_problems": False, "heart_disease": False, "systemic_disease": False, "immunosuppressed": False,
+    "recent_skin_treatment": False, "g6pd_deficiency": False, "blood_thinners": False,
+    "isotretinoin_last_dose": None, "cold_sores": False, "recent_tan": False,
+    "photosensitising_medication": False, "retinoid_use": False, "darker_skin_or_pigment_marks": False,
+}
+ADULT = {"date_of_birth": "1980-05-17"}
+
+
+def run_screen(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+        "KIOSK_SECRET_KEY": "test",
+    }
+    env.pop("KIOSK_CONSENT_TEXTS_DIR", None)
+    env.pop("FLASK_APP", None)
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "screen", *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )
+
+
+def write(tmp_path: Path, body: Any, name: str = "answers.json") -> Path:
+    path = tmp_path / name
+    path.write_text(body if isinstance(body, str) else json.dumps(body), encoding="utf-8")
+    return path
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> str:
+    assert result.returncode == 2, f"expected exit 2, got {result.returncode}; stderr={result.stderr!r}"
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, f"expected exactly one line on stderr, got {lines!r}"
+    for needle in needles:
+        assert needle in lines[0], f"{needle!r} not named in {lines[0]!r}"
+    assert result.stdout.strip() == "", f"nothing should go to stdout on error, got {result.stdout!r}"
+    return lines[0]
+
+
+def test_clean_answers_give_no_flags(tmp_path: Path) -> None:
+    path = write(tmp_path, {**ADULT, **CO2_NO})
+    result = run_screen(tmp_path, "co2_laser", str(path), "--as-of", "2026-06-15")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"modality": "co2_laser", "flags": []}
+
+
+def test_flagged_answers_give_exact_flags(tmp_path: Path) -> None:
+    answers = {**CO2_NO, "date_of_birth": "2008-06-16", "pregnant": True, "isotretinoin_last_dose": "2026-03-02",
+               "darker_skin_or_pigment_marks": True}
+    path = write(tmp_path, answers)
+    result = run_screen(tmp_path, "co2_laser", str(path), "--as-of", "2026-06-15")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert set(out) == {"modality", "flags"}
+    assert out["modality"] == "co2_laser"
+    for flag in out["flags"]:
+        assert set(flag) == {"question", "severity", "reason"}, flag
+        assert isinstance(flag["reason"], str) and flag["reason"].strip(), flag
+    got = sorted((f["question"], f["severity"]) for f in out["flags"])
+    assert got == [
+        ("darker_skin_or_pigment_marks", "review"),
+        ("isotretinoin_last_dose", "stop"),
+        ("pregnant", "stop"),
+        ("under_18", "stop"),
+    ]
+    iso = next(f for f in out["flags"] if f["question"] == "isotretinoin_last_dose")
+    assert "2026-03-02" in iso["reason"], iso["reason"]
+
+
+def test_as_of_moves_the_isotretinoin_window(tmp_path: Path) -> None:
+    # The same file judged on two visit dates: inside the 6 months, then exactly 6 months after the dose.
+    path = write(tmp_path, {**ADULT, **CO2_NO, "isotretinoin_last_dose": "2025-12-15"})
+    result = run_screen(tmp_path, "co2_laser", str(path), "--as-of", "2026-06-14")
+    assert result.returncode == 0, result.stderr
+    assert [f["question"] for f in json.loads(result.stdout)["flags"]] == ["isotretinoin_last_dose"]
+    result = run_screen(tmp_path, "co2_laser", str(path), "--as-of", "2026-06-15")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["flags"] == []
+
+
+def test_without_as_of_today_is_used(tmp_path: Path) -> None:
+    path = write(tmp_path, {**ADULT, **CO2_NO})
+    result = run_screen(tmp_path, "co2_laser", str(path))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"modality": "co2_laser", "flags": []}
+
+
+def test_known_questions_not_asked_for_the_modality_are_ignored(tmp_path: Path) -> None:
+    answers = {**ADULT, **CO2_NO, "peel_allergy": True, "vitamin_c_allergy": True}
+    path = write(tmp_path, answers)
+    result = run_screen(tmp_path, "co2_laser", str(path), "--as-of", "2026-06-15")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"modality": "co2_laser", "flags": []}
+
+
+def test_unknown_modality(tmp_path: Path) -> None:
+    path = write(tmp_path, {**ADULT, **CO2_NO})
+    result = run_screen(tmp_path, "laser_tag", str(path), "--as-of", "2026-06-15")
+    assert_one_line_error(result, "modality", "laser_tag")
+
+
+def test_unknown_question_id(tmp_path: Path) -> None:
+    path = write(tmp_path, {**ADULT, **CO2_NO, "smoker": "sometimes"})
+    result = run_screen(tmp_path, "co2_laser", str(path), "--as-of", "2026-06-15")
+    assert_one_line_error(result, "smoker", "sometimes")
+
+
+def test_missing_answer(tmp_path: Path) -> None:
+    answers = {**ADULT, **CO2_NO}
+    del answers["keloids"]
+    path = write(tmp_path, answers)
+    result = run_screen(tmp_path, "co2_laser", str(path), "--as-of", "2026-06-15")
+    assert_one_line_error(result, "keloids", "missing")
+
+
+def test_wrong_type(tmp_path: Path) -> None:
+    path = write(tmp_path, {**ADULT, **CO2_NO, "heart_disease": "yes"})
+    result = run_screen(tmp_path, "co2_laser", str(path), "--as-of", "2026-06-15")
+    assert_one_line_error(result, "heart_disease", "yes")
+
+
+def test_wrong_date_format(tmp_path: Path) -> None:
+    path = write(tmp_path, {**ADULT, **CO2_NO, "isotretinoin_last_dose": "2026/01/01"})
+    result = run_screen(tmp_path, "co2_laser", str(path), "--as-of", "2026-06-15")
+    assert_one_line_error(result, "isotretinoin_last_dose", "2026/01/01")
+
+
+def test_date_of_birth_missing(tmp_path: Path) -> None:
+    path = write(tmp_path, dict(CO2_NO))
+    result = run_screen(tmp_path, "co2_laser", str(path), "--as-of", "2026-06-15")
+    assert_one_line_error(result, "date_of_birth")
+
+
+def test_invalid_json_file(tmp_path: Path) -> None:
+    path = write(tmp_path, '{"date_of_birth": "1980-05-17",\n "pregnant": no}\n', name="broken.json")
+    result = run_screen(tmp_path, "co2_laser", str(path), "--as-of", "2026-06-15")
+    assert_one_line_error(result, "broken.json", "JSON")
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "nowhere.json"
+    result = run_screen(tmp_path, "co2_laser", str(path), "--as-of", "2026-06-15")
+    assert_one_line_error(result, "nowhere.json")
+
+
+def test_bad_as_of(tmp_path: Path) -> None:
+    as_of = "2026-13-01"
+    path = write(tmp_path, {**ADULT, **CO2_NO})
+    result = run_screen(tmp_path, "co2_laser", str(path), "--as-of", as_of)
+    assert_one_line_error(result, "--as-of", as_of)
