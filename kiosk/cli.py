@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from kiosk import consents, demo
 from kiosk.extensions import db
@@ -33,6 +34,7 @@ def register_commands(app: Flask) -> None:
 
 
 @click.command("check-texts")
+@with_appcontext
 def check_texts() -> None:
     """Validate consent_texts/ (the app refuses to start when they are wrong) and print each version."""
     texts = current_texts()
@@ -45,6 +47,7 @@ def check_texts() -> None:
 
 
 @click.command("screen")
+@with_appcontext
 @click.argument("modality")
 @click.argument("answers_file", metavar="ANSWERS.json", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Visit date to judge by (default: today at the clinic).")
@@ -82,6 +85,7 @@ def _clinic() -> Clinic:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo() -> None:
     """Create the demo clinic: staff logins (new passwords printed each run) and a few consents."""
     upgrade(current_app.config["DATABASE_URL"])
@@ -93,6 +97,7 @@ def seed_demo() -> None:
 
 
 @click.command("consents")
+@with_appcontext
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
 def list_consents(as_json: bool) -> None:
     """List signed consents, newest first."""
@@ -108,6 +113,7 @@ def list_consents(as_json: bool) -> None:
 
 
 @click.command("export")
+@with_appcontext
 @click.argument("document_id")
 @click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the stored PDF here.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the full record here.")
@@ -134,6 +140,7 @@ def export(document_id: str, pdf_path: Path | None, json_path: Path | None) -> N
 
 
 @click.command("db-upgrade")
+@with_appcontext
 def db_upgrade() -> None:
     """Bring the database to the current schema (for deployments that turn AUTO_MIGRATE off)."""
     upgrade(current_app.config["DATABASE_URL"])

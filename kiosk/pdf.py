@@ -25,7 +25,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
-from reportlab.lib.utils import ImageReader
+from reportlab.lib.utils import ImageReader, simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
@@ -235,9 +235,8 @@ def _style(name: str, **kw: Any) -> ParagraphStyle:
 STYLES: dict[str, ParagraphStyle] = {
     "title": _style("title", fontName=FONT_BOLD, fontSize=16, leading=20, spaceAfter=4),
     "h2": _style("h2", fontName=FONT_BOLD, fontSize=12.5, leading=16, spaceBefore=12, spaceAfter=5,
-                 textColor=colors.HexColor("#1D3557"), keepWithNext=1),
-    "h3": _style("h3", fontName=FONT_BOLD, fontSize=10, leading=13.5, spaceBefore=7, spaceAfter=2,
-                 keepWithNext=1),
+                 textColor=colors.HexColor("#1D3557")),
+    "h3": _style("h3", fontName=FONT_BOLD, fontSize=10, leading=13.5, spaceBefore=7, spaceAfter=2),
     "body": _style("body", spaceAfter=4),
     "summary": _style("summary", fontName=FONT_OBLIQUE, spaceAfter=4),
     "cell": _style("cell", fontSize=9, leading=12),
@@ -449,31 +448,83 @@ def _load_signature(png: bytes, expected_sha256: str | None) -> tuple[ImageReade
 # Story sections
 # --------------------------------------------------------------------------
 
+USABLE_W = PAGE_SIZE[0] - 2 * MARGIN_X
+KEY_W = 4.4 * cm
+CELL_PAD = 6.0
+KEY_SIZE, KEY_LEADING = 8.5, 12.0
+VALUE_SIZE, VALUE_LEADING = 9.0, 12.0
 
-def _kv_table(rows: Iterable[tuple[str, str]], key_width: float, style: str = "cell") -> Table:
-    """Lay out label/value pairs; values are already-escaped markup."""
-    data = [[_Para(esc(k), STYLES["key"]), _Para(v, STYLES[style])] for k, v in rows]
-    usable = PAGE_SIZE[0] - 2 * MARGIN_X
-    table = Table(data, colWidths=[key_width, usable - key_width], hAlign="LEFT")
-    table.setStyle(TableStyle([
+
+def _clean(value: object) -> str:
+    """Make any record value printable as plain text (no markup is ever parsed)."""
+    text = "" if value is None else str(value)
+    return _CONTROL_CHARS.sub("\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _wrap_plain(value: object, font: str, size: float, width: float) -> str:
+    """Break plain text into lines that fit a table cell, splitting over-long words too."""
+    lines: list[str] = []
+    for raw in _clean(value).split("\n"):
+        for line in simpleSplit(raw, font, size, width) or [""]:
+            while len(line) > 1 and pdfmetrics.stringWidth(line, font, size) > width:
+                lo, hi = 1, len(line) - 1  # longest prefix that fits (at least one char)
+                while lo < hi:
+                    mid = (lo + hi + 1) // 2
+                    if pdfmetrics.stringWidth(line[:mid], font, size) <= width:
+                        lo = mid
+                    else:
+                        hi = mid - 1
+                lines.append(line[:lo])
+                line = line[lo:]
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def _heading(text: str, style: str, room: float) -> list[Flowable]:
+    """A heading that moves to the next page unless ``room`` points of its content fit too."""
+    return [CondPageBreak(room), _Para(esc(text), STYLES[style])]
+
+
+def _kv_table(rows: Iterable[tuple[str, object, bool]], key_width: float = KEY_W) -> Table:
+    """Lay out label/value pairs as plain text cells (cheap to lay out, printed literally)."""
+    value_width = USABLE_W - key_width
+    data: list[list[str]] = []
+    commands: list[tuple[Any, ...]] = [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("FONTNAME", (0, 0), (0, -1), FONT),
+        ("FONTSIZE", (0, 0), (0, -1), KEY_SIZE),
+        ("LEADING", (0, 0), (0, -1), KEY_LEADING),
+        ("TEXTCOLOR", (0, 0), (0, -1), MUTED),
+        ("FONTNAME", (1, 0), (1, -1), FONT),
+        ("FONTSIZE", (1, 0), (1, -1), VALUE_SIZE),
+        ("LEADING", (1, 0), (1, -1), VALUE_LEADING),
+        ("TEXTCOLOR", (1, 0), (1, -1), INK),
         ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 6),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3.5),
         ("LINEBELOW", (0, 0), (-1, -1), 0.3, RULE),
-    ]))
+    ]
+    for row, (key, value, bold) in enumerate(rows):
+        font = FONT_BOLD if bold else FONT
+        data.append([
+            _wrap_plain(key, FONT, KEY_SIZE, key_width - CELL_PAD),
+            _wrap_plain(value, font, VALUE_SIZE, value_width - CELL_PAD),
+        ])
+        if bold:
+            commands.append(("FONTNAME", (1, row), (1, row), FONT_BOLD))
+    table = Table(data, colWidths=[key_width, value_width], hAlign="LEFT")
+    table.setStyle(TableStyle(commands))
     return table
 
 
-def _severity_counts(record: ConsentRecord, labels: dict[str, str]) -> str:
+def _severity_counts(record: ConsentRecord) -> str:
     """Summarise flags as e.g. "1 STOP, 1 REVIEW" for the title block."""
     counts = {s: 0 for s in SEVERITY_ORDER}
     for flag in record.get("flags") or []:
         if flag.get("severity") in counts:
             counts[flag["severity"]] += 1
-    short = {"stop": "STOP", "review": "REVIEW", "info": "INFO"}
-    return ", ".join(f"{n} {short[s]}" for s, n in counts.items() if n)
+    return ", ".join(f"{n} {s.upper()}" for s, n in counts.items() if n)
 
 
 def _identity(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
@@ -481,62 +532,60 @@ def _identity(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
     patient = record["patient"]
     treatment = record["treatment"]
     story: list[Flowable] = [
-        _Para(esc(labels["title"].format(modality=treatment.get("modality_title", ""))),
-                  STYLES["title"]),
+        _Para(esc(labels["title"].format(modality=treatment.get("modality_title", ""))), STYLES["title"]),
     ]
-    counts = _severity_counts(record, labels)
+    counts = _severity_counts(record)
     if counts:
         story.append(_Para(esc(labels["flags_notice"].format(counts=counts)), STYLES["notice"]))
-    story.append(_Para(esc(labels["patient"]), STYLES["h2"]))
-    rows = [
-        (labels["full_name"], f"<b>{esc(patient.get('full_name'))}</b>"),
-        (labels["date_of_birth"], esc(patient.get("date_of_birth"))),
+    story += _heading(labels["patient"], "h2", 3 * cm)
+    rows: list[tuple[str, object, bool]] = [
+        (labels["full_name"], patient.get("full_name"), True),
+        (labels["date_of_birth"], patient.get("date_of_birth"), False),
     ]
-    for key in ("phone", "email", "identity_check"):
-        if patient.get(key):
-            rows.append((labels[key], esc(patient.get(key))))
-    story.append(_kv_table(rows, 4.2 * cm))
+    rows += [(labels[key], patient.get(key), False)
+             for key in ("phone", "email", "identity_check") if patient.get(key)]
+    story.append(_kv_table(rows))
 
-    story.append(_Para(esc(labels["treatment"]), STYLES["h2"]))
-    areas = ", ".join(a.get("label", "") for a in treatment.get("areas") or [])
+    story += _heading(labels["treatment"], "h2", 3 * cm)
+    areas = ", ".join(str(a.get("label", "")) for a in treatment.get("areas") or [])
     rows = [
-        (labels["modality"], f"<b>{esc(treatment.get('modality_title'))}</b>"),
-        (labels["areas"], esc(areas) or esc(labels["none"])),
+        (labels["modality"], treatment.get("modality_title"), True),
+        (labels["areas"], areas or labels["none"], False),
     ]
     if treatment.get("area_other"):
-        rows.append((labels["area_other"], esc(treatment.get("area_other"))))
-    rows.append((labels["planned_sessions"], esc(treatment.get("planned_sessions"))))
-    rows.append((labels["language"], esc(_language_name(record.get("language", ""), labels))))
-    story.append(_kv_table(rows, 4.2 * cm))
+        rows.append((labels["area_other"], treatment.get("area_other"), False))
+    rows.append((labels["planned_sessions"], treatment.get("planned_sessions"), False))
+    rows.append((labels["language"], _language_name(record.get("language", ""), labels), False))
+    story.append(_kv_table(rows))
     return story
 
 
 def _texts(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
     """The words the patient was shown, verbatim, with each risk's acknowledgement."""
     shown = record["texts"]["shown"]
-    story: list[Flowable] = [_Para(esc(labels["information"]), STYLES["h2"])]
+    story: list[Flowable] = _heading(labels["information"], "h2", 4 * cm)
     story += _paragraphs(shown.get("summary"), STYLES["summary"])
     for section in shown.get("sections") or []:
-        story.append(_Para(esc(section.get("title")), STYLES["h3"]))
+        story += _heading(str(section.get("title") or ""), "h3", 2.2 * cm)
         story += _paragraphs(section.get("text"), STYLES["body"])
 
-    story.append(_Para(esc(labels["risks"]), STYLES["h2"]))
+    story += _heading(labels["risks"], "h2", 4.5 * cm)
     story.append(_Para(esc(labels["risks_intro"]), STYLES["small"]))
     acks = {ack.get("id"): ack for ack in record.get("risks") or []}
     shown_ids = set()
     for number, risk in enumerate(shown.get("risks") or [], start=1):
         shown_ids.add(risk.get("id"))
-        block: list[Flowable] = [_Para(f"{number}. {esc(risk.get('title'))}", STYLES["h3"])]
-        block += _paragraphs(risk.get("text"), STYLES["body"])
+        # Room for the title, a few lines and the acknowledgement, so they stay together.
+        story += _heading(f"{number}. {risk.get('title') or ''}", "h3", 3.0 * cm)
+        story += _paragraphs(risk.get("text"), STYLES["body"])
         ack = acks.get(risk.get("id"))
         if ack:
-            block.append(_Para(esc(labels["acknowledged"].format(
+            story.append(_Para(esc(labels["acknowledged"].format(
                 initials=ack.get("initials", ""),
                 time=format_datetime(ack.get("acknowledged_at")),
             )), STYLES["ack"]))
         else:
-            block.append(_Para(esc(labels["not_acknowledged"]), STYLES["nack"]))
-        story.append(KeepTogether(block))  # a risk's acknowledgement stays with its words
+            story.append(_Para(esc(labels["not_acknowledged"]), STYLES["nack"]))
     extra = [str(i) for i in acks if i not in shown_ids]
     if extra:
         story.append(_Para(esc(labels["unknown_acks"].format(ids=", ".join(extra))), STYLES["nack"]))
@@ -562,18 +611,22 @@ def _answer_text(answer: dict[str, Any], labels: dict[str, str]) -> str:
     return labels["not_answered"] if value is None else str(value)
 
 
+def _flag_order(flag: dict[str, Any]) -> int:
+    """Sort flags stop, review, info so the worst is read first."""
+    severity = flag.get("severity")
+    return SEVERITY_ORDER.index(severity) if severity in SEVERITY_ORDER else len(SEVERITY_ORDER)
+
+
 def _screening(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
     """The answers as given, flags summarised first and marked on each answer."""
-    story: list[Flowable] = [CondPageBreak(4 * cm), _Para(esc(labels["screening"]), STYLES["h2"])]
+    story: list[Flowable] = _heading(labels["screening"], "h2", 5 * cm)
     answers = list(record.get("answers") or [])
-    flags = sorted(
-        record.get("flags") or [],
-        key=lambda f: SEVERITY_ORDER.index(f["severity"]) if f.get("severity") in SEVERITY_ORDER else 99,
-    )
+    questions = record["texts"]["shown"].get("questions") or []
+    flags = sorted(record.get("flags") or [], key=_flag_order)  # type: ignore[arg-type]
     text_by_question = {a.get("question"): a.get("text") for a in answers}
-    for q in record["texts"]["shown"].get("questions") or []:
+    for q in questions:
         text_by_question.setdefault(q.get("id"), q.get("text"))
-    usable = PAGE_SIZE[0] - 2 * MARGIN_X
+    muted = MUTED.hexval()[2:]
 
     # Summary box: what a doctor must see before anything else.
     if flags:
@@ -587,9 +640,9 @@ def _screening(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
                 id=flag.get("question"))
             box_rows.append([_Para(
                 f"{_marker(flag.get('severity', 'info'), labels)} {esc(question)}<br/>"
-                f"<font color=\"#{MUTED.hexval()[2:]}\">{esc(flag.get('reason'))}</font>",
+                f'<font color="#{muted}">{esc(flag.get("reason"))}</font>',
                 STYLES["cell"])])
-        box = Table(box_rows, colWidths=[usable], hAlign="LEFT")
+        box = Table(box_rows, colWidths=[USABLE_W], hAlign="LEFT")
         box.setStyle(TableStyle([
             ("BOX", (0, 0), (-1, -1), 1.2, border),
             ("BACKGROUND", (0, 0), (-1, -1), background),
@@ -597,29 +650,32 @@ def _screening(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
             ("LEFTPADDING", (0, 0), (-1, -1), 7),
             ("RIGHTPADDING", (0, 0), (-1, -1), 7),
             ("TOPPADDING", (0, 0), (-1, -1), 4),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
         ]))
         story += [box, Spacer(0, 8)]
     else:
         story.append(_Para(esc(labels["no_flags"]), STYLES["body"]))
 
-    flags_by_question: dict[str, list[dict[str, Any]]] = {}
+    flags_by_question: dict[Any, list[dict[str, Any]]] = {}
     for flag in flags:
-        flags_by_question.setdefault(flag.get("question"), []).append(flag)
+        flags_by_question.setdefault(flag.get("question"), []).append(flag)  # type: ignore[arg-type]
     answered = {a.get("question") for a in answers}
-    rows: list[dict[str, Any]] = list(answers)
-    for q in record["texts"]["shown"].get("questions") or []:
+    rows: list[dict[str, Any]] = list(answers)  # type: ignore[arg-type]
+    for q in questions:
         if q.get("id") not in answered:  # shown but not answered: say so, do not hide it
             rows.append({"question": q.get("id"), "text": q.get("text"), "type": q.get("type"),
                          "value": None, "detail": None, "answered_at": None, "_missing": True})
 
-    data: list[list[Any]] = [[
-        _Para(esc(labels["col_no"]), STYLES["key"]),
-        _Para(esc(labels["col_question"]), STYLES["key"]),
-        _Para(esc(labels["col_answer"]), STYLES["key"]),
-    ]]
+    answer_w = 4.4 * cm
+    number_w = 0.8 * cm
+    data: list[list[Any]] = [[labels["col_no"], labels["col_question"], labels["col_answer"]]]
     commands: list[tuple[Any, ...]] = [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("FONTNAME", (0, 0), (-1, -1), FONT),
+        ("FONTSIZE", (0, 0), (-1, -1), VALUE_SIZE),
+        ("LEADING", (0, 0), (-1, -1), VALUE_LEADING),
+        ("FONTSIZE", (0, 0), (-1, 0), KEY_SIZE),
+        ("TEXTCOLOR", (0, 0), (-1, 0), MUTED),
         ("LEFTPADDING", (0, 0), (-1, -1), 4),
         ("RIGHTPADDING", (0, 0), (-1, -1), 4),
         ("TOPPADDING", (0, 0), (-1, -1), 3),
@@ -628,26 +684,26 @@ def _screening(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
         ("LINEBELOW", (0, 0), (-1, 0), 0.8, MUTED),
     ]
     for number, answer in enumerate(rows, start=1):
-        cell = [_Para(esc(answer.get("text")), STYLES["cell"])]
+        parts = [esc(answer.get("text"))]
         if answer.get("detail"):
-            cell.append(_Para(f"<i>{esc(labels['detail'])}:</i> {_multiline(answer.get('detail'))}",
-                                  STYLES["cell"]))
+            parts.append(f"<i>{esc(labels['detail'])}:</i> {_multiline(answer.get('detail'))}")
         row_flags = flags_by_question.get(answer.get("question"), [])
-        for flag in row_flags:
-            cell.append(_Para(f"{_marker(flag.get('severity', 'info'), labels)} {esc(flag.get('reason'))}",
-                                  STYLES["cell"]))
-        value = (labels["not_answered"] if answer.get("_missing") else _answer_text(answer, labels))
-        answer_cell = [_Para(f"<b>{esc(value)}</b>", STYLES["cell"])]
+        parts += [f"{_marker(flag.get('severity', 'info'), labels)} {esc(flag.get('reason'))}"
+                  for flag in row_flags]
+        value = labels["not_answered"] if answer.get("_missing") else _answer_text(answer, labels)
+        answer_markup = f"<b>{esc(value)}</b>"
         if answer.get("answered_at"):
-            answer_cell.append(_Para(esc(labels["answered_at"].format(
-                time=format_datetime(answer.get("answered_at")))), STYLES["small"]))
-        data.append([_Para(str(number), STYLES["cell"]), cell, answer_cell])
+            answer_markup += (f'<br/><font size="8" color="#{muted}">'
+                              f"{esc(labels['answered_at'].format(time=format_datetime(answer['answered_at'])))}"
+                              "</font>")
+        data.append([str(number), _Para("<br/>".join(parts), STYLES["cell"]),
+                     _Para(answer_markup, STYLES["cell"])])
         if row_flags:
-            severity = row_flags[0].get("severity", "info")
-            border, background = SEVERITY_COLOURS.get(severity, SEVERITY_COLOURS["info"])
+            border, background = SEVERITY_COLOURS.get(row_flags[0].get("severity", "info"),
+                                                      SEVERITY_COLOURS["info"])
             commands += [("BACKGROUND", (0, number), (-1, number), background),
                          ("LINEBEFORE", (0, number), (0, number), 3, border)]
-    table = Table(data, colWidths=[0.8 * cm, usable - 0.8 * cm - 4.6 * cm, 4.6 * cm],
+    table = Table(data, colWidths=[number_w, USABLE_W - number_w - answer_w, answer_w],
                   repeatRows=1, hAlign="LEFT", splitInRow=1)
     table.setStyle(TableStyle(commands))
     story.append(table)
@@ -660,13 +716,11 @@ def _signature(record: ConsentRecord, signature_png: bytes | None,
     signature = record["signature"]
     shown = record["texts"]["shown"]
     esign = record.get("esign_consent") or {}
-    story: list[Flowable] = [CondPageBreak(5 * cm), _Para(esc(labels["consent"]), STYLES["h2"])]
-    story.append(KeepTogether([
-        _Para(esc(labels["esign"]), STYLES["h3"]),
-        *_paragraphs(esign.get("statement") or shown.get("esign_statement"), STYLES["body"]),
-        _Para(esc(labels["agreed_at"].format(time=format_datetime(esign.get("agreed_at")))),
-                  STYLES["ack"]),
-    ]))
+    story: list[Flowable] = _heading(labels["consent"], "h2", 5 * cm)
+    story += _heading(labels["esign"], "h3", 3 * cm)
+    story += _paragraphs(esign.get("statement") or shown.get("esign_statement"), STYLES["body"])
+    story.append(_Para(esc(labels["agreed_at"].format(time=format_datetime(esign.get("agreed_at")))),
+                       STYLES["ack"]))
 
     block: list[Flowable] = [_Para(esc(labels["consent_statement"]), STYLES["h3"])]
     block += _paragraphs(record.get("consent_statement") or shown.get("consent_statement"), STYLES["body"])
@@ -674,8 +728,8 @@ def _signature(record: ConsentRecord, signature_png: bytes | None,
     block.append(_Para(esc(labels["signature"]), STYLES["key"]))
     if signature.get("method") == "typed":
         block.append(_Para(esc(signature.get("typed_name") or signature.get("printed_name")),
-                               STYLES["typed_sig"]))
-        block.append(_Para(f"<i>({esc(labels['typed_signature'])})</i>", STYLES["small"]))
+                           STYLES["typed_sig"]))
+        block.append(_Para(f"({esc(labels['typed_signature'])})", STYLES["small"]))
     elif signature_png:
         reader, w, h = _load_signature(signature_png, signature.get("image_sha256"))
         scale = min(SIGNATURE_MAX_W / w, SIGNATURE_MAX_H / h)
@@ -683,19 +737,33 @@ def _signature(record: ConsentRecord, signature_png: bytes | None,
         block.append(_SignatureImage(reader, w * scale, h * scale))
     else:
         block.append(_Para(esc(labels["missing_signature"]), STYLES["nack"]))
-    usable = PAGE_SIZE[0] - 2 * MARGIN_X
-    rule = Table([[""]], colWidths=[min(SIGNATURE_MAX_W + 1 * cm, usable)], rowHeights=[4], hAlign="LEFT")
-    rule.setStyle(TableStyle([("LINEABOVE", (0, 0), (-1, -1), 0.8, INK)]))
-    block.append(rule)
+    block.append(_Rule(min(SIGNATURE_MAX_W + 1 * cm, USABLE_W)))
+    when = format_datetime(signature.get("signed_at"))
+    if signature.get("timezone"):
+        when = f"{when} ({signature.get('timezone')})"
     block.append(_kv_table([
-        (labels["printed_name"], f"<b>{esc(signature.get('printed_name'))}</b>"),
-        (labels["signed_at"], esc(
-            f"{format_datetime(signature.get('signed_at'))} ({signature.get('timezone') or ''})"
-            if signature.get("timezone") else format_datetime(signature.get("signed_at")))),
-        (labels["meaning"], _multiline(signature.get("meaning"))),
-    ], 4.2 * cm))
+        (labels["printed_name"], signature.get("printed_name"), True),
+        (labels["signed_at"], when, False),
+        (labels["meaning"], signature.get("meaning"), False),
+    ]))
     story.append(KeepTogether(block))
     return story
+
+
+class _Rule(Flowable):
+    """The line a signature sits on."""
+
+    def __init__(self, width: float) -> None:
+        super().__init__()
+        self.width, self.height = width, 6
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        self.canv.setStrokeColor(INK)
+        self.canv.setLineWidth(0.8)
+        self.canv.line(0, self.height - 1, self.width, self.height - 1)
 
 
 def _audit(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
@@ -703,61 +771,62 @@ def _audit(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
     texts = record["texts"]
     signature = record["signature"]
     trail = record.get("trail") or {}  # type: ignore[assignment]
-    none = esc(labels["none"])
+    none = labels["none"]
 
-    def val(value: object) -> str:
-        return esc(value) if value not in (None, "") else none
+    def val(value: object) -> object:
+        return value if value not in (None, "") else none
 
-    story: list[Flowable] = [PageBreak(), _Para(esc(labels["audit"]), STYLES["title"]),
-                             _Para(esc(labels["audit_record"]), STYLES["h2"])]
+    story: list[Flowable] = [PageBreak(), _Para(esc(labels["audit"]), STYLES["title"])]
+    story += _heading(labels["audit_record"], "h2", 3 * cm)
     method = signature.get("method")
     story.append(_kv_table([
-        (labels["document_id"], f"<b>{val(record.get('document_id'))}</b>"),
-        (labels["created_at"], val(record.get("created_at"))),
-        (labels["language"], val(_language_name(record.get("language", ""), labels))),
-        (labels["texts_version"], val(texts.get("version"))),
-        (labels["common_version"], val(texts.get("common_version"))),
-        (labels["rules_version"], val(texts.get("rules_version"))),
-        (labels["texts_sha256"], f'<font size="8">{val(texts.get("sha256"))}</font>'),
-        (labels["signature_method"], val(labels.get(f"method_{method}", method))),
-        (labels["signature_sha256"], f'<font size="8">{val(signature.get("image_sha256"))}</font>'),
-    ], 4.6 * cm))
+        (labels["document_id"], val(record.get("document_id")), True),
+        (labels["created_at"], val(record.get("created_at")), False),
+        (labels["language"], val(_language_name(record.get("language", ""), labels)), False),
+        (labels["texts_version"], val(texts.get("version")), False),
+        (labels["common_version"], val(texts.get("common_version")), False),
+        (labels["rules_version"], val(texts.get("rules_version")), False),
+        (labels["texts_sha256"], val(texts.get("sha256")), False),
+        (labels["signature_method"], val(labels.get(f"method_{method}", method)), False),
+        (labels["signature_sha256"], val(signature.get("image_sha256")), False),
+    ], 4.8 * cm))
 
-    story.append(_Para(esc(labels["trail"]), STYLES["h2"]))
+    story += _heading(labels["trail"], "h2", 3 * cm)
     story.append(_kv_table([
-        (labels["draft_started_at"], val(trail.get("draft_started_at"))),
-        (labels["started_by"], val(trail.get("started_by"))),
-        (labels["device_label"], val(trail.get("device_label"))),
-        (labels["ip_address"], val(trail.get("ip_address"))),
-        (labels["user_agent"], val(trail.get("user_agent"))),
-    ], 4.6 * cm))
+        (labels["draft_started_at"], val(trail.get("draft_started_at")), False),
+        (labels["started_by"], val(trail.get("started_by")), False),
+        (labels["device_label"], val(trail.get("device_label")), False),
+        (labels["ip_address"], val(trail.get("ip_address")), False),
+        (labels["user_agent"], val(trail.get("user_agent")), False),
+    ], 4.8 * cm))
     steps = trail.get("steps") or []
     if steps:
-        usable = PAGE_SIZE[0] - 2 * MARGIN_X
-        data: list[list[Any]] = [[_Para(esc(labels[k]), STYLES["key"])
-                                  for k in ("col_step", "col_shown", "col_completed", "col_seconds")]]
+        widths = [USABLE_W - 2 * 5.2 * cm - 1.8 * cm, 5.2 * cm, 5.2 * cm, 1.8 * cm]
+        data: list[list[str]] = [[labels[k] for k in ("col_step", "col_shown", "col_completed", "col_seconds")]]
         for step in steps:
             seconds = step.get("seconds")
-            data.append([
-                _Para(val(step.get("step")), STYLES["cell"]),
-                _Para(val(step.get("shown_at")), STYLES["cell"]),
-                _Para(val(step.get("completed_at")), STYLES["cell"]),
-                _Para(f"{seconds:.1f}" if isinstance(seconds, (int, float)) else none, STYLES["cell"]),
-            ])
-        table = Table(data, colWidths=[usable - 2 * 5.4 * cm - 2.0 * cm, 5.4 * cm, 5.4 * cm, 2.0 * cm],
-                      repeatRows=1, hAlign="LEFT")
+            cells = [val(step.get("step")), val(step.get("shown_at")), val(step.get("completed_at")),
+                     f"{seconds:.1f}" if isinstance(seconds, (int, float)) else none]
+            data.append([_wrap_plain(c, FONT, VALUE_SIZE, w - CELL_PAD) for c, w in zip(cells, widths)])
+        table = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
         table.setStyle(TableStyle([
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("FONTNAME", (0, 0), (-1, -1), FONT),
+            ("FONTSIZE", (0, 0), (-1, -1), VALUE_SIZE),
+            ("LEADING", (0, 0), (-1, -1), VALUE_LEADING),
+            ("FONTSIZE", (0, 0), (-1, 0), KEY_SIZE),
+            ("TEXTCOLOR", (0, 0), (-1, 0), MUTED),
+            ("ALIGN", (3, 0), (3, -1), "RIGHT"),
             ("LEFTPADDING", (0, 0), (-1, -1), 0),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 6),
-            ("TOPPADDING", (0, 0), (-1, -1), 2),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+            ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
+            ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 3.5),
             ("LINEBELOW", (0, 0), (-1, -1), 0.3, RULE),
             ("LINEBELOW", (0, 0), (-1, 0), 0.8, MUTED),
         ]))
         story += [Spacer(0, 8), table]
 
-    story.append(_Para(esc(labels["verify"]), STYLES["h2"]))
+    story += _heading(labels["verify"], "h2", 3 * cm)
     story.append(_Para(labels["verify_text"], STYLES["body"]))
     return story
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -155,5 +154,3 @@ def _screenshots() -> Screenshots:
 def screenshot(_screenshots: Screenshots) -> Screenshots:
     return _screenshots
 
-
-__all__ = ["LiveServer", "Screenshots", "shutil"]

@@ -1,0 +1,311 @@
+"""A patient walks the whole consent wizard in Chromium on a portrait tablet, by touch, and signs with a finger."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from kiosk.models import Consent, Draft
+from tests.browser.conftest import LiveServer, Screenshots, watch_problems
+
+try:
+    from playwright.sync_api import Page, expect
+except ImportError:  # the fixtures skip (or fail under CI) with what to install
+    pass
+
+MODALITY = "co2_laser"
+NAME = "Zoë Ñúñez"
+PRINTED = "ZOË ÑÚÑEZ"
+INITIALS = "ZÑ"
+YES_QUESTION = "cold_sores"  # a plain yes/no question whose "yes" opens a detail box
+YES_DETAIL = "On my lips, about twice a year"
+SIGN_ERROR = "Please sign in the box with your finger, or type your name below."
+
+
+def no_shot(page: Page, step: str) -> None:
+    """Stand-in when a walk needs no screenshots."""
+
+
+class Patient:
+    """Drives the wizard the way a patient does: taps for choices and buttons, the keyboard for text."""
+
+    def __init__(self, page: Page, server: LiveServer, shot: Callable[[Page, str], Any] = no_shot) -> None:
+        self.page = page
+        self.server = server
+        self.shot = shot
+        self.texts = server.app.extensions["kiosk_texts"]
+
+    def at(self, path: str) -> None:
+        expect(self.page).to_have_url(re.compile(re.escape(self.server.url + path) + r"(\?.*)?$"))
+
+    def tap_button(self, name: str) -> None:
+        self.page.get_by_role("button", name=name, exact=True).tap()
+
+    def tap_check(self, selector: str) -> None:
+        box = self.page.locator(selector)
+        box.tap()
+        expect(box).to_be_checked()
+
+    def start(self) -> None:
+        self.page.goto(self.server.url + "/")
+        expect(self.page.get_by_role("heading", level=1)).to_have_text("Welcome")
+        self.shot(self.page, "start")
+        self.tap_button("Start")
+        self.at("/consent/identity")
+
+    def identity(self) -> None:
+        self.shot(self.page, "identity-empty")
+        self.page.locator("#full_name").fill(NAME)
+        self.page.locator("#date_of_birth").fill("1990-05-17")
+        self.shot(self.page, "identity-filled")
+        self.tap_button("Next")
+        self.at("/consent/treatment")
+
+    def treatment(self) -> None:
+        self.shot(self.page, "treatment-empty")
+        self.tap_check(f'input[name="modality"][value="{MODALITY}"]')
+        self.tap_check('input[name="areas"][value="abdomen"]')
+        self.shot(self.page, "treatment-chosen")
+        self.tap_button("Next")
+        self.at("/consent/explanation")
+
+    def explanation(self) -> None:
+        self.shot(self.page, "explanation")
+        self.tap_check("#understood")
+        self.tap_button("Next")
+        self.at("/consent/risks/1")
+
+    def risks(self) -> int:
+        total = len(self.texts.modality("en", MODALITY).risks)
+        for index in range(1, total + 1):
+            self.at(f"/consent/risks/{index}")
+            expect(self.page.locator(".sub-progress")).to_have_text(f"Risk {index} of {total}")
+            self.tap_check("#acknowledged")
+            self.page.locator("#initials").fill(INITIALS)
+            self.shot(self.page, f"risk-{index:02d}")
+            self.tap_button("Next")
+        self.at("/consent/screening")
+        return total
+
+    def screening(self, *, js: bool = True) -> None:
+        questions = self.texts.rules.questions_for(MODALITY)
+        assert YES_QUESTION in [q.id for q in questions]
+        detail = self.page.locator(f"#detail_{YES_QUESTION}")
+        if js:  # screening.js hides every "tell us more" box until its question is answered yes
+            expect(self.page.locator(".if-yes").first).to_be_hidden()
+            expect(detail).to_be_hidden()
+        self.shot(self.page, "screening-unanswered")
+        for q in questions:
+            answer = "yes" if q.id == YES_QUESTION else "no"
+            self.tap_check(f'input[name="q_{q.id}"][value="{answer}"]')
+            if q.id == YES_QUESTION:
+                expect(detail).to_be_visible()
+                detail.fill(YES_DETAIL)
+                self.shot(self.page, "screening-yes-opens-detail")
+            elif js:
+                expect(self.page.locator(f'.question[data-question="{q.id}"] .if-yes')).to_be_hidden()
+        if js:
+            expect(self.page.locator(".if-yes:visible")).to_have_count(1)
+        self.shot(self.page, "screening-answered")
+        self.tap_button("Next")
+        self.at("/consent/review")
+
+    def review(self) -> None:
+        expect(self.page.locator("main")).to_contain_text(NAME)
+        expect(self.page.locator("main")).to_contain_text(YES_DETAIL)
+        self.shot(self.page, "review")
+        self.tap_check("#esign_agree")
+        self.tap_button("Go to signing")
+        self.at("/consent/sign")
+
+    def walk_to_sign(self, *, js: bool = True) -> None:
+        self.start()
+        self.identity()
+        self.treatment()
+        self.explanation()
+        self.risks()
+        self.screening(js=js)
+        self.review()
+
+
+# --- drawing on the signature canvas --------------------------------------------------------------------------
+
+_INKED_PIXELS = """(canvas) => {
+  const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  let inked = 0;
+  for (let i = 3; i < data.length; i += 4) { if (data[i] !== 0) { inked++; } }
+  return inked;
+}"""
+
+
+def inked_pixels(page: Page) -> int:
+    return page.locator("#signature-canvas").evaluate(_INKED_PIXELS)
+
+
+def signature_strokes(box: dict[str, float]) -> list[list[tuple[float, float]]]:
+    """Three strokes in viewport CSS pixels, kept inside the canvas: a looping 'Z', a wave, an underline."""
+    x, y, w, h = box["x"], box["y"], box["width"], box["height"]
+
+    def at(fx: float, fy: float) -> tuple[float, float]:
+        return (x + fx * w, y + fy * h)
+
+    zed = [at(0.08, 0.25), at(0.22, 0.25), at(0.10, 0.70), at(0.25, 0.70)]
+    wave = [at(0.30 + i * 0.04, 0.45 + (0.18 if i % 2 else -0.18)) for i in range(14)]
+    underline = [at(0.10, 0.85), at(0.50, 0.82), at(0.88, 0.84)]
+    return [zed, wave, underline]
+
+
+def _segments(stroke: list[tuple[float, float]], per_segment: int = 4) -> list[tuple[float, float]]:
+    """Intermediate points, so the pad sees a finger sliding, not jumping."""
+    points = [stroke[0]]
+    for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
+        points += [(x0 + (x1 - x0) * k / per_segment, y0 + (y1 - y0) * k / per_segment) for k in range(1, per_segment + 1)]
+    return points
+
+
+def draw_by_touch(page: Page) -> None:
+    """Real touch input through the DevTools protocol: touchStart, touchMove..., touchEnd per stroke."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        for stroke in signature_strokes(page.locator("#signature-canvas").bounding_box()):
+            points = _segments(stroke)
+            for kind, (px, py) in [("touchStart", points[0])] + [("touchMove", p) for p in points[1:]]:
+                cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [
+                    {"x": px, "y": py, "id": 1, "radiusX": 4, "radiusY": 4, "force": 0.5}]})
+                page.wait_for_timeout(17)  # signature_pad throttles moves to one per 16 ms
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    finally:
+        cdp.detach()
+
+
+def draw_by_mouse(page: Page) -> None:
+    for stroke in signature_strokes(page.locator("#signature-canvas").bounding_box()):
+        page.mouse.move(*stroke[0])
+        page.mouse.down()
+        for point in stroke[1:]:
+            page.mouse.move(*point, steps=4)
+            page.wait_for_timeout(17)
+        page.mouse.up()
+
+
+def draw_signature(page: Page) -> str:
+    """Sign with a finger; fall back to a mouse only if the pad ignores touch. Returns which input drew."""
+    canvas = page.locator("#signature-canvas")
+    expect(canvas).to_be_visible()
+    canvas.scroll_into_view_if_needed()
+    assert inked_pixels(page) == 0
+    draw_by_touch(page)
+    if inked_pixels(page) > 0:
+        method = "touch (CDP Input.dispatchTouchEvent)"
+    else:
+        draw_by_mouse(page)
+        method = "mouse (page.mouse fallback)"
+    assert inked_pixels(page) > 200, "the signature pad did not register the drawing"
+    print(f"signature drawn by {method}")
+    return method
+
+
+# --- what was stored --------------------------------------------------------------------------------------------
+
+def stored_consents(server: LiveServer) -> list[Consent]:
+    session = server.app.extensions["kiosk_db"]()
+    return list(session.scalars(select(Consent).order_by(Consent.id)).all())
+
+
+def assert_done(page: Page) -> None:
+    expect(page).to_have_url(re.compile(r"/consent/done$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you")
+
+
+# --- the tests --------------------------------------------------------------------------------------------------
+
+def test_patient_completes_the_wizard_by_touch_and_signs_with_a_finger(
+        live_server: LiveServer, browser_page: Page, screenshot: Screenshots,
+        record_property: Callable[[str, Any], None]) -> None:
+    page = browser_page
+    patient = Patient(page, live_server, screenshot)
+    patient.walk_to_sign()
+
+    expect(page.locator(".signature-pad")).to_be_visible()  # signature.js un-hides the pad
+    expect(page.locator(".no-js-only")).to_be_hidden()
+    screenshot(page, "sign-empty")
+    patient.tap_check("#consent_agree")
+    method = draw_signature(page)
+    record_property("signature_input", method)
+    page.locator("#printed_name").fill(PRINTED)
+    screenshot(page, "sign-signed")
+    patient.tap_button("Sign and finish")
+
+    assert_done(page)
+    expect(page.locator("main")).to_contain_text("Your consent is signed and saved.")
+    expect(page.locator("main")).not_to_contain_text("Zoë")
+    screenshot(page, "done")
+    assert page.problems == []  # type: ignore[attr-defined]
+
+    [consent] = stored_consents(live_server)
+    assert consent.patient_name == NAME
+    assert consent.modality == MODALITY
+    assert consent.record["signature"]["method"] == "drawn"
+    assert consent.record["signature"]["printed_name"] == PRINTED
+    assert consent.signature_png
+    with Image.open(io.BytesIO(consent.signature_png)) as image:
+        assert image.format == "PNG"
+        alpha = image.convert("RGBA").getchannel("A")
+        assert alpha.getbbox() is not None, "the stored signature is fully transparent"
+        assert sum(alpha.histogram()[1:]) > 200
+    answer = next(a for a in consent.record["answers"] if a["question"] == YES_QUESTION)
+    assert answer["value"] is True and answer["detail"] == YES_DETAIL
+    assert consent.documents and consent.documents[0].pdf.startswith(b"%PDF")
+
+
+def test_without_javascript_the_patient_signs_by_typing_their_name(
+        live_server: LiveServer, tablet_context: Callable[..., Any], screenshot: Screenshots) -> None:
+    page = tablet_context(java_script_enabled=False).new_page()
+    watch_problems(page)
+    patient = Patient(page, live_server)
+    patient.walk_to_sign(js=False)
+
+    expect(page.locator(".signature-pad")).to_be_hidden()  # no script, no canvas
+    expect(page.locator(".no-js-only")).to_be_visible()
+    patient.tap_check("#consent_agree")
+    page.locator("#typed_signature").fill(NAME)
+    page.locator("#printed_name").fill(PRINTED)
+    screenshot(page, "nojs-sign-typed")
+    patient.tap_button("Sign and finish")
+
+    assert_done(page)
+    assert page.problems == []  # type: ignore[attr-defined]
+    [consent] = stored_consents(live_server)
+    assert consent.patient_name == NAME
+    assert consent.record["signature"]["method"] == "typed"
+    assert consent.record["signature"]["typed_name"] == NAME
+    assert consent.documents[0].pdf.startswith(b"%PDF")
+
+
+def test_cleared_signature_is_refused_and_nothing_is_stored(
+        live_server: LiveServer, browser_page: Page, screenshot: Screenshots) -> None:
+    page = browser_page
+    patient = Patient(page, live_server)
+    patient.walk_to_sign()
+
+    patient.tap_check("#consent_agree")
+    draw_signature(page)
+    page.get_by_role("button", name="Clear", exact=True).tap()
+    assert inked_pixels(page) == 0
+    page.locator("#printed_name").fill(PRINTED)
+    patient.tap_button("Sign and finish")
+
+    patient.at("/consent/sign")  # the server re-showed the page instead of finishing
+    expect(page.locator("#signature_data-error")).to_have_text(SIGN_ERROR)
+    expect(page.locator(".error-summary")).to_contain_text(SIGN_ERROR)
+    screenshot(page, "clear-sign-refused")
+
+    assert stored_consents(live_server) == []
+    session = live_server.app.extensions["kiosk_db"]()
+    assert session.scalar(select(func.count()).select_from(Draft).where(Draft.status == "open")) == 1

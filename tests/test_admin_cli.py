@@ -1,0 +1,89 @@
+"""The administration commands: demo clinic, consent list, export, and the schema they rely on."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine
+
+from kiosk.db import Base
+
+
+def run(app, *args: str):  # noqa: ANN001, ANN201
+    return app.test_cli_runner().invoke(args=list(args), catch_exceptions=False)
+
+
+def test_seed_demo_prints_working_logins_and_makes_consents_through_the_wizard(app, client):  # noqa: ANN001
+    result = run(app, "seed-demo")
+    assert result.exit_code == 0, result.output
+    logins = dict(re.findall(r"(\S+@demo\.clinic)\s+password: (\S+)", result.output))
+    assert set(logins) == {"doctor@demo.clinic", "frontdesk@demo.clinic", "admin@demo.clinic"}
+    rows = json.loads(run(app, "consents", "--json").output)
+    assert len(rows) == 5
+    assert {r["highest_severity"] for r in rows} == {None, "stop", "review", "info"}
+    assert {r["modality"] for r in rows} == {"co2_laser", "fractional_laser", "microdermabrasion",
+                                             "chemical_peel", "vitamin_c_injection"}
+    # the printed doctor password really logs in
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post("/login", data={"csrf_token": token, "email": "doctor@demo.clinic",
+                                           "password": logins["doctor@demo.clinic"]})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/staff")
+    staff = client.get("/staff").get_data(as_text=True)
+    assert "Sofia Papadopoulou" in staff
+    # running it again renews passwords but adds no consents
+    again = run(app, "seed-demo")
+    assert "0 new demo consents" in again.output
+    assert len(json.loads(run(app, "consents", "--json").output)) == 5
+
+
+def test_consents_json_has_the_documented_keys(app, wizard):  # noqa: ANN001
+    assert json.loads(run(app, "consents", "--json").output) == []
+    wizard.complete(app, "chemical_peel", yes={"blood_thinners": "aspirin"}, typed_signature="Zoë Ñúñez")
+    [row] = json.loads(run(app, "consents", "--json").output)
+    assert set(row) == {"id", "created_at", "patient_name", "modality", "highest_severity", "status"}
+    assert row["patient_name"] == "Zoë Ñúñez" and row["modality"] == "chemical_peel"
+    assert row["highest_severity"] == "info" and row["status"] == "submitted"
+    assert row["id"].startswith("CK-")
+
+
+def test_export_writes_the_stored_pdf_byte_for_byte_and_the_full_record(app, wizard, tmp_path: Path):  # noqa: ANN001
+    wizard.complete(app, "co2_laser", yes={"heart_disease": "tablets for blood pressure"}, typed_signature="Zoë")
+    [row] = json.loads(run(app, "consents", "--json").output)
+    pdf_out, json_out = tmp_path / "out.pdf", tmp_path / "out.json"
+    result = run(app, "export", row["id"], "--pdf", str(pdf_out), "--json", str(json_out))
+    assert result.exit_code == 0, result.output
+    exported = json.loads(json_out.read_text(encoding="utf-8"))
+    assert exported["documents"][0]["sha256"] == hashlib.sha256(pdf_out.read_bytes()).hexdigest()
+    record = exported["record"]
+    assert record["document_id"] == row["id"]
+    assert record["flags"] == [{"question": "heart_disease", "severity": "review",
+                                "reason": "Heart disease or high blood pressure."}]
+    assert record["texts"]["sha256"] and record["texts"]["shown"]["risks"]
+    assert exported["status_history"][0]["status"] == "submitted"
+
+
+def test_export_errors_are_one_line_and_non_zero(app, wizard, tmp_path: Path):  # noqa: ANN001
+    result = app.test_cli_runner().invoke(args=["export", "CK-NOPE", "--pdf", str(tmp_path / "x.pdf")])
+    assert result.exit_code != 0
+    assert "no consent with document id 'CK-NOPE'" in result.output
+    assert "Traceback" not in result.output
+    wizard.complete(app, "microdermabrasion", typed_signature="Zoë")
+    [row] = json.loads(run(app, "consents", "--json").output)
+    result = app.test_cli_runner().invoke(args=["export", row["id"], "--pdf", str(tmp_path / "missing" / "x.pdf")])
+    assert result.exit_code != 0 and "cannot write" in result.output
+    result = app.test_cli_runner().invoke(args=["export", row["id"]])
+    assert result.exit_code != 0 and "--pdf" in result.output
+
+
+def test_migrations_build_exactly_the_models(db_url: str) -> None:
+    """The template database comes from Alembic; the models must not drift from it."""
+    engine = create_engine(db_url)
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == []
