@@ -158,3 +158,36 @@ class WizardDriver:
 @pytest.fixture
 def wizard(client: FlaskClient) -> WizardDriver:
     return WizardDriver(client)
+
+
+POSTGRES_URL = os.environ.get("KIOSK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test, migrated by Alembic, dropped afterwards."""
+    import uuid
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from kiosk.db import make_engine
+
+    admin = make_engine(POSTGRES_URL).execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except OperationalError:
+        admin.dispose()
+        need(False, f"a PostgreSQL server at {POSTGRES_URL} (apt-get install postgresql, or set KIOSK_TEST_POSTGRES_URL)")
+    name = f"kiosk_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    upgrade(url)
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

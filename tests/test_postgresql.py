@@ -1,0 +1,50 @@
+"""The same wizard on a real PostgreSQL server: migrations, a whole consent, and racing double taps."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import func, select
+
+from app import create_app
+from kiosk.models import Consent
+from tests.conftest import WizardDriver
+from tests.helpers import drawn_signature
+
+
+def test_a_consent_is_stored_on_postgresql_once_even_when_tapped_four_times_at_once(pg_url: str) -> None:
+    app = create_app({"TESTING": True, "SECRET_KEY": "pg", "DATABASE_URL": pg_url, "AUTO_MIGRATE": False})
+    wizard = WizardDriver(app.test_client())
+    wizard.start()
+    wizard.identity(name="Αλεξάνδρα Παπαδοπούλου")
+    wizard.treatment("vitamin_c_injection", areas=("abdomen", "other"), other="Lower back")
+    wizard.explanation()
+    wizard.risks(app, "vitamin_c_injection")
+    wizard.screening(app, "vitamin_c_injection", yes={"vitamin_c_allergy": "rash after a vitamin C serum"})
+    wizard.review()
+    wizard.get("/consent/sign")
+    cookie = wizard.client.get_cookie("session").value
+    statuses: list[int] = []
+
+    def tap() -> None:
+        other = app.test_client()
+        other.set_cookie("session", cookie)
+        response = other.post("/consent/sign", data={"csrf_token": wizard.token, "consent_agree": "y",
+                                                     "signature_data": drawn_signature(), "printed_name": "A. P."})
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=tap) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [302] * 4
+    session = app.extensions["kiosk_db"]()
+    assert session.scalar(select(func.count()).select_from(Consent)) == 1
+    consent = session.scalars(select(Consent)).one()
+    assert consent.patient_name == "Αλεξάνδρα Παπαδοπούλου"
+    assert consent.highest_severity == "stop"
+    assert consent.record["treatment"]["area_other"] == "Lower back"
+    assert consent.documents[0].pdf.startswith(b"%PDF")
+    session.close()
+    app.extensions["kiosk_db"].kw["bind"].dispose()
