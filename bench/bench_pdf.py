@@ -159,14 +159,15 @@ def render_floor(record: ConsentRecord, signature_png: bytes) -> bytes:
     return buffer.getvalue()
 
 
-def _median_ms(fn: Callable[[], bytes], runs: int) -> float:
-    """Median wall time of ``runs`` calls in milliseconds (median resists GC and noise)."""
-    times = []
+def _median_ms(fns: list[Callable[[], bytes]], runs: int) -> list[float]:
+    """Median wall time (ms) of each function, interleaved so machine noise hits all alike."""
+    times: list[list[float]] = [[] for _ in fns]
     for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+        for fn, bucket in zip(fns, times):
+            start = time.perf_counter()
+            fn()
+            bucket.append((time.perf_counter() - start) * 1000)
+    return [statistics.median(bucket) for bucket in times]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -185,8 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         renderer()
         floor()
 
-    renderer_ms = _median_ms(renderer, args.runs)
-    floor_ms = _median_ms(floor, args.runs)
+    renderer_ms, floor_ms = _median_ms([renderer, floor], args.runs)
     ratio = renderer_ms / floor_ms
     print(f"runs per side:           {args.runs}")
     print(f"render_consent_pdf:      {renderer_ms:8.2f} ms median  ({len(renderer()) / 1024:.0f} KiB)")

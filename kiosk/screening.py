@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from kiosk.record import Flag
@@ -37,7 +37,7 @@ def _show(value: Any) -> str:
 
 def parse_date(key: str, value: Any) -> date:
     """Accept a date or a strict ISO YYYY-MM-DD string; anything else is the wrong type."""
-    if isinstance(value, date):
+    if isinstance(value, date) and not isinstance(value, datetime):
         return value
     if isinstance(value, str) and _ISO_DATE.match(value):
         try:

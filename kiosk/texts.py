@@ -219,8 +219,9 @@ class _Doc:
             self._walk(node, ())
         self.ok = True
 
-    def _walk(self, node: yaml.Node, path: Path_) -> None:
-        self.lines[path] = node.start_mark.line + 1
+    def _walk(self, node: yaml.Node, path: Path_, line: int | None = None) -> None:
+        """Record each path's line: a mapping entry's is its key's, where a person looks for it."""
+        self.lines[path] = line or node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
             seen: set[str] = set()
             for key, value in node.value:
@@ -228,7 +229,7 @@ class _Doc:
                 if name in seen:
                     self.errors.append(f"{self.name}:{key.start_mark.line + 1}: {_fmt(path + (name,))}: appears twice")
                 seen.add(name)
-                self._walk(value, path + (name,))
+                self._walk(value, path + (name,), key.start_mark.line + 1)
         elif isinstance(node, yaml.SequenceNode):
             for index, value in enumerate(node.value):
                 self._walk(value, path + (index,))

@@ -1,0 +1,266 @@
+"""`flask --app app check-texts` on a copy of consent_texts/ that a director has broken.
+
+The medical director edits these YAML files by hand. A mistake must stop the app
+with a message that names the file and the line, never a traceback, and never a
+half-loaded form in front of a patient. Each broken copy is made from the
+shipped texts at test time, by editing located lines, so the tests follow the
+texts as they evolve.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kiosk.texts import TextsError, load_texts
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = ROOT / "consent_texts"
+MODALITIES = ("co2_laser", "fractional_laser", "microdermabrasion", "chemical_peel", "vitamin_c_injection")
+
+
+# --------------------------------------------------------------------------
+# Helpers: copy, locate, edit
+
+
+@pytest.fixture
+def texts(tmp_path: Path) -> Path:
+    copy = tmp_path / "consent_texts"
+    shutil.copytree(SOURCE, copy)
+    return copy
+
+
+def read_lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines(keepends=True)
+
+
+def line_of(path: Path, pattern: str, after: int = 0) -> int:
+    """1-based number of the first line matching `pattern` at or after line `after`."""
+    for number, line in enumerate(read_lines(path), start=1):
+        if number >= after and re.search(pattern, line):
+            return number
+    raise AssertionError(f"{path.name}: no line matches {pattern!r}; the shipped texts changed shape")
+
+
+def replace_line(path: Path, number: int, new: str) -> None:
+    lines = read_lines(path)
+    lines[number - 1] = new.rstrip("\n") + "\n"
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def insert_after(path: Path, number: int, new: str) -> None:
+    lines = read_lines(path)
+    lines.insert(number, new.rstrip("\n") + "\n")
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def delete_block(path: Path, number: int) -> None:
+    """Delete line `number` and every following line indented deeper than it (blank lines included)."""
+    lines = read_lines(path)
+    start = number - 1
+    indent = len(lines[start]) - len(lines[start].lstrip(" "))
+    end = start + 1
+    while end < len(lines) and (not lines[end].strip() or len(lines[end]) - len(lines[end].lstrip(" ")) > indent):
+        end += 1
+    del lines[start:end]
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def run_check(tmp_path: Path, texts_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+        "KIOSK_SECRET_KEY": "test",
+        "KIOSK_CONSENT_TEXTS_DIR": str(texts_dir),
+    }
+    env.pop("FLASK_APP", None)
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "check-texts"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )
+
+
+def assert_rejected(result: subprocess.CompletedProcess[str], *needles: str) -> None:
+    assert result.returncode != 0, f"broken texts were accepted: stdout={result.stdout!r}"
+    assert "Traceback" not in result.stderr, result.stderr
+    assert "consent texts OK" not in result.stdout
+    for needle in needles:
+        assert needle in result.stderr, f"{needle!r} not in stderr:\n{result.stderr}"
+
+
+def errors_of(texts_dir: Path) -> list[str]:
+    with pytest.raises(TextsError) as info:
+        load_texts(texts_dir)
+    assert info.value.errors, "TextsError without any error listed"
+    return info.value.errors
+
+
+# --------------------------------------------------------------------------
+# Subprocess: the command the director actually runs
+
+
+def test_intact_copy_passes(tmp_path: Path, texts: Path) -> None:
+    result = run_check(tmp_path, texts)
+    assert result.returncode == 0, result.stderr
+    assert "consent texts OK" in result.stdout
+    for modality in MODALITIES:
+        assert re.search(rf"^en/{modality}: version \S+ sha256 [0-9a-f]{{64}}$", result.stdout, re.M), (
+            f"no version/fingerprint line for {modality}:\n{result.stdout}"
+        )
+
+
+def test_yaml_syntax_error(tmp_path: Path, texts: Path) -> None:
+    path = texts / "en/modalities/co2_laser.yaml"
+    number = line_of(path, r"^summary:")
+    replace_line(path, number, "summary: A strong laser: it removes thin layers of skin.")
+    result = run_check(tmp_path, texts)
+    assert_rejected(result, f"en/modalities/co2_laser.yaml:{number}:", "YAML")
+
+
+def test_risk_without_text(tmp_path: Path, texts: Path) -> None:
+    path = texts / "en/modalities/fractional_laser.yaml"
+    risks = line_of(path, r"^risks:")
+    first_risk = line_of(path, r"^\s*- id:", after=risks)
+    delete_block(path, line_of(path, r"^\s+text:", after=first_risk))
+    result = run_check(tmp_path, texts)
+    assert_rejected(result, f"en/modalities/fractional_laser.yaml:{first_risk}:", "risks[0]", '"text"')
+
+
+def test_sections_without_limits(tmp_path: Path, texts: Path) -> None:
+    path = texts / "en/modalities/chemical_peel.yaml"
+    sections = line_of(path, r"^sections:")
+    delete_block(path, line_of(path, r"^\s+limits:", after=sections))
+    result = run_check(tmp_path, texts)
+    assert_rejected(result, "limits")
+    match = re.search(r"en/modalities/chemical_peel\.yaml:(\d+): sections: [^\n]*limits", result.stderr)
+    assert match, f"no 'chemical_peel.yaml:LINE: sections: ... limits' error:\n{result.stderr}"
+    assert int(match.group(1)) in (sections, sections + 1), f"line {match.group(1)} is not the sections block"
+
+
+def test_rule_names_unknown_modality(tmp_path: Path, texts: Path) -> None:
+    path = texts / "rules.yaml"
+    number = line_of(path, r"^\s+severity:", after=line_of(path, r"- id: peel_allergy\s*$"))
+    replace_line(path, number, "    severity: {chemical_peel: stop, tattoo_removal: stop}")
+    result = run_check(tmp_path, texts)
+    assert_rejected(result, f"rules.yaml:{number}:", "tattoo_removal")
+
+
+def test_rule_with_unknown_severity(tmp_path: Path, texts: Path) -> None:
+    path = texts / "rules.yaml"
+    number = line_of(path, r"^\s+severity:", after=line_of(path, r"- id: vitamin_c_allergy\s*$"))
+    replace_line(path, number, "    severity: {vitamin_c_injection: urgent}")
+    result = run_check(tmp_path, texts)
+    assert_rejected(result, f"rules.yaml:{number}:", "urgent", "vitamin_c_injection")
+
+
+def test_wording_for_a_question_rules_do_not_know(tmp_path: Path, texts: Path) -> None:
+    path = texts / "en/questions.yaml"
+    number = len(read_lines(path)) + 2
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("\n  smoker:\n    text: Do you smoke?\n")
+    result = run_check(tmp_path, texts)
+    assert_rejected(result, "smoker")
+    match = re.search(r"en/questions\.yaml:(\d+): [^\n]*smoker", result.stderr)
+    assert match, f"no 'questions.yaml:LINE: ... smoker' error:\n{result.stderr}"
+    assert int(match.group(1)) in (number, number + 1), f"smoker is on line {number}, error says {match.group(1)}"
+
+
+def test_question_with_empty_wording(tmp_path: Path, texts: Path) -> None:
+    path = texts / "en/questions.yaml"
+    number = line_of(path, r"^\s+text:", after=line_of(path, r"^\s+breastfeeding:"))
+    replace_line(path, number, '    text: ""')
+    result = run_check(tmp_path, texts)
+    assert_rejected(result, f"en/questions.yaml:{number}:", "breastfeeding", '"text"')
+
+
+def test_modality_file_missing(tmp_path: Path, texts: Path) -> None:
+    (texts / "en/modalities/microdermabrasion.yaml").unlink()
+    result = run_check(tmp_path, texts)
+    assert_rejected(result, "en/modalities/microdermabrasion.yaml", "missing")
+
+
+def test_placeholder_typo_in_consent_statement(tmp_path: Path, texts: Path) -> None:
+    path = texts / "en/common.yaml"
+    start = line_of(path, r"^consent_statement:")
+    number = line_of(path, r"\{treatment\}", after=start)
+    replace_line(path, number, read_lines(path)[number - 1].replace("{treatment}", "{treatmnt}", 1))
+    result = run_check(tmp_path, texts)
+    assert_rejected(result, f"en/common.yaml:{start}:", "consent_statement", "{treatmnt}")
+
+
+def test_duplicate_key(tmp_path: Path, texts: Path) -> None:
+    path = texts / "en/modalities/co2_laser.yaml"
+    number = line_of(path, r"^title:")
+    insert_after(path, number, "title: Laser resurfacing, second title")
+    result = run_check(tmp_path, texts)
+    assert_rejected(result, f"en/modalities/co2_laser.yaml:{number + 1}:", "title", "twice")
+
+
+# --------------------------------------------------------------------------
+# Fast path: load_texts directly
+
+
+def test_load_texts_on_intact_copy(texts: Path) -> None:
+    loaded = load_texts(texts)
+    assert set(loaded.languages) == {"en"}
+    assert set(loaded.language("en").modalities) == set(MODALITIES)
+
+
+def test_load_texts_question_with_no_entry(texts: Path) -> None:
+    path = texts / "en/questions.yaml"
+    delete_block(path, line_of(path, r"^\s+breastfeeding:"))
+    questions_line = line_of(path, r"^questions:")
+    errors = errors_of(texts)
+    matching = [e for e in errors if "breastfeeding" in e]
+    assert len(matching) == 1, errors
+    assert matching[0].startswith("consent_texts/en/questions.yaml:"), matching[0]
+    line = int(matching[0].split(":")[1])
+    assert line in (questions_line, questions_line + 1), matching[0]
+    assert "no wording" in matching[0], matching[0]
+
+
+def test_load_texts_risk_without_text_exact_message(texts: Path) -> None:
+    path = texts / "en/modalities/co2_laser.yaml"
+    first_risk = line_of(path, r"^\s*- id:", after=line_of(path, r"^risks:"))
+    delete_block(path, line_of(path, r"^\s+text:", after=first_risk))
+    assert errors_of(texts) == [f'consent_texts/en/modalities/co2_laser.yaml:{first_risk}: risks[0]: missing field "text"']
+
+
+def test_load_texts_reports_every_problem_at_once(texts: Path) -> None:
+    rules = texts / "rules.yaml"
+    sev = line_of(rules, r"^\s+severity:", after=line_of(rules, r"- id: peel_allergy\s*$"))
+    replace_line(rules, sev, "    severity: {chemical_peel: Stop}")
+    common = texts / "en/common.yaml"
+    sig = line_of(common, r"^signature_meaning:")
+    brace = line_of(common, r"\{treatment\}", after=sig)
+    replace_line(common, brace, read_lines(common)[brace - 1].replace("{treatment}", "{treatment", 1))
+    (texts / "en/modalities/vitamin_c_injection.yaml").unlink()
+    errors = errors_of(texts)
+    assert any(e.startswith(f"consent_texts/rules.yaml:{sev}:") and "'Stop'" in e for e in errors), errors
+    assert any(e.startswith(f"consent_texts/en/common.yaml:{sig}: signature_meaning:") for e in errors), errors
+    assert any(e.startswith("consent_texts/en/modalities/vitamin_c_injection.yaml: file is missing") for e in errors), errors
+    assert len(errors) == 3, errors
+
+
+def test_load_texts_modality_file_with_wrong_id(texts: Path) -> None:
+    path = texts / "en/modalities/fractional_laser.yaml"
+    number = line_of(path, r"^id:")
+    replace_line(path, number, "id: co2_laser")
+    errors = errors_of(texts)
+    assert any(e.startswith(f"consent_texts/en/modalities/fractional_laser.yaml:{number}: id:") for e in errors), errors
+
+
+def test_app_refuses_to_start_on_broken_texts(texts: Path, tmp_path: Path) -> None:
+    from app import create_app
+
+    (texts / "en/modalities/co2_laser.yaml").unlink()
+    with pytest.raises(SystemExit) as info:
+        create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": f"sqlite:///{tmp_path / 'y.sqlite3'}",
+                    "AUTO_MIGRATE": False, "CONSENT_TEXTS_DIR": str(texts)})
+    assert "en/modalities/co2_laser.yaml" in str(info.value.code)
