@@ -150,13 +150,13 @@ class SignForm(FlaskForm):
         _l("I agree to this statement."),
         validators=[DataRequired(_l("Please tick the box to give your consent."))],
     )
-    signature_data = HiddenField()
+    signature_data = HiddenField(_l("Signature"))
     typed_signature = StringField(
-        _l("Or type your full name as your signature"),
+        _l("Cannot sign with a finger? Type your full name here instead"),
         validators=[Optional(), Length(max=NAME_MAX)], filters=[clean_text], render_kw={"autocomplete": "off"},
     )
     printed_name = StringField(
-        _l("Your full name in capital letters or as on your ID"),
+        _l("Your full name, printed under your signature"),
         validators=[DataRequired(_l("Please write your name.")), Length(max=NAME_MAX)],
         filters=[clean_text],
     )

@@ -8,7 +8,8 @@ from functools import wraps
 from typing import Any
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from forms.wizard import (
@@ -127,7 +128,8 @@ def treatment(draft: Any) -> Any:
         drafts.save_step(db.session, draft, "treatment", form.values(), clinic_now())
         return _after_save(draft)
     summaries = {m.id: m.summary for m in lang.modalities.values()}
-    return render_template("wizard/treatment.html", form=form, summaries=summaries)
+    other_id = next((option.id for option in form.areas if option.data == "other"), "")
+    return render_template("wizard/treatment.html", form=form, summaries=summaries, other_id=other_id)
 
 
 @bp.route("/consent/explanation", methods=["GET", "POST"])
@@ -201,7 +203,22 @@ def review(draft: Any) -> Any:
     return render_template(
         "wizard/review.html", form=form, data=draft.data, shown=ref["shown"],
         areas=texts.language(draft.language).common.areas,
+        date_of_birth=format_date(date.fromisoformat(draft.data["identity"]["date_of_birth"]), "long"),
+        answers=_answer_rows(ref["shown"]["questions"], draft.data["screening"]),
     )
+
+
+def _answer_rows(questions: list[Any], screening: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each question with its answer as the patient should read it back, yes answers marked."""
+    rows = []
+    for q in questions:
+        value = screening["answers"].get(q["id"])
+        yes = value is True or isinstance(value, str)
+        shown = _("Yes") if value is True else _("No") if not yes else _("Yes, last dose on %(day)s",
+                                                                         day=format_date(date.fromisoformat(value), "long"))
+        rows.append({"text": q["text"], "answer": shown, "yes": yes,
+                     "detail": (screening.get("details") or {}).get(q["id"])})
+    return rows
 
 
 @bp.route("/consent/sign", methods=["GET", "POST"])

@@ -170,7 +170,12 @@ def _segments(stroke: list[tuple[float, float]], per_segment: int = 4) -> list[t
 
 
 def draw_by_touch(page: Page) -> None:
-    """Real touch input through the DevTools protocol: touchStart, touchMove..., touchEnd per stroke."""
+    """Real touch input through the DevTools protocol: touchStart, touchMove..., touchEnd per stroke.
+
+    The finger rests a moment before lifting. Lifted while still moving, Chromium treats the stroke as a fling,
+    and the next tap within about a second (on "Clear" or "Sign and finish") only cancels that fling: it gets
+    pointer and touch events but no click.
+    """
     cdp = page.context.new_cdp_session(page)
     try:
         for stroke in signature_strokes(page.locator("#signature-canvas").bounding_box()):
@@ -179,6 +184,7 @@ def draw_by_touch(page: Page) -> None:
                 cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [
                     {"x": px, "y": py, "id": 1, "radiusX": 4, "radiusY": 4, "force": 0.5}]})
                 page.wait_for_timeout(17)  # signature_pad throttles moves to one per 16 ms
+            page.wait_for_timeout(150)  # rest, then lift
             cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
     finally:
         cdp.detach()
@@ -296,7 +302,7 @@ def test_cleared_signature_is_refused_and_nothing_is_stored(
 
     patient.tap_check("#consent_agree")
     draw_signature(page)
-    page.get_by_role("button", name="Clear", exact=True).tap()
+    page.get_by_role("button", name="Clear the signature", exact=True).tap()
     assert inked_pixels(page) == 0
     page.locator("#printed_name").fill(PRINTED)
     patient.tap_button("Sign and finish")
