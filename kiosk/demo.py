@@ -76,6 +76,7 @@ def _demo_consent(session: Session, patient: tuple[str, str, str, list[str], dic
     risk_ids = [r.id for r in texts.modality("en", modality).risks]
     initials = "".join(part[0] for part in name.split()[:3]).upper()
     for rid in risk_ids:
+        drafts.mark_shown(session, draft, f"risk:{rid}", at())
         drafts.acknowledge_risk(session, draft, rid, initials, risk_ids, at())
     answers: dict[str, Any] = {q.id: (None if q.type == "date" else False) for q in texts.rules.questions_for(modality)}
     answers.update(yes)

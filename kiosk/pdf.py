@@ -82,6 +82,7 @@ LABELS: dict[str, dict[str, str]] = {
         "risks": "Risks",
         "risks_intro": "The patient acknowledged each risk separately by ticking it and typing their initials.",
         "acknowledged": "\u2714 Acknowledged \u2014 initials {initials} \u2014 {time}",
+        "read_for": " \u2014 on screen {seconds:.0f} s",
         "not_acknowledged": "\u2718 NOT ACKNOWLEDGED",
         "unknown_acks": "Acknowledgements recorded for risks that are not in the texts shown: {ids}",
         "screening": "Screening answers",
@@ -689,9 +690,11 @@ def _texts(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
         story += _blocks(risk.get("text"), STYLES["body"])
         ack = acks.get(risk.get("id"))
         if ack:
-            story.append(_TextBlock(labels["acknowledged"].format(
-                initials=ack.get("initials", ""), time=format_datetime(ack.get("acknowledged_at"))),
-                STYLES["ack"]))
+            line = labels["acknowledged"].format(
+                initials=ack.get("initials", ""), time=format_datetime(ack.get("acknowledged_at")))
+            if isinstance(ack.get("seconds"), (int, float)):
+                line += labels["read_for"].format(seconds=ack["seconds"])
+            story.append(_TextBlock(line, STYLES["ack"]))
         else:
             story.append(_TextBlock(labels["not_acknowledged"], STYLES["nack"]))
     extra = [str(i) for i in acks if i not in shown_ids]

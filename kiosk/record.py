@@ -8,7 +8,7 @@ cannot drift apart.
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypedDict
+from typing import Literal, TypedDict
 
 Severity = Literal["stop", "review", "info"]
 SEVERITY_ORDER: tuple[Severity, ...] = ("stop", "review", "info")
@@ -48,10 +48,13 @@ class TextsShown(TypedDict):
 
 
 class TextsRef(TypedDict):
+    """Which words were shown. ``sha256`` is the SHA-256 of ``shown`` as canonical JSON: keys sorted,
+    separators ``(",", ":")``, non-ASCII kept, UTF-8 (``kiosk.texts.fingerprint``), so anyone can recompute it."""
+
     version: str  # the modality file's version
     common_version: str
     rules_version: str
-    sha256: str  # SHA-256 of canonical JSON of ``shown``
+    sha256: str
     shown: TextsShown
 
 
@@ -81,6 +84,8 @@ class RiskAck(TypedDict):
     title: str
     initials: str
     acknowledged_at: str  # ISO datetime with offset
+    shown_at: str | None  # when this risk's page was first shown
+    seconds: float | None  # from first shown to acknowledged: time spent on this text
 
 
 class Answer(TypedDict):
@@ -106,6 +111,11 @@ class Signature(TypedDict):
     timezone: str  # IANA name, e.g. Europe/Madrid
     meaning: str
     image_sha256: str | None  # SHA-256 of the PNG when drawn
+
+
+class EsignConsent(TypedDict):
+    statement: str
+    agreed_at: str  # given on the review step, before the signature
 
 
 class StepEvent(TypedDict):
@@ -136,7 +146,7 @@ class ConsentRecord(TypedDict):
     answers: list[Answer]
     flags: list[Flag]
     highest_severity: Severity | None
-    esign_consent: dict[str, Any]  # {"statement": str, "agreed_at": str}
+    esign_consent: EsignConsent
     consent_statement: str
     signature: Signature
     trail: Trail

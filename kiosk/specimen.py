@@ -295,6 +295,8 @@ def specimen_record(
             "title": risk["title"],
             "initials": initials,
             "acknowledged_at": f"2025-11-24T{when}+01:00",
+            "shown_at": None,
+            "seconds": 17.0,
         }
         for risk, when in zip(shown["risks"], risk_times)
     ]

@@ -7,7 +7,6 @@ instead of making another.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -148,11 +147,7 @@ def build_record(
         )
         for qid in shown_questions
     ]
-    risk_titles = {r["id"]: r["title"] for r in ref["shown"]["risks"]}
-    risks = [
-        RiskAck(id=rid, title=risk_titles[rid], initials=ack["initials"], acknowledged_at=ack["acknowledged_at"])
-        for rid, ack in ((rid, data["risks"][rid]) for rid in risk_titles)
-    ]
+    risks = [_risk_ack(draft, risk["id"], risk["title"]) for risk in ref["shown"]["risks"]]
     png = signature.png
     signed_at = local_now.isoformat()
     return ConsentRecord(
@@ -201,19 +196,27 @@ def build_record(
     )
 
 
+def _risk_ack(draft: Draft, risk_id: str, title: str) -> RiskAck:
+    """One risk's initials and time, with how long its page was on screen before the tick."""
+    ack = draft.data["risks"][risk_id]
+    shown = ((draft.trail.get("steps") or {}).get(f"risk:{risk_id}") or {}).get("shown_at")
+    return RiskAck(id=risk_id, title=title, initials=ack["initials"], acknowledged_at=ack["acknowledged_at"],
+                   shown_at=shown, seconds=_seconds(shown, ack["acknowledged_at"]))
+
+
+def _seconds(start: str | None, end: str | None) -> float | None:
+    if not (start and end):
+        return None
+    return round((datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds(), 1)
+
+
 def _step_events(draft: Draft, signed_at: str) -> list[StepEvent]:
     events: list[StepEvent] = []
     for step in steps.STEPS:
         entry = (draft.trail.get("steps") or {}).get(step, {})
         shown = entry.get("shown_at")
         done = signed_at if step == "sign" else entry.get("completed_at")
-        seconds = None
-        if shown and done:
-            seconds = round((datetime.fromisoformat(done) - datetime.fromisoformat(shown)).total_seconds(), 1)
-        events.append(StepEvent(step=step, shown_at=shown, completed_at=done, seconds=seconds))
+        events.append(StepEvent(step=step, shown_at=shown, completed_at=done, seconds=_seconds(shown, done)))
     return events
 
 
-def signature_data_url(png: bytes) -> str:
-    """The PNG as a data URL, for showing a stored signature back on a staff page."""
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")

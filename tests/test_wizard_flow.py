@@ -47,3 +47,13 @@ def test_clean_consent_done_page_has_no_doctor_notice(app, wizard):  # noqa: ANN
     done = wizard.client.get("/consent/done").get_data(as_text=True)
     notice = app.extensions["kiosk_texts"].language("en").common.flagged_notice
     assert notice.split("\n")[0][:40] not in done
+
+
+def test_each_risk_records_when_it_was_shown_and_how_long_it_was_read(app, wizard):  # noqa: ANN001
+    wizard.complete(app, "microdermabrasion", typed_signature="Zoë Ñúñez")
+    [consent] = consents(app)
+    for ack in consent.record["risks"]:
+        assert ack["shown_at"] and ack["shown_at"] <= ack["acknowledged_at"]
+        assert ack["seconds"] is not None and ack["seconds"] >= 0
+    explanation = next(s for s in consent.record["trail"]["steps"] if s["step"] == "explanation")
+    assert explanation["shown_at"] and explanation["seconds"] is not None

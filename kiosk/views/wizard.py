@@ -165,6 +165,8 @@ def risk(draft: Any, index: int) -> Any:
     if not 1 <= index <= len(all_risks) or (first_missing is not None and index - 1 > first_missing):
         return redirect(url_for("wizard.risk", index=(first_missing or 0) + 1))
     item = all_risks[index - 1]
+    if request.method == "GET":
+        drafts.mark_shown(db.session, draft, f"risk:{item['id']}", clinic_now())
     saved = (draft.data.get("risks") or {}).get(item["id"])
     form = RiskForm(data={"acknowledged": bool(saved), "initials": (saved or {}).get("initials", "")})
     if form.validate_on_submit():
