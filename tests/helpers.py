@@ -25,3 +25,26 @@ def consents(app: Flask) -> list[Consent]:
     """Read what was stored, through a session of our own that stays open for lazy loads."""
     session = app.extensions["kiosk_db"]()
     return session.scalars(select(Consent).order_by(Consent.id)).all()
+
+
+def tap_sign_at_once(app: Flask, wizard, times: int = 4) -> list[int]:  # noqa: ANN001
+    """Post the sign form from `times` threads at once with the same session, like a frantic double tap."""
+    import threading
+
+    wizard.get("/consent/sign")
+    cookie = wizard.client.get_cookie("session").value
+    statuses: list[int] = []
+
+    def tap() -> None:
+        other = app.test_client()
+        other.set_cookie("session", cookie)
+        response = other.post("/consent/sign", data={"csrf_token": wizard.token, "consent_agree": "y",
+                                                     "signature_data": drawn_signature(), "printed_name": "A. P."})
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=tap) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 
 from sqlalchemy import func, select
 
 from app import create_app
 from kiosk.models import Consent
 from tests.conftest import WizardDriver
-from tests.helpers import drawn_signature
+from tests.helpers import tap_sign_at_once
 
 
 def test_a_consent_is_stored_on_postgresql_once_even_when_tapped_four_times_at_once(pg_url: str) -> None:
@@ -22,22 +21,7 @@ def test_a_consent_is_stored_on_postgresql_once_even_when_tapped_four_times_at_o
     wizard.risks(app, "vitamin_c_injection")
     wizard.screening(app, "vitamin_c_injection", yes={"vitamin_c_allergy": "rash after a vitamin C serum"})
     wizard.review()
-    wizard.get("/consent/sign")
-    cookie = wizard.client.get_cookie("session").value
-    statuses: list[int] = []
-
-    def tap() -> None:
-        other = app.test_client()
-        other.set_cookie("session", cookie)
-        response = other.post("/consent/sign", data={"csrf_token": wizard.token, "consent_agree": "y",
-                                                     "signature_data": drawn_signature(), "printed_name": "A. P."})
-        statuses.append(response.status_code)
-
-    threads = [threading.Thread(target=tap) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = tap_sign_at_once(app, wizard)
     assert statuses == [302] * 4
     session = app.extensions["kiosk_db"]()
     assert session.scalar(select(func.count()).select_from(Consent)) == 1

@@ -6,7 +6,6 @@ import base64
 import io
 import json
 import os
-import threading
 from datetime import date, timedelta
 
 import pytest
@@ -15,7 +14,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from kiosk.models import Consent, Draft
-from tests.helpers import consents, drawn_signature
+from tests.helpers import consents, tap_sign_at_once
 
 
 def page(response) -> str:  # noqa: ANN001
@@ -183,22 +182,7 @@ def test_double_submission_makes_one_consent(app, wizard):  # noqa: ANN001
 
 def test_concurrent_submissions_of_one_draft_make_one_consent(app, wizard):  # noqa: ANN001
     _sign_ready(app, wizard)
-    wizard.get("/consent/sign")
-    cookie = wizard.client.get_cookie("session").value
-    statuses: list[int] = []
-
-    def tap() -> None:
-        other = app.test_client()
-        other.set_cookie("session", cookie)
-        response = other.post("/consent/sign", data={"csrf_token": wizard.token, "consent_agree": "y",
-                                                     "signature_data": drawn_signature(), "printed_name": "ZOË"})
-        statuses.append(response.status_code)
-
-    threads = [threading.Thread(target=tap) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = tap_sign_at_once(app, wizard)
     assert statuses == [302] * 4
     session = app.extensions["kiosk_db"]()
     assert session.scalar(select(func.count()).select_from(Consent)) == 1
