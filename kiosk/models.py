@@ -18,7 +18,11 @@ class Draft(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(String(64), unique=True)
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open | submitted
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | submitted | cancelled
+    # set when the front desk starts the session: who it is for, what was planned, by whom
+    desk_name: Mapped[str | None] = mapped_column(String(200))
+    planned_modality: Mapped[str | None] = mapped_column(String(40))
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     language: Mapped[str] = mapped_column(String(8), default="en")
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     trail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -30,6 +34,7 @@ class Draft(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     consent: Mapped[Consent | None] = relationship(back_populates="draft")
+    codes: Mapped[list[TabletCode]] = relationship(back_populates="draft", order_by="TabletCode.id")
 
 
 class Consent(Base):
@@ -39,6 +44,7 @@ class Consent(Base):
     __table_args__ = (
         Index("ix_consents_created_at", "created_at"),
         Index("ix_consents_patient_name", "patient_name"),
+        Index("ix_consents_queue", "status", "severity_rank", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,6 +57,8 @@ class Consent(Base):
     modality: Mapped[str] = mapped_column(String(40))
     language: Mapped[str] = mapped_column(String(8))
     highest_severity: Mapped[str | None] = mapped_column(String(8))
+    # 0 stop, 1 review, 2 info, 3 nothing: the doctors' queue sorts on it through an index
+    severity_rank: Mapped[int] = mapped_column(default=3)
     texts_version: Mapped[str] = mapped_column(String(40))
     texts_sha256: Mapped[str] = mapped_column(String(64))
     rules_version: Mapped[str] = mapped_column(String(40))
@@ -63,6 +71,7 @@ class Consent(Base):
         back_populates="consent", order_by="ConsentDocument.revision"
     )
     events: Mapped[list[ConsentEvent]] = relationship(back_populates="consent", order_by="ConsentEvent.id")
+    reviews: Mapped[list[ConsentReview]] = relationship(back_populates="consent", order_by="ConsentReview.id")
 
 
 class ConsentFlag(Base):
@@ -139,3 +148,70 @@ class User(Base):
 
     def get_id(self) -> str:
         return str(self.id)
+
+
+class ConsentReview(Base):
+    """A doctor's decision on a consent, confirmed with their password; it produces a new PDF revision."""
+
+    __tablename__ = "consent_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consent_id: Mapped[int] = mapped_column(ForeignKey("consents.id"), index=True)
+    doctor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    doctor_name: Mapped[str] = mapped_column(String(200))
+    decision: Mapped[str] = mapped_column(String(16))  # cleared | not_cleared | consultation
+    note: Mapped[str | None] = mapped_column(Text)
+    meaning: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    document_revision: Mapped[int] = mapped_column()
+
+    consent: Mapped[Consent] = relationship(back_populates="reviews")
+
+
+class TabletCode(Base):
+    """A short one-time code the desk reads out so a patient can open their session on the tablet."""
+
+    __tablename__ = "tablet_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), index=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), index=True)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    draft: Mapped[Draft] = relationship(back_populates="codes")
+
+
+class Attempt(Base):
+    """Login and tablet-code tries, kept in the database so limits hold across processes and hosts."""
+
+    __tablename__ = "attempts"
+    __table_args__ = (Index("ix_attempts_kind_subject_at", "kind", "subject", "at"),
+                      Index("ix_attempts_kind_ip_at", "kind", "ip_address", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # login | code
+    subject: Mapped[str | None] = mapped_column(String(254))  # the email tried, for logins
+    ip_address: Mapped[str | None] = mapped_column(String(64))
+    succeeded: Mapped[bool] = mapped_column(default=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuditEvent(Base):
+    """Append-only audit log: the database refuses UPDATE and DELETE on this table (see migration 0002)."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_at", "at"), Index("ix_audit_events_action", "action"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor: Mapped[str] = mapped_column(String(254))  # staff email, "patient", "tablet" or "cli"
+    action: Mapped[str] = mapped_column(String(40))
+    consent_id: Mapped[int | None] = mapped_column(ForeignKey("consents.id"), index=True)
+    target: Mapped[str | None] = mapped_column(String(200))
+    ip_address: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(400))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -158,3 +158,8 @@ def highest_severity(flags: list[Flag]) -> Severity | None:
         if any(flag["severity"] == severity for flag in flags):
             return severity
     return None
+
+
+def severity_rank(severity: Severity | None) -> int:
+    """0 for stop up to 3 for no flag, so queues can sort the most urgent first."""
+    return SEVERITY_ORDER.index(severity) if severity in SEVERITY_ORDER else len(SEVERITY_ORDER)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from kiosk import drafts, steps
 from kiosk.models import Consent, ConsentDocument, ConsentEvent, ConsentFlag, Draft
 from kiosk.pdf import render_consent_pdf
-from kiosk.record import Answer, ConsentRecord, RiskAck, StepEvent, highest_severity
+from kiosk.record import Answer, ConsentRecord, RiskAck, StepEvent, highest_severity, severity_rank
 from kiosk.screening import screen
 from kiosk.texts import Texts
 
@@ -88,6 +88,7 @@ def submit(
         modality=record["treatment"]["modality"],
         language=record["language"],
         highest_severity=record["highest_severity"],
+        severity_rank=severity_rank(record["highest_severity"]),
         texts_version=record["texts"]["version"],
         texts_sha256=record["texts"]["sha256"],
         rules_version=record["texts"]["rules_version"],
