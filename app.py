@@ -11,7 +11,7 @@ from kiosk.config import load_config
 from kiosk.extensions import babel, csrf, db, login_manager
 from kiosk.migrate import upgrade
 from kiosk.texts import TextsError, load_texts
-from kiosk.views import auth, wizard
+from kiosk.views import admin, auth, desk, doctor, wizard
 from kiosk.views.errors import register_error_handlers
 
 
@@ -23,6 +23,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     app.register_blueprint(wizard.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(desk.bp)
+    app.register_blueprint(doctor.bp)
+    app.register_blueprint(admin.bp)
     register_error_handlers(app)
     register_commands(app)
     return app

@@ -8,7 +8,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 
@@ -44,6 +44,35 @@ def roles_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., 
     return decorator
 
 
+# Each role's pages: (endpoint, label). The first is where the role lands after signing in.
+ROLE_PAGES: dict[str, tuple[tuple[str, str], ...]] = {
+    "frontdesk": (("desk.home", "Today's sessions"),),
+    "doctor": (("doctor.queue", "Review queue"), ("auth.staff_home", "All consents")),
+    "admin": (("admin.audit", "Audit log"), ("doctor.queue", "Review queue"), ("auth.staff_home", "All consents")),
+}
+
+
+def home_for(role: str) -> str:
+    """The URL a role lands on after signing in."""
+    for endpoint, _label in ROLE_PAGES.get(role, ()):
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint)
+    return url_for("auth.staff_home")
+
+
+@bp.app_context_processor
+def staff_context() -> dict[str, Any]:
+    """The staff bar's links and sign-out form, for signed-in staff only."""
+    if not current_user.is_authenticated:
+        return {}
+    links = [
+        {"url": url_for(endpoint), "label": _(label), "current": request.endpoint == endpoint}
+        for endpoint, label in ROLE_PAGES.get(current_user.role, ())
+        if endpoint in current_app.view_functions
+    ]
+    return {"staff_links": links, "logout_form": EmptyForm()}
+
+
 def _safe_next(target: str | None) -> str | None:
     """Only same-site paths; an off-site `next` is ignored."""
     if not target:
@@ -61,7 +90,7 @@ def login() -> Any:
         user = accounts.authenticate(db.session, form.email.data, form.password.data)
         if user is not None:
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")) or url_for("auth.staff_home"))
+            return redirect(_safe_next(request.args.get("next")) or home_for(user.role))
         form.password.errors.append(_("That email and password do not match an active account."))
     return render_template("auth/login.html", form=form)
 
@@ -76,8 +105,7 @@ def logout() -> Any:
 @bp.route("/staff", methods=["GET"])
 @roles_required("frontdesk", "doctor", "admin")
 def staff_home() -> Any:
-    return render_template("auth/consents.html", rows=consents.list_consents(db.session, limit=200),
-                           logout_form=EmptyForm())
+    return render_template("auth/consents.html", rows=consents.list_consents(db.session, limit=200))
 
 
 @bp.route("/staff/consents/<document_id>.pdf", methods=["GET"])

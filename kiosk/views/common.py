@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, request
+from flask_login import current_user
 
+from kiosk.audit import Who
 from kiosk.texts import Texts
 
 
@@ -18,3 +20,14 @@ def clinic_now() -> datetime:
 def current_texts() -> Texts:
     """The texts validated at start-up."""
     return current_app.extensions["kiosk_texts"]
+
+
+def who(actor: str | None = None) -> Who:
+    """The audit actor for this request: the signed-in staff member, or the label given (tablet, patient)."""
+    user = current_user if current_user and current_user.is_authenticated else None
+    return Who(
+        actor=actor or (user.email if user else "anonymous"),
+        actor_id=user.id if user and not actor else None,
+        ip_address=request.remote_addr,
+        user_agent=request.headers.get("User-Agent"),
+    )
