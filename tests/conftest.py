@@ -191,3 +191,17 @@ def pg_url() -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def staff(app: Flask) -> dict[str, str]:
+    """One account per role (emails frontdesk@x.test, doctor@x.test, admin@x.test); password STAFF_PASSWORD."""
+    from kiosk import accounts
+    from tests.helpers import STAFF_PASSWORD
+
+    session = app.extensions["kiosk_db"]()
+    for role in accounts.ROLES:
+        accounts.create_user(session, email=f"{role}@x.test", role=role, name=f"{role.title()} Person",
+                             password=STAFF_PASSWORD)
+    session.close()
+    return {role: f"{role}@x.test" for role in accounts.ROLES}

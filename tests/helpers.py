@@ -48,3 +48,16 @@ def tap_sign_at_once(app: Flask, wizard, times: int = 4) -> list[int]:  # noqa: 
     for thread in threads:
         thread.join()
     return statuses
+
+
+STAFF_PASSWORD = "correct horse battery staple 42"
+
+
+def staff_login(client, email: str, password: str = STAFF_PASSWORD, next_url: str | None = None):  # noqa: ANN001, ANN201
+    """Sign in through the real login form (with its CSRF token); returns the POST response."""
+    import re
+
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    url = "/login" + (f"?next={next_url}" if next_url else "")
+    return client.post(url, data={"csrf_token": token, "email": email, "password": password})
