@@ -14,7 +14,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from kiosk import consents, demo
+from kiosk import audit, consents, demo
 from kiosk.extensions import db
 from kiosk.migrate import upgrade
 from kiosk.screening import ScreeningError, parse_date, screen
@@ -137,6 +137,8 @@ def export(document_id: str, pdf_path: Path | None, json_path: Path | None) -> N
         except OSError as exc:
             _fail(f"cannot write {path}: {exc.strerror or exc}")
         click.echo(f"wrote {path}")
+    audit.record(db.session, audit.Who(actor="cli"), "export", consent_id=consent.id, target=consent.document_id,
+                 detail={"files": [str(path) for path, _ in outputs]})
 
 
 @click.command("db-upgrade")

@@ -87,3 +87,16 @@ def test_migrations_build_exactly_the_models(db_url: str) -> None:
     with engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []
+
+
+def test_export_is_written_to_the_audit_log(app, wizard, tmp_path: Path):  # noqa: ANN001
+    from sqlalchemy import select
+
+    from kiosk.models import AuditEvent
+
+    wizard.complete(app, "chemical_peel", typed_signature="Zoë")
+    [row] = json.loads(run(app, "consents", "--json").output)
+    run(app, "export", row["id"], "--json", str(tmp_path / "r.json"))
+    session = app.extensions["kiosk_db"]()
+    [event] = session.scalars(select(AuditEvent).where(AuditEvent.action == "export")).all()
+    assert event.actor == "cli" and event.target == row["id"] and event.consent_id is not None

@@ -1,5 +1,53 @@
-"""Placeholder: filled in by the staff-side work."""
+"""Administrators' pages: the audit log with filters."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, render_template, request
+
+from forms.admin import AuditFilterForm
+from kiosk import audit, consents
+from kiosk.extensions import db
+from kiosk.views.auth import roles_required
+from kiosk.views.common import who
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+PER_PAGE = 50
+
+
+@bp.route("/audit", methods=["GET"])
+@roles_required("admin")
+def audit_log() -> Any:
+    form = AuditFilterForm(request.args, actions=audit.ACTIONS)
+    filters, problems = _filters(form)
+    page = request.args.get("page", "1")
+    page_number = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+    rows, total = audit.events(db.session, filters, page=page_number, per_page=PER_PAGE)
+    audit.record(db.session, who(), "audit_viewed", detail={k: v for k, v in request.args.items() if v})
+    pages = max(1, -(-total // PER_PAGE))
+    return render_template("admin/audit.html", form=form, rows=rows, total=total, page=min(page_number, pages),
+                           pages=pages, problems=problems, query={k: v for k, v in request.args.items() if k != "page"})
+
+
+def _filters(form: AuditFilterForm) -> tuple[audit.AuditFilter, list[str]]:
+    """Turn the form into filters; a bad value is dropped and reported, never an error page."""
+    problems: list[str] = []
+    if not form.validate():
+        problems = [f"{form[name].label.text}: {errors[0]}" for name, errors in form.errors.items()]
+    tz = ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
+    consent_id = None
+    if form.document.data and not form.document.errors:
+        try:
+            consent_id = consents.get_consent(db.session, form.document.data).id
+        except consents.ConsentNotFound:
+            problems.append(f"No consent with document id {form.document.data!r}.")
+            consent_id = -1
+    since = datetime.combine(form.since.data, time(), tz) if form.since.data and not form.since.errors else None
+    until = (datetime.combine(form.until.data, time(), tz) + timedelta(days=1)
+             if form.until.data and not form.until.errors else None)
+    action = form.action.data if form.action.data in audit.ACTIONS else None
+    return audit.AuditFilter(action=action, actor=(form.actor.data or None) if not form.actor.errors else None,
+                             consent_id=consent_id, since=since, until=until), problems

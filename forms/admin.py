@@ -1,0 +1,26 @@
+"""The audit log's filter form (a GET form: it changes nothing, so it carries no CSRF token)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    action = SelectField(_l("Action"), validators=[Optional()])
+    actor = StringField(_l("Who (email contains)"), validators=[Optional(), Length(max=254)])
+    document = StringField(_l("Consent document id"), validators=[Optional(), Length(max=40)])
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("To (inclusive)"), validators=[Optional()])
+
+    def __init__(self, *args: Any, actions: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.action.choices = [SelectChoice("", _l("Any"))] + [SelectChoice(a, a) for a in actions]
