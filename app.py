@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, session
+from flask import Flask, has_request_context, session
 
 from kiosk.cli import register_commands
 from kiosk.config import load_config
@@ -39,11 +39,17 @@ def register_texts(app: Flask) -> None:
         raise SystemExit("The consent texts have errors; fix them and start again:\n" + str(exc)) from None
 
 
+def _locale(app: Flask) -> str:
+    """The patient's chosen language inside a request; the clinic default for commands."""
+    default = app.config["BABEL_DEFAULT_LOCALE"]
+    return session.get("lang", default) if has_request_context() else default
+
+
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     if app.config["AUTO_MIGRATE"]:
         upgrade(app.config["DATABASE_URL"])
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=lambda: session.get("lang", app.config["BABEL_DEFAULT_LOCALE"]))
+    babel.init_app(app, locale_selector=lambda: _locale(app))
     login_manager.init_app(app)
     auth.init_login(login_manager)

@@ -15,6 +15,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from kiosk import audit, consents, demo
+from kiosk.cli_accounts import create_user_command
 from kiosk.extensions import db
 from kiosk.migrate import upgrade
 from kiosk.screening import ScreeningError, parse_date, screen
@@ -29,7 +30,8 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 
 def register_commands(app: Flask) -> None:
     """Attach the commands to `flask --app app ...`."""
-    for command in (check_texts, screen_command, seed_demo, list_consents, export, db_upgrade):
+    for command in (check_texts, screen_command, seed_demo, list_consents, export, db_upgrade,
+                    create_user_command):
         app.cli.add_command(command)
 
 

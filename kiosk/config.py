@@ -27,6 +27,7 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         BABEL_DEFAULT_LOCALE="en",
+        STAFF_IDLE_MINUTES=15,
     )
     app.config.from_prefixed_env("KIOSK")
     if os.environ.get("DATABASE_URL"):

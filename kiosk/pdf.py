@@ -50,7 +50,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from kiosk.record import SEVERITY_ORDER, ConsentRecord
+from kiosk.record import SEVERITY_ORDER, ConsentRecord, Review
 
 __all__ = ["LABELS", "register_fonts", "render_consent_pdf", "format_datetime"]
 
@@ -145,6 +145,35 @@ LABELS: dict[str, dict[str, str]] = {
             "the patient was shown: it can be recomputed from the texts stored with the "
             "record and must match. The signature image's SHA-256 can be recomputed "
             "from the stored image in the same way."
+        ),
+        "review_notice": (
+            "Revision {revision}: the consent as the patient signed it, with the doctor\u2019s review added "
+            "(see \u201cDoctor\u2019s review\u201d). The patient-signed original is revision 1."
+        ),
+        "review": "Doctor\u2019s review",
+        "review_doctor": "Doctor",
+        "review_decision": "Decision",
+        "decision_cleared": "Cleared for treatment",
+        "decision_not_cleared": "Not cleared for treatment",
+        "decision_consultation": "Needs a consultation",
+        "review_decided_at": "Date and time of the decision",
+        "review_note": "Doctor\u2019s note",
+        "review_no_note": "The doctor left no note.",
+        "review_signature": "Doctor\u2019s signature",
+        "review_signed": (
+            "Signed electronically by {name} ({email}), who confirmed their identity with their password "
+            "and ticked the statement below."
+        ),
+        "review_meaning": "Meaning of the doctor\u2019s signature",
+        "review_revision": "Document revision",
+        "review_original_sha256": "SHA-256 of the patient-signed original (revision 1)",
+        "audit_review": "Doctor\u2019s review (this revision)",
+        "review_verify": (
+            "This file is revision {revision}. It was made when the doctor recorded the review above; the "
+            "patient\u2019s answers, texts and signature are printed from the same stored record as the "
+            "original. The patient-signed original (revision 1) is kept unchanged: its SHA-256, printed "
+            "above, can be checked against the clinic\u2019s copy in the same way. The clinic also keeps "
+            "the SHA-256 of this revision."
         ),
         "language_names": (
             "en=English;es=Espa\u00f1ol;ca=Catal\u00e0;fr=Fran\u00e7ais;de=Deutsch;"
@@ -258,6 +287,8 @@ STYLES: dict[str, ParagraphStyle] = {
     "notice": _style("notice", fontName=FONT_BOLD, fontSize=9.5, leading=13,
                      textColor=SEVERITY_COLOURS["stop"][0], spaceBefore=2, spaceAfter=2),
     "typed_sig": _style("typed_sig", fontName=FONT_OBLIQUE, fontSize=20, leading=25),
+    "revision": _style("revision", fontName=FONT_BOLD, fontSize=9.5, leading=13, textColor=HEADING,
+                       spaceBefore=2, spaceAfter=2),
 }
 for _severity, (_ink, _) in SEVERITY_COLOURS.items():
     STYLES[f"marker_{_severity}"] = _style(f"marker_{_severity}", fontName=FONT_BOLD, fontSize=VALUE_SIZE,
@@ -904,7 +935,56 @@ _STEPS_STYLE = TableStyle([
 ])
 
 
-def _audit(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
+def _decision_label(review: Review, labels: dict[str, str]) -> str:
+    """The decision in words; an unknown value prints as itself rather than failing the PDF."""
+    return labels.get(f"decision_{review.get('decision')}", str(review.get("decision")))
+
+
+def _review_when(review: Review) -> str:
+    """Date and time with offset, and the IANA zone name when known."""
+    when = format_datetime(review.get("decided_at"))
+    return f"{when} ({review.get('timezone')})" if review.get("timezone") else when
+
+
+def _review(review: Review, labels: dict[str, str]) -> list[Flowable]:
+    """The doctor's decision, note and signature, after the patient's signature and before the audit page."""
+    story: list[Flowable] = _heading(labels["review"], "h2", 6 * cm)
+    story.append(_kv_table([
+        (labels["review_doctor"], review.get("doctor_name"), "bold"),
+        (labels["review_decision"], _decision_label(review, labels), "bold"),
+        (labels["review_decided_at"], _review_when(review), ""),
+    ]))
+    story += _heading(labels["review_note"], "h3", 2 * cm)
+    # a note may be long: printed as splittable text blocks, never as one table cell taller than a page
+    story += _blocks(review.get("note"), STYLES["body"]) or [_TextBlock(labels["review_no_note"], STYLES["body"])]
+    block: list[Flowable] = [
+        _TextBlock(labels["review_signature"], STYLES["h3"]),
+        _TextBlock(labels["review_signed"].format(name=_clean(review.get("doctor_name")),
+                                                  email=_clean(review.get("doctor_email"))), STYLES["body"]),
+        _kv_table([
+            (labels["printed_name"], review.get("doctor_name"), "bold"),
+            (labels["signed_at"], _review_when(review), ""),
+            (labels["review_meaning"], review.get("meaning"), ""),
+        ]),
+    ]
+    story.append(KeepTogether(block))
+    return story
+
+
+def _audit_review(review: Review, labels: dict[str, str]) -> list[Flowable]:
+    """On the audit page: which revision this is and the fingerprint of the untouched original."""
+    story = _heading(labels["audit_review"], "h2", 3 * cm)
+    story.append(_kv_table([
+        (labels["review_revision"], review.get("revision"), "bold"),
+        (labels["review_doctor"], f"{_clean(review.get('doctor_name'))} ({_clean(review.get('doctor_email'))})", ""),
+        (labels["review_decision"], _decision_label(review, labels), ""),
+        (labels["review_decided_at"], _review_when(review), ""),
+        (labels["review_original_sha256"], review.get("original_sha256"), "hash"),
+    ], 4.8 * cm))
+    return story
+
+
+def _audit(record: ConsentRecord, labels: dict[str, str], review: Review | None = None) -> list[Flowable]:
     """The last page: versions, fingerprints and the process trail, for a later check."""
     texts = record["texts"]
     signature = record["signature"]
@@ -949,8 +1029,13 @@ def _audit(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
             data.append([_wrap_plain(c, FONT, VALUE_SIZE, w - CELL_PAD) for c, w in zip(cells, widths)])
         story += [Spacer(0, 8), Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT", style=_STEPS_STYLE)]
 
+    if review is not None:
+        story += _audit_review(review, labels)
+
     story += _heading(labels["verify"], "h2", 3 * cm)
     story += _blocks(labels["verify_text"], STYLES["body"])
+    if review is not None:
+        story += _blocks(labels["review_verify"].format(revision=review.get("revision")), STYLES["body"])
     return story
 
 
@@ -959,21 +1044,31 @@ def _audit(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
 # --------------------------------------------------------------------------
 
 
-def render_consent_pdf(record: ConsentRecord, signature_png: bytes | None) -> bytes:
-    """Render the stored record (and drawn signature) as the PDF a person reads and keeps."""
+def render_consent_pdf(record: ConsentRecord, signature_png: bytes | None, review: Review | None = None) -> bytes:
+    """Render the stored record (and drawn signature) as the PDF a person reads and keeps.
+
+    With ``review`` it is a later revision: the same pages plus the doctor's review, before the audit page.
+    """
     register_fonts()
     labels = _labels(record.get("language"))
+    # a revision is dated by the doctor's decision, the original by the record: never by the clock
+    dated = (review.get("decided_at") if review else None) or record.get("created_at") or ""
     try:
-        created: datetime | None = datetime.fromisoformat(record.get("created_at") or "")
+        created: datetime | None = datetime.fromisoformat(dated)
     except ValueError:
         created = None
 
     story: list[Flowable] = []
     story += _identity(record, labels)
+    if review is not None:
+        story.insert(1, _TextBlock(labels["review_notice"].format(revision=review.get("revision")),
+                                   STYLES["revision"]))
     story += _texts(record, labels)
     story += _screening(record, labels)
     story += _signature(record, signature_png, labels)
-    story += _audit(record, labels)
+    if review is not None:
+        story += _review(review, labels)
+    story += _audit(record, labels, review)
 
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(

@@ -152,6 +152,23 @@ class ConsentRecord(TypedDict):
     trail: Trail
 
 
+Decision = Literal["cleared", "not_cleared", "consultation"]
+
+
+class Review(TypedDict):
+    """A doctor's decision as printed on a later PDF revision; the signed record itself is never changed."""
+
+    doctor_name: str
+    doctor_email: str
+    decision: Decision
+    note: str | None
+    decided_at: str  # ISO datetime with offset
+    timezone: str  # IANA name, e.g. Europe/Madrid
+    meaning: str  # the statement the doctor ticked before confirming with their password
+    revision: int  # the PDF revision this review produces
+    original_sha256: str  # SHA-256 of the patient-signed original (revision 1), which stays intact
+
+
 def highest_severity(flags: list[Flag]) -> Severity | None:
     """Pick the most serious flag so lists can sort and colour consents by it."""
     for severity in SEVERITY_ORDER:

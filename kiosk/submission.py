@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -41,6 +41,10 @@ class SignatureInput:
 class Clinic:
     name: str
     timezone: str
+
+
+class DraftClosed(Exception):
+    """The session was cancelled at the desk before the patient signed; nothing is stored."""
 
 
 class NotReadyToSign(Exception):
@@ -100,9 +104,19 @@ def submit(
         ConsentDocument(revision=1, kind="patient_signed", pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(), created_at=now)
     ]
     consent.events = [ConsentEvent(status="submitted", actor="patient", at=now)]
-    draft.status = "submitted"
     session.add(consent)
     try:
+        # Close the draft only if it is still open, in the same transaction: a cancel at the desk
+        # and a signature on the tablet can race, and exactly one of them must win.
+        closed = session.execute(
+            update(Draft).where(Draft.id == draft.id, Draft.status == "open").values(status="submitted")
+        ).rowcount
+        if closed != 1:
+            session.rollback()
+            existing = _consent_for(session, draft.id)
+            if existing is not None:
+                return existing
+            raise DraftClosed()
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -110,6 +124,7 @@ def submit(
         if existing is None:
             raise
         return existing
+    session.refresh(draft)
     return consent
 
 

@@ -98,10 +98,26 @@ class WizardDriver:
         self.get(url)
         return self.post(url, data, follow=follow)
 
-    def start(self) -> None:
-        self.submit("/", {})
-        response = self.post("/consent/start", {})
+    def start(self, name: str = "Zoë Ñúñez", dob: str = "1990-05-17", modality: str | None = None):  # noqa: ANN201
+        """The desk starts a session through its service; the patient types its code on the tablet's start page."""
+        from datetime import date, datetime
+        from zoneinfo import ZoneInfo
+
+        from kiosk import audit, desk
+
+        app = self.client.application
+        session = app.extensions["kiosk_db"]()
+        try:
+            issued = desk.issue_session(
+                session, desk.NewPatient(full_name=name, date_of_birth=date.fromisoformat(dob), modality=modality),
+                issued_by=None, who=audit.Who(actor="tests"), language="en",
+                now=datetime.now(ZoneInfo(app.config["CLINIC_TIMEZONE"])))
+        finally:
+            session.close()
+        self.get("/")
+        response = self.post("/consent/start", {"code": issued.display})
         assert response.status_code == 302, response.status_code
+        return issued
 
     def identity(self, name: str = "Zoë Ñúñez", dob: str = "1990-05-17", **extra: str):  # noqa: ANN201
         return self.submit("/consent/identity", {"full_name": name, "date_of_birth": dob, "phone": "", "email": "",

@@ -33,7 +33,7 @@ def test_seed_demo_prints_working_logins_and_makes_consents_through_the_wizard(a
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     response = client.post("/login", data={"csrf_token": token, "email": "doctor@demo.clinic",
                                            "password": logins["doctor@demo.clinic"]})
-    assert response.status_code == 302 and response.headers["Location"].endswith("/staff")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/doctor/queue")
     staff = client.get("/staff").get_data(as_text=True)
     assert "Sofia Papadopoulou" in staff
     # running it again renews passwords but adds no consents

@@ -1,22 +1,25 @@
-"""Staff sign-in and the signed-consents list, where doctors open each consent's PDF."""
+"""Staff sign-in and sign-out, the idle timeout, and the signed-consents list where doctors open each consent's PDF."""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session,
+                   url_for)
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
-
 
 from forms.auth import LoginForm
 from forms.base import EmptyForm
-from kiosk import accounts, consents
+from kiosk import accounts, audit, consents
 from kiosk.extensions import db
+from kiosk.views import common  # through the module, so tests can replace common.clinic_now
 
 bp = Blueprint("auth", __name__)
 
@@ -48,7 +51,8 @@ def roles_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., 
 ROLE_PAGES: dict[str, tuple[tuple[str, str], ...]] = {
     "frontdesk": (("desk.home", "Today's sessions"),),
     "doctor": (("doctor.queue", "Review queue"), ("auth.staff_home", "All consents")),
-    "admin": (("admin.audit", "Audit log"), ("doctor.queue", "Review queue"), ("auth.staff_home", "All consents")),
+    "admin": (("admin.audit_log", "Audit log"), ("doctor.queue", "Review queue"), ("desk.home", "Front desk"),
+              ("auth.staff_home", "All consents")),
 }
 
 
@@ -85,34 +89,87 @@ def _safe_next(target: str | None) -> str | None:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
+    """Sign staff in; wrong and locked tries get a message, and the service records every try."""
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(db.session, form.email.data, form.password.data)
-        if user is not None:
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")) or home_for(user.role))
+        now = common.clinic_now()
+        result = accounts.authenticate(db.session, form.email.data, form.password.data,
+                                       ip_address=request.remote_addr, user_agent=request.headers.get("User-Agent"),
+                                       now=now)
+        if result.user is not None:
+            login_user(result.user)
+            session[SEEN_KEY] = now.isoformat()
+            return redirect(_safe_next(request.args.get("next")) or home_for(result.user.role))
+        if result.outcome == "locked":
+            refusal = ngettext("Too many attempts. Try again in %(num)d minute.",
+                               "Too many attempts. Try again in %(num)d minutes.", result.retry_minutes)
+            return (render_template("auth/login.html", form=form, refusal=refusal), 429,
+                    {"Retry-After": str(result.retry_minutes * 60)})
         form.password.errors.append(_("That email and password do not match an active account."))
     return render_template("auth/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
-    if EmptyForm().validate_on_submit():
+    """Sign out, written to the audit log."""
+    if EmptyForm().validate_on_submit() and current_user.is_authenticated:
+        audit.record(db.session, common.who(), "logout", at=common.clinic_now())
         logout_user()
+        session.pop(SEEN_KEY, None)
     return redirect(url_for("auth.login"))
+
+
+# The idle timeout: staff pages note the time of each request; one that comes too late signs the user out.
+SEEN_KEY = "staff_seen"
+TABLET_BLUEPRINTS = frozenset({"wizard"})  # the patient's pages: never timed out, never keep a staff login alive
+
+
+def _last_seen() -> datetime | None:
+    try:
+        return datetime.fromisoformat(session[SEEN_KEY])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+@bp.before_app_request
+def end_idle_staff_session() -> Any:
+    """Sign staff out after STAFF_IDLE_MINUTES without a request, so an unattended screen does not stay signed in."""
+    if request.endpoint in (None, "static") or request.blueprint in TABLET_BLUEPRINTS:
+        return None
+    if not current_user.is_authenticated:
+        return None
+    now = common.clinic_now()
+    minutes = int(current_app.config.get("STAFF_IDLE_MINUTES", 15))
+    seen = _last_seen()
+    if seen is not None and now - seen > timedelta(minutes=minutes):
+        audit.record(db.session, common.who(), "session_expired", at=now,
+                     detail={"idle_minutes": int((now - seen).total_seconds() // 60), "limit_minutes": minutes})
+        logout_user()
+        session.pop(SEEN_KEY, None)
+        flash(ngettext("You were signed out after %(num)d minute without activity.",
+                       "You were signed out after %(num)d minutes without activity.", minutes))
+        back = request.full_path.rstrip("?") if request.method == "GET" and request.endpoint != "auth.login" else None
+        return redirect(url_for("auth.login", next=back))
+    session[SEEN_KEY] = now.isoformat()
+    return None
 
 
 @bp.route("/staff", methods=["GET"])
 @roles_required("frontdesk", "doctor", "admin")
 def staff_home() -> Any:
-    return render_template("auth/consents.html", rows=consents.list_consents(db.session, limit=200))
+    from kiosk import reviews  # the doctors' service owns readiness
+
+    return render_template("auth/consents.html", rows=reviews.staff_list(db.session, limit=200))
 
 
 @bp.route("/staff/consents/<document_id>.pdf", methods=["GET"])
 @roles_required("doctor", "admin")
 def consent_pdf(document_id: str) -> Any:
-    try:
-        document = consents.latest_document(consents.get_consent(db.session, document_id))
+    from kiosk import reviews
+    from kiosk.views.common import clinic_now, who
+
+    try:  # the newest revision; the download is written to the audit log
+        document = reviews.open_pdf(db.session, who(), document_id, now=clinic_now())
     except consents.ConsentNotFound:
         abort(404)
     return send_file(io.BytesIO(document.pdf), mimetype="application/pdf", download_name=f"{document_id}.pdf")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import date
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
-from flask_babel import format_date, get_locale
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import format_date, get_locale, ngettext
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -21,10 +22,10 @@ from forms.wizard import (
     TreatmentForm,
     screening_form,
 )
-from forms.base import EmptyForm
-from kiosk import drafts, steps, submission
+from forms.desk import TabletCodeForm
+from kiosk import desk, drafts, steps, submission
 from kiosk.extensions import db
-from kiosk.views.common import clinic_now, current_texts
+from kiosk.views.common import clinic_now, current_texts, who
 
 bp = Blueprint("wizard", __name__)
 
@@ -55,6 +56,10 @@ def draft_step(step: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
                 session.pop(DRAFT_KEY, None)
                 return redirect(url_for("wizard.start"))
             if draft.status != "open":
+                if draft.status == "cancelled":  # the desk closed it: this tablet goes back to the code page
+                    session.pop(DRAFT_KEY, None)
+                    flash(_("This session was closed by the front desk. Please ask them for help."))
+                    return redirect(url_for("wizard.start"))
                 return redirect(url_for("wizard.done"))
             done = drafts.completed(draft)
             if not steps.may_visit(step, done):
@@ -81,27 +86,38 @@ def _after_save(draft: Any) -> Response:
 def start() -> Any:
     if "device" in request.args:
         session["device_label"] = request.args["device"][:80]
-    return render_template("wizard/start.html", form=EmptyForm())
+    # a tablet still holding an open draft (say, back from an error page) gets a way back into it
+    draft = drafts.find_draft(db.session, session.get(DRAFT_KEY))
+    resume = url_for(f"wizard.{steps.first_open(drafts.completed(draft))}") if draft and draft.status == "open" else None
+    return render_template("wizard/start.html", form=TabletCodeForm(), resume=resume)
 
 
 @bp.route("/consent/start", methods=["POST"])
 def begin() -> Any:
-    form = EmptyForm()
+    form = TabletCodeForm()
     if not form.validate_on_submit():
-        abort(400)
-    existing = drafts.find_draft(db.session, session.get(DRAFT_KEY))
-    if existing is not None and existing.status == "open":
-        return _after_save(existing)
-    draft = drafts.start_draft(
-        db.session,
-        language=str(get_locale() or "en"),
-        device_label=session.get("device_label"),
-        ip_address=request.remote_addr,
-        user_agent=request.headers.get("User-Agent"),
-        now=clinic_now(),
-    )
+        return _start_page(form)
+    try:
+        draft = desk.redeem_code(db.session, form.code.data, who=who("tablet"), device_label=session.get("device_label"),
+                                 language=str(get_locale() or "en"), now=clinic_now())
+    except desk.TooManyTries as exc:
+        minutes = max(1, math.ceil(exc.retry_after.total_seconds() / 60))
+        form.code.errors.append(ngettext(
+            "Too many wrong codes were typed on this tablet. Please wait %(num)d minute and try again, "
+            "or ask the front desk for help.",
+            "Too many wrong codes were typed on this tablet. Please wait %(num)d minutes and try again, "
+            "or ask the front desk for help.", minutes))
+        return _start_page(form, 429, {"Retry-After": str(minutes * 60)})
+    except desk.InvalidCode:
+        form.code.errors.append(_("That code is not valid. Please ask the front desk for a new one."))
+        return _start_page(form)
     session[DRAFT_KEY] = draft.token
-    return _redirect_to("identity")
+    return _after_save(draft)
+
+
+def _start_page(form: TabletCodeForm, status: int = 200, headers: dict[str, str] | None = None) -> Any:
+    """The code form again, with its message."""
+    return render_template("wizard/start.html", form=form, resume=None), status, headers or {}
 
 
 @bp.route("/consent/identity", methods=["GET", "POST"])
@@ -119,8 +135,9 @@ def identity(draft: Any) -> Any:
 @draft_step("treatment")
 def treatment(draft: Any) -> Any:
     lang = current_texts().language(draft.language)
+    planned = (draft.data.get("prefill") or {}).get("modality")  # the desk's plan, until the patient saves a choice
     form = TreatmentForm(
-        data=drafts.step_data(draft, "treatment"),
+        data=drafts.step_data(draft, "treatment") or ({"modality": planned} if planned else {}),
         modalities=[(m.id, m.title) for m in lang.modalities.values()],
         areas=list(lang.common.areas.items()),
     )
@@ -236,6 +253,9 @@ def sign(draft: Any) -> Any:
             )
         except submission.NotReadyToSign as exc:
             return _redirect_to(exc.first_open)
+        except submission.DraftClosed:
+            session.pop(DRAFT_KEY, None)
+            return redirect(url_for("wizard.start"))
         return redirect(url_for("wizard.done"))
     ref = texts.reference(draft.language, draft.data["treatment"]["modality"])
     return render_template("wizard/sign.html", form=form, shown=ref["shown"])
@@ -247,8 +267,10 @@ def done() -> Any:
     if draft is not None and draft.status == "open":
         return _after_save(draft)
     session.pop(DRAFT_KEY, None)
+    if draft is None or draft.status != "submitted":
+        return redirect(url_for("wizard.start"))
     notice = None
-    if draft is not None and draft.consent is not None and draft.consent.flags:
+    if draft.consent is not None and draft.consent.flags:
         notice = current_texts().language(draft.language).common.flagged_notice
     return render_template("wizard/done.html", notice=notice)
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from kiosk import audit, desk
 from kiosk.models import Consent, Draft
 from tests.browser.conftest import LiveServer, Screenshots, watch_problems
 
@@ -21,11 +24,23 @@ except ImportError:  # the fixtures skip (or fail under CI) with what to install
 
 MODALITY = "co2_laser"
 NAME = "Zoë Ñúñez"
+DESK_NAME = "Zoe Nunez"  # as the desk typed it, without the accents
 PRINTED = "ZOË ÑÚÑEZ"
 INITIALS = "ZÑ"
 YES_QUESTION = "cold_sores"  # a plain yes/no question whose "yes" opens a detail box
 YES_DETAIL = "On my lips, about twice a year"
 SIGN_ERROR = "Please sign in the box with your finger, or type your name below."
+
+
+def issue_code(server: LiveServer, name: str = DESK_NAME, dob: str = "1990-05-17") -> desk.IssuedCode:
+    """What the front desk does before handing over the tablet: start the session and get its code."""
+    session = server.app.extensions["kiosk_db"]()
+    try:
+        return desk.issue_session(session, desk.NewPatient(full_name=name, date_of_birth=date.fromisoformat(dob)),
+                                  issued_by=None, who=audit.Who(actor="tests"), language="en",
+                                  now=datetime.now(ZoneInfo(server.app.config["CLINIC_TIMEZONE"])))
+    finally:
+        session.close()
 
 
 def no_shot(page: Page, step: str) -> None:
@@ -53,14 +68,21 @@ class Patient:
         expect(box).to_be_checked()
 
     def start(self) -> None:
+        """The desk issues a code through its service; the patient types it on the tablet's start page."""
+        issued = issue_code(self.server)
         self.page.goto(self.server.url + "/")
         expect(self.page.get_by_role("heading", level=1)).to_have_text("Welcome")
         self.shot(self.page, "start")
+        self.page.get_by_label("Your code from the front desk").fill(issued.display.lower().replace("-", " "))
+        self.shot(self.page, "start-code-typed")
         self.tap_button("Start")
         self.at("/consent/identity")
 
     def identity(self) -> None:
-        self.shot(self.page, "identity-empty")
+        # the desk's entry is shown to confirm or correct; the patient corrects the spelling
+        expect(self.page.locator("#full_name")).to_have_value(DESK_NAME)
+        expect(self.page.locator("#date_of_birth")).to_have_value("1990-05-17")
+        self.shot(self.page, "identity-from-desk")
         self.page.locator("#full_name").fill(NAME)
         self.page.locator("#date_of_birth").fill("1990-05-17")
         self.shot(self.page, "identity-filled")

@@ -1,0 +1,508 @@
+"""The doctors' side: the review queue, whether a consent is ready for treatment, and the signed decision.
+
+A decision never edits what the patient signed. It adds a review row, a status
+event, an audit event and a new PDF revision (the record re-rendered with a
+review section); revision 1, the patient-signed original, stays byte for byte
+as stored. A later decision is allowed (after a consultation, say): it adds
+another review and another revision, and the latest decision is the one that
+counts for readiness.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
+from werkzeug.security import check_password_hash
+
+from kiosk import audit, consents
+from kiosk.audit import Who
+from kiosk.models import AuditEvent, Consent, ConsentDocument, ConsentEvent, ConsentReview, User
+from kiosk.pdf import render_consent_pdf
+from kiosk.record import SEVERITY_ORDER, Review, severity_rank
+
+PER_PAGE = 25
+QUEUE_STATUSES = ("submitted", "reviewed")
+DECISIONS = ("cleared", "not_cleared", "consultation")
+NOTE_MAX = 4000
+_NEEDS_DOCTOR = severity_rank("review")  # ranks 0 (stop) and 1 (review) must be seen by a doctor
+
+# --------------------------------------------------------------------------
+# Readiness: the one answer to "may this patient be treated?"
+# --------------------------------------------------------------------------
+
+READINESS_LABELS: dict[str, Any] = {
+    "not_ready": _l("Not ready for treatment"),
+    "cleared": _l("Cleared for treatment"),
+    "not_cleared": _l("Not cleared"),
+    "consultation": _l("Needs a consultation"),
+    "ready": _l("Ready (no doctor review needed)"),
+    "withdrawn": _l("Withdrawn"),
+}
+DECISION_LABELS: dict[str, Any] = {
+    "cleared": _l("Cleared for treatment"),
+    "not_cleared": _l("Not cleared"),
+    "consultation": _l("Needs a consultation"),
+}
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """A key for styling and tests, and the words staff read."""
+
+    key: str  # not_ready | cleared | not_cleared | consultation | ready | withdrawn
+    label: Any  # a lazy translated string
+
+    def __str__(self) -> str:
+        return str(self.label)
+
+
+def readiness(status: str, rank: int, decision: str | None) -> Readiness:
+    """Every list and page that shows a consent asks this, so they can never disagree."""
+    if status == "withdrawn":
+        key = "withdrawn"
+    elif decision in DECISIONS:
+        key = decision
+    elif rank <= _NEEDS_DOCTOR:
+        key = "not_ready"
+    else:
+        key = "ready"
+    return Readiness(key, READINESS_LABELS[key])
+
+
+def _latest_decisions(session: Session, consent_ids: list[int]) -> dict[int, str]:
+    """The newest decision per consent, in one query for a whole page of consents."""
+    if not consent_ids:
+        return {}
+    newest = (select(func.max(ConsentReview.id)).where(ConsentReview.consent_id.in_(consent_ids))
+              .group_by(ConsentReview.consent_id))
+    rows = session.execute(select(ConsentReview.consent_id, ConsentReview.decision)
+                           .where(ConsentReview.id.in_(newest.scalar_subquery())))
+    return {consent_id: decision for consent_id, decision in rows}
+
+
+def consent_readiness(consent: Consent) -> Readiness:
+    """Readiness of one loaded consent."""
+    decision = consent.reviews[-1].decision if consent.reviews else None
+    return readiness(consent.status, consent.severity_rank, decision)
+
+
+def staff_list(session: Session, limit: int = 200) -> list[dict[str, Any]]:
+    """The /staff list (newest first) with each consent's readiness added."""
+    rows = consents.list_consents(session, limit=limit)
+    ids = dict(session.execute(select(Consent.document_id, Consent.id)
+                               .where(Consent.document_id.in_([r["id"] for r in rows]))).all()) if rows else {}
+    decisions = _latest_decisions(session, list(ids.values()))
+    for row in rows:
+        row["readiness"] = readiness(row["status"], severity_rank(row["highest_severity"]),
+                                     decisions.get(ids.get(row["id"], -1)))
+    return rows
+
+
+# --------------------------------------------------------------------------
+# The queue
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the doctor narrowed the queue to; values the form could not read are already left out."""
+
+    status: str = "submitted"
+    modality: str | None = None
+    date_from: date | None = None  # clinic-local dates, both ends included
+    date_to: date | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    document_id: str
+    created_at: datetime  # in the clinic's time zone
+    patient_name: str
+    date_of_birth: date
+    modality: str
+    highest_severity: str | None
+    status: str
+    readiness: Readiness
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[QueueRow]
+    total: int
+    page: int
+    pages: int
+    per_page: int
+    asked_page: int  # differs from page when the page asked for does not exist
+
+
+def _day_start_utc(day: date, tz: ZoneInfo) -> datetime | None:
+    """Midnight of a clinic-local day in UTC; None when the day is beyond what datetimes hold."""
+    try:
+        return datetime.combine(day, time(0), tz).astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _fold(value: str | None) -> str | None:
+    """Case-fold the searched text as SQLite's registered kiosk_casefold folds the stored names."""
+    return None if value is None else unicodedata.normalize("NFC", value).casefold()
+
+
+def _like_pattern(text: str) -> str:
+    """A substring pattern with the user's own % and _ taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _name_condition(session: Session, name: str) -> ColumnElement[bool]:
+    """Case-insensitive substring match on the patient's name, including non-ASCII letters (Ñ/ñ, Ł/ł).
+
+    A leading-wildcard LIKE cannot seek in an index, so the match runs in a subquery that reads only
+    the small ix_consents_patient_name index (name and row id) instead of every wide table row.
+    SQLite's LIKE folds ASCII letters only, so a search with other letters compares through a
+    case-folding function registered on the connection.
+    """
+    names = aliased(Consent)
+    bind = session.connection()
+    if bind.dialect.name == "sqlite":
+        if name.isascii():
+            match = names.patient_name.like(_like_pattern(name), escape="\\")
+        else:
+            raw = bind.connection.driver_connection
+            # str.casefold itself (names are NOT NULL and stored NFC): a C function, no Python frame per row
+            raw.create_function("kiosk_casefold", 1, str.casefold, deterministic=True)
+            match = func.kiosk_casefold(names.patient_name).like(_like_pattern(_fold(name) or ""), escape="\\")
+    else:
+        match = names.patient_name.ilike(_like_pattern(name), escape="\\")
+    return Consent.id.in_(select(names.id).where(match))
+
+
+def _conditions(session: Session, filters: QueueFilter, tz: ZoneInfo) -> list[ColumnElement[bool]]:
+    """WHERE clauses for the filters; status comes first so the queue index is used."""
+    status = filters.status if filters.status in QUEUE_STATUSES else "submitted"
+    conditions: list[ColumnElement[bool]] = [Consent.status == status]
+    if filters.modality:
+        conditions.append(Consent.modality == filters.modality)
+    if filters.date_from:
+        start = _day_start_utc(filters.date_from, tz)
+        if start is not None:
+            conditions.append(Consent.created_at >= start)
+    if filters.date_to:
+        try:
+            end = _day_start_utc(filters.date_to + timedelta(days=1), tz)
+        except OverflowError:
+            end = None
+        if end is not None:
+            conditions.append(Consent.created_at < end)
+    if filters.name:
+        conditions.append(_name_condition(session, filters.name))
+    return conditions
+
+
+QUEUE_ORDER = (Consent.severity_rank, Consent.created_at.desc())
+
+
+def _rows_query(conditions: list[ColumnElement[bool]], limit: int, offset: int) -> Select[Any]:
+    """One page of queue rows, most urgent then newest first.
+
+    The page's ids are found first, from ix_consents_queue alone when only status and dates filter;
+    only those rows are then read, and only the columns a row shows (not the record or the signature).
+    Deep pages therefore skip index entries, not wide table rows.
+    """
+    page_ids = (select(Consent.id).where(*conditions).order_by(*QUEUE_ORDER).limit(limit).offset(offset)
+                .correlate(None))
+    return (select(Consent.id, Consent.document_id, Consent.created_at, Consent.patient_name,
+                   Consent.date_of_birth, Consent.modality, Consent.highest_severity, Consent.severity_rank,
+                   Consent.status)
+            .where(Consent.id.in_(page_ids))
+            .order_by(*QUEUE_ORDER))
+
+
+def queue_query(session: Session, filters: QueueFilter, tz: ZoneInfo, page: int = 1) -> Select[Any]:
+    """The statement behind one queue page (for EXPLAIN QUERY PLAN in the bench)."""
+    return _rows_query(_conditions(session, filters, tz), PER_PAGE, (max(page, 1) - 1) * PER_PAGE)
+
+
+def queue(session: Session, filters: QueueFilter, *, page: int, tz: ZoneInfo, per_page: int = PER_PAGE) -> QueuePage:
+    """One page of the review queue; a page past the end gives the last page, never an error."""
+    conditions = _conditions(session, filters, tz)
+    total = session.scalar(select(func.count()).select_from(Consent).where(*conditions)) or 0
+    pages = max(1, math.ceil(total / per_page))
+    current = min(max(page, 1), pages)
+    found = session.execute(_rows_query(conditions, per_page, (current - 1) * per_page)).all()
+    decisions = _latest_decisions(session, [r.id for r in found if r.status == "reviewed"])
+    rows = [
+        QueueRow(document_id=r.document_id, created_at=r.created_at.astimezone(tz), patient_name=r.patient_name,
+                 date_of_birth=r.date_of_birth, modality=r.modality, highest_severity=r.highest_severity,
+                 status=r.status, readiness=readiness(r.status, r.severity_rank, decisions.get(r.id)))
+        for r in found
+    ]
+    return QueuePage(rows=rows, total=total, page=current, pages=pages, per_page=per_page, asked_page=page)
+
+
+# --------------------------------------------------------------------------
+# One consent, as the doctor reads it
+# --------------------------------------------------------------------------
+
+ANSWER_LABELS: dict[str, Any] = {
+    "yes": _l("Yes"),
+    "no": _l("No"),
+    "none_in_12_months": _l("Not in the last 12 months"),
+    "not_answered": _l("Not answered"),
+}
+
+
+@dataclass(frozen=True)
+class FlagReason:
+    severity: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class AnswerView:
+    """One screening answer with the words the patient read; `flags` is empty for unflagged answers."""
+
+    question: str
+    text: str | None  # None for a rule computed from the patient's details (e.g. under_18)
+    answer: Any
+    detail: str | None
+    answered_at: datetime | None
+    flags: list[FlagReason]
+
+    @property
+    def severity(self) -> str | None:
+        return self.flags[0].severity if self.flags else None
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    revision: int
+    kind: str
+    sha256: str
+    size: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ReviewView:
+    doctor_name: str
+    decision: str
+    decision_label: Any
+    note: str | None
+    at: datetime
+    revision: int
+
+
+@dataclass(frozen=True)
+class EventView:
+    at: datetime
+    actor: str
+    action: str
+    detail: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class ConsentPage:
+    """Everything the doctor's consent page shows, with times already in the clinic's zone."""
+
+    consent: Consent
+    record: dict[str, Any]
+    created_at: datetime
+    readiness: Readiness
+    has_stop: bool
+    flagged: list[AnswerView]
+    other_answers: list[AnswerView]
+    risks: list[dict[str, Any]]
+    documents: list[DocumentView]
+    reviews: list[ReviewView]
+    status_history: list[EventView]
+    trail: list[EventView]
+
+
+def _parse_time(value: str | None, tz: ZoneInfo) -> datetime | None:
+    """A record's ISO time shown on the clinic's clock; None when missing or unreadable."""
+    try:
+        return datetime.fromisoformat(value).astimezone(tz) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _answer_value(answer: dict[str, Any]) -> Any:
+    """The answer as a doctor reads it: Yes/No, a date, or "not in the last 12 months"."""
+    value = answer.get("value")
+    if answer.get("type") == "date":
+        return ANSWER_LABELS["none_in_12_months"] if value in (None, "", False) else str(value)
+    if value is True:
+        return ANSWER_LABELS["yes"]
+    if value is False:
+        return ANSWER_LABELS["no"]
+    return ANSWER_LABELS["not_answered"] if value is None else str(value)
+
+
+def _severity_order(severity: str | None) -> int:
+    return SEVERITY_ORDER.index(severity) if severity in SEVERITY_ORDER else len(SEVERITY_ORDER)
+
+
+def _answers(record: dict[str, Any], tz: ZoneInfo) -> tuple[list[AnswerView], list[AnswerView]]:
+    """Flagged answers first (worst first, each with its rule's reason), then the others in asked order."""
+    flags_by_question: dict[str, list[FlagReason]] = {}
+    for flag in sorted(record.get("flags") or [], key=lambda f: _severity_order(f.get("severity"))):
+        flags_by_question.setdefault(str(flag.get("question")), []).append(
+            FlagReason(str(flag.get("severity")), str(flag.get("reason") or "")))
+    flagged: list[AnswerView] = []
+    others: list[AnswerView] = []
+    answered: set[str] = set()
+    for answer in record.get("answers") or []:
+        qid = str(answer.get("question"))
+        answered.add(qid)
+        view = AnswerView(question=qid, text=answer.get("text"), answer=_answer_value(answer),
+                          detail=answer.get("detail"), answered_at=_parse_time(answer.get("answered_at"), tz),
+                          flags=flags_by_question.get(qid, []))
+        (flagged if view.flags else others).append(view)
+    for qid, reasons in flags_by_question.items():  # rules on the patient's details, not on an answer
+        if qid not in answered:
+            flagged.append(AnswerView(question=qid, text=None, answer=record["patient"].get("date_of_birth"),
+                                      detail=None, answered_at=None, flags=reasons))
+    flagged.sort(key=lambda a: _severity_order(a.severity))
+    return flagged, others
+
+
+def _event(event: AuditEvent, tz: ZoneInfo) -> EventView:
+    return EventView(at=event.at.astimezone(tz), actor=event.actor, action=event.action, detail=event.detail)
+
+
+def consent_page(session: Session, document_id: str, tz: ZoneInfo) -> ConsentPage:
+    """Gather one consent for the doctor; raises consents.ConsentNotFound. Writes nothing."""
+    consent = consents.get_consent(session, document_id)
+    record: dict[str, Any] = consent.record
+    flagged, others = _answers(record, tz)
+    risks = [dict(ack, acknowledged_at=_parse_time(ack.get("acknowledged_at"), tz))
+             for ack in record.get("risks") or []]
+    return ConsentPage(
+        consent=consent,
+        record=record,
+        created_at=consent.created_at.astimezone(tz),
+        readiness=consent_readiness(consent),
+        has_stop=consent.severity_rank == 0,
+        flagged=flagged,
+        other_answers=others,
+        risks=risks,
+        documents=[DocumentView(d.revision, d.kind, d.sha256, len(d.pdf), d.created_at.astimezone(tz))
+                   for d in consent.documents],
+        reviews=[ReviewView(r.doctor_name, r.decision, DECISION_LABELS.get(r.decision, r.decision), r.note,
+                            r.at.astimezone(tz), r.document_revision) for r in consent.reviews],
+        status_history=[EventView(e.at.astimezone(tz), e.actor, e.status, {"note": e.note} if e.note else None)
+                        for e in consent.events],
+        trail=[_event(e, tz) for e in audit.trail(session, consent.id)],
+    )
+
+
+def open_consent(session: Session, who: Who, document_id: str, tz: ZoneInfo,
+                 now: datetime | None = None) -> ConsentPage:
+    """The consent page for a doctor, with the view written to the audit log first."""
+    consent = consents.get_consent(session, document_id)
+    audit.record(session, who, "consent_viewed", consent_id=consent.id, target=consent.document_id, at=now)
+    return consent_page(session, document_id, tz)
+
+
+class DocumentNotFound(LookupError):
+    """The consent exists but has no PDF revision with that number."""
+
+
+def open_pdf(session: Session, who: Who, document_id: str, revision: int | None = None,
+             now: datetime | None = None) -> ConsentDocument:
+    """A PDF revision (the newest when none is named), with the download written to the audit log."""
+    consent = consents.get_consent(session, document_id)
+    if revision is None:
+        document = consents.latest_document(consent)
+    else:
+        document = next((d for d in consent.documents if d.revision == revision), None)  # type: ignore[assignment]
+        if document is None:
+            raise DocumentNotFound(f"{document_id} revision {revision}")
+    audit.record(session, who, "pdf_downloaded", consent_id=consent.id, target=consent.document_id, at=now,
+                 detail={"revision": document.revision, "kind": document.kind, "sha256": document.sha256})
+    return document
+
+
+# --------------------------------------------------------------------------
+# The decision
+# --------------------------------------------------------------------------
+
+
+class DecisionRefused(Exception):
+    """Nothing was saved; `errors` maps a form field (or "decision") to the message to show there."""
+
+    def __init__(self, errors: dict[str, Any]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def decide(session: Session, who: Who, doctor: User, document_id: str, *, decision: str, note: str | None,
+           password: str, meaning: str, now: datetime, timezone_name: str) -> ConsentReview:
+    """Record a doctor's signed decision and its PDF revision in one transaction, or refuse with reasons."""
+    consent = consents.get_consent(session, document_id)
+    note = (note or "").strip() or None
+    errors: dict[str, Any] = {}
+    if decision not in DECISIONS:
+        errors["decision"] = _l("Please choose a decision.")
+    elif consent.status == "withdrawn":
+        errors["decision"] = _l("This consent was withdrawn, so no decision can be recorded on it.")
+    if decision == "cleared" and consent.severity_rank == 0 and not note:
+        errors["note"] = _l("A note is required to clear a consent with a stop flag: say why treatment may go ahead.")
+    if note and len(note) > NOTE_MAX:
+        errors["note"] = _l("Please keep the note under %(max)d characters.", max=NOTE_MAX)
+    if not meaning.strip():
+        errors["meaning"] = _l("Please tick the statement to sign your decision.")
+    if not (doctor.active and check_password_hash(doctor.password_hash, password or "")):
+        errors["password"] = _l("That password is not correct. Nothing was saved; please enter your own password.")
+    if errors:
+        raise DecisionRefused(errors)
+
+    documents = consent.documents
+    original = documents[0]
+    revision = documents[-1].revision + 1
+    decided_at = now.astimezone(ZoneInfo(timezone_name))
+    review: Review = {
+        "doctor_name": doctor.name,
+        "doctor_email": doctor.email,
+        "decision": decision,  # type: ignore[typeddict-item]
+        "note": note,
+        "decided_at": decided_at.isoformat(),
+        "timezone": timezone_name,
+        "meaning": meaning,
+        "revision": revision,
+        "original_sha256": original.sha256,
+    }
+    pdf = render_consent_pdf(consent.record, consent.signature_png, review)
+    sha256 = hashlib.sha256(pdf).hexdigest()
+    row = ConsentReview(doctor_id=doctor.id, doctor_name=doctor.name, decision=decision, note=note,
+                        meaning=meaning, at=now, document_revision=revision)
+    try:
+        with session.no_autoflush:  # one flush at commit, so a clash surfaces here and nowhere else
+            consent.reviews.append(row)
+            consent.documents.append(ConsentDocument(revision=revision, kind="doctor_review", pdf=pdf,
+                                                     sha256=sha256, created_at=now))
+            consent.events.append(ConsentEvent(status="reviewed", actor=doctor.email, at=now,
+                                               note=f"{decision}: {note}" if note else decision))
+            consent.status = "reviewed"
+            audit.record(session, who, "consent_decided", consent_id=consent.id, target=consent.document_id,
+                         at=now, detail={"decision": decision, "revision": revision, "sha256": sha256,
+                                         "original_sha256": original.sha256}, commit=False)
+        session.commit()
+    except IntegrityError:  # another decision took this revision number a moment earlier
+        session.rollback()
+        raise DecisionRefused({"decision": _l(
+            "Another decision on this consent was saved at the same moment, so yours was not. "
+            "Please read the page again and decide again if needed.")}) from None
+    return row
