@@ -24,9 +24,8 @@ Run from the repository root:  .venv/bin/python bench/bench_queue.py [--rows N] 
 
 Target: the default queue page under 50 ms median at 100,000 rows.
 
---proposed-indexes recreates ix_consents_queue as (status, severity_rank,
-created_at DESC) and adds (status, modality, severity_rank, created_at DESC)
-before timing: the schema change this bench argues for (not yet a migration).
+The queue indexes it relies on, (status, severity_rank, created_at DESC) and
+(status, modality, severity_rank, created_at DESC), come from migration 0003.
 """
 
 from __future__ import annotations
@@ -66,11 +65,6 @@ LAST = ("Núñez", "García", "Fernández", "Wiśniewska", "O'Brien", "Papadopou
         "Ortega", "Smirnova", "Dubois", "Jørgensen", "Rossi", "Kovačević", "Okafor", "Sharma", "Gómez", "Ruiz",
         "Nakamura", "Silva")
 PASSWORD = "bench " + secrets.token_urlsafe(12)
-PROPOSED_INDEXES = (
-    "DROP INDEX ix_consents_queue",
-    "CREATE INDEX ix_consents_queue ON consents (status, severity_rank, created_at DESC)",
-    "CREATE INDEX ix_consents_queue_modality ON consents (status, modality, severity_rank, created_at DESC)",
-)
 SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how UTCDateTime values are stored in SQLite
 
 
@@ -180,8 +174,6 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--keep", action="store_true", help="keep the temporary database and print its path")
-    parser.add_argument("--proposed-indexes", action="store_true",
-                        help="time with the DESC queue index and a modality queue index (see the docstring)")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-queue-"))
@@ -202,11 +194,6 @@ def main() -> None:
         now = datetime.now(timezone.utc)
         counts = populate(engine, args.rows, doctor_id, now)
         loaded = time.perf_counter()
-        if args.proposed_indexes:
-            with engine.begin() as connection:
-                for sql in PROPOSED_INDEXES:
-                    connection.exec_driver_sql(sql)
-            print("proposed indexes created: " + "; ".join(PROPOSED_INDEXES))
         size_mb = (workdir / "queue.sqlite3").stat().st_size / 1e6
         print(f"database: {args.rows:,} consents ({counts['submitted']:,} submitted, {counts['reviewed']:,} reviewed),"
               f" {size_mb:.0f} MB; migrate {migrated - started:.1f} s, bulk insert {loaded - migrated:.1f} s")

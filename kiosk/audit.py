@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from kiosk.models import AuditEvent
@@ -78,7 +78,9 @@ def events(session: Session, filters: AuditFilter, *, page: int = 1, per_page: i
     return list(rows), total
 
 
-def trail(session: Session, consent_id: int) -> list[AuditEvent]:
-    """Everything that happened to one consent, oldest first, for the doctor's page."""
-    return list(session.scalars(select(AuditEvent).where(AuditEvent.consent_id == consent_id)
-                                .order_by(AuditEvent.at, AuditEvent.id)))
+def trail(session: Session, consent_id: int, draft_id: int | None = None) -> list[AuditEvent]:
+    """Everything that happened to one consent, oldest first, including its session's desk codes before signing."""
+    condition = AuditEvent.consent_id == consent_id
+    if draft_id is not None:
+        condition = or_(condition, AuditEvent.target == f"draft {draft_id}")
+    return list(session.scalars(select(AuditEvent).where(condition).order_by(AuditEvent.at, AuditEvent.id)))

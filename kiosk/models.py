@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, text, Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kiosk.db import Base, UTCDateTime, utcnow
@@ -44,7 +44,8 @@ class Consent(Base):
     __table_args__ = (
         Index("ix_consents_created_at", "created_at"),
         Index("ix_consents_patient_name", "patient_name"),
-        Index("ix_consents_queue", "status", "severity_rank", "created_at"),
+        Index("ix_consents_queue", "status", "severity_rank", text("created_at DESC")),
+        Index("ix_consents_queue_modality", "status", "modality", "severity_rank", text("created_at DESC")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -404,7 +404,7 @@ def consent_page(session: Session, document_id: str, tz: ZoneInfo) -> ConsentPag
                             r.at.astimezone(tz), r.document_revision) for r in consent.reviews],
         status_history=[EventView(e.at.astimezone(tz), e.actor, e.status, {"note": e.note} if e.note else None)
                         for e in consent.events],
-        trail=[_event(e, tz) for e in audit.trail(session, consent.id)],
+        trail=[_event(e, tz) for e in audit.trail(session, consent.id, consent.draft_id)],
     )
 
 

@@ -535,3 +535,13 @@ def test_queue_search_and_decision_on_postgresql(pg_url: str) -> None:
     assert consent.status == "reviewed" and [d.revision for d in consent.documents] == [1, 2]
     assert "Cleared for treatment" in queue_html(client, status="reviewed")
     app.extensions["kiosk_db"].kw["bind"].dispose()
+
+
+def test_the_consent_trail_includes_the_desk_code_issued_and_used_before_signing(app, client, wizard, staff):  # noqa: ANN001
+    from tests.helpers import consents, staff_login
+
+    wizard.complete(app, "chemical_peel", typed_signature="Zoë")
+    [consent] = consents(app)
+    staff_login(client, staff["doctor"])
+    page = client.get(f"/doctor/consents/{consent.document_id}").get_data(as_text=True)
+    assert "code_issued" in page and "code_used" in page and "consent_viewed" in page

@@ -17,7 +17,7 @@ from flask_login import LoginManager, current_user, login_required, login_user, 
 
 from forms.auth import LoginForm
 from forms.base import EmptyForm
-from kiosk import accounts, audit, consents
+from kiosk import accounts, audit, consents, reviews
 from kiosk.extensions import db
 from kiosk.views import common  # through the module, so tests can replace common.clinic_now
 
@@ -157,19 +157,14 @@ def end_idle_staff_session() -> Any:
 @bp.route("/staff", methods=["GET"])
 @roles_required("frontdesk", "doctor", "admin")
 def staff_home() -> Any:
-    from kiosk import reviews  # the doctors' service owns readiness
-
     return render_template("auth/consents.html", rows=reviews.staff_list(db.session, limit=200))
 
 
 @bp.route("/staff/consents/<document_id>.pdf", methods=["GET"])
 @roles_required("doctor", "admin")
 def consent_pdf(document_id: str) -> Any:
-    from kiosk import reviews
-    from kiosk.views.common import clinic_now, who
-
     try:  # the newest revision; the download is written to the audit log
-        document = reviews.open_pdf(db.session, who(), document_id, now=clinic_now())
+        document = reviews.open_pdf(db.session, common.who(), document_id, now=common.clinic_now())
     except consents.ConsentNotFound:
         abort(404)
     return send_file(io.BytesIO(document.pdf), mimetype="application/pdf", download_name=f"{document_id}.pdf")
