@@ -36,8 +36,13 @@ class Base(DeclarativeBase):
     pass
 
 
-def make_engine(url: str) -> Engine:
-    """SQLite gets WAL and a busy timeout so concurrent tablets wait instead of failing."""
+def make_engine(url: str, *, transactional_ddl: bool = False) -> Engine:
+    """SQLite gets WAL and a busy timeout so concurrent tablets wait instead of failing.
+
+    transactional_ddl (for migrations): Python's sqlite3 commits each CREATE/ALTER as it
+    goes, so a migration failing half-way would leave a half-built schema; with this flag
+    the whole upgrade is one real transaction and a failure leaves nothing behind.
+    """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
 
@@ -48,6 +53,13 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+            if transactional_ddl:
+                dbapi_connection.isolation_level = None  # let SQLAlchemy, not sqlite3, open transactions
+
+        if transactional_ddl:
+            @event.listens_for(engine, "begin")
+            def _begin(connection: Any) -> None:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     if url.startswith("postgresql://"):

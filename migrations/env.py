@@ -12,7 +12,7 @@ config = context.config
 url = config.attributes.get("url") or os.environ.get("DATABASE_URL") or (
     f"sqlite:///{Path(__file__).resolve().parent.parent / 'instance' / 'consent-kiosk.sqlite3'}"
 )
-engine = make_engine(url)
+engine = make_engine(url, transactional_ddl=True)
 with engine.connect() as connection:
     context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=url.startswith("sqlite"))
     with context.begin_transaction():

@@ -119,3 +119,34 @@ def test_export_is_written_to_the_audit_log(app, wizard, tmp_path: Path):  # noq
     session = app.extensions["kiosk_db"]()
     [event] = session.scalars(select(AuditEvent).where(AuditEvent.action == "export")).all()
     assert event.actor == "cli" and event.target == row["id"] and event.consent_id is not None
+
+
+def test_a_migration_that_fails_half_way_leaves_the_database_as_it_was(tmp_path: Path) -> None:
+    """A clinic's upgrade that breaks must not leave a half-built schema behind (SQLite DDL in one transaction)."""
+    import shutil
+
+    import pytest
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from kiosk.migrate import MIGRATIONS, alembic_config, upgrade
+
+    scripts = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS, scripts)
+    (scripts / "versions" / "9999_broken.py").write_text(
+        'from alembic import op\nimport sqlalchemy as sa\nrevision = "9999"\ndown_revision = "0003"\n'
+        "def upgrade():\n"
+        '    op.create_table("half_built", sa.Column("id", sa.Integer, primary_key=True))\n'
+        '    op.execute("THIS IS NOT SQL")\n'
+        "def downgrade():\n    pass\n"
+    )
+    url = f"sqlite:///{tmp_path / 'clinic.sqlite3'}"
+    upgrade(url)
+    config = alembic_config(url)
+    config.set_main_option("script_location", str(scripts))
+    with pytest.raises(Exception, match="THIS IS NOT SQL"):
+        command.upgrade(config, "head")
+    engine = create_engine(url)
+    assert "half_built" not in inspect(engine).get_table_names()
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0003"
