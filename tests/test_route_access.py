@@ -1,0 +1,148 @@
+"""Every route, every kind of visitor: allowed, sent to sign in, sent to the tablet start, or refused.
+
+The table below must name every endpoint the app has; a new route without an
+entry fails the test, so nobody adds a page without deciding who may see it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import WizardDriver
+from tests.helpers import consents, staff_login
+
+VISITORS = ("anonymous", "tablet", "other_tablet", "frontdesk", "doctor", "admin")
+
+OK = "ok"  # 200, or a redirect that stays inside the visitor's own area
+LOGIN = "login"  # redirected to /login
+START = "start"  # redirected to the tablet start page
+FORBIDDEN = "forbidden"  # 403
+
+STAFF_ONLY = {"anonymous": LOGIN, "tablet": LOGIN, "other_tablet": LOGIN}
+DESK = {**STAFF_ONLY, "frontdesk": OK, "doctor": FORBIDDEN, "admin": OK}
+DOCTORS = {**STAFF_ONLY, "frontdesk": FORBIDDEN, "doctor": OK, "admin": OK}
+ANY_STAFF = {**STAFF_ONLY, "frontdesk": OK, "doctor": OK, "admin": OK}
+ADMINS = {**STAFF_ONLY, "frontdesk": FORBIDDEN, "doctor": FORBIDDEN, "admin": OK}
+PATIENT = {"anonymous": START, "tablet": OK, "other_tablet": OK, "frontdesk": START, "doctor": START,
+           "admin": START}
+PUBLIC = {visitor: OK for visitor in VISITORS}
+
+# (endpoint, method) -> expectation per visitor
+EXPECTED: dict[tuple[str, str], dict[str, str]] = {
+    ("wizard.start", "GET"): PUBLIC,
+    ("wizard.begin", "POST"): PUBLIC,  # redeeming a code: a wrong one is a message, not a refusal
+    ("wizard.identity", "GET"): PATIENT,
+    ("wizard.identity", "POST"): PATIENT,
+    ("wizard.treatment", "GET"): PATIENT,
+    ("wizard.treatment", "POST"): PATIENT,
+    ("wizard.explanation", "GET"): PATIENT,
+    ("wizard.explanation", "POST"): PATIENT,
+    ("wizard.risks", "GET"): PATIENT,
+    ("wizard.risk", "GET"): PATIENT,
+    ("wizard.risk", "POST"): PATIENT,
+    ("wizard.screening", "GET"): PATIENT,
+    ("wizard.screening", "POST"): PATIENT,
+    ("wizard.review", "GET"): PATIENT,
+    ("wizard.review", "POST"): PATIENT,
+    ("wizard.sign", "GET"): PATIENT,
+    ("wizard.sign", "POST"): PATIENT,
+    ("wizard.done", "GET"): PATIENT,
+    ("auth.login", "GET"): PUBLIC,
+    ("auth.login", "POST"): PUBLIC,
+    ("auth.logout", "POST"): {visitor: LOGIN for visitor in VISITORS},  # signed out, back to sign-in
+    ("auth.staff_home", "GET"): ANY_STAFF,
+    ("auth.consent_pdf", "GET"): DOCTORS,
+    ("desk.home", "GET"): DESK,
+    ("desk.home", "POST"): DESK,
+    ("desk.code", "GET"): DESK,
+    ("desk.new_code", "POST"): DESK,
+    ("desk.cancel", "POST"): DESK,
+    ("doctor.queue", "GET"): DOCTORS,
+    ("doctor.consent", "GET"): DOCTORS,
+    ("doctor.consent", "POST"): DOCTORS,
+    ("doctor.revision_pdf", "GET"): DOCTORS,
+    ("admin.audit_log", "GET"): ADMINS,
+}
+
+_TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+@pytest.fixture
+def world(app: Flask, staff: dict[str, str]) -> dict[str, Any]:
+    """A signed consent, two patients part-way through on two tablets, and a client per kind of visitor."""
+    signer = WizardDriver(app.test_client())
+    signer.complete(app, "co2_laser", name="Signed Patient", yes={"pregnant": "yes"}, typed_signature="S. P.")
+    [consent] = consents(app)
+    tablet = WizardDriver(app.test_client())
+    issued = tablet.start(name="Tablet Patient", dob="1985-03-03")
+    tablet.identity(name="Tablet Patient", dob="1985-03-03")
+    other = WizardDriver(app.test_client())
+    other.start(name="Other Patient", dob="1979-09-09")
+    clients: dict[str, FlaskClient] = {"anonymous": app.test_client(), "tablet": tablet.client,
+                                       "other_tablet": other.client}
+    for role in ("frontdesk", "doctor", "admin"):
+        clients[role] = app.test_client()
+        staff_login(clients[role], staff[role])
+    return {"clients": clients, "document_id": consent.document_id, "draft_id": issued.draft.id}
+
+
+def _url(app: Flask, endpoint: str, world: dict[str, Any]) -> str:
+    values = {"document_id": world["document_id"], "draft_id": world["draft_id"], "index": 1, "revision": 1}
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(endpoint, **{k: v for k, v in values.items() if k in rule.arguments})
+
+
+def _outcome(response: Any) -> str:
+    if response.status_code == 403:
+        return FORBIDDEN
+    if response.status_code in (301, 302, 303):
+        location = response.headers["Location"]
+        if location.startswith("/login"):
+            return LOGIN
+        if location == "/":
+            return START
+        return OK
+    if response.status_code in (200, 429):
+        return OK
+    return f"HTTP {response.status_code}"
+
+
+def test_every_endpoint_has_an_access_rule(app: Flask) -> None:
+    routes = {(rule.endpoint, method) for rule in app.url_map.iter_rules() if rule.endpoint != "static"
+              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert routes == set(EXPECTED)
+
+
+@pytest.mark.parametrize(("endpoint", "method"), sorted(EXPECTED))
+def test_each_visitor_gets_the_expected_answer(app: Flask, world: dict[str, Any], endpoint: str, method: str) -> None:
+    url = _url(app, endpoint, world)
+    got: dict[str, str] = {}
+    for visitor in VISITORS:
+        client = world["clients"][visitor]
+        if method == "GET":
+            response = client.get(url)
+        else:
+            token = _TOKEN.search(client.get("/").get_data(as_text=True)).group(1)
+            response = client.post(url, data={"csrf_token": token})
+        got[visitor] = _outcome(response)
+    assert got == EXPECTED[(endpoint, method)]
+
+
+def test_a_tablet_only_ever_sees_its_own_patient(app: Flask, world: dict[str, Any]) -> None:
+    other = world["clients"]["other_tablet"]
+    for url in ("/consent/identity", "/consent/treatment", "/consent/review", "/consent/done"):
+        page = other.get(url, follow_redirects=True).get_data(as_text=True)
+        assert "Tablet Patient" not in page and "Signed Patient" not in page, url
+    assert "Other Patient" in other.get("/consent/identity").get_data(as_text=True)
+    # staff pages about the other patient's consent stay closed to tablets
+    for url in (f"/doctor/consents/{world['document_id']}", f"/staff/consents/{world['document_id']}.pdf",
+                f"/desk/sessions/{world['draft_id']}/code"):
+        assert other.get(url).headers["Location"].startswith("/login"), url
