@@ -196,6 +196,23 @@ def authenticate(session: Session, email: str, password: str, *, ip_address: str
     return LoginResult("wrong")
 
 
+def confirm_password(session: Session, user: User, password: str, *, who: Who, now: datetime,
+                     purpose: str) -> str:
+    """Re-check a signed-in user's password before a signature ("ok", "wrong" or "locked").
+
+    Wrong tries count toward the same lockout as the sign-in form, so a signing form
+    cannot be used to guess a password.
+    """
+    if lockout_remaining(session, email=user.email, ip_address=who.ip_address, now=now) is not None:
+        _record_try(session, who, user.email, now, succeeded=False, action="login_locked", detail={"during": purpose})
+        return "locked"
+    if user.active and check_password_hash(user.password_hash, password or ""):
+        return "ok"
+    _record_try(session, who, user.email, now, succeeded=False, action="login_failed",
+                detail={"reason": "wrong_password", "during": purpose})
+    return "wrong"
+
+
 def _record_try(session: Session, who: Who, email: str, now: datetime, *, succeeded: bool, action: str,
                 detail: dict[str, object] | None = None) -> None:
     """The Attempt row the lockout counts and its audit event, in one transaction."""

@@ -22,9 +22,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
-from werkzeug.security import check_password_hash
 
-from kiosk import audit, consents
+from kiosk import accounts, audit, consents
 from kiosk.audit import Who
 from kiosk.models import AuditEvent, Consent, ConsentDocument, ConsentEvent, ConsentReview, User
 from kiosk.pdf import render_consent_pdf
@@ -464,10 +463,15 @@ def decide(session: Session, who: Who, doctor: User, document_id: str, *, decisi
         errors["note"] = _l("Please keep the note under %(max)d characters.", max=NOTE_MAX)
     if not meaning.strip():
         errors["meaning"] = _l("Please tick the statement to sign your decision.")
-    if not (doctor.active and check_password_hash(doctor.password_hash, password or "")):
-        errors["password"] = _l("That password is not correct. Nothing was saved; please enter your own password.")
     if errors:
         raise DecisionRefused(errors)
+    confirmed = accounts.confirm_password(session, doctor, password, who=who, now=now,
+                                          purpose=f"decision on {consent.document_id}")
+    if confirmed == "locked":
+        raise DecisionRefused({"password": _l("Too many wrong passwords. Nothing was saved; try again in 15 minutes.")})
+    if confirmed != "ok":
+        raise DecisionRefused({"password": _l(
+            "That password is not correct. Nothing was saved; please enter your own password.")})
 
     documents = consent.documents
     original = documents[0]

@@ -545,3 +545,29 @@ def test_the_consent_trail_includes_the_desk_code_issued_and_used_before_signing
     staff_login(client, staff["doctor"])
     page = client.get(f"/doctor/consents/{consent.document_id}").get_data(as_text=True)
     assert "code_issued" in page and "code_used" in page and "consent_viewed" in page
+
+
+def test_wrong_passwords_on_the_decision_form_count_toward_the_account_lock(app, client, wizard, staff):  # noqa: ANN001
+    """The signing form must not be a way around the sign-in lockout."""
+    import re
+
+    from sqlalchemy import select
+
+    from kiosk.models import AuditEvent
+    from tests.helpers import STAFF_PASSWORD, consents, staff_login
+
+    wizard.complete(app, "chemical_peel", typed_signature="Zoë")
+    [consent] = consents(app)
+    staff_login(client, staff["doctor"])
+    url = f"/doctor/consents/{consent.document_id}"
+    for attempt in range(6):
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get(url).get_data(as_text=True))
+        response = client.post(url, data={"csrf_token": token.group(1), "decision": "cleared", "note": "ok",
+                                          "meaning": "y", "password": "not my password"})
+        assert response.status_code == 200
+    assert "Too many wrong passwords" in response.get_data(as_text=True)
+    session = app.extensions["kiosk_db"]()
+    failures = session.scalars(select(AuditEvent).where(AuditEvent.action == "login_failed")).all()
+    assert len(failures) == 5 and all("decision" in (f.detail or {}).get("during", "") for f in failures)
+    # the account is now locked at the sign-in form too, even with the right password
+    assert "Too many attempts" in staff_login(app.test_client(), staff["doctor"], STAFF_PASSWORD).get_data(as_text=True)

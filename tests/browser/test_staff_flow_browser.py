@@ -1,0 +1,230 @@
+"""Desk, tablet and doctor in one real-browser walk: a code from the desk, a flagged consent, a signed clearance."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from kiosk.models import Consent
+from tests.browser.conftest import TIMEOUT_MS, LiveServer, Screenshots, watch_problems
+from tests.browser.test_wizard_browser import MODALITY, Patient, assert_done, draw_signature
+from tests.helpers import STAFF_PASSWORD
+
+try:
+    from playwright.sync_api import Browser, BrowserContext, Page, expect
+except ImportError:  # the fixtures skip (or fail under CI) with what to install
+    pass
+
+PATIENT = "Anna Kowalska"
+DOB = "1988-03-09"
+INITIALS = "AK"
+STOP_QUESTION = "pregnant"  # a stop flag for co2_laser
+STOP_DETAIL = "I might be, about six weeks"
+NOTE = "Negative pregnancy test in clinic today; treatment may go ahead."
+DOCTOR_NAME = "Doctor Person"  # what the staff fixture names doctor@x.test
+DESKTOP: dict[str, Any] = {
+    "viewport": {"width": 1280, "height": 900},
+    "screen": {"width": 1280, "height": 900},
+    "has_touch": False,
+    "locale": "en-GB",
+    "accept_downloads": True,
+}
+
+
+@pytest.fixture
+def desktop_page(browser: Browser) -> Iterator[Callable[[], Page]]:
+    """Factory for pages in fresh desktop contexts (a staff computer each), closed after the test."""
+    contexts: list[BrowserContext] = []
+
+    def make() -> Page:
+        context = browser.new_context(**DESKTOP)
+        context.set_default_timeout(TIMEOUT_MS)
+        context.set_default_navigation_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        watch_problems(page)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def sign_in(page: Page, server: LiveServer, email: str) -> None:
+    page.goto(server.url + "/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+
+
+class FlaggedPatient(Patient):
+    """The wizard's patient, but starting from the desk's code, keeping the desk's identity, answering one stop."""
+
+    def start_with(self, code: str) -> None:
+        self.page.goto(self.server.url + "/")
+        expect(self.page.get_by_role("heading", level=1)).to_have_text("Welcome")
+        self.page.get_by_label("Your code from the front desk").fill(code)
+        self.tap_button("Start")
+        self.at("/consent/identity")
+
+    def identity(self) -> None:
+        expect(self.page.locator("#full_name")).to_have_value(PATIENT)
+        expect(self.page.locator("#date_of_birth")).to_have_value(DOB)
+        self.tap_button("Next")
+        self.at("/consent/treatment")
+
+    def treatment(self) -> None:
+        expect(self.page.locator(f'input[name="modality"][value="{MODALITY}"]')).to_be_checked()  # the desk's plan
+        super().treatment()
+
+    def risks(self) -> int:
+        total = len(self.texts.modality("en", MODALITY).risks)
+        for index in range(1, total + 1):
+            self.at(f"/consent/risks/{index}")
+            self.tap_check("#acknowledged")
+            self.page.locator("#initials").fill(INITIALS)
+            self.tap_button("Next")
+        self.at("/consent/screening")
+        return total
+
+    def screening(self, *, js: bool = True) -> None:
+        questions = self.texts.rules.questions_for(MODALITY)
+        assert STOP_QUESTION in [q.id for q in questions]
+        for q in questions:
+            self.tap_check(f'input[name="q_{q.id}"][value="{"yes" if q.id == STOP_QUESTION else "no"}"]')
+        detail = self.page.locator(f"#detail_{STOP_QUESTION}")
+        expect(detail).to_be_visible()
+        detail.fill(STOP_DETAIL)
+        self.tap_button("Next")
+        self.at("/consent/review")
+
+    def review(self) -> None:
+        expect(self.page.locator("main")).to_contain_text(PATIENT)
+        self.tap_check("#esign_agree")
+        self.tap_button("Go to signing")
+        self.at("/consent/sign")
+
+    def sign(self) -> None:
+        self.tap_check("#consent_agree")
+        draw_signature(self.page)
+        self.page.locator("#printed_name").fill(PATIENT.upper())
+        self.tap_button("Sign and finish")
+
+
+def test_desk_code_tablet_stop_flag_and_doctor_clearance(
+        live_server: LiveServer, staff: dict[str, str], desktop_page: Callable[[], Page],
+        browser_page: Page, screenshot: Screenshots, tmp_path: Path) -> None:
+    # 1. the front desk starts the session and reads the code
+    desk = desktop_page()
+    sign_in(desk, live_server, staff["frontdesk"])
+    expect(desk).to_have_url(re.compile(r"/desk/$"))
+    desk.get_by_label("Patient's full name").fill(PATIENT)
+    desk.get_by_label("Date of birth").fill(DOB)
+    desk.get_by_label("Treatment the doctor planned (optional)").select_option(MODALITY)
+    desk.get_by_role("button", name="Get a code for the tablet", exact=True).click()
+    expect(desk).to_have_url(re.compile(r"/desk/sessions/\d+/code$"))
+    expect(desk.get_by_role("heading", level=1)).to_have_text("Code for the tablet")
+    expect(desk.locator("main")).to_contain_text(PATIENT)
+    code = desk.locator("#tablet-code").inner_text().strip()
+    assert re.fullmatch(r"[A-Z0-9]{3}-?[A-Z0-9]{3}", code), code
+    screenshot(desk, "staff-desk-code")
+
+    # 2. the patient on the tablet, by touch
+    tablet = browser_page
+    patient = FlaggedPatient(tablet, live_server)
+    patient.start_with(code)
+    patient.identity()
+    patient.treatment()
+    patient.explanation()
+    patient.risks()
+    patient.screening()
+    patient.review()
+    patient.sign()
+    assert_done(tablet)
+    expect(tablet.locator("main .notice")).to_contain_text("the doctor will go over some of them with you")
+
+    db = live_server.app.extensions["kiosk_db"]()
+    [consent] = db.scalars(select(Consent)).all()
+    assert consent.highest_severity == "stop"
+    [original] = consent.documents
+    original_sha = original.sha256
+    document_id = consent.document_id
+    db.close()
+
+    # 3. the doctor: queue, consent, a refused clearance, a signed one, the revised PDF
+    doctor = desktop_page()
+    sign_in(doctor, live_server, staff["doctor"])
+    expect(doctor).to_have_url(re.compile(r"/doctor/queue$"))
+    first = doctor.locator("table.queue tbody tr").first
+    expect(first).to_contain_text(PATIENT)
+    expect(first.locator(".readiness")).to_have_text("Not ready for treatment")
+    expect(first.locator(".severity")).to_have_text("Stop")
+    screenshot(doctor, "staff-doctor-queue")
+
+    first.get_by_role("link", name=PATIENT).click()
+    expect(doctor).to_have_url(re.compile(rf"/doctor/consents/{re.escape(document_id)}$"))
+    expect(doctor.locator("#readiness")).to_have_text("Not ready for treatment")
+    flag = doctor.locator(f"#flag-{STOP_QUESTION}")
+    expect(flag).to_contain_text("Are you pregnant, or could you be pregnant?")
+    expect(flag.locator(".answer-yes")).to_have_text("Yes")
+    expect(flag.locator(".detail")).to_have_text(STOP_DETAIL)
+    expect(flag.locator(".severity").first).to_have_text("Stop")
+    screenshot(doctor, "staff-doctor-consent")
+
+    # clearing without a note is refused, and nothing is saved
+    doctor.get_by_label("Cleared for treatment", exact=True).check()
+    doctor.locator("#meaning").check()
+    doctor.get_by_label("Your password").fill(STAFF_PASSWORD)
+    doctor.get_by_role("button", name="Sign and save the decision", exact=True).click()
+    note_error = "A note is required to clear a consent with a stop flag: say why treatment may go ahead."
+    expect(doctor.locator("#note-error")).to_have_text(note_error)
+    expect(doctor.locator(".error-summary")).to_contain_text(note_error)
+    expect(doctor.locator("#readiness")).to_have_text("Not ready for treatment")
+    expect(doctor.locator("ul.revisions li")).to_have_count(1)
+
+    # with a note, the statement ticked and the password, it is signed and saved
+    expect(doctor.get_by_label("Cleared for treatment", exact=True)).to_be_checked()
+    doctor.get_by_label("Note").fill(NOTE)
+    doctor.locator("#meaning").check()
+    doctor.get_by_label("Your password").fill(STAFF_PASSWORD)  # a password is never re-shown
+    doctor.get_by_role("button", name="Sign and save the decision", exact=True).click()
+    expect(doctor.locator("p.notice[role=status]")).to_contain_text(
+        "Decision saved and signed: Cleared for treatment. The PDF now has revision 2")
+    expect(doctor.locator("#readiness")).to_have_text("Cleared for treatment")
+    decision = doctor.locator("ul.decisions li")
+    expect(decision).to_have_count(1)
+    expect(decision).to_contain_text(DOCTOR_NAME)
+    expect(decision).to_contain_text(NOTE)
+    expect(doctor.locator("ul.revisions li")).to_have_count(2)
+    screenshot(doctor, "staff-doctor-cleared")
+
+    # The app serves PDFs "inline", so a plain click opens Chromium's PDF viewer and never fires a download;
+    # Alt+click is Chromium's own "download this link" gesture, on the same link and the same response.
+    with doctor.expect_download() as info:
+        doctor.get_by_role("link", name="Revision 2", exact=True).click(modifiers=["Alt"])
+    download = info.value
+    assert download.suggested_filename == f"{document_id}-r2.pdf"
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    reader = PdfReader(io.BytesIO(saved.read_bytes()))
+    text = re.sub(r"\s+", " ", " ".join(page.extract_text() or "" for page in reader.pages))
+    assert DOCTOR_NAME in text
+    assert "Cleared for treatment" in text
+    assert NOTE in text
+
+    db = live_server.app.extensions["kiosk_db"]()
+    consent = db.scalars(select(Consent).where(Consent.document_id == document_id)).one()
+    assert [(d.revision, d.kind) for d in consent.documents] == [(1, "patient_signed"), (2, "doctor_review")]
+    assert consent.documents[0].sha256 == original_sha
+    assert consent.status == "reviewed"
+    db.close()
+
+    for page in (desk, tablet, doctor):
+        assert page.problems == [], page.problems  # type: ignore[attr-defined]
