@@ -50,7 +50,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from kiosk.record import SEVERITY_ORDER, ConsentRecord, Review
+from kiosk.record import SEVERITY_ORDER, ConsentRecord, Review, describe_answer
 
 __all__ = ["LABELS", "register_fonts", "render_consent_pdf", "format_datetime"]
 
@@ -734,18 +734,6 @@ def _texts(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
     return story
 
 
-def _answer_text(answer: dict[str, Any], labels: dict[str, str]) -> str:
-    """Say what the patient answered in words a doctor reads at a glance."""
-    value = answer.get("value")
-    if answer.get("type") == "date":
-        return labels["not_in_12_months"] if value in (None, "", False) else str(value)
-    if value is True:
-        return labels["yes"]
-    if value is False:
-        return labels["no"]
-    return labels["not_answered"] if value is None else str(value)
-
-
 def _flag_order(flag: dict[str, Any]) -> int:
     """Sort flags stop, review, info so the worst is read first."""
     severity = flag.get("severity")
@@ -855,7 +843,7 @@ def _screening(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
             key = _severity_key(flag.get("severity"))
             cell.append(_TextBlock(_marker_text(flag.get("severity"), labels), STYLES[f"marker_{key}"]))
             cell.append(_TextBlock(flag.get("reason"), STYLES[f"reason_{key}"]))
-        value = labels["not_answered"] if answer.get("_missing") else _answer_text(answer, labels)
+        value = labels["not_answered"] if answer.get("_missing") else describe_answer(answer, labels)
         answer_cell: list[Flowable] = [_TextBlock(value, STYLES["cell_bold"])]
         if answer.get("answered_at"):
             answer_cell.append(_TextBlock(

@@ -8,7 +8,8 @@ cannot drift apart.
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from collections.abc import Mapping
+from typing import Any, Literal, TypedDict
 
 Severity = Literal["stop", "review", "info"]
 SEVERITY_ORDER: tuple[Severity, ...] = ("stop", "review", "info")
@@ -180,3 +181,15 @@ def highest_severity(flags: list[Flag]) -> Severity | None:
 def severity_rank(severity: Severity | None) -> int:
     """0 for stop up to 3 for no flag, so queues can sort the most urgent first."""
     return SEVERITY_ORDER.index(severity) if severity in SEVERITY_ORDER else len(SEVERITY_ORDER)
+
+
+def describe_answer(answer: Answer, labels: Mapping[str, Any]) -> Any:
+    """An answer in words (labels: yes, no, not_in_12_months, not_answered), the same on screen and on paper."""
+    value = answer.get("value")
+    if answer.get("type") == "date":
+        return labels["not_in_12_months"] if value in (None, "", False) else str(value)
+    if value is True:
+        return labels["yes"]
+    if value is False:
+        return labels["no"]
+    return labels["not_answered"] if value is None else str(value)

@@ -27,7 +27,7 @@ from kiosk import accounts, audit, consents
 from kiosk.audit import Who
 from kiosk.models import AuditEvent, Consent, ConsentDocument, ConsentEvent, ConsentReview, User
 from kiosk.pdf import render_consent_pdf
-from kiosk.record import SEVERITY_ORDER, Review, severity_rank
+from kiosk.record import SEVERITY_ORDER, Review, describe_answer, severity_rank
 
 PER_PAGE = 25
 QUEUE_STATUSES = ("submitted", "reviewed")
@@ -257,7 +257,7 @@ def queue(session: Session, filters: QueueFilter, *, page: int, tz: ZoneInfo, pe
 ANSWER_LABELS: dict[str, Any] = {
     "yes": _l("Yes"),
     "no": _l("No"),
-    "none_in_12_months": _l("Not in the last 12 months"),
+    "not_in_12_months": _l("Not in the last 12 months"),
     "not_answered": _l("Not answered"),
 }
 
@@ -337,18 +337,6 @@ def _parse_time(value: str | None, tz: ZoneInfo) -> datetime | None:
         return None
 
 
-def _answer_value(answer: dict[str, Any]) -> Any:
-    """The answer as a doctor reads it: Yes/No, a date, or "not in the last 12 months"."""
-    value = answer.get("value")
-    if answer.get("type") == "date":
-        return ANSWER_LABELS["none_in_12_months"] if value in (None, "", False) else str(value)
-    if value is True:
-        return ANSWER_LABELS["yes"]
-    if value is False:
-        return ANSWER_LABELS["no"]
-    return ANSWER_LABELS["not_answered"] if value is None else str(value)
-
-
 def _severity_order(severity: str | None) -> int:
     return SEVERITY_ORDER.index(severity) if severity in SEVERITY_ORDER else len(SEVERITY_ORDER)
 
@@ -365,7 +353,7 @@ def _answers(record: dict[str, Any], tz: ZoneInfo) -> tuple[list[AnswerView], li
     for answer in record.get("answers") or []:
         qid = str(answer.get("question"))
         answered.add(qid)
-        view = AnswerView(question=qid, text=answer.get("text"), answer=_answer_value(answer),
+        view = AnswerView(question=qid, text=answer.get("text"), answer=describe_answer(answer, ANSWER_LABELS),
                           detail=answer.get("detail"), answered_at=_parse_time(answer.get("answered_at"), tz),
                           flags=flags_by_question.get(qid, []))
         (flagged if view.flags else others).append(view)

@@ -158,9 +158,9 @@ class WizardDriver:
         fields.update(data)
         return self.submit("/consent/sign", fields)
 
-    def complete(self, app: Flask, modality: str = "co2_laser", *, name: str = "Zoë Ñúñez",
-                 yes: dict[str, str] | None = None, **sign: Any):  # noqa: ANN201
-        """Every step up to the signature; returns the sign POST's response."""
+    def ready_to_sign(self, app: Flask, modality: str = "co2_laser", *, name: str = "Zoë Ñúñez",
+                      yes: dict[str, str] | None = None) -> None:
+        """Start with a desk code and answer every step before the signature."""
         self.start()
         assert self.identity(name=name).status_code == 302
         assert self.treatment(modality).status_code == 302
@@ -168,6 +168,11 @@ class WizardDriver:
         self.risks(app, modality)
         assert self.screening(app, modality, yes).status_code == 302
         assert self.review().status_code == 302
+
+    def complete(self, app: Flask, modality: str = "co2_laser", *, name: str = "Zoë Ñúñez",
+                 yes: dict[str, str] | None = None, **sign: Any):  # noqa: ANN201
+        """Every step up to the signature, then sign; returns the sign POST's response."""
+        self.ready_to_sign(app, modality, name=name, yes=yes)
         return self.sign(**sign)
 
 

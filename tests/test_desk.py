@@ -558,13 +558,7 @@ def test_a_cancel_racing_the_signature_stores_nothing(app, wizard):  # noqa: ANN
     from kiosk.models import Draft
     from tests.helpers import consents
 
-    wizard.start()
-    wizard.identity()
-    wizard.treatment("chemical_peel")
-    wizard.explanation()
-    wizard.risks(app, "chemical_peel")
-    wizard.screening(app, "chemical_peel")
-    wizard.review()
+    wizard.ready_to_sign(app, "chemical_peel")
     wizard.get("/consent/sign")
     session = app.extensions["kiosk_db"]()
     session.execute(update(Draft).values(status="cancelled"))
@@ -587,13 +581,7 @@ def test_submit_with_a_draft_cancelled_behind_its_back_raises_and_stores_nothing
     from kiosk.models import Draft
     from tests.helpers import consents
 
-    wizard.start()
-    wizard.identity()
-    wizard.treatment("microdermabrasion")
-    wizard.explanation()
-    wizard.risks(app, "microdermabrasion")
-    wizard.screening(app, "microdermabrasion")
-    wizard.review()
+    wizard.ready_to_sign(app, "microdermabrasion")
     tablet = app.extensions["kiosk_db"]()
     draft = tablet.scalars(select(Draft)).one()  # loaded while still open
     desk = app.extensions["kiosk_db"]()

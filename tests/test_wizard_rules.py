@@ -116,16 +116,6 @@ def test_screening_needs_every_answer_and_the_isotretinoin_date(app, wizard):  #
     assert stored_draft(app).data["screening"]["answers"]["isotretinoin_last_dose"] == recent
 
 
-def _sign_ready(app, wizard, modality: str = "chemical_peel") -> None:  # noqa: ANN001
-    wizard.start()
-    wizard.identity()
-    wizard.treatment(modality)
-    wizard.explanation()
-    wizard.risks(app, modality)
-    wizard.screening(app, modality)
-    wizard.review()
-
-
 def _png_data_url(image: Image.Image) -> str:
     out = io.BytesIO()
     image.save(out, "PNG")
@@ -145,7 +135,7 @@ def _png_data_url(image: Image.Image) -> str:
     ],
 )
 def test_sign_step_refuses_bad_signatures_and_saves_nothing(app, wizard, fields, message):  # noqa: ANN001
-    _sign_ready(app, wizard)
+    wizard.ready_to_sign(app, "chemical_peel")
     response = wizard.sign(**fields)
     assert response.status_code == 200
     assert message in page(response)
@@ -154,7 +144,7 @@ def test_sign_step_refuses_bad_signatures_and_saves_nothing(app, wizard, fields,
 
 
 def test_signature_over_one_megabyte_is_refused(app, wizard):  # noqa: ANN001
-    _sign_ready(app, wizard)
+    wizard.ready_to_sign(app, "chemical_peel")
     noisy = Image.frombytes("RGBA", (600, 600), os.urandom(600 * 600 * 4))  # random pixels do not compress
     data_url = _png_data_url(noisy)
     assert len(data_url) > 1024 * 1024
@@ -164,14 +154,14 @@ def test_signature_over_one_megabyte_is_refused(app, wizard):  # noqa: ANN001
 
 
 def test_a_body_over_the_size_limit_gets_413(app, wizard):  # noqa: ANN001
-    _sign_ready(app, wizard)
+    wizard.ready_to_sign(app, "chemical_peel")
     response = wizard.sign(signature_data="data:image/png;base64," + "A" * (4 * 1024 * 1024))
     assert response.status_code == 413
     assert "too large" in page(response)
 
 
 def test_double_submission_makes_one_consent(app, wizard):  # noqa: ANN001
-    _sign_ready(app, wizard)
+    wizard.ready_to_sign(app, "chemical_peel")
     first = wizard.sign(typed_signature="Zoë Ñúñez")
     second = wizard.post("/consent/sign", {"consent_agree": "y", "typed_signature": "Zoë Ñúñez",
                                            "printed_name": "ZOË"})
@@ -181,7 +171,7 @@ def test_double_submission_makes_one_consent(app, wizard):  # noqa: ANN001
 
 
 def test_concurrent_submissions_of_one_draft_make_one_consent(app, wizard):  # noqa: ANN001
-    _sign_ready(app, wizard)
+    wizard.ready_to_sign(app, "chemical_peel")
     statuses = tap_sign_at_once(app, wizard)
     assert statuses == [302] * 4
     session = app.extensions["kiosk_db"]()
@@ -189,7 +179,7 @@ def test_concurrent_submissions_of_one_draft_make_one_consent(app, wizard):  # n
 
 
 def test_changing_the_treatment_asks_for_its_risks_again(app, wizard):  # noqa: ANN001
-    _sign_ready(app, wizard, "chemical_peel")
+    wizard.ready_to_sign(app, "chemical_peel")
     assert wizard.treatment("co2_laser").headers["Location"].endswith("/consent/explanation")
     draft = stored_draft(app)
     assert "risks" not in draft.data and "screening" not in draft.data
@@ -197,7 +187,7 @@ def test_changing_the_treatment_asks_for_its_risks_again(app, wizard):  # noqa: 
 
 
 def test_editing_from_review_returns_to_review(app, wizard):  # noqa: ANN001
-    _sign_ready(app, wizard)
+    wizard.ready_to_sign(app, "chemical_peel")
     html = page(wizard.client.get("/consent/review"))
     assert "Zoë Ñúñez" in html and 'href="/consent/identity"' in html
     response = wizard.identity(name="Zoë Ñúñez García")
@@ -248,7 +238,7 @@ def test_every_form_needs_a_csrf_token(app, wizard, client):  # noqa: ANN001
 
 
 def test_after_signing_the_back_button_shows_nothing_of_the_patient(app, wizard):  # noqa: ANN001
-    _sign_ready(app, wizard)
+    wizard.ready_to_sign(app, "chemical_peel")
     wizard.sign(typed_signature="Zoë Ñúñez")
     wizard.client.get("/consent/done")
     for url in ("/consent/review", "/consent/identity", "/consent/sign"):
