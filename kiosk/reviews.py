@@ -365,8 +365,22 @@ def _answers(record: dict[str, Any], tz: ZoneInfo) -> tuple[list[AnswerView], li
     return flagged, others
 
 
+# What each audit action means, in the words a doctor or an auditor reads on a consent's trail.
+ACTION_LABELS: dict[str, Any] = {
+    "login": _l("Signed in"), "login_failed": _l("Sign-in failed"), "login_locked": _l("Sign-in refused (locked)"),
+    "logout": _l("Signed out"), "session_expired": _l("Signed out after inactivity"),
+    "consent_viewed": _l("Consent viewed"), "pdf_downloaded": _l("PDF opened"),
+    "consent_decided": _l("Decision signed"), "export": _l("Exported"),
+    "code_issued": _l("Tablet code issued"), "code_used": _l("Tablet code used by the patient"),
+    "code_refused": _l("Tablet code refused"), "session_opened_here": _l("Session opened on the desk's device"),
+    "session_cancelled": _l("Session cancelled"), "user_created": _l("Account created"),
+    "audit_viewed": _l("Audit log viewed"),
+}
+
+
 def _event(event: AuditEvent, tz: ZoneInfo) -> EventView:
-    return EventView(at=event.at.astimezone(tz), actor=event.actor, action=event.action, detail=event.detail)
+    label = ACTION_LABELS.get(event.action, event.action)
+    return EventView(at=event.at.astimezone(tz), actor=event.actor, action=label, detail=event.detail)
 
 
 def consent_page(session: Session, document_id: str, tz: ZoneInfo) -> ConsentPage:

@@ -313,7 +313,7 @@ def test_consent_page_shows_flagged_answers_first_and_writes_consent_viewed(
     assert "Not ready for treatment" in html
     [viewed] = audit_rows(app, "consent_viewed")
     assert (viewed.actor, viewed.consent_id, viewed.target) == ("doctor@x.test", consent.id, document_id)
-    assert "consent_viewed" in client.get(f"/doctor/consents/{document_id}").get_data(as_text=True)  # the trail
+    assert "Consent viewed" in client.get(f"/doctor/consents/{document_id}").get_data(as_text=True)  # the trail
 
 
 def test_pdf_downloads_are_audited(app: Flask, wizard: Any, staff: dict[str, str]) -> None:
@@ -544,7 +544,7 @@ def test_the_consent_trail_includes_the_desk_code_issued_and_used_before_signing
     [consent] = consents(app)
     staff_login(client, staff["doctor"])
     page = client.get(f"/doctor/consents/{consent.document_id}").get_data(as_text=True)
-    assert "code_issued" in page and "code_used" in page and "consent_viewed" in page
+    assert "Tablet code issued" in page and "Tablet code used by the patient" in page and "Consent viewed" in page
 
 
 def test_wrong_passwords_on_the_decision_form_count_toward_the_account_lock(app, client, wizard, staff):  # noqa: ANN001
