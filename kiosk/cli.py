@@ -96,6 +96,7 @@ def seed_demo() -> None:
     click.echo("Staff logins (passwords are new each time seed-demo runs):")
     for login in logins:
         click.echo(f"  {login.role:<10} {login.email:<24} password: {login.password}")
+    click.echo("Sign in at /login as the front desk to start a patient session; type its code on the tablet at /.")
 
 
 @click.command("consents")
