@@ -8,6 +8,7 @@ from flask import Flask, has_request_context, session
 
 from kiosk.cli import register_commands
 from kiosk.config import load_config
+from kiosk import security
 from kiosk.extensions import babel, csrf, db, login_manager
 from kiosk.migrate import upgrade
 from kiosk.texts import TextsError, load_texts
@@ -53,3 +54,4 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=lambda: _locale(app))
     login_manager.init_app(app)
     auth.init_login(login_manager)
+    security.init_app(app)

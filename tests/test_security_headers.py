@@ -1,0 +1,37 @@
+"""Headers every response carries: a strict CSP, no framing, and no caching of pages with people's data."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import staff_login
+
+
+@pytest.mark.parametrize("url", ["/", "/login", "/consent/identity", "/no-such-page"])
+def test_every_page_has_a_strict_policy_and_is_never_cached(client, url):  # noqa: ANN001
+    response = client.get(url)
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_patient_and_doctor_pages_with_data_are_not_stored(app, client, wizard, staff):  # noqa: ANN001
+    wizard.start()
+    assert wizard.identity().status_code == 302
+    assert wizard.client.get("/consent/treatment").headers["Cache-Control"] == "no-store"
+    staff_login(client, staff["doctor"])
+    assert client.get("/doctor/queue").headers["Cache-Control"] == "no-store"
+
+
+def test_static_files_may_be_cached(client):  # noqa: ANN001
+    response = client.get("/static/css/kiosk.css")
+    assert response.status_code == 200
+    assert response.headers.get("Cache-Control") != "no-store"
+
+
+def test_session_cookie_is_http_only_and_same_site(app, wizard):  # noqa: ANN001
+    wizard.get("/")
+    cookie = wizard.client.get_cookie("session")
+    assert cookie is not None and cookie.http_only and cookie.same_site == "Lax"
