@@ -28,6 +28,7 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         BABEL_DEFAULT_LOCALE="en",
         STAFF_IDLE_MINUTES=15,
+        PROXY_FIX_HOPS=0,
     )
     app.config.from_prefixed_env("KIOSK")
     if os.environ.get("DATABASE_URL"):

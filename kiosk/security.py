@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 # Every script and stylesheet is a file the app serves itself: no inline code, no CDN, no frames.
@@ -21,7 +22,12 @@ CONTENT_SECURITY_POLICY = "; ".join((
 
 
 def init_app(app: Flask) -> None:
-    """Add the headers to every response."""
+    """Add the headers to every response, and trust a reverse proxy's client address when told to."""
+    hops = int(app.config.get("PROXY_FIX_HOPS") or 0)
+    if hops:
+        # Behind a proxy every request would otherwise come from the proxy's address, so one
+        # lockout or code rate limit would hit every tablet and desk at once.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     @app.after_request
     def _harden(response: Response) -> Response:

@@ -35,3 +35,20 @@ def test_session_cookie_is_http_only_and_same_site(app, wizard):  # noqa: ANN001
     wizard.get("/")
     cookie = wizard.client.get_cookie("session")
     assert cookie is not None and cookie.http_only and cookie.same_site == "Lax"
+
+
+def test_behind_a_proxy_the_real_client_address_is_recorded(db_url: str) -> None:
+    """Lockouts and the audit log need each tablet's address, not the proxy's."""
+    from sqlalchemy import select
+
+    from app import create_app
+    from kiosk.models import Attempt
+    from tests.helpers import staff_login
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": db_url, "AUTO_MIGRATE": False,
+                      "PROXY_FIX_HOPS": 1})
+    client = app.test_client()
+    client.environ_base["HTTP_X_FORWARDED_FOR"] = "192.0.2.44"
+    staff_login(client, "nobody@x.test", "wrong password here")
+    session = app.extensions["kiosk_db"]()
+    assert session.scalars(select(Attempt.ip_address)).all() == ["192.0.2.44"]
