@@ -29,6 +29,7 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         BABEL_DEFAULT_LOCALE="en",
         STAFF_IDLE_MINUTES=15,
         PROXY_FIX_HOPS=0,
+        ENV_NAME="development",  # KIOSK_ENV_NAME=production turns on the start-up checks below
     )
     app.config.from_prefixed_env("KIOSK")
     if os.environ.get("DATABASE_URL"):
@@ -36,8 +37,23 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     if overrides:
         app.config.update(overrides)
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["CLINIC_TIMEZONE"])
+    if app.config["ENV_NAME"] == "production":
+        _check_production(app.config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance)
+
+
+def _check_production(config: dict[str, Any]) -> None:
+    """Refuse to serve patients with settings that are only safe on a demo laptop."""
+    problems = []
+    secret = config.get("SECRET_KEY") or ""
+    if len(secret) < 32:
+        problems.append("set KIOSK_SECRET_KEY to a random value of at least 32 characters, the same on every "
+                        "app process (e.g. python3 -c 'import secrets; print(secrets.token_hex(32))')")
+    if not config.get("SESSION_COOKIE_SECURE"):
+        problems.append("set KIOSK_SESSION_COOKIE_SECURE=true and serve the app over HTTPS only")
+    if problems:
+        raise SystemExit("consent-kiosk will not start in production:\n" + "\n".join(f"- {p}" for p in problems))
 
 
 def _instance_secret(instance: Path) -> str:

@@ -52,3 +52,17 @@ def test_behind_a_proxy_the_real_client_address_is_recorded(db_url: str) -> None
     staff_login(client, "nobody@x.test", "wrong password here")
     session = app.extensions["kiosk_db"]()
     assert session.scalars(select(Attempt.ip_address)).all() == ["192.0.2.44"]
+
+
+def test_production_refuses_a_missing_secret_key_and_insecure_cookies(db_url: str) -> None:
+    from app import create_app
+
+    base = {"DATABASE_URL": db_url, "AUTO_MIGRATE": False, "ENV_NAME": "production"}
+    with pytest.raises(SystemExit) as refused:
+        create_app(base)
+    message = str(refused.value)
+    assert "KIOSK_SECRET_KEY" in message and "KIOSK_SESSION_COOKIE_SECURE" in message
+    with pytest.raises(SystemExit, match="KIOSK_SESSION_COOKIE_SECURE"):
+        create_app({**base, "SECRET_KEY": "x" * 64})
+    app = create_app({**base, "SECRET_KEY": "x" * 64, "SESSION_COOKIE_SECURE": True})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
