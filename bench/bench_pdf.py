@@ -29,7 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from reportlab.lib.utils import ImageReader, simpleSplit  # noqa: E402
 from reportlab.pdfgen.canvas import Canvas  # noqa: E402
 
-from kiosk.pdf import (  # noqa: E402
+from kiosk.pdf import format_datetime, register_fonts, render_consent_pdf  # noqa: E402
+from kiosk.pdf.style import (  # noqa: E402
     FONT,
     FONT_BOLD,
     FONT_OBLIQUE,
@@ -39,9 +40,6 @@ from kiosk.pdf import (  # noqa: E402
     PAGE_SIZE,
     SIGNATURE_MAX_H,
     SIGNATURE_MAX_W,
-    format_datetime,
-    register_fonts,
-    render_consent_pdf,
 )
 from kiosk.record import ConsentRecord  # noqa: E402
 from kiosk.specimen import specimen_record, specimen_signature_png  # noqa: E402

@@ -1,0 +1,97 @@
+"""Render a signed consent record as the PDF a person reads.
+
+The PDF is built only from the stored ``ConsentRecord`` and the signature PNG,
+so that the printed words can never drift from the stored ones. This module is
+pure (no Flask, no database, no files written): record in, PDF bytes out.
+
+Design notes:
+
+- Every string from the record is printed as plain text by ``TextBlock`` (a
+  small platypus flowable) or by plain table cells, never through reportlab's
+  Paragraph markup parser. A name such as ``<b>O'Brien & Sons`` therefore
+  prints literally by construction, with nothing to escape or forget to
+  escape. It is also what keeps layout within ~1.5x of bare canvas drawing.
+- Lines are broken at spaces and, for a word wider than the column (a
+  200-character name with no spaces), inside the word: no text leaves the page.
+- DejaVu Sans is embedded, so Latin with any accents, Greek and Cyrillic print
+  as text. Scripts it lacks (CJK, Arabic, Hebrew, Indic) would print as boxes.
+- The same record and PNG give the same PDF bytes (for one version of this
+  module, reportlab and the fonts): the PDF's dates come from the record, not
+  from the clock.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from typing import Any
+
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, SimpleDocTemplate
+
+from kiosk.pdf.labels import LABELS, labels_for
+from kiosk.pdf.pages import NumberedCanvas, page_decorator
+from kiosk.pdf.sections import (audit_section, identity_section, review_section, screening_section,
+                                signature_section, texts_section)
+from kiosk.pdf.style import FONT, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAGE_SIZE, STYLES, register_fonts
+from kiosk.pdf.text import TextBlock, format_datetime, printable
+from kiosk.record import ConsentRecord, Review
+
+__all__ = ["LABELS", "MARGIN_X", "format_datetime", "register_fonts", "render_consent_pdf"]
+
+
+# --------------------------------------------------------------------------
+# Entry point
+# --------------------------------------------------------------------------
+
+
+def render_consent_pdf(record: ConsentRecord, signature_png: bytes | None, review: Review | None = None) -> bytes:
+    """Render the stored record (and drawn signature) as the PDF a person reads and keeps.
+
+    With ``review`` it is a later revision: the same pages plus the doctor's review, before the audit page.
+    """
+    register_fonts()
+    labels = labels_for(record.get("language"))
+    # a revision is dated by the doctor's decision, the original by the record: never by the clock
+    dated = (review.get("decided_at") if review else None) or record.get("created_at") or ""
+    try:
+        created: datetime | None = datetime.fromisoformat(dated)
+    except ValueError:
+        created = None
+
+    story: list[Flowable] = []
+    story += identity_section(record, labels)
+    if review is not None:
+        story.insert(1, TextBlock(labels["review_notice"].format(revision=review.get("revision")),
+                                   STYLES["revision"]))
+    story += texts_section(record, labels)
+    story += screening_section(record, labels)
+    story += signature_section(record, signature_png, labels)
+    if review is not None:
+        story += review_section(review, labels)
+    story += audit_section(record, labels, review)
+
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=PAGE_SIZE,
+        leftMargin=MARGIN_X,
+        rightMargin=MARGIN_X,
+        topMargin=MARGIN_TOP,
+        bottomMargin=MARGIN_BOTTOM,
+        title=labels["title"].format(modality=record["treatment"].get("modality_title", "")),
+        author=printable(record.get("clinic_name")),
+        subject=printable(record.get("document_id")),
+        creator="consent-kiosk",
+        invariant=1,
+        lang=record.get("language") or "en",
+        initialFontName=FONT,  # so no base-14 (non-embedded) font is referenced at all
+        initialFontSize=9.5,
+    )
+    decorate = page_decorator(record, labels)
+
+    def make_canvas(*args: Any, **kwargs: Any) -> Canvas:
+        return NumberedCanvas(*args, decorate=decorate, timestamp=created, **kwargs)
+
+    doc.build(story, canvasmaker=make_canvas)
+    return buffer.getvalue()

@@ -1,0 +1,161 @@
+"""Page furniture (header, footer, "Page N of M") and the signature image flowables."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from datetime import datetime
+from typing import Any, Callable
+
+from PIL import Image as PILImage
+from reportlab.lib.units import cm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable
+
+from kiosk.pdf.style import FONT, FONT_BOLD, INK, MARGIN_X, MAX_SIGNATURE_PIXELS, MUTED, PAGE_SIZE, RULE, USABLE_W
+from kiosk.pdf.text import fit_line
+from kiosk.record import ConsentRecord
+
+
+# --------------------------------------------------------------------------
+# Page furniture: header and footer drawn after layout, so "Page N of M" is known.
+# --------------------------------------------------------------------------
+
+
+class NumberedCanvas(Canvas):
+    """Hold each finished page until the end, then stamp header/footer with the page total."""
+
+    def __init__(self, *args: Any, decorate: Callable[[Canvas, int, int], None],
+                 timestamp: datetime | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._saved_pages: list[dict[str, Any]] = []
+        self._decorate = decorate
+        if timestamp is not None:
+            _pin_timestamp(self, timestamp)
+
+    def showPage(self) -> None:  # noqa: N802 (reportlab's name)
+        self._saved_pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._saved_pages)
+        for state in self._saved_pages:
+            self.__dict__.update(state)
+            self._decorate(self, self._pageNumber, total)
+            Canvas.showPage(self)
+        Canvas.save(self)
+
+
+def _pin_timestamp(canvas: Canvas, moment: datetime) -> None:
+    """Date the PDF by the record, not the clock, so re-rendering gives the same bytes."""
+    stamp = getattr(getattr(canvas, "_doc", None), "_timeStamp", None)
+    offset = moment.utcoffset()
+    if stamp is None or offset is None:
+        return
+    offset_min = int(offset.total_seconds() // 60)
+    stamp.t = moment.timestamp()
+    stamp.lt = moment.timetuple()
+    stamp.YMDhms = tuple(stamp.lt)[:6]
+    stamp.dhh = int(offset_min / 60)
+    stamp.dmm = abs(offset_min) % 60
+    stamp.tzname = moment.tzname() or "UTC"
+
+
+def page_decorator(record: ConsentRecord, labels: dict[str, str]) -> Callable[[Canvas, int, int], None]:
+    """Make the function that draws clinic, document id, patient and page N of M on a page."""
+    width, height = PAGE_SIZE
+    left, right = MARGIN_X, width - MARGIN_X
+    doc_text = fit_line(labels["document"].format(id=record.get("document_id", "")), FONT, 8, USABLE_W / 2)
+    doc_w = pdfmetrics.stringWidth(doc_text, FONT, 8)
+    clinic_text = fit_line(str(record.get("clinic_name") or ""), FONT_BOLD, 9, USABLE_W - doc_w - 12)
+    patient = record.get("patient") or {}
+    footer_text = labels["footer_patient"].format(
+        name=patient.get("full_name", ""), dob=patient.get("date_of_birth", ""))
+    # Room for the widest "Page N of M" this document can have keeps the footer stable.
+    page_room = pdfmetrics.stringWidth(labels["page_of"].format(page=999, pages=999), FONT, 8)
+    footer_text = fit_line(footer_text, FONT, 8, USABLE_W - page_room - 12)
+
+    def decorate(canvas: Canvas, page: int, pages: int) -> None:
+        canvas.saveState()
+        top = height - 1.35 * cm
+        canvas.setFillColor(INK)
+        canvas.setFont(FONT_BOLD, 9)
+        canvas.drawString(left, top, clinic_text)
+        canvas.setFont(FONT, 8)
+        canvas.setFillColor(MUTED)
+        canvas.drawRightString(right, top, doc_text)
+        canvas.setStrokeColor(RULE)
+        canvas.setLineWidth(0.6)
+        canvas.line(left, top - 5, right, top - 5)
+        bottom = 1.15 * cm
+        canvas.line(left, bottom + 10, right, bottom + 10)
+        canvas.drawRightString(right, bottom, labels["page_of"].format(page=page, pages=pages))
+        canvas.drawString(left, bottom, footer_text)
+        canvas.restoreState()
+
+    return decorate
+
+
+# --------------------------------------------------------------------------
+# Signature image
+# --------------------------------------------------------------------------
+
+
+class SignatureImage(Flowable):
+    """Draw an already-decoded image at a fixed size, so the PNG is decoded only once."""
+
+    def __init__(self, reader: ImageReader, width: float, height: float) -> None:
+        super().__init__()
+        self._reader = reader
+        self.width = width
+        self.height = height
+        self.hAlign = "LEFT"
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        self.canv.drawImage(self._reader, 0, 0, self.width, self.height, mask="auto")
+
+
+class Rule(Flowable):
+    """The line a signature sits on."""
+
+    def __init__(self, width: float) -> None:
+        super().__init__()
+        self.width, self.height = width, 6
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        self.canv.setStrokeColor(INK)
+        self.canv.setLineWidth(0.8)
+        self.canv.line(0, self.height - 1, self.width, self.height - 1)
+
+
+def load_signature(png: bytes, expected_sha256: str | None) -> tuple[ImageReader, int, int]:
+    """Decode and check the signature PNG, refusing one that is not the record's image."""
+    if expected_sha256:
+        actual = hashlib.sha256(png).hexdigest()
+        if actual.lower() != expected_sha256.lower():
+            raise ValueError(
+                f"signature PNG does not match the record: sha256 {actual} != {expected_sha256}")
+    try:
+        image = PILImage.open(io.BytesIO(png))
+        if image.format != "PNG":
+            raise ValueError(f"signature image is {image.format}, not PNG")
+        w, h = image.size
+        if w <= 0 or h <= 0 or w * h > MAX_SIGNATURE_PIXELS:
+            raise ValueError(f"signature image has an unreasonable size {w}x{h}")
+        image.load()
+    except ValueError:
+        raise
+    except Exception as exc:  # PIL raises many kinds of error for a broken file
+        raise ValueError(f"signature PNG cannot be read: {exc}") from exc
+    decoded: PILImage.Image = image
+    if decoded.mode not in ("RGB", "RGBA", "L"):  # palette, LA, 16-bit ...: normalise once
+        decoded = decoded.convert("RGBA")
+    return ImageReader(decoded), w, h
