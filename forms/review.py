@@ -14,9 +14,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from forms.wizard import clean_text
+from kiosk.reviews import NOTE_MAX
 
 NAME_SEARCH_MAX = 200
-NOTE_MAX = 4000
 SIGNATURE_MEANING = _l("By signing I confirm that I reviewed the patient's answers and made this decision.")
 
 

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from kiosk import reviews
+from kiosk import review_queue, reviews
 from kiosk.models import AuditEvent, Consent, ConsentDocument, ConsentReview, Draft, User
 from kiosk.record import Severity, severity_rank
 from tests.conftest import csrf_token
@@ -128,7 +128,7 @@ def decide(client: FlaskClient, document_id: str, **fields: Any):  # noqa: ANN20
 def test_readiness(app: Flask, status: str, severity: Severity | None, decision: str | None, key: str,
                    label: str) -> None:
     with app.test_request_context():
-        result = reviews.readiness(status, severity_rank(severity), decision)
+        result = review_queue.readiness(status, severity_rank(severity), decision)
         assert (result.key, str(result.label)) == (key, label)
 
 
@@ -470,7 +470,7 @@ def test_a_later_decision_adds_another_revision_and_counts(app: Flask, wizard: A
     assert [r.decision for r in consent.reviews] == ["consultation", "cleared"]
     assert "Admin Person" in _pdf_text(consent.documents[2].pdf)
     assert consent.documents[0].sha256 in _pdf_text(consent.documents[2].pdf)
-    assert reviews.consent_readiness(consent).key == "cleared"
+    assert review_queue.consent_readiness(consent).key == "cleared"
     assert [r.detail["revision"] for r in audit_rows(app, "consent_decided")] == [2, 3]
 
 

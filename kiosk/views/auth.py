@@ -17,7 +17,7 @@ from flask_login import LoginManager, current_user, login_required, login_user, 
 
 from forms.auth import LoginForm
 from forms.base import EmptyForm
-from kiosk import accounts, audit, consents, reviews
+from kiosk import accounts, audit, consents, review_queue, reviews
 from kiosk.extensions import db
 from kiosk.views import common  # through the module, so tests can replace common.clinic_now
 
@@ -157,7 +157,7 @@ def end_idle_staff_session() -> Any:
 @bp.route("/staff", methods=["GET"])
 @roles_required("frontdesk", "doctor", "admin")
 def staff_home() -> Any:
-    return render_template("auth/consents.html", rows=reviews.staff_list(db.session, limit=200))
+    return render_template("auth/consents.html", rows=review_queue.staff_list(db.session, limit=200))
 
 
 @bp.route("/staff/consents/<document_id>.pdf", methods=["GET"])

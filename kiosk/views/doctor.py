@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from forms.review import DecisionForm, QueueFilterForm
-from kiosk import consents, reviews
+from kiosk import consents, review_queue, reviews
 from kiosk.extensions import db
 from kiosk.views.auth import roles_required
 from kiosk.views import common  # through the module, so tests can replace common.clinic_now
@@ -51,7 +51,7 @@ def queue() -> Any:
     form = QueueFilterForm(request.args, modalities=list(titles.items()))
     values, problems = form.filters()
     page_number, page_problem = form.page_number()
-    result = reviews.queue(db.session, reviews.QueueFilter(**values), page=page_number, tz=_clinic_tz())
+    result = review_queue.queue(db.session, review_queue.QueueFilter(**values), page=page_number, tz=_clinic_tz())
     if page_problem:
         problems.append(page_problem)
     elif result.page != result.asked_page:
@@ -81,7 +81,7 @@ def consent(document_id: str) -> Any:
             else:
                 flash(_("Decision saved and signed: %(decision)s. The PDF now has revision %(revision)d; "
                         "the patient-signed original is unchanged.",
-                        decision=reviews.DECISION_LABELS[review.decision], revision=review.document_revision),
+                        decision=review_queue.DECISION_LABELS[review.decision], revision=review.document_revision),
                       "success")
                 return redirect(url_for("doctor.consent", document_id=document_id))
         page = reviews.consent_page(db.session, document_id, _clinic_tz())  # a re-shown form is not a new view
