@@ -27,6 +27,7 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         BABEL_DEFAULT_LOCALE="en",
+        TRANSLATIONS_DIR=str(PROJECT_ROOT / "translations"),  # the .po sources; compiled at start (kiosk.i18n)
         STAFF_IDLE_MINUTES=15,
         PROXY_FIX_HOPS=0,
         ENV_NAME="development",  # KIOSK_ENV_NAME=production turns on the start-up checks below

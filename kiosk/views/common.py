@@ -1,8 +1,9 @@
-"""Small helpers every blueprint needs: the clinic's clock and the loaded texts."""
+"""Small helpers every blueprint needs: the clinic's clock, the loaded texts and languages, safe redirects."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app, request
@@ -20,6 +21,21 @@ def clinic_now() -> datetime:
 def current_texts() -> Texts:
     """The texts validated at start-up."""
     return current_app.extensions["kiosk_texts"]
+
+
+def offered_languages() -> list[str]:
+    """The languages a patient may choose: a catalogue and consent texts for each (see app.register_languages)."""
+    return current_app.extensions["kiosk_languages"]
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site; an off-site or malformed `next` (//host, a scheme, \\, control characters) is None."""
+    if not target or any(ord(ch) < 33 or ord(ch) == 127 for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
 
 
 def who(actor: str | None = None) -> Who:
