@@ -50,7 +50,8 @@ def register_languages(app: Flask) -> None:
     try:
         i18n.compile_catalogues(source, target)
     except (i18n.CatalogueError, OSError) as exc:
-        raise SystemExit(f"The interface translations could not be compiled; fix this and start again:\n{exc}") from None
+        message = f"The interface translations could not be compiled; fix this and start again:\n{exc}"
+        raise SystemExit(message) from None
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(target)
     app.extensions["kiosk_languages"] = i18n.offered_languages(
         app.config["BABEL_DEFAULT_LOCALE"], i18n.catalogue_languages(source),

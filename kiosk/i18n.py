@@ -52,6 +52,10 @@ def _compile(po_path: Path, mo_path: Path, language: str) -> None:
             catalog = read_po(handle, locale=language, abort_invalid=True)
     except (PoFileError, ValueError, UnknownLocaleError, UnicodeDecodeError) as exc:
         raise CatalogueError(f"{po_path}: {exc}") from None
+    # a translation whose %(placeholders)s differ from the English would fail on the page that shows it
+    problems = [f"{po_path}:{message.lineno}: {error}" for message, errors in catalog.check() for error in errors]
+    if problems:
+        raise CatalogueError("\n".join(problems))
     mo_path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=mo_path.parent, prefix=f".{DOMAIN}-", suffix=".mo")
     try:

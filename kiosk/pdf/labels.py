@@ -140,7 +140,8 @@ LABELS: dict[str, dict[str, str]] = {
         "page_of": "P\u00e1gina {page} de {pages}",
         "document": "Documento {id}",
         "footer_patient": "Paciente: {name} \u00b7 fecha de nacimiento {dob}",
-        "flags_notice": "Alertas del cuestionario para el m\u00e9dico: {counts}. V\u00e9ase \u00abRespuestas al cuestionario de salud\u00bb.",
+        "flags_notice": ("Alertas del cuestionario para el m\u00e9dico: {counts}. "
+                         "V\u00e9ase \u00abRespuestas al cuestionario de salud\u00bb."),
         "patient": "Paciente",
         "full_name": "Nombre y apellidos",
         "date_of_birth": "Fecha de nacimiento",
@@ -248,7 +249,8 @@ LABELS: dict[str, dict[str, str]] = {
         "audit_review": "Revisi\u00f3n del m\u00e9dico (esta revisi\u00f3n)",
         "review_verify": (
             "Este archivo es la revisi\u00f3n {revision}. Se gener\u00f3 cuando el m\u00e9dico registr\u00f3 la "
-            "revisi\u00f3n que figura m\u00e1s arriba; las respuestas, los textos y la firma del paciente se imprimen a partir del "
+            "revisi\u00f3n que figura m\u00e1s arriba; las respuestas, los textos y la firma del paciente se "
+            "imprimen a partir del "
             "mismo registro guardado que el original. El original firmado por el paciente (revisi\u00f3n 1) se "
             "conserva sin cambios: su SHA-256, impreso arriba, se puede comprobar del mismo modo con la copia "
             "de la cl\u00ednica. La cl\u00ednica conserva tambi\u00e9n el SHA-256 de esta revisi\u00f3n."

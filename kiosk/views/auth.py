@@ -51,8 +51,8 @@ def roles_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., 
 ROLE_PAGES: dict[str, tuple[tuple[str, Any], ...]] = {
     "frontdesk": (("desk.home", _l("Today's sessions")),),
     "doctor": (("doctor.queue", _l("Review queue")), ("auth.staff_home", _l("All consents"))),
-    "admin": (("admin.audit_log", _l("Audit log")), ("doctor.queue", _l("Review queue")), ("desk.home", _l("Front desk")),
-              ("auth.staff_home", _l("All consents"))),
+    "admin": (("admin.audit_log", _l("Audit log")), ("doctor.queue", _l("Review queue")),
+              ("desk.home", _l("Front desk")), ("auth.staff_home", _l("All consents"))),
 }
 ROLE_LABELS: dict[str, Any] = {"frontdesk": _l("front desk"), "doctor": _l("doctor"), "admin": _l("administrator")}
 
