@@ -1,4 +1,4 @@
-"""Readability of the consent texts, shared by the readability test and bench/readability.py.
+"""Readability of the consent texts, shared by the readability test and bench/bench_readability.py.
 
 Each file is scored as a whole (its patient-facing words in reading order) and
 passage by passage (a section, a risk, a comprehension question with its

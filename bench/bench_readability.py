@@ -1,12 +1,17 @@
 """Print the readability of every consent text file: Flesch-Kincaid grade (English, at most 8) and
 Fernández-Huerta (Spanish, at least 55; Szigriszt-Pazos/INFLESZ beside it), with the hardest passage of each file.
 
-Run: .venv/bin/python -m bench.readability
+Run from the repository root:  .venv/bin/python bench/bench_readability.py
 """
 
 from __future__ import annotations
 
-from tests.readability import EN_MAX_GRADE, ES_MIN_SCORE, scores
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.readability import EN_MAX_GRADE, ES_MIN_SCORE, scores  # noqa: E402
 
 
 def main() -> None:
