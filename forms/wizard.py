@@ -285,3 +285,26 @@ def screening_form(questions: list[Any], *, today: date, formdata: Any = None, d
     form = ScreeningForm(formdata=formdata, data=initial) if formdata is not None else ScreeningForm(data=initial)
     form.today = today
     return form
+
+
+class ComprehensionFormBase(FlaskForm):
+    """Fields are added per treatment by `comprehension_form`; choices() gives the chosen option ids."""
+
+    question_ids: list[str] = []
+
+    def choices(self) -> dict[str, Any]:
+        return {"answers": {qid: self[f"c_{qid}"].data for qid in self.question_ids}}
+
+
+def comprehension_form(questions: list[Any], *, formdata: Any = None) -> ComprehensionFormBase:
+    """One multiple-choice field per comprehension question shown (kiosk.record.CheckShown)."""
+
+    class ComprehensionForm(ComprehensionFormBase):
+        pass
+
+    for q in questions:
+        setattr(ComprehensionForm, f"c_{q['id']}", RadioField(
+            q["text"], choices=[SelectChoice(o["id"], o["text"]) for o in q["options"]],
+            validators=[InputRequired(_l("Please choose an answer."))]))
+    ComprehensionForm.question_ids = [q["id"] for q in questions]
+    return ComprehensionForm(formdata=formdata) if formdata is not None else ComprehensionForm()

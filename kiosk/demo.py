@@ -78,6 +78,9 @@ def _demo_consent(session: Session, patient: tuple[str, str, str, list[str], dic
     for rid in risk_ids:
         drafts.mark_shown(session, draft, f"risk:{rid}", at())
         drafts.acknowledge_risk(session, draft, rid, initials, risk_ids, at())
+    checks = texts.modality("en", modality).comprehension  # the demo patients understood the risks
+    drafts.mark_shown(session, draft, "comprehension", at())
+    drafts.save_step(session, draft, "comprehension", {"answers": {c.id: c.answer for c in checks}}, at())
     answers: dict[str, Any] = {q.id: (None if q.type == "date" else False) for q in texts.rules.questions_for(modality)}
     answers.update(yes)
     details = {qid: "Told the desk on arrival." for qid in yes}

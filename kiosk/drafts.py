@@ -90,7 +90,7 @@ def save_step(session: Session, draft: Draft, step: str, values: dict[str, Any],
         values.get("modality"),
     )
     if changed_modality:
-        for stale in ("explanation", "risks", "screening"):
+        for stale in steps.PER_TREATMENT:
             data.pop(stale, None)
     data[step] = {**values, "saved_at": now.isoformat()}
     data["completed"] = steps.after_saving(step, data.get("completed", []), changed_modality=changed_modality)

@@ -33,6 +33,21 @@ class QuestionShown(TypedDict):
     text: str
 
 
+class CheckOptionShown(TypedDict):
+    id: str
+    text: str
+
+
+class CheckShown(TypedDict):
+    """A comprehension question as shown after the risks; `answer` is the right option's id."""
+
+    id: str
+    text: str
+    options: list[CheckOptionShown]
+    answer: str
+    explanation: str
+
+
 class TextsShown(TypedDict):
     """Exactly the words the patient was shown, in the language shown."""
 
@@ -42,6 +57,7 @@ class TextsShown(TypedDict):
     summary: str
     sections: list[Section]
     risks: list[Risk]
+    comprehension: list[CheckShown]  # absent from records signed before the comprehension check
     questions: list[QuestionShown]
     esign_statement: str
     consent_statement: str
@@ -98,6 +114,20 @@ class Answer(TypedDict):
     answered_at: str
 
 
+class ComprehensionAnswer(TypedDict):
+    """The patient's choice in the comprehension check, with the right answer as shown to them."""
+
+    question: str
+    text: str
+    chosen: str  # option id
+    chosen_text: str
+    answer: str  # the right option's id
+    answer_text: str
+    correct: bool
+    explanation: str
+    answered_at: str | None
+
+
 class Flag(TypedDict):
     question: str
     severity: Severity
@@ -145,6 +175,7 @@ class ConsentRecord(TypedDict):
     texts: TextsRef
     risks: list[RiskAck]
     answers: list[Answer]
+    comprehension: list[ComprehensionAnswer]  # absent from records signed before the comprehension check
     flags: list[Flag]
     highest_severity: Severity | None
     esign_consent: EsignConsent

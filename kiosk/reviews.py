@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kiosk import accounts, audit, consents
+from kiosk.comprehension import flag_id
 from kiosk.audit import Who
 from kiosk.models import AuditEvent, Consent, ConsentDocument, ConsentEvent, ConsentReview, User
 from kiosk.pdf import render_consent_pdf
@@ -98,6 +99,7 @@ class ConsentPage:
     flagged: list[AnswerView]
     other_answers: list[AnswerView]
     risks: list[dict[str, Any]]
+    comprehension: list[dict[str, Any]]  # the check after the risks, as the patient answered it
     documents: list[DocumentView]
     reviews: list[ReviewView]
     status_history: list[EventView]
@@ -132,6 +134,13 @@ def _answers(record: dict[str, Any], tz: ZoneInfo) -> tuple[list[AnswerView], li
                           detail=answer.get("detail"), answered_at=_parse_time(answer.get("answered_at"), tz),
                           flags=flags_by_question.get(qid, []))
         (flagged if view.flags else others).append(view)
+    for check in record.get("comprehension") or []:  # a wrong answer in the check after the risks
+        qid = flag_id(str(check.get("question")))
+        if qid in flags_by_question:
+            answered.add(qid)
+            flagged.append(AnswerView(question=qid, text=check.get("text"), answer=check.get("chosen_text"),
+                                      detail=None, answered_at=_parse_time(check.get("answered_at"), tz),
+                                      flags=flags_by_question[qid]))
     for qid, reasons in flags_by_question.items():  # rules on the patient's details, not on an answer
         if qid not in answered:
             flagged.append(AnswerView(question=qid, text=None, answer=record["patient"].get("date_of_birth"),
@@ -179,6 +188,7 @@ def consent_page(session: Session, document_id: str, tz: ZoneInfo) -> ConsentPag
         flagged=flagged,
         other_answers=others,
         risks=risks,
+        comprehension=list(record.get("comprehension") or []),
         documents=[DocumentView(d.revision, d.kind, d.sha256, len(d.pdf), d.created_at.astimezone(tz))
                    for d in consent.documents],
         reviews=[ReviewView(r.doctor_name, r.decision, DECISION_LABELS.get(r.decision, r.decision), r.note,

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-STEPS: tuple[str, ...] = ("identity", "treatment", "explanation", "risks", "screening", "review", "sign")
+STEPS: tuple[str, ...] = (
+    "identity", "treatment", "explanation", "risks", "comprehension", "screening", "review", "sign",
+)
 
-# Changing the treatment changes which words, risks and questions apply.
-_INVALIDATES = {"treatment": ("explanation", "risks", "screening")}
+# Changing the treatment changes which words, risks and questions apply: these steps' answers go.
+PER_TREATMENT: tuple[str, ...] = ("explanation", "risks", "comprehension", "screening")
+_INVALIDATES = {"treatment": PER_TREATMENT}
 
 
 def first_open(completed: Iterable[str]) -> str:

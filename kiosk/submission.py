@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from kiosk import drafts, steps
+from kiosk import comprehension, drafts, steps
 from kiosk.models import Consent, ConsentDocument, ConsentEvent, ConsentFlag, Draft
 from kiosk.pdf import render_consent_pdf
 from kiosk.record import Answer, ConsentRecord, RiskAck, StepEvent, highest_severity, severity_rank
@@ -164,6 +164,9 @@ def build_record(
         for qid in shown_questions
     ]
     risks = [_risk_ack(draft, risk["id"], risk["title"]) for risk in ref["shown"]["risks"]]
+    checked = data.get("comprehension") or {}
+    understood = comprehension.grade(ref["shown"]["comprehension"], checked.get("answers") or {}, checked.get("saved_at"))
+    flags += comprehension.wrong_answer_flags(understood, texts.rules.comprehension_reason)
     png = signature.png
     signed_at = local_now.isoformat()
     return ConsentRecord(
@@ -188,6 +191,7 @@ def build_record(
         texts=ref,
         risks=risks,
         answers=answers,
+        comprehension=understood,
         flags=flags,
         highest_severity=highest_severity(flags),
         esign_consent={"statement": ref["shown"]["esign_statement"], "agreed_at": data["review"]["saved_at"]},

@@ -34,6 +34,10 @@ SECTION_IDS = (
 DERIVED_RULES = {"under_18": ("min_age",)}
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _MAX_TEXT = 20_000
+CHECK_QUESTIONS = (2, 3)  # how many comprehension questions a treatment asks, at least and at most
+CHECK_OPTIONS = (2, 4)  # how many options a comprehension question offers
+_CHECK_ID_MAX = 40  # a wrong answer's flag is stored as "comprehension.<id>" in a 64-character column
+REFERENCE_LANGUAGE = "en"
 
 Path_ = tuple[str | int, ...]
 
@@ -73,6 +77,7 @@ class Rules:
     modalities: tuple[str, ...]
     questions: tuple[Question, ...]
     derived: tuple[DerivedRule, ...]
+    comprehension_reason: str = ""  # what the doctor reads for a wrong comprehension answer
 
     def question(self, question_id: str) -> Question | None:
         """Look up by id; None lets callers report unknown ids themselves."""
@@ -98,6 +103,27 @@ class RiskText:
 
 
 @dataclass(frozen=True)
+class CheckOption:
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class CheckQuestion:
+    """A multiple-choice question asked after the risks, to see whether the patient understood them."""
+
+    id: str
+    text: str
+    options: tuple[CheckOption, ...]
+    answer: str  # the id of the one right option
+    explanation: str
+
+    def option(self, option_id: str | None) -> CheckOption | None:
+        """Look up by id; None for an id this question does not offer."""
+        return next((o for o in self.options if o.id == option_id), None)
+
+
+@dataclass(frozen=True)
 class ModalityText:
     id: str
     version: str
@@ -106,6 +132,7 @@ class ModalityText:
     planned_sessions: int
     sections: dict[str, str]
     risks: tuple[RiskText, ...]
+    comprehension: tuple[CheckQuestion, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -178,6 +205,11 @@ def _shown(lang: LanguageTexts, rules: Rules, modality: str) -> TextsShown:
         questions=[
             {"id": q.id, "type": q.type, "text": lang.questions[q.id].text}  # type: ignore[typeddict-item]
             for q in rules.questions_for(modality)
+        ],
+        comprehension=[
+            {"id": c.id, "text": c.text, "options": [{"id": o.id, "text": o.text} for o in c.options],
+             "answer": c.answer, "explanation": c.explanation}
+            for c in mod.comprehension
         ],
         esign_statement=lang.common.esign_statement,
         consent_statement=lang.common.consent_statement.format(treatment=mod.title),
@@ -303,10 +335,13 @@ def load_texts(directory: str | Path) -> Texts:
     if not any(p.name == "en" for p in lang_dirs):
         errors.append(f"{root.name}/en: the English texts folder is missing")
     languages: dict[str, LanguageTexts] = {}
+    docs: dict[str, dict[str, _Doc]] = {}
     for lang_dir in lang_dirs:
-        lang = _load_language(lang_dir, root, rules, errors)
+        docs[lang_dir.name] = {}
+        lang = _load_language(lang_dir, root, rules, errors, docs[lang_dir.name])
         if lang is not None:
             languages[lang.language] = lang
+    _check_parity(docs, errors)
     if errors:
         raise TextsError(errors)
     assert rules is not None
@@ -387,7 +422,8 @@ def _load_rules(doc: _Doc) -> Rules | None:
                       f"severity must be one of {', '.join(SEVERITIES)}, not {severity!r}")
         reason = doc.text(d, "reason", path, placeholders=("age", "min_age", "as_of"))
         derived.append(DerivedRule(did, str(severity), reason, params))
-    return Rules(str(version), tuple(modalities), tuple(questions), tuple(derived))
+    comprehension_reason = doc.text(data, "comprehension_reason", (), placeholders=("question", "chosen", "answer"))
+    return Rules(str(version), tuple(modalities), tuple(questions), tuple(derived), comprehension_reason)
 
 
 def _severity_map(doc: _Doc, q: dict[str, Any], path: Path_, modalities: list[str]) -> dict[str, str]:
@@ -408,17 +444,21 @@ def _severity_map(doc: _Doc, q: dict[str, Any], path: Path_, modalities: list[st
     return out
 
 
-def _load_language(lang_dir: Path, root: Path, rules: Rules | None, errors: list[str]) -> LanguageTexts | None:
+def _load_language(lang_dir: Path, root: Path, rules: Rules | None, errors: list[str],
+                   docs: dict[str, _Doc]) -> LanguageTexts | None:
+    """One language's files; `docs` receives each parsed file, by its path inside the language folder."""
     language = lang_dir.name
     before = len(errors)
-    common = _load_common(_Doc(lang_dir / "common.yaml", root, errors), language)
-    questions = _load_questions(_Doc(lang_dir / "questions.yaml", root, errors), language, rules)
+    docs["common.yaml"] = _Doc(lang_dir / "common.yaml", root, errors)
+    docs["questions.yaml"] = _Doc(lang_dir / "questions.yaml", root, errors)
+    common = _load_common(docs["common.yaml"], language)
+    questions = _load_questions(docs["questions.yaml"], language, rules)
     modalities: dict[str, ModalityText] = {}
     mod_dir = lang_dir / "modalities"
     files = sorted(mod_dir.glob("*.yaml")) if mod_dir.is_dir() else []
     known = rules.modalities if rules else ()
     for path in files:
-        doc = _Doc(path, root, errors)
+        doc = docs[f"modalities/{path.name}"] = _Doc(path, root, errors)
         if rules and path.stem not in known:
             errors.append(f"{doc.name}: unknown treatment {path.stem!r}: rules.yaml lists {', '.join(known)}")
             continue
@@ -513,6 +553,7 @@ def _load_modality(doc: _Doc, stem: str) -> ModalityText | None:
         if rid and any(r.id == rid for r in risks):
             doc.error(path + ("id",), f"risk {rid} appears twice")
         risks.append(RiskText(rid, doc.text(item, "title", path), doc.text(item, "text", path)))
+    comprehension = _load_comprehension(doc, data)
     return ModalityText(
         id=stem,
         version=doc.text(data, "version", ()),
@@ -521,7 +562,128 @@ def _load_modality(doc: _Doc, stem: str) -> ModalityText | None:
         planned_sessions=planned,
         sections=sections,
         risks=tuple(risks),
+        comprehension=comprehension,
     )
+
+
+def _load_comprehension(doc: _Doc, data: dict[str, Any]) -> tuple[CheckQuestion, ...]:
+    """The questions asked after the risks: each with its options, exactly one right, and an explanation."""
+    low, high = CHECK_QUESTIONS
+    raw = data.get("comprehension")
+    if not isinstance(raw, list) or not low <= len(raw) <= high:
+        doc.error(("comprehension",) if "comprehension" in data else (),
+                  f'"comprehension" must be a list of {low} or {high} questions about the risks')
+        raw = raw if isinstance(raw, list) else []
+    questions: list[CheckQuestion] = []
+    for i, entry in enumerate(raw):
+        path: Path_ = ("comprehension", i)
+        item = doc.mapping(entry, path)
+        qid = doc.ident(item, "id", path)
+        if len(qid) > _CHECK_ID_MAX:
+            doc.error(path + ("id",), f"use at most {_CHECK_ID_MAX} characters")
+        if qid and any(q.id == qid for q in questions):
+            doc.error(path + ("id",), f"comprehension question {qid} appears twice")
+        options, answer = _load_options(doc, item, path)
+        questions.append(CheckQuestion(qid, doc.text(item, "text", path), options, answer,
+                                       doc.text(item, "explanation", path)))
+    return tuple(questions)
+
+
+def _load_options(doc: _Doc, item: dict[str, Any], path: Path_) -> tuple[tuple[CheckOption, ...], str]:
+    low, high = CHECK_OPTIONS
+    raw = item.get("options")
+    if not isinstance(raw, list) or not low <= len(raw) <= high:
+        doc.error(path + ("options",) if "options" in item else path,
+                  f'"options" must be a list of {low} to {high} answers')
+        raw = raw if isinstance(raw, list) else []
+    options: list[CheckOption] = []
+    right: list[str] = []
+    for j, entry in enumerate(raw):
+        where: Path_ = path + ("options", j)
+        option = doc.mapping(entry, where)
+        oid = doc.ident(option, "id", where)
+        if oid and any(o.id == oid for o in options):
+            doc.error(where + ("id",), f"option {oid} appears twice")
+        correct = option.get("correct", False)
+        if not isinstance(correct, bool):
+            doc.error(where + ("correct",), "correct must be true or false")
+        elif correct:
+            right.append(oid)
+        options.append(CheckOption(oid, doc.text(option, "text", where)))
+    if raw and len(right) != 1:
+        doc.error(path + ("options",), "mark exactly one option with `correct: true`"
+                  + (f" (now {len(right)} are)" if right else " (now none is)"))
+    return tuple(options), right[0] if len(right) == 1 else ""
+
+
+# --------------------------------------------------------------------------
+# Every language says the same things
+
+
+def _ids(data: Any, *keys: str | int) -> list[tuple[str, Path_]]:
+    """The ids at a path of a parsed file, each with its own path: mapping keys, or a list's `id` fields."""
+    node: Any = data
+    for key in keys:
+        if isinstance(node, dict) and isinstance(key, str):
+            node = node.get(key)
+        elif isinstance(node, list) and isinstance(key, int) and key < len(node):
+            node = node[key]
+        else:
+            return []
+    if isinstance(node, dict):
+        return [(str(k), keys + (str(k),)) for k in node]
+    if isinstance(node, list):
+        return [(str(v["id"]), keys + (i, "id")) for i, v in enumerate(node) if isinstance(v, dict) and "id" in v]
+    return []
+
+
+def _check_parity(docs: dict[str, dict[str, _Doc]], errors: list[str]) -> None:
+    """Each language must offer every area, risk, comprehension question and option the English texts do."""
+    reference = docs.get(REFERENCE_LANGUAGE)
+    if reference is None:
+        return
+    for language, files in sorted(docs.items()):
+        if language == REFERENCE_LANGUAGE:
+            continue
+        for name, doc in files.items():
+            ref = reference.get(name)
+            if ref is None or not (doc.ok and ref.ok):
+                continue  # a file missing in one language is reported where rules.yaml is checked
+            if name == "common.yaml":
+                _compare(doc, ref, ("areas",), "area")
+            elif name.startswith("modalities/"):
+                _compare(doc, ref, ("risks",), "risk")
+                _compare_checks(doc, ref)
+
+
+def _compare(doc: _Doc, ref: _Doc, path: Path_, kind: str) -> set[str]:
+    """Report ids at `path` that one language has and the other lacks; returns the ids both have."""
+    mine = dict(_ids(doc.data, *path))
+    theirs = dict(_ids(ref.data, *path))
+    for missing in [i for i in theirs if i not in mine]:
+        doc.error(path, f"{kind} {missing!r} is in {ref.name} but not here")
+    for extra in [i for i in mine if i not in theirs]:
+        doc.error(mine[extra], f"{kind} {extra!r} is not in {ref.name}")
+    return set(mine) & set(theirs)
+
+
+def _compare_checks(doc: _Doc, ref: _Doc) -> None:
+    shared = _compare(doc, ref, ("comprehension",), "comprehension question")
+    mine = {qid: path[1] for qid, path in _ids(doc.data, "comprehension")}
+    theirs = {qid: path[1] for qid, path in _ids(ref.data, "comprehension")}
+    for qid in sorted(shared, key=mine.__getitem__):
+        here, there = mine[qid], theirs[qid]
+        _compare(doc, ref, ("comprehension", here, "options"), f"option of {qid}")
+        right_here, right_there = _right_option(doc.data, here), _right_option(ref.data, there)
+        if right_here and right_there and right_here != right_there:
+            doc.error(("comprehension", here, "options"),
+                      f"the right answer is {right_here!r} here but {right_there!r} in {ref.name}")
+
+
+def _right_option(data: Any, index: int) -> str | None:
+    options = ((data or {}).get("comprehension") or [])[index].get("options") or []
+    right = [o.get("id") for o in options if isinstance(o, dict) and o.get("correct") is True]
+    return str(right[0]) if len(right) == 1 else None
 
 
 def _check_language(doc: _Doc, data: dict[str, Any], language: str) -> None:

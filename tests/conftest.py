@@ -136,6 +136,14 @@ class WizardDriver:
             assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return ids
 
+    def comprehension(self, app: Flask, modality: str, wrong: tuple[str, ...] = ()):  # noqa: ANN201
+        """Answer the check after the risks: right, except a wrong option for each question id in `wrong`."""
+        data: dict[str, str] = {}
+        for check in app.extensions["kiosk_texts"].modality("en", modality).comprehension:
+            pick = next(o.id for o in check.options if o.id != check.answer) if check.id in wrong else check.answer
+            data[f"c_{check.id}"] = pick
+        return self.submit("/consent/comprehension", data)
+
     def screening(self, app: Flask, modality: str, yes: dict[str, str] | None = None):  # noqa: ANN201
         yes = yes or {}
         data: dict[str, Any] = {}
@@ -159,20 +167,23 @@ class WizardDriver:
         return self.submit("/consent/sign", fields)
 
     def ready_to_sign(self, app: Flask, modality: str = "co2_laser", *, name: str = "Zoë Ñúñez",
-                      yes: dict[str, str] | None = None) -> None:
-        """Start with a desk code and answer every step before the signature."""
+                      yes: dict[str, str] | None = None, wrong: tuple[str, ...] = ()) -> None:
+        """Start with a desk code and answer every step before the signature (`wrong`: see comprehension)."""
         self.start()
         assert self.identity(name=name).status_code == 302
         assert self.treatment(modality).status_code == 302
         assert self.explanation().status_code == 302
         self.risks(app, modality)
+        assert self.comprehension(app, modality, wrong).status_code == 302
+        if wrong:  # the right answers were shown; the patient goes on
+            assert self.submit("/consent/comprehension", {}).status_code == 302
         assert self.screening(app, modality, yes).status_code == 302
         assert self.review().status_code == 302
 
     def complete(self, app: Flask, modality: str = "co2_laser", *, name: str = "Zoë Ñúñez",
-                 yes: dict[str, str] | None = None, **sign: Any):  # noqa: ANN201
+                 yes: dict[str, str] | None = None, wrong: tuple[str, ...] = (), **sign: Any):  # noqa: ANN201
         """Every step up to the signature, then sign; returns the sign POST's response."""
-        self.ready_to_sign(app, modality, name=name, yes=yes)
+        self.ready_to_sign(app, modality, name=name, yes=yes, wrong=wrong)
         return self.sign(**sign)
 
 

@@ -208,7 +208,7 @@ def test_duplicate_key(tmp_path: Path, texts: Path) -> None:
 
 def test_load_texts_on_intact_copy(texts: Path) -> None:
     loaded = load_texts(texts)
-    assert set(loaded.languages) == {"en"}
+    assert set(loaded.languages) == {"en", "es"}
     assert set(loaded.language("en").modalities) == set(MODALITIES)
 
 
@@ -264,3 +264,113 @@ def test_app_refuses_to_start_on_broken_texts(texts: Path, tmp_path: Path) -> No
         create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": f"sqlite:///{tmp_path / 'y.sqlite3'}",
                     "AUTO_MIGRATE": False, "CONSENT_TEXTS_DIR": str(texts)})
     assert "en/modalities/co2_laser.yaml" in str(info.value.code)
+
+
+# --------------------------------------------------------------------------
+# Spanish and English say the same things; the comprehension check is well formed
+
+
+def test_spanish_ships_with_every_english_text(texts: Path) -> None:
+    loaded = load_texts(texts)
+    english, spanish = loaded.languages["en"], loaded.languages["es"]
+    assert set(spanish.modalities) == set(english.modalities) == set(MODALITIES)
+    assert list(spanish.common.areas) == list(english.common.areas)
+    for modality in MODALITIES:
+        en, es = english.modalities[modality], spanish.modalities[modality]
+        assert [r.id for r in es.risks] == [r.id for r in en.risks]
+        assert [(c.id, c.answer, [o.id for o in c.options]) for c in es.comprehension] == [
+            (c.id, c.answer, [o.id for o in c.options]) for c in en.comprehension]
+        assert es.title != en.title  # written in Spanish, not copied
+
+
+def test_a_risk_missing_in_spanish_is_reported_at_the_risks_line(tmp_path: Path, texts: Path) -> None:
+    path = texts / "es/modalities/co2_laser.yaml"
+    delete_block(path, line_of(path, r"^\s+- id: eye_injury"))
+    risks = line_of(path, r"^risks:")
+    result = run_check(tmp_path, texts)
+    assert_rejected(result, f"consent_texts/es/modalities/co2_laser.yaml:{risks}: risks: risk 'eye_injury' is in "
+                            "consent_texts/en/modalities/co2_laser.yaml but not here")
+
+
+def test_a_risk_only_in_spanish_is_reported_at_its_line(texts: Path) -> None:
+    path = texts / "es/modalities/microdermabrasion.yaml"
+    number = line_of(path, r"^\s+- id: redness$")
+    replace_line(path, number, "  - id: rojez")
+    errors = errors_of(texts)
+    assert f"consent_texts/es/modalities/microdermabrasion.yaml:{number}: risks[1].id: risk 'rojez' is not in " \
+           "consent_texts/en/modalities/microdermabrasion.yaml" in errors, errors
+    assert any("risk 'redness' is in consent_texts/en/modalities/microdermabrasion.yaml but not here" in e
+               for e in errors), errors
+
+
+def test_an_area_in_one_language_only_is_reported(texts: Path) -> None:
+    path = texts / "en/common.yaml"
+    insert_after(path, line_of(path, r"^\s+arms:"), "  neck: Neck")
+    errors = errors_of(texts)
+    areas = line_of(texts / "es/common.yaml", r"^areas:")
+    assert f"consent_texts/es/common.yaml:{areas}: areas: area 'neck' is in consent_texts/en/common.yaml but not here" \
+        in errors, errors
+
+
+def test_a_missing_question_or_section_in_spanish_is_reported(texts: Path) -> None:
+    questions = texts / "es/questions.yaml"
+    delete_block(questions, line_of(questions, r"^\s+keloids:"))
+    peel = texts / "es/modalities/chemical_peel.yaml"
+    delete_block(peel, line_of(peel, r"^\s+benefits:"))
+    errors = errors_of(texts)
+    assert any(e.startswith("consent_texts/es/questions.yaml:") and "'keloids'" in e for e in errors), errors
+    assert any(e.startswith("consent_texts/es/modalities/chemical_peel.yaml:") and '"benefits"' in e
+               for e in errors), errors
+
+
+def test_a_comprehension_question_or_option_in_one_language_only_is_reported(texts: Path) -> None:
+    path = texts / "es/modalities/vitamin_c_injection.yaml"
+    delete_block(path, line_of(path, r"^\s+- id: squeeze"))
+    peel = texts / "es/modalities/chemical_peel.yaml"
+    delete_block(peel, line_of(peel, r"^\s+- id: strong_sting"))
+    errors = errors_of(texts)
+    assert any(e.startswith("consent_texts/es/modalities/vitamin_c_injection.yaml:")
+               and "option of hard_lump 'squeeze' is in consent_texts/en/" in e for e in errors), errors
+    assert any(e.startswith("consent_texts/es/modalities/chemical_peel.yaml:")
+               and "comprehension question 'strong_sting' is in consent_texts/en/" in e for e in errors), errors
+
+
+def test_a_different_right_answer_in_spanish_is_reported(texts: Path) -> None:
+    path = texts / "es/modalities/co2_laser.yaml"
+    start = line_of(path, r"^\s+- id: sun_after")
+    right = line_of(path, r"^\s+correct: true", after=start)
+    lines = read_lines(path)
+    del lines[right - 1]
+    path.write_text("".join(lines), encoding="utf-8")
+    insert_after(path, line_of(path, r"^\s+- id: sunbathe", after=start), "        correct: true")
+    errors = errors_of(texts)
+    options = line_of(path, r"^\s+options:", after=start)
+    assert (f"consent_texts/es/modalities/co2_laser.yaml:{options}: comprehension[1].options: the right answer is "
+            "'sunbathe' here but 'avoid_sun' in consent_texts/en/modalities/co2_laser.yaml") in errors, errors
+
+
+def test_a_comprehension_question_needs_exactly_one_right_answer(texts: Path) -> None:
+    path = texts / "en/modalities/fractional_laser.yaml"
+    start = line_of(path, r"^\s+- id: skin_after")
+    insert_after(path, line_of(path, r"^\s+- id: unchanged", after=start), "        correct: true")
+    other = texts / "en/modalities/microdermabrasion.yaml"
+    second = line_of(other, r"^\s+- id: products_after")
+    lines = read_lines(other)
+    del lines[line_of(other, r"^\s+correct: true", after=second) - 1]
+    other.write_text("".join(lines), encoding="utf-8")
+    errors = errors_of(texts)
+    assert any(e.startswith("consent_texts/en/modalities/fractional_laser.yaml:")
+               and "comprehension[0].options: mark exactly one option with `correct: true` (now 2 are)" in e
+               for e in errors), errors
+    assert any(e.startswith("consent_texts/en/modalities/microdermabrasion.yaml:")
+               and "comprehension[1].options: mark exactly one option with `correct: true` (now none is)" in e
+               for e in errors), errors
+
+
+def test_a_treatment_needs_two_or_three_comprehension_questions(texts: Path) -> None:
+    path = texts / "en/modalities/vitamin_c_injection.yaml"
+    delete_block(path, line_of(path, r"^\s+- id: hard_lump"))
+    errors = errors_of(texts)
+    number = line_of(path, r"^comprehension:")
+    assert (f'consent_texts/en/modalities/vitamin_c_injection.yaml:{number}: comprehension: "comprehension" must be '
+            "a list of 2 or 3 questions about the risks") in errors, errors

@@ -19,6 +19,7 @@ def test_a_consent_is_stored_on_postgresql_once_even_when_tapped_four_times_at_o
     wizard.treatment("vitamin_c_injection", areas=("abdomen", "other"), other="Lower back")
     wizard.explanation()
     wizard.risks(app, "vitamin_c_injection")
+    wizard.comprehension(app, "vitamin_c_injection")
     wizard.screening(app, "vitamin_c_injection", yes={"vitamin_c_allergy": "rash after a vitamin C serum"})
     wizard.review()
     statuses = tap_sign_at_once(app, wizard)

@@ -45,6 +45,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("wizard.risks", "GET"): PATIENT,
     ("wizard.risk", "GET"): PATIENT,
     ("wizard.risk", "POST"): PATIENT,
+    ("wizard.comprehension", "GET"): PATIENT,
+    ("wizard.comprehension", "POST"): PATIENT,
     ("wizard.screening", "GET"): PATIENT,
     ("wizard.screening", "POST"): PATIENT,
     ("wizard.review", "GET"): PATIENT,

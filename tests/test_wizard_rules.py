@@ -104,6 +104,7 @@ def test_screening_needs_every_answer_and_the_isotretinoin_date(app, wizard):  #
     wizard.treatment("co2_laser")
     wizard.explanation()
     wizard.risks(app, "co2_laser")
+    wizard.comprehension(app, "co2_laser")
     html = page(wizard.submit("/consent/screening", {"q_pregnant": "no"}))
     assert html.count("Please answer yes or no.") >= 10
     html = page(wizard.screening(app, "co2_laser", yes={"isotretinoin_last_dose": ""}))

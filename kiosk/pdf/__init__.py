@@ -31,8 +31,8 @@ from reportlab.platypus import Flowable, SimpleDocTemplate
 
 from kiosk.pdf.labels import LABELS, labels_for
 from kiosk.pdf.pages import NumberedCanvas, page_decorator
-from kiosk.pdf.sections import (audit_section, identity_section, review_section, screening_section,
-                                signature_section, texts_section)
+from kiosk.pdf.sections import (audit_section, comprehension_section, identity_section, review_section,
+                                screening_section, signature_section, texts_section)
 from kiosk.pdf.style import FONT, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAGE_SIZE, STYLES, register_fonts
 from kiosk.pdf.text import TextBlock, format_datetime, printable
 from kiosk.record import ConsentRecord, Review
@@ -65,6 +65,7 @@ def render_consent_pdf(record: ConsentRecord, signature_png: bytes | None, revie
         story.insert(1, TextBlock(labels["review_notice"].format(revision=review.get("revision")),
                                    STYLES["revision"]))
     story += texts_section(record, labels)
+    story += comprehension_section(record, labels)
     story += screening_section(record, labels)
     story += signature_section(record, signature_png, labels)
     if review is not None:

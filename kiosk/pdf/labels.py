@@ -35,6 +35,14 @@ LABELS: dict[str, dict[str, str]] = {
         "read_for": " \u2014 on screen {seconds:.0f} s",
         "not_acknowledged": "\u2718 NOT ACKNOWLEDGED",
         "unknown_acks": "Acknowledgements recorded for risks that are not in the texts shown: {ids}",
+        "comprehension": "Comprehension check",
+        "comprehension_intro": (
+            "After the risks the patient answered these questions. A wrong answer was shown the right one with its "
+            "explanation, and is listed for the doctor as an INFO flag; it did not stop the consent."
+        ),
+        "comprehension_chosen": "Patient\u2019s answer: {answer}",
+        "comprehension_right": "\u2714 Right",
+        "comprehension_wrong": "\u2718 Not right. The right answer: {answer}",
         "screening": "Screening answers",
         "flags_box_title": "For the doctor: {n} flagged answer(s) \u2014 highest: {highest}",
         "no_flags": "No answer raised a flag for the doctor.",

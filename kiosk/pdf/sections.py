@@ -14,6 +14,7 @@ from kiosk.pdf.style import (CELL_PAD, FONT, FONT_BOLD, INK, KEY_LEADING, KEY_SI
                              VALUE_LEADING, VALUE_SIZE, header_row_table)
 from kiosk.pdf.text import (TextBlock, blocks, format_date, format_datetime, heading, language_name, printable,
                              wrap_plain)
+from kiosk.comprehension import flag_id
 from kiosk.record import SEVERITY_ORDER, ConsentRecord, Review, describe_answer
 
 _KV_STYLE = TableStyle([
@@ -141,6 +142,27 @@ def texts_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flowabl
     return story
 
 
+def comprehension_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
+    """The check after the risks: each question, the patient's answer, and the right one where it differed."""
+    checks = record.get("comprehension") or []
+    if not checks:  # records signed before the check existed
+        return []
+    story: list[Flowable] = heading(labels["comprehension"], "h2", 4 * cm)
+    story.append(TextBlock(labels["comprehension_intro"], STYLES["small"]))
+    for number, check in enumerate(checks, start=1):
+        block: list[Flowable] = [TextBlock(f"{number}. {check.get('text') or ''}", STYLES["h3"]),
+                                 TextBlock(labels["comprehension_chosen"].format(answer=check.get("chosen_text") or
+                                                                                 labels["not_answered"]), STYLES["body"])]
+        if check.get("correct"):
+            block.append(TextBlock(labels["comprehension_right"], STYLES["ack"]))
+        else:
+            block.append(TextBlock(labels["comprehension_wrong"].format(answer=check.get("answer_text") or ""),
+                                   STYLES["nack"]))
+            block += blocks(check.get("explanation"), STYLES["small"])
+        story.append(KeepTogether(block))
+    return story
+
+
 def _flag_order(flag: dict[str, Any]) -> int:
     """Sort flags stop, review, info so the worst is read first."""
     severity = flag.get("severity")
@@ -207,6 +229,8 @@ def screening_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flo
     text_by_question: dict[Any, Any] = {a.get("question"): a.get("text") for a in answers}
     for q in questions:
         text_by_question.setdefault(q.get("id"), q.get("text"))
+    for check in record.get("comprehension") or []:
+        text_by_question.setdefault(flag_id(str(check.get("question"))), check.get("text"))
 
     if flags:
         highest = record.get("highest_severity") or flags[0].get("severity")

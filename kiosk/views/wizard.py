@@ -20,10 +20,11 @@ from forms.wizard import (
     RiskForm,
     SignForm,
     TreatmentForm,
+    comprehension_form,
     screening_form,
 )
 from forms.desk import TabletCodeForm
-from kiosk import desk, drafts, steps, submission
+from kiosk import comprehension as checks, desk, drafts, steps, submission
 from kiosk.extensions import db
 from kiosk.views.common import clinic_now, current_texts, offered_languages, who
 
@@ -202,6 +203,25 @@ def risk(draft: Any, index: int) -> Any:
             return _after_save(draft)
         return redirect(url_for("wizard.risk", index=following + 1))
     return render_template("wizard/risk.html", form=form, risk=item, index=index, total=len(all_risks))
+
+
+@bp.route("/consent/comprehension", methods=["GET", "POST"])
+@draft_step("comprehension")
+def comprehension(draft: Any) -> Any:
+    """A few questions on the risks. Answers are kept as first given; a wrong one shows the right one, never blocks."""
+    shown = current_texts().reference(draft.language, draft.data["treatment"]["modality"])["shown"]["comprehension"]
+    saved = drafts.step_data(draft, "comprehension").get("answers")
+    if saved is not None:
+        if request.method == "POST":
+            return _after_save(draft)
+        return render_template("wizard/comprehension_result.html", results=checks.grade(shown, saved))
+    form = comprehension_form(shown)
+    if form.validate_on_submit():
+        drafts.save_step(db.session, draft, "comprehension", form.choices(), clinic_now())
+        if all(r["correct"] for r in checks.grade(shown, form.choices()["answers"])):
+            return _after_save(draft)
+        return redirect(url_for("wizard.comprehension"))  # the right answers, with their explanations
+    return render_template("wizard/comprehension.html", form=form, questions=shown)
 
 
 @bp.route("/consent/screening", methods=["GET", "POST"])

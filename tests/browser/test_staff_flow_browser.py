@@ -91,7 +91,7 @@ class FlaggedPatient(Patient):
             self.tap_check("#acknowledged")
             self.page.locator("#initials").fill(INITIALS)
             self.tap_button("Next")
-        self.at("/consent/screening")
+        self.at("/consent/comprehension")
         return total
 
     def screening(self, *, js: bool = True) -> None:
@@ -144,6 +144,7 @@ def test_desk_code_tablet_stop_flag_and_doctor_clearance(
     patient.treatment()
     patient.explanation()
     patient.risks()
+    patient.comprehension(wrong_first=False)
     patient.screening()
     patient.review()
     patient.sign()

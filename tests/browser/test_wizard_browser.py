@@ -112,8 +112,24 @@ class Patient:
             self.page.locator("#initials").fill(INITIALS)
             self.shot(self.page, f"risk-{index:02d}")
             self.tap_button("Next")
-        self.at("/consent/screening")
+        self.at("/consent/comprehension")
         return total
+
+    def comprehension(self, *, wrong_first: bool = True) -> None:
+        """Answer the check after the risks; a wrong first answer shows the right one, then the patient goes on."""
+        checks = self.texts.modality("en", MODALITY).comprehension
+        self.shot(self.page, "comprehension")
+        for number, check in enumerate(checks):
+            pick = next(o for o in check.options if o.id != check.answer) if wrong_first and number == 0 else \
+                check.option(check.answer)
+            self.tap_check(f'input[name="c_{check.id}"][value="{pick.id}"]')
+        self.tap_button("Next")
+        if wrong_first:
+            self.at("/consent/comprehension")
+            expect(self.page.locator(".check-wrong .right-answer")).to_have_text(checks[0].option(checks[0].answer).text)
+            self.shot(self.page, "comprehension-right-answer")
+            self.tap_button("Next")
+        self.at("/consent/screening")
 
     def screening(self, *, js: bool = True) -> None:
         questions = self.texts.rules.questions_for(MODALITY)
@@ -152,6 +168,7 @@ class Patient:
         self.treatment()
         self.explanation()
         self.risks()
+        self.comprehension()
         self.screening(js=js)
         self.review()
 
