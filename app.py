@@ -12,7 +12,7 @@ from kiosk import security
 from kiosk.extensions import babel, csrf, db, login_manager
 from kiosk.migrate import upgrade
 from kiosk.texts import TextsError, load_texts
-from kiosk.views import admin, auth, desk, doctor, wizard
+from kiosk.views import admin, auth, desk, doctor, tablet, wizard
 from kiosk.views.errors import register_error_handlers
 
 
@@ -23,6 +23,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_texts(app)
     register_extensions(app)
     app.register_blueprint(wizard.bp)
+    app.register_blueprint(tablet.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(desk.bp)
     app.register_blueprint(doctor.bp)

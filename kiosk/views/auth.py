@@ -7,7 +7,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session,
                    url_for)
@@ -77,16 +76,6 @@ def staff_context() -> dict[str, Any]:
     return {"staff_links": links, "logout_form": EmptyForm()}
 
 
-def _safe_next(target: str | None) -> str | None:
-    """Only same-site paths; an off-site `next` is ignored."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    return target
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     """Sign staff in; wrong and locked tries get a message, and the service records every try."""
@@ -99,7 +88,7 @@ def login() -> Any:
         if result.user is not None:
             login_user(result.user)
             session[SEEN_KEY] = now.isoformat()
-            return redirect(_safe_next(request.args.get("next")) or home_for(result.user.role))
+            return redirect(common.safe_next(request.args.get("next")) or home_for(result.user.role))
         if result.outcome == "locked":
             refusal = ngettext("Too many attempts. Try again in %(num)d minute.",
                                "Too many attempts. Try again in %(num)d minutes.", result.retry_minutes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app, request
@@ -31,3 +32,15 @@ def who(actor: str | None = None) -> Who:
         ip_address=request.remote_addr,
         user_agent=request.headers.get("User-Agent"),
     )
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only same-site paths; an off-site `next` is ignored, so no form can be turned into an open redirect."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(ord(ch) < 32 for ch in target):
+        return None
+    return target
