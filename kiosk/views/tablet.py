@@ -23,7 +23,7 @@ from kiosk.views.wizard import DRAFT_KEY
 bp = Blueprint("tablet", __name__)
 
 TEXT_SIZE_KEY = "text_size"
-SEEN_KEY = "seen"  # epoch seconds of this browser's last request while it held a draft token
+SEEN_KEY = "patient_seen"  # epoch seconds of this browser's last request while it held a draft token
 # what a reset forgets: the patient's draft token and their choices for this screen
 PATIENT_KEYS = (DRAFT_KEY, SEEN_KEY, TEXT_SIZE_KEY, "lang")
 
@@ -42,7 +42,10 @@ def forget_patient() -> None:
 @bp.before_app_request
 def forget_an_idle_patient() -> None:
     """Server-side idle reset: a draft token untouched for longer than the dialog allows is forgotten."""
-    if request.endpoint == "static" or DRAFT_KEY not in session:
+    if request.endpoint == "static":
+        return
+    if DRAFT_KEY not in session:
+        session.pop(SEEN_KEY, None)  # a signed or reset patient's clock must not count against the next one
         return
     now = int(time.time())
     seen = session.get(SEEN_KEY)
