@@ -53,7 +53,7 @@ def path_of(page: Page) -> str:
 def text_for(name: str, kind: str, code: str) -> str:
     """What the patient types into a field, by the field's name."""
     if kind == "date":
-        return PAST_DATE
+        return "1990-05-17" if name == "date_of_birth" else PAST_DATE
     return {"code": code, "full_name": NAME, "initials": INITIALS, "typed_signature": NAME,
             "printed_name": NAME}.get(name, DETAIL)
 
@@ -85,8 +85,8 @@ def fill_step(page: Page, code: str) -> None:
 
 
 def page_key(path: str) -> str:
-    """Risk pages share one template: their error state is shown once."""
-    return re.sub(r"/\d+$", "/N", path)
+    """Risk pages share one template, and the start page posts to /consent/start: each error state is shown once."""
+    return "/" if path == "/consent/start" else re.sub(r"/\d+$", "/N", path)
 
 
 def walk_wizard(page: Page, server: LiveServer, code: str, on_page: Callable[[Page, str], Any], *,
@@ -119,6 +119,7 @@ def _show_errors(page: Page, path: str, on_page: Callable[[Page, str], Any]) -> 
         page.locator("#code").fill("AAA-AAA")
         submit(page)
         on_page(page, "/ wrong code")
+        page.locator("#code").fill("")
     if page.locator("main form[method=post] input[type=date]").count() and path != "/consent/identity":
         # a yes to a question that asks for a date, without the date
         question = page.locator("main form[method=post] input[type=date]").first.get_attribute("name")[len("date_"):]
