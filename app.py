@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, has_request_context, session
 
 from kiosk.cli import register_commands
 from kiosk.config import load_config
-from kiosk import security
+from kiosk import i18n, security
 from kiosk.extensions import babel, csrf, db, login_manager
 from kiosk.migrate import upgrade
 from kiosk.texts import TextsError, load_texts
-from kiosk.views import admin, auth, desk, doctor, tablet, wizard
+from kiosk.views import admin, auth, desk, doctor, language, tablet, wizard
 from kiosk.views.errors import register_error_handlers
 
 
@@ -21,8 +22,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, config)
     register_texts(app)
+    register_languages(app)
     register_extensions(app)
     app.register_blueprint(wizard.bp)
+    app.register_blueprint(language.bp)
     app.register_blueprint(tablet.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(desk.bp)
@@ -41,10 +44,26 @@ def register_texts(app: Flask) -> None:
         raise SystemExit("The consent texts have errors; fix them and start again:\n" + str(exc)) from None
 
 
+def register_languages(app: Flask) -> None:
+    """Compile the catalogues into the instance folder and offer the languages that have texts as well."""
+    source = Path(app.config["TRANSLATIONS_DIR"])
+    target = Path(app.instance_path) / "translations"
+    try:
+        i18n.compile_catalogues(source, target)
+    except (i18n.CatalogueError, OSError) as exc:
+        message = f"The interface translations could not be compiled; fix this and start again:\n{exc}"
+        raise SystemExit(message) from None
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(target)
+    app.extensions["kiosk_languages"] = i18n.offered_languages(
+        app.config["BABEL_DEFAULT_LOCALE"], i18n.catalogue_languages(source),
+        list(app.extensions["kiosk_texts"].languages))
+
+
 def _locale(app: Flask) -> str:
-    """The patient's chosen language inside a request; the clinic default for commands."""
+    """The patient's chosen language inside a request, if still offered; the clinic default for commands."""
     default = app.config["BABEL_DEFAULT_LOCALE"]
-    return session.get("lang", default) if has_request_context() else default
+    chosen = session.get("lang") if has_request_context() else None
+    return chosen if chosen in app.extensions["kiosk_languages"] else default
 
 
 def register_extensions(app: Flask) -> None:

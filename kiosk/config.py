@@ -27,6 +27,7 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         BABEL_DEFAULT_LOCALE="en",
+        TRANSLATIONS_DIR=str(PROJECT_ROOT / "translations"),  # the .po sources; compiled at start (kiosk.i18n)
         STAFF_IDLE_MINUTES=15,
         IDLE_SECONDS=120,  # the tablet asks "Are you still there?" after this long without a touch or key
         IDLE_COUNTDOWN_SECONDS=20,  # ...and goes back to the start page this long after asking

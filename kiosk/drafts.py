@@ -140,3 +140,14 @@ def _finish(session: Session, draft: Draft, data: dict[str, Any], step: str, now
 def _copy(value: dict[str, Any]) -> dict[str, Any]:
     """A deep copy, so SQLAlchemy sees a new JSON value and writes it."""
     return copy.deepcopy(value or {})
+
+
+def set_language(session: Session, draft: Draft, language: str, now: datetime) -> None:
+    """Switch the texts (and so the record and PDF) to `language`, keeping every answer; the trail notes each switch."""
+    if draft.language == language:
+        return
+    trail = _copy(draft.trail)
+    trail.setdefault("language_changes", []).append({"at": now.isoformat(), "from": draft.language, "to": language})
+    draft.language = language
+    draft.trail = trail
+    session.commit()

@@ -153,6 +153,11 @@ ACTION_LABELS: dict[str, Any] = {
 }
 
 
+# A consent's statuses, as its history on the doctor's page names them.
+STATUS_LABELS: dict[str, Any] = {"submitted": _l("Signed by the patient"), "reviewed": _l("Reviewed by a doctor"),
+                                 "withdrawn": _l("Withdrawn")}
+
+
 def _event(event: AuditEvent, tz: ZoneInfo) -> EventView:
     label = ACTION_LABELS.get(event.action, event.action)
     return EventView(at=event.at.astimezone(tz), actor=event.actor, action=label, detail=event.detail)
@@ -178,7 +183,8 @@ def consent_page(session: Session, document_id: str, tz: ZoneInfo) -> ConsentPag
                    for d in consent.documents],
         reviews=[ReviewView(r.doctor_name, r.decision, DECISION_LABELS.get(r.decision, r.decision), r.note,
                             r.at.astimezone(tz), r.document_revision) for r in consent.reviews],
-        status_history=[EventView(e.at.astimezone(tz), e.actor, e.status, {"note": e.note} if e.note else None)
+        status_history=[EventView(e.at.astimezone(tz), e.actor, STATUS_LABELS.get(e.status, e.status),
+                                  {"note": e.note} if e.note else None)
                         for e in consent.events],
         trail=[_event(e, tz) for e in audit.trail(session, consent.id, consent.draft_id)],
     )

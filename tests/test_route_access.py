@@ -72,7 +72,11 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("doctor.consent", "POST"): DOCTORS,
     ("doctor.revision_pdf", "GET"): DOCTORS,
     ("admin.audit_log", "GET"): ADMINS,
+    # anyone may change the language; with no page to return to, it goes back to the start
+    ("language.switch", "POST"): {visitor: START for visitor in VISITORS},
 }
+# what a POST needs besides its CSRF token to be a valid request
+POST_DATA: dict[str, dict[str, str]] = {"language.switch": {"lang": "en"}}
 
 _TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -138,7 +142,7 @@ def test_each_visitor_gets_the_expected_answer(app: Flask, world: dict[str, Any]
             response = client.get(url)
         else:
             token = _TOKEN.search(client.get("/").get_data(as_text=True)).group(1)
-            response = client.post(url, data={"csrf_token": token})
+            response = client.post(url, data={"csrf_token": token, **POST_DATA.get(endpoint, {})})
         got[visitor] = _outcome(response)
     assert got == EXPECTED[(endpoint, method)]
 

@@ -22,7 +22,9 @@ RESET_NOTICE = "For your privacy, the screen went back to the start."
 
 
 def html_class(html: str) -> str:
-    return re.search(r'<html lang="\w+" class="([^"]*)"', html).group(1)
+    """The text-size class on <html>; the normal size has none."""
+    match = re.search(r'<html lang="\w+"(?: class="([^"]*)")?>', html)
+    return match.group(1) or "text-normal"
 
 
 def pressed(html: str) -> list[str]:

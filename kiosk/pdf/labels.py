@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-
-
-
-
 # --------------------------------------------------------------------------
-# Labels: every string the PDF itself prints, by language. Only "en" for now;
-# a missing language or a missing key falls back to English.
+# Labels: every string the PDF itself prints, and how it writes dates, by
+# language. A missing language or a missing key falls back to English.
 # --------------------------------------------------------------------------
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
+        "datetime_format": "%Y-%m-%d %H:%M:%S",
+        "date_format": "%Y-%m-%d",
         "title": "Informed consent \u2014 {modality}",
         "page_of": "Page {page} of {pages}",
         "document": "Document {id}",
@@ -53,6 +51,9 @@ LABELS: dict[str, dict[str, str]] = {
         "severity_stop": "STOP \u2014 doctor must review",
         "severity_review": "REVIEW",
         "severity_info": "INFO",
+        "short_stop": "STOP",
+        "short_review": "REVIEW",
+        "short_info": "INFO",
         "esign": "Consent to sign electronically",
         "agreed_at": "Agreed at: {time}",
         "consent": "Consent and signature",
@@ -130,6 +131,133 @@ LABELS: dict[str, dict[str, str]] = {
         "language_names": (
             "en=English;es=Espa\u00f1ol;ca=Catal\u00e0;fr=Fran\u00e7ais;de=Deutsch;"
             "it=Italiano;pt=Portugu\u00eas"
+        ),
+    },
+    "es": {
+        "datetime_format": "%d/%m/%Y %H:%M:%S",
+        "date_format": "%d/%m/%Y",
+        "title": "Consentimiento informado \u2014 {modality}",
+        "page_of": "P\u00e1gina {page} de {pages}",
+        "document": "Documento {id}",
+        "footer_patient": "Paciente: {name} \u00b7 fecha de nacimiento {dob}",
+        "flags_notice": ("Alertas del cuestionario para el m\u00e9dico: {counts}. "
+                         "V\u00e9ase \u00abRespuestas al cuestionario de salud\u00bb."),
+        "patient": "Paciente",
+        "full_name": "Nombre y apellidos",
+        "date_of_birth": "Fecha de nacimiento",
+        "phone": "Tel\u00e9fono",
+        "email": "Correo electr\u00f3nico",
+        "identity_check": "Comprobaci\u00f3n de identidad",
+        "treatment": "Tratamiento",
+        "modality": "Tratamiento",
+        "areas": "Zonas que se van a tratar",
+        "area_other": "Otra zona",
+        "planned_sessions": "Sesiones previstas",
+        "language": "Idioma de este consentimiento",
+        "information": "Informaci\u00f3n facilitada al paciente",
+        "risks": "Riesgos",
+        "risks_intro": "El paciente confirm\u00f3 cada riesgo por separado, marc\u00e1ndolo y escribiendo sus iniciales.",
+        "acknowledged": "\u2714 Confirmado \u2014 iniciales {initials} \u2014 {time}",
+        "read_for": " \u2014 en pantalla {seconds:.0f} s",
+        "not_acknowledged": "\u2718 NO CONFIRMADO",
+        "unknown_acks": "Confirmaciones registradas de riesgos que no figuran en los textos mostrados: {ids}",
+        "screening": "Respuestas al cuestionario de salud",
+        "flags_box_title": "Para el m\u00e9dico: {n} respuesta(s) con alerta \u2014 la m\u00e1s alta: {highest}",
+        "no_flags": "Ninguna respuesta ha generado una alerta para el m\u00e9dico.",
+        "flag_question_unknown": "(pregunta {id})",
+        "col_no": "N.\u00ba",
+        "col_question": "Pregunta",
+        "col_answer": "Respuesta",
+        "yes": "S\u00ed",
+        "no": "No",
+        "not_in_12_months": "No en los \u00faltimos 12 meses",
+        "not_answered": "Sin responder",
+        "detail": "Detalle: {detail}",
+        "answered_at": "respondida el {time}",
+        "severity_stop": "BLOQUEO \u2014 debe revisarlo el m\u00e9dico",
+        "severity_review": "REVISAR",
+        "severity_info": "INFORMACI\u00d3N",
+        "short_stop": "BLOQUEO",
+        "short_review": "REVISAR",
+        "short_info": "INFORMACI\u00d3N",
+        "esign": "Consentimiento para firmar electr\u00f3nicamente",
+        "agreed_at": "Aceptado el: {time}",
+        "consent": "Consentimiento y firma",
+        "consent_statement": "Declaraci\u00f3n de consentimiento",
+        "signature": "Firma",
+        "typed_signature": "(firma escrita)",
+        "missing_signature": "No se ha aportado ninguna imagen de la firma.",
+        "printed_name": "Nombre en letra de imprenta",
+        "signed_at": "Fecha y hora de la firma",
+        "meaning": "Significado de la firma",
+        "audit": "P\u00e1gina de auditor\u00eda",
+        "audit_record": "Registro",
+        "document_id": "N\u00famero de documento",
+        "created_at": "Guardado el",
+        "texts_version": "Versi\u00f3n de los textos",
+        "common_version": "Versi\u00f3n de los textos comunes",
+        "rules_version": "Versi\u00f3n de las reglas del cuestionario",
+        "texts_sha256": "SHA-256 de los textos mostrados",
+        "signature_method": "Forma de firma",
+        "signature_sha256": "SHA-256 de la imagen de la firma",
+        "method_drawn": "dibujada en la tableta",
+        "method_typed": "nombre escrito",
+        "trail": "Registro del proceso",
+        "draft_started_at": "Inicio de la sesi\u00f3n",
+        "started_by": "Iniciada por",
+        "device_label": "Dispositivo",
+        "ip_address": "Direcci\u00f3n IP",
+        "user_agent": "Navegador (user agent)",
+        "col_step": "Paso",
+        "col_shown": "Mostrado",
+        "col_completed": "Completado",
+        "col_seconds": "Segundos",
+        "none": "\u2014",
+        "verify": "C\u00f3mo comprobar este documento",
+        "verify_text": (
+            "La cl\u00ednica conserva el SHA-256 de este archivo PDF tal como se guard\u00f3. Para comprobar "
+            "que una copia no se ha modificado, calcule el SHA-256 del archivo (por ejemplo, con la orden: "
+            "sha256sum consentimiento.pdf) y comp\u00e1relo con el valor que conserva la cl\u00ednica; "
+            "cualquier cambio en el archivo, por peque\u00f1o que sea, da un valor distinto.\n\n"
+            "El SHA-256 de los textos mostrados (arriba) es una huella de las palabras exactas que vio el "
+            "paciente: se puede volver a calcular a partir de los textos guardados con el registro y debe "
+            "coincidir. El SHA-256 de la imagen de la firma se puede volver a calcular del mismo modo a partir "
+            "de la imagen guardada."
+        ),
+        "review_notice": (
+            "Revisi\u00f3n {revision}: el consentimiento tal como lo firm\u00f3 el paciente, con la revisi\u00f3n "
+            "del m\u00e9dico a\u00f1adida (v\u00e9ase \u00abRevisi\u00f3n del m\u00e9dico\u00bb). El original "
+            "firmado por el paciente es la revisi\u00f3n 1."
+        ),
+        "review": "Revisi\u00f3n del m\u00e9dico",
+        "review_doctor": "M\u00e9dico",
+        "review_decision": "Decisi\u00f3n",
+        "decision_cleared": "Autorizado para el tratamiento",
+        "decision_not_cleared": "No autorizado para el tratamiento",
+        "decision_consultation": "Requiere consulta m\u00e9dica",
+        "review_decided_at": "Fecha y hora de la decisi\u00f3n",
+        "review_note": "Nota del m\u00e9dico",
+        "review_no_note": "El m\u00e9dico no dej\u00f3 ninguna nota.",
+        "review_signature": "Firma del m\u00e9dico",
+        "review_signed": (
+            "Firmado electr\u00f3nicamente por {name} ({email}), que confirm\u00f3 su identidad con su "
+            "contrase\u00f1a y marc\u00f3 la declaraci\u00f3n siguiente."
+        ),
+        "review_meaning": "Significado de la firma del m\u00e9dico",
+        "review_revision": "Revisi\u00f3n del documento",
+        "review_original_sha256": "SHA-256 del original firmado por el paciente (revisi\u00f3n 1)",
+        "audit_review": "Revisi\u00f3n del m\u00e9dico (esta revisi\u00f3n)",
+        "review_verify": (
+            "Este archivo es la revisi\u00f3n {revision}. Se gener\u00f3 cuando el m\u00e9dico registr\u00f3 la "
+            "revisi\u00f3n que figura m\u00e1s arriba; las respuestas, los textos y la firma del paciente se "
+            "imprimen a partir del "
+            "mismo registro guardado que el original. El original firmado por el paciente (revisi\u00f3n 1) se "
+            "conserva sin cambios: su SHA-256, impreso arriba, se puede comprobar del mismo modo con la copia "
+            "de la cl\u00ednica. La cl\u00ednica conserva tambi\u00e9n el SHA-256 de esta revisi\u00f3n."
+        ),
+        "language_names": (
+            "en=Ingl\u00e9s;es=Espa\u00f1ol;ca=Catal\u00e1n;fr=Franc\u00e9s;de=Alem\u00e1n;"
+            "it=Italiano;pt=Portugu\u00e9s"
         ),
     },
 }

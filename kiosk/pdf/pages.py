@@ -15,7 +15,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
 
 from kiosk.pdf.style import FONT, FONT_BOLD, INK, MARGIN_X, MAX_SIGNATURE_PIXELS, MUTED, PAGE_SIZE, RULE, USABLE_W
-from kiosk.pdf.text import fit_line
+from kiosk.pdf.text import fit_line, format_date
 from kiosk.record import ConsentRecord
 
 
@@ -72,7 +72,7 @@ def page_decorator(record: ConsentRecord, labels: dict[str, str]) -> Callable[[C
     clinic_text = fit_line(str(record.get("clinic_name") or ""), FONT_BOLD, 9, USABLE_W - doc_w - 12)
     patient = record.get("patient") or {}
     footer_text = labels["footer_patient"].format(
-        name=patient.get("full_name", ""), dob=patient.get("date_of_birth", ""))
+        name=patient.get("full_name", ""), dob=format_date(patient.get("date_of_birth", ""), labels))
     # Room for the widest "Page N of M" this document can have keeps the footer stable.
     page_room = pdfmetrics.stringWidth(labels["page_of"].format(page=999, pages=999), FONT, 8)
     footer_text = fit_line(footer_text, FONT, 8, USABLE_W - page_room - 12)

@@ -12,7 +12,8 @@ from kiosk.pdf.pages import Rule, SignatureImage, load_signature
 from kiosk.pdf.style import (CELL_PAD, FONT, FONT_BOLD, INK, KEY_LEADING, KEY_SIZE, KEY_W, MARGIN_BOTTOM, MARGIN_TOP,
                              MUTED, PAGE_SIZE, RULE, SEVERITY_COLOURS, SIGNATURE_MAX_H, SIGNATURE_MAX_W, STYLES, USABLE_W,
                              VALUE_LEADING, VALUE_SIZE, header_row_table)
-from kiosk.pdf.text import TextBlock, blocks, format_datetime, heading, language_name, printable, wrap_plain
+from kiosk.pdf.text import (TextBlock, blocks, format_date, format_datetime, heading, language_name, printable,
+                             wrap_plain)
 from kiosk.record import SEVERITY_ORDER, ConsentRecord, Review, describe_answer
 
 _KV_STYLE = TableStyle([
@@ -60,13 +61,18 @@ def _kv_table(rows: Iterable[tuple[str, object, str]], key_width: float = KEY_W)
     return table
 
 
-def _severity_counts(record: ConsentRecord) -> str:
+def _severity_counts(record: ConsentRecord, labels: dict[str, str]) -> str:
     """Summarise flags as e.g. "1 STOP, 1 REVIEW" for the title block."""
     counts = {s: 0 for s in SEVERITY_ORDER}
     for flag in record.get("flags") or []:
         if flag.get("severity") in counts:
             counts[flag["severity"]] += 1
-    return ", ".join(f"{n} {s.upper()}" for s, n in counts.items() if n)
+    return ", ".join(f"{n} {_short(s, labels)}" for s, n in counts.items() if n)
+
+
+def _short(severity: object, labels: dict[str, str]) -> str:
+    """A severity's one-word name in capitals (STOP, REVIEW, INFO) in the consent's language."""
+    return labels.get(f"short_{severity}", str(severity).upper())
 
 
 def identity_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
@@ -76,13 +82,13 @@ def identity_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flow
     story: list[Flowable] = [
         TextBlock(labels["title"].format(modality=treatment.get("modality_title", "")), STYLES["title"]),
     ]
-    counts = _severity_counts(record)
+    counts = _severity_counts(record, labels)
     if counts:
         story.append(TextBlock(labels["flags_notice"].format(counts=counts), STYLES["notice"]))
     story += heading(labels["patient"], "h2", 3 * cm)
     rows: list[tuple[str, object, str]] = [
         (labels["full_name"], patient.get("full_name"), "bold"),
-        (labels["date_of_birth"], patient.get("date_of_birth"), ""),
+        (labels["date_of_birth"], format_date(patient.get("date_of_birth"), labels), ""),
     ]
     rows += [(labels[key], patient.get(key), "")
              for key in ("phone", "email", "identity_check") if patient.get(key)]
@@ -123,7 +129,7 @@ def texts_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flowabl
         ack = acks.get(risk.get("id"))
         if ack:
             line = labels["acknowledged"].format(
-                initials=ack.get("initials", ""), time=format_datetime(ack.get("acknowledged_at")))
+                initials=ack.get("initials", ""), time=format_datetime(ack.get("acknowledged_at"), labels))
             if isinstance(ack.get("seconds"), (int, float)):
                 line += labels["read_for"].format(seconds=ack["seconds"])
             story.append(TextBlock(line, STYLES["ack"]))
@@ -158,7 +164,7 @@ def _flags_box(flags: list[dict[str, Any]], highest: object, text_by_question: d
     widest = max(pdfmetrics.stringWidth(_marker_text(f.get("severity"), labels), FONT_BOLD, VALUE_SIZE)
                  for f in flags)
     marker_w = min(widest + 2 * 7 + 4, USABLE_W * 0.4)  # text, cell padding, a little air
-    title = labels["flags_box_title"].format(n=len(flags), highest=str(highest).upper())
+    title = labels["flags_box_title"].format(n=len(flags), highest=_short(highest, labels))
     rows: list[list[Any]] = [[TextBlock(title, STYLES["cell_bold"]), ""]]
     for flag in flags:
         key = _severity_key(flag.get("severity"))
@@ -239,10 +245,12 @@ def screening_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flo
             cell.append(TextBlock(_marker_text(flag.get("severity"), labels), STYLES[f"marker_{key}"]))
             cell.append(TextBlock(flag.get("reason"), STYLES[f"reason_{key}"]))
         value = labels["not_answered"] if answer.get("_missing") else describe_answer(answer, labels)
+        if answer.get("type") == "date":
+            value = format_date(value, labels)
         answer_cell: list[Flowable] = [TextBlock(value, STYLES["cell_bold"])]
         if answer.get("answered_at"):
             answer_cell.append(TextBlock(
-                labels["answered_at"].format(time=format_datetime(answer["answered_at"])), STYLES["small"]))
+                labels["answered_at"].format(time=format_datetime(answer["answered_at"], labels)), STYLES["small"]))
         data.append([str(number), cell, answer_cell])
         if row_flags:
             border, background = SEVERITY_COLOURS[_severity_key(row_flags[0].get("severity"))]
@@ -270,7 +278,7 @@ def signature_section(record: ConsentRecord, signature_png: bytes | None,
     story: list[Flowable] = heading(labels["consent"], "h2", 5 * cm)
     story += heading(labels["esign"], "h3", 3 * cm)
     story += blocks(esign.get("statement") or shown.get("esign_statement"), STYLES["body"])
-    story.append(TextBlock(labels["agreed_at"].format(time=format_datetime(esign.get("agreed_at"))),
+    story.append(TextBlock(labels["agreed_at"].format(time=format_datetime(esign.get("agreed_at"), labels)),
                             STYLES["ack"]))
 
     block: list[Flowable] = [TextBlock(labels["consent_statement"], STYLES["h3"])]
@@ -289,7 +297,7 @@ def signature_section(record: ConsentRecord, signature_png: bytes | None,
     else:  # e.g. a layout preview: say so on the page rather than leave a silent gap
         block.append(TextBlock(labels["missing_signature"], STYLES["nack"]))
     block.append(Rule(min(SIGNATURE_MAX_W + 1 * cm, USABLE_W)))
-    when = format_datetime(signature.get("signed_at"))
+    when = format_datetime(signature.get("signed_at"), labels)
     if signature.get("timezone"):
         when = f"{when} ({signature.get('timezone')})"
     block.append(_kv_table([
@@ -317,9 +325,9 @@ def _decision_label(review: Review, labels: dict[str, str]) -> str:
     return labels.get(f"decision_{review.get('decision')}", str(review.get("decision")))
 
 
-def _review_when(review: Review) -> str:
+def _review_when(review: Review, labels: dict[str, str]) -> str:
     """Date and time with offset, and the IANA zone name when known."""
-    when = format_datetime(review.get("decided_at"))
+    when = format_datetime(review.get("decided_at"), labels)
     return f"{when} ({review.get('timezone')})" if review.get("timezone") else when
 
 
@@ -329,7 +337,7 @@ def review_section(review: Review, labels: dict[str, str]) -> list[Flowable]:
     story.append(_kv_table([
         (labels["review_doctor"], review.get("doctor_name"), "bold"),
         (labels["review_decision"], _decision_label(review, labels), "bold"),
-        (labels["review_decided_at"], _review_when(review), ""),
+        (labels["review_decided_at"], _review_when(review, labels), ""),
     ]))
     story += heading(labels["review_note"], "h3", 2 * cm)
     # a note may be long: printed as splittable text blocks, never as one table cell taller than a page
@@ -340,7 +348,7 @@ def review_section(review: Review, labels: dict[str, str]) -> list[Flowable]:
                                                   email=printable(review.get("doctor_email"))), STYLES["body"]),
         _kv_table([
             (labels["printed_name"], review.get("doctor_name"), "bold"),
-            (labels["signed_at"], _review_when(review), ""),
+            (labels["signed_at"], _review_when(review, labels), ""),
             (labels["review_meaning"], review.get("meaning"), ""),
         ]),
     ]
@@ -355,7 +363,7 @@ def _audit_review(review: Review, labels: dict[str, str]) -> list[Flowable]:
         (labels["review_revision"], review.get("revision"), "bold"),
         (labels["review_doctor"], f"{printable(review.get('doctor_name'))} ({printable(review.get('doctor_email'))})", ""),
         (labels["review_decision"], _decision_label(review, labels), ""),
-        (labels["review_decided_at"], _review_when(review), ""),
+        (labels["review_decided_at"], _review_when(review, labels), ""),
         (labels["review_original_sha256"], review.get("original_sha256"), "hash"),
     ], 4.8 * cm))
     return story
@@ -400,8 +408,8 @@ def audit_section(record: ConsentRecord, labels: dict[str, str], review: Review 
         data: list[list[str]] = [[labels[k] for k in ("col_step", "col_shown", "col_completed", "col_seconds")]]
         for step in steps:
             seconds = step.get("seconds")
-            cells = [val(step.get("step")), val(format_datetime(step.get("shown_at"))),
-                     val(format_datetime(step.get("completed_at"))),
+            cells = [val(step.get("step")), val(format_datetime(step.get("shown_at"), labels)),
+                     val(format_datetime(step.get("completed_at"), labels)),
                      f"{seconds:.1f}" if isinstance(seconds, (int, float)) else none]
             data.append([wrap_plain(c, FONT, VALUE_SIZE, w - CELL_PAD) for c, w in zip(cells, widths)])
         story += [Spacer(0, 8), Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT", style=_STEPS_STYLE)]

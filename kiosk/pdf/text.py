@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import date, datetime
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.utils import simpleSplit
@@ -143,15 +144,19 @@ def heading(text: str, style: str, room: float) -> list[Flowable]:
     return [CondPageBreak(room), TextBlock(text, STYLES[style])]
 
 
-def format_datetime(value: str | None) -> str:
-    """Show an ISO time readably but keep its UTC offset, which the evidence needs."""
+ISO_DATETIME = "%Y-%m-%d %H:%M:%S"
+ISO_DATE = "%Y-%m-%d"
+
+
+def format_datetime(value: str | None, labels: Mapping[str, str] | None = None) -> str:
+    """Show an ISO time the way the consent's language writes it, keeping its UTC offset, which the evidence needs."""
     if not value:
         return ""
     try:
         moment = datetime.fromisoformat(value)
     except (TypeError, ValueError):
         return str(value)
-    text = moment.strftime("%Y-%m-%d %H:%M:%S")
+    text = moment.strftime((labels or {}).get("datetime_format", ISO_DATETIME))
     offset = moment.utcoffset()
     if offset is not None:
         minutes = int(offset.total_seconds() // 60)
@@ -159,6 +164,14 @@ def format_datetime(value: str | None) -> str:
         minutes = abs(minutes)
         text += f" UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
     return text
+
+
+def format_date(value: object, labels: Mapping[str, str]) -> str:
+    """An ISO date (a birth date, a last dose) the way the consent's language writes it; anything else as it is."""
+    try:
+        return date.fromisoformat(str(value)).strftime(labels.get("date_format", ISO_DATE))
+    except ValueError:
+        return "" if value is None else str(value)
 
 
 def language_name(code: str, labels: dict[str, str]) -> str:

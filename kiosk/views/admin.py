@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, render_template, request
+from flask_babel import gettext as _
 
 from forms.admin import AuditFilterForm
 from kiosk import audit, consents
@@ -43,7 +44,7 @@ def _filters(form: AuditFilterForm) -> tuple[audit.AuditFilter, list[str]]:
         try:
             consent_id = consents.get_consent(db.session, form.document.data).id
         except consents.ConsentNotFound:
-            problems.append(f"No consent with document id {form.document.data!r}.")
+            problems.append(_("No consent has the document id “%(id)s”.", id=form.document.data))
             consent_id = -1
     since = datetime.combine(form.since.data, time(), tz) if form.since.data and not form.since.errors else None
     until = (datetime.combine(form.until.data, time(), tz) + timedelta(days=1)

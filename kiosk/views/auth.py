@@ -11,6 +11,7 @@ from typing import Any
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session,
                    url_for)
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 
@@ -47,12 +48,13 @@ def roles_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., 
 
 
 # Each role's pages: (endpoint, label). The first is where the role lands after signing in.
-ROLE_PAGES: dict[str, tuple[tuple[str, str], ...]] = {
-    "frontdesk": (("desk.home", "Today's sessions"),),
-    "doctor": (("doctor.queue", "Review queue"), ("auth.staff_home", "All consents")),
-    "admin": (("admin.audit_log", "Audit log"), ("doctor.queue", "Review queue"), ("desk.home", "Front desk"),
-              ("auth.staff_home", "All consents")),
+ROLE_PAGES: dict[str, tuple[tuple[str, Any], ...]] = {
+    "frontdesk": (("desk.home", _l("Today's sessions")),),
+    "doctor": (("doctor.queue", _l("Review queue")), ("auth.staff_home", _l("All consents"))),
+    "admin": (("admin.audit_log", _l("Audit log")), ("doctor.queue", _l("Review queue")),
+              ("desk.home", _l("Front desk")), ("auth.staff_home", _l("All consents"))),
 }
+ROLE_LABELS: dict[str, Any] = {"frontdesk": _l("front desk"), "doctor": _l("doctor"), "admin": _l("administrator")}
 
 
 def home_for(role: str) -> str:
@@ -69,11 +71,12 @@ def staff_context() -> dict[str, Any]:
     if not current_user.is_authenticated:
         return {}
     links = [
-        {"url": url_for(endpoint), "label": _(label), "current": request.endpoint == endpoint}
+        {"url": url_for(endpoint), "label": str(label), "current": request.endpoint == endpoint}
         for endpoint, label in ROLE_PAGES.get(current_user.role, ())
         if endpoint in current_app.view_functions
     ]
-    return {"staff_links": links, "logout_form": EmptyForm()}
+    role = ROLE_LABELS.get(current_user.role, current_user.role)
+    return {"staff_links": links, "logout_form": EmptyForm(), "staff_role": role}
 
 
 @bp.route("/login", methods=["GET", "POST"])

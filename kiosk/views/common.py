@@ -1,4 +1,4 @@
-"""Small helpers every blueprint needs: the clinic's clock and the loaded texts."""
+"""Small helpers every blueprint needs: the clinic's clock, the loaded texts and languages, safe redirects."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import current_app, request
+from flask import current_app, request, url_for
 from flask_login import current_user
 
 from kiosk.audit import Who
@@ -23,6 +23,29 @@ def current_texts() -> Texts:
     return current_app.extensions["kiosk_texts"]
 
 
+def offered_languages() -> list[str]:
+    """The languages a patient may choose: a catalogue and consent texts for each (see app.register_languages)."""
+    return current_app.extensions["kiosk_languages"]
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site; an off-site or malformed `next` (//host, a scheme, \\, control characters) is None."""
+    if not target or any(ord(ch) < 33 or ord(ch) == 127 for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+def this_page() -> str:
+    """Where a header form (language, text size) comes back to: this page, or the start when it only takes POSTs."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    rule = request.url_rule
+    return request.path if rule is not None and "GET" in (rule.methods or ()) else url_for("wizard.start")
+
+
 def who(actor: str | None = None) -> Who:
     """The audit actor for this request: the signed-in staff member, or the label given (tablet, patient)."""
     user = current_user if current_user and current_user.is_authenticated else None
@@ -33,14 +56,3 @@ def who(actor: str | None = None) -> Who:
         user_agent=request.headers.get("User-Agent"),
     )
 
-
-def safe_next(target: str | None) -> str | None:
-    """Only same-site paths; an off-site `next` is ignored, so no form can be turned into an open redirect."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    if any(ord(ch) < 32 for ch in target):
-        return None
-    return target

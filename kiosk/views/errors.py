@@ -27,8 +27,16 @@ def register_error_handlers(app: Flask) -> None:
             405: _("This page cannot be used that way."),
             413: _("What you sent is too large. A signature must be under 1 MB."),
         }
+        titles = {
+            400: _("The page could not be read"),
+            403: _("No access"),
+            404: _("Page not found"),
+            405: _("Not possible here"),
+            413: _("Too large"),
+        }
         message = messages.get(exc.code or 500, _("Something went wrong. Please ask the staff for help."))
-        return render_template("error.html", title=exc.name, message=message), exc.code or 500
+        title = titles.get(exc.code or 500, _("Something went wrong"))
+        return render_template("error.html", title=title, message=message), exc.code or 500
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Any:

@@ -17,7 +17,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from forms.tablet import TEXT_SIZES, TextSizeForm
-from kiosk.views.common import safe_next
+from kiosk.views.common import safe_next, this_page
 from kiosk.views.wizard import DRAFT_KEY
 
 bp = Blueprint("tablet", __name__)
@@ -66,13 +66,11 @@ def tablet_context() -> dict[str, Any]:
     """The text-size control for patient pages, and the idle timer for pages that belong to a patient."""
     staff = bool(current_user and current_user.is_authenticated)
     size = session.get(TEXT_SIZE_KEY, "normal")
-    query = request.query_string.decode("utf-8", "replace")
-    here = request.path + (f"?{query}" if query else "")
     idle = not staff and (DRAFT_KEY in session or request.endpoint == "wizard.done")
     return {
         "text_size": size if size in dict(TEXT_SIZES) else "normal",
         "text_sizes": TEXT_SIZES,
-        "text_size_form": None if staff else TextSizeForm(formdata=None, next=here),
+        "text_size_form": None if staff else TextSizeForm(formdata=None, next=this_page()),
         "idle_timer": {"seconds": current_app.config["IDLE_SECONDS"],
                        "countdown": current_app.config["IDLE_COUNTDOWN_SECONDS"]} if idle else None,
     }

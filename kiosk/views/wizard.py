@@ -9,7 +9,7 @@ from functools import wraps
 from typing import Any
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import format_date, get_locale, ngettext
+from flask_babel import format_date, get_locale, ngettext, refresh
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -25,7 +25,7 @@ from forms.wizard import (
 from forms.desk import TabletCodeForm
 from kiosk import desk, drafts, steps, submission
 from kiosk.extensions import db
-from kiosk.views.common import clinic_now, current_texts, who
+from kiosk.views.common import clinic_now, current_texts, offered_languages, who
 
 bp = Blueprint("wizard", __name__)
 
@@ -64,6 +64,7 @@ def draft_step(step: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
             done = drafts.completed(draft)
             if not steps.may_visit(step, done):
                 return _redirect_to(steps.first_open(done))
+            _read_in(draft.language)
             g.draft = draft
             g.step = step
             if request.method == "GET":
@@ -76,6 +77,13 @@ def draft_step(step: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         return wrapper
 
     return decorator
+
+
+def _read_in(language: str) -> None:
+    """Show the interface in the draft's language, so the page, its texts and the record always agree."""
+    if language in offered_languages() and session.get("lang") != language:
+        session["lang"] = language
+        refresh()
 
 
 def _after_save(draft: Any) -> Response:
@@ -112,6 +120,7 @@ def begin() -> Any:
         form.code.errors.append(_("That code is not valid. Please ask the front desk for a new one."))
         return _start_page(form)
     session[DRAFT_KEY] = draft.token
+    _read_in(draft.language)  # a patient resuming on another tablet goes on in the language they were reading
     return _after_save(draft)
 
 

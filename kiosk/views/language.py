@@ -1,0 +1,38 @@
+"""The language switch: a small POST form on every patient page that works without JavaScript."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, redirect, request, session, url_for
+from flask_babel import get_locale
+from werkzeug.wrappers import Response
+
+from forms.language import LanguageForm
+from kiosk import drafts, i18n
+from kiosk.extensions import db
+from kiosk.views.common import clinic_now, offered_languages, safe_next, this_page
+from kiosk.views.wizard import DRAFT_KEY
+
+bp = Blueprint("language", __name__)
+
+
+@bp.app_context_processor
+def language_context() -> dict[str, Any]:
+    """The other languages to offer, the page to return to, and whether this is a patient's page."""
+    current = str(get_locale() or "en")
+    choices = [{"code": code, "name": i18n.language_name(code)} for code in offered_languages() if code != current]
+    return {"language_choices": choices, "language_next": this_page(), "patient_page": request.blueprint == "wizard"}
+
+
+@bp.route("/language", methods=["POST"])
+def switch() -> Response:
+    """Interface and consent texts in the chosen language; answers already given stay as they are."""
+    form = LanguageForm(languages=offered_languages())
+    if not form.validate_on_submit():
+        abort(400)
+    session["lang"] = form.lang.data
+    draft = drafts.find_draft(db.session, session.get(DRAFT_KEY))
+    if draft is not None:
+        drafts.set_language(db.session, draft, form.lang.data, clinic_now())
+    return redirect(safe_next(form.next.data) or url_for("wizard.start"))
