@@ -72,7 +72,8 @@ def tablet_context() -> dict[str, Any]:
         "text_sizes": TEXT_SIZES,
         "text_size_form": None if staff else TextSizeForm(formdata=None, next=this_page()),
         "idle_timer": {"seconds": current_app.config["IDLE_SECONDS"],
-                       "countdown": current_app.config["IDLE_COUNTDOWN_SECONDS"]} if idle else None,
+                       "countdown": current_app.config["IDLE_COUNTDOWN_SECONDS"],
+                       "keepalive": DRAFT_KEY in session} if idle else None,
     }
 
 

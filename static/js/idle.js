@@ -29,6 +29,7 @@
   // Tell the server the patient is here, so its own idle limit (idle + countdown) does not end the session.
   function ping() {
     lastPing = Date.now();
+    if (!stillHereUrl) { return; }  // the done page: nothing left to keep alive
     fetch(stillHereUrl, { method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrfToken } })
       .then(function (response) { if (response.status === 410) { window.location.replace(startUrl); } })
       .catch(function () { /* offline: the next page load decides */ });

@@ -65,6 +65,8 @@ def test_every_patient_page_and_error_state_has_no_axe_violations(
 
     def on_page(page: Page, where: str) -> None:
         assert page.locator("html").get_attribute("lang") == lang, where
+        if page.locator(".error-summary").count():  # the summary takes the focus, so it is read out first
+            assert page.evaluate("() => document.activeElement.classList.contains('error-summary')"), where
         audit.check(page, f"[{lang}] {where}")
         if where == "/consent/identity" and not idle_checked:
             idle_checked.append(where)
