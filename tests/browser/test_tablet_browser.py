@@ -208,13 +208,18 @@ def test_the_text_size_works_without_javascript_and_stays_through_the_steps(
 
 # --- idle reset ---------------------------------------------------------------------------------------------------
 
+def idle_soon(page: Page, server: LiveServer, countdown: int) -> None:
+    """Shorten the idle time to one second and reload, so the dialog opens at once."""
+    server.app.config.update(IDLE_SECONDS=1, IDLE_COUNTDOWN_SECONDS=countdown)
+    page.reload()
+
+
 def test_the_idle_dialog_counts_down_and_continue_keeps_the_page(
         live_server: LiveServer, browser_page: Page, screenshot: Screenshots) -> None:
     page = browser_page
     patient = Patient(page, live_server)
     patient.start()
-    live_server.app.config.update(IDLE_SECONDS=1, IDLE_COUNTDOWN_SECONDS=20)
-    page.reload()
+    idle_soon(page, live_server, countdown=20)
     page.locator("#phone").fill("600 123 456")  # typed, not yet saved
     dialog = page.get_by_role("dialog", name="Are you still there?")
     expect(dialog).to_be_visible(timeout=5_000)
@@ -241,8 +246,7 @@ def test_nobody_answering_the_idle_dialog_goes_back_to_the_start_and_keeps_the_d
     patient.start()
     patient.identity()  # the patient's own spelling is saved
     draft_id = stored_draft_id(live_server)
-    live_server.app.config.update(IDLE_SECONDS=1, IDLE_COUNTDOWN_SECONDS=2)
-    page.reload()
+    idle_soon(page, live_server, countdown=2)
     expect(page.get_by_role("dialog", name="Are you still there?")).to_be_visible(timeout=5_000)
     expect(page).to_have_url(live_server.url + "/", timeout=10_000)
     expect(page.get_by_role("status").filter(has_text=RESET_NOTICE)).to_be_visible()

@@ -14,14 +14,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tests.browser.conftest import LiveServer
+from tests.browser.test_wizard_browser import INITIALS, NAME
 
 try:
     from playwright.sync_api import Page
 except ImportError:  # the fixtures skip (or fail under CI) with what to install
     pass
 
-NAME = "Zoë Ñúñez"
-INITIALS = "ZÑ"
 DETAIL = "Last spring, it went well"
 PAST_DATE = "2020-01-15"
 SUBMIT = "main form[method=post] button.primary[type=submit]"
