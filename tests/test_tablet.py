@@ -86,6 +86,12 @@ def test_an_unknown_size_or_a_missing_token_changes_nothing(client: FlaskClient)
     assert html_class(page(client.get("/"))) == "text-normal"
 
 
+def test_a_page_shown_after_a_post_only_route_comes_back_to_the_start(client: FlaskClient) -> None:
+    wrong = page(type_code(client, "AAA-AAA"))  # re-shown by POST /consent/start, which has no GET
+    assert "That code is not valid" in wrong
+    assert re.search(r'id="text-size-next" name="next" type="hidden" value="/"', wrong)
+
+
 def test_the_text_size_works_on_the_start_page_before_any_code(client: FlaskClient) -> None:
     response = choose_size(client, "large", "/?device=Tablet-2")
     assert response.headers["Location"] == "/?device=Tablet-2"
