@@ -44,7 +44,7 @@ def _filters(form: AuditFilterForm) -> tuple[audit.AuditFilter, list[str]]:
         try:
             consent_id = consents.get_consent(db.session, form.document.data).id
         except consents.ConsentNotFound:
-            problems.append(_("No consent has the document id “%(id)s”.", id=form.document.data))
+            problems.append(_("No consent with document id “%(id)s”.", id=form.document.data))
             consent_id = -1
     since = datetime.combine(form.since.data, time(), tz) if form.since.data and not form.since.errors else None
     until = (datetime.combine(form.until.data, time(), tz) + timedelta(days=1)
