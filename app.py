@@ -13,7 +13,7 @@ from kiosk import i18n, security
 from kiosk.extensions import babel, csrf, db, login_manager
 from kiosk.migrate import upgrade
 from kiosk.texts import TextsError, load_texts
-from kiosk.views import admin, auth, desk, doctor, language, wizard
+from kiosk.views import admin, auth, desk, doctor, language, tablet, wizard
 from kiosk.views.errors import register_error_handlers
 
 
@@ -26,6 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     app.register_blueprint(wizard.bp)
     app.register_blueprint(language.bp)
+    app.register_blueprint(tablet.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(desk.bp)
     app.register_blueprint(doctor.bp)

@@ -29,6 +29,8 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         BABEL_DEFAULT_LOCALE="en",
         TRANSLATIONS_DIR=str(PROJECT_ROOT / "translations"),  # the .po sources; compiled at start (kiosk.i18n)
         STAFF_IDLE_MINUTES=15,
+        IDLE_SECONDS=120,  # the tablet asks "Are you still there?" after this long without a touch or key
+        IDLE_COUNTDOWN_SECONDS=20,  # ...and goes back to the start page this long after asking
         PROXY_FIX_HOPS=0,
         ENV_NAME="development",  # KIOSK_ENV_NAME=production turns on the start-up checks below
     )
@@ -38,6 +40,7 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     if overrides:
         app.config.update(overrides)
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["CLINIC_TIMEZONE"])
+    _check_idle_timings(app.config)
     if app.config["ENV_NAME"] == "production":
         _check_production(app.config)
     if not app.config.get("SECRET_KEY"):
@@ -55,6 +58,15 @@ def _check_production(config: dict[str, Any]) -> None:
         problems.append("set KIOSK_SESSION_COOKIE_SECURE=true and serve the app over HTTPS only")
     if problems:
         raise SystemExit("consent-kiosk will not start in production:\n" + "\n".join(f"- {p}" for p in problems))
+
+
+def _check_idle_timings(config: dict[str, Any]) -> None:
+    """The tablet's idle timings must be whole seconds, or the reset would never (or always) fire."""
+    for key in ("IDLE_SECONDS", "IDLE_COUNTDOWN_SECONDS"):
+        value = config[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise SystemExit(f"consent-kiosk will not start: KIOSK_{key} must be a whole number of seconds, "
+                             f"at least 1 (got {value!r})")
 
 
 def _instance_secret(instance: Path) -> str:

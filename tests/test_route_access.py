@@ -22,6 +22,7 @@ OK = "ok"  # 200, or a redirect that stays inside the visitor's own area
 LOGIN = "login"  # redirected to /login
 START = "start"  # redirected to the tablet start page
 FORBIDDEN = "forbidden"  # 403
+GONE = "gone"  # 410: the tablet's keep-alive when this browser holds no patient
 
 STAFF_ONLY = {"anonymous": LOGIN, "tablet": LOGIN, "other_tablet": LOGIN}
 DESK = {**STAFF_ONLY, "frontdesk": OK, "doctor": FORBIDDEN, "admin": OK}
@@ -54,6 +55,10 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("wizard.sign", "GET"): PATIENT,
     ("wizard.sign", "POST"): PATIENT,
     ("wizard.done", "GET"): PATIENT,
+    # the tablet's own settings: without a safe `next` (or after a reset) everyone lands on the start page
+    ("tablet.text_size", "POST"): {visitor: START for visitor in VISITORS},
+    ("tablet.reset", "POST"): {visitor: START for visitor in VISITORS},
+    ("tablet.still_here", "POST"): {**{visitor: GONE for visitor in VISITORS}, "tablet": OK, "other_tablet": OK},
     ("auth.login", "GET"): PUBLIC,
     ("auth.login", "POST"): PUBLIC,
     ("auth.logout", "POST"): {visitor: LOGIN for visitor in VISITORS},  # signed out, back to sign-in
@@ -116,8 +121,10 @@ def _outcome(response: Any) -> str:
         if location == "/":
             return START
         return OK
-    if response.status_code in (200, 429):
+    if response.status_code in (200, 204, 429):
         return OK
+    if response.status_code == 410:
+        return GONE
     return f"HTTP {response.status_code}"
 
 

@@ -216,7 +216,8 @@ def test_the_cookie_holds_only_the_draft_token(app, wizard):  # noqa: ANN001
     raw = wizard.client.get_cookie("session").value
     serializer = SecureCookieSessionInterface().get_signing_serializer(app)
     data = serializer.loads(raw)
-    assert set(data) <= {"draft", "csrf_token", "device_label", "lang", "_fresh"}
+    # besides the token: the tablet's own settings and the time of its last request (for the idle reset)
+    assert set(data) <= {"draft", "csrf_token", "device_label", "lang", "text_size", "patient_seen", "_fresh"}
     assert "Secretname" not in json.dumps(data)
     assert len(data["draft"]) >= 43  # 256 random bits
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import current_app, request
+from flask import current_app, request, url_for
 from flask_login import current_user
 
 from kiosk.audit import Who
@@ -38,6 +38,14 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def this_page() -> str:
+    """Where a header form (language, text size) comes back to: this page, or the start when it only takes POSTs."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    rule = request.url_rule
+    return request.path if rule is not None and "GET" in (rule.methods or ()) else url_for("wizard.start")
+
+
 def who(actor: str | None = None) -> Who:
     """The audit actor for this request: the signed-in staff member, or the label given (tablet, patient)."""
     user = current_user if current_user and current_user.is_authenticated else None
@@ -47,3 +55,4 @@ def who(actor: str | None = None) -> Who:
         ip_address=request.remote_addr,
         user_agent=request.headers.get("User-Agent"),
     )
+

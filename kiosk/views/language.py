@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from forms.language import LanguageForm
 from kiosk import drafts, i18n
 from kiosk.extensions import db
-from kiosk.views.common import clinic_now, offered_languages, safe_next
+from kiosk.views.common import clinic_now, offered_languages, safe_next, this_page
 from kiosk.views.wizard import DRAFT_KEY
 
 bp = Blueprint("language", __name__)
@@ -22,15 +22,7 @@ def language_context() -> dict[str, Any]:
     """The other languages to offer, the page to return to, and whether this is a patient's page."""
     current = str(get_locale() or "en")
     choices = [{"code": code, "name": i18n.language_name(code)} for code in offered_languages() if code != current]
-    return {"language_choices": choices, "language_next": _this_page(), "patient_page": request.blueprint == "wizard"}
-
-
-def _this_page() -> str:
-    """Where the switch comes back to: this page, or its GET form (a POST-only page goes to the start)."""
-    if request.method == "GET":
-        return request.full_path.rstrip("?")
-    rule = request.url_rule
-    return request.path if rule is not None and "GET" in (rule.methods or ()) else url_for("wizard.start")
+    return {"language_choices": choices, "language_next": this_page(), "patient_page": request.blueprint == "wizard"}
 
 
 @bp.route("/language", methods=["POST"])

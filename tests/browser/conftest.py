@@ -128,19 +128,19 @@ def screenshots_dir() -> Path:
 
 
 class Screenshots:
-    """Saves NN-step.png, numbered across the session, so a reviewer can page through a whole walk."""
+    """Saves NNN-step.png, numbered across the session, so a reviewer can page through a whole walk."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.count = 0
         folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.glob("[0-9][0-9]-*.png"):  # only our own earlier shots, so no stale pages mislead
+        for old in folder.glob("[0-9][0-9]*-*.png"):  # only our own earlier shots, so no stale pages mislead
             old.unlink()
 
     def __call__(self, page: Page, step: str, *, full_page: bool = True) -> Path:
         self.count += 1
         name = re.sub(r"[^a-z0-9]+", "-", step.lower()).strip("-")
-        path = self.folder / f"{self.count:02d}-{name}.png"
+        path = self.folder / f"{self.count:03d}-{name}.png"
         page.screenshot(path=str(path), full_page=full_page)
         return path
 
