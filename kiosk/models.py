@@ -46,7 +46,7 @@ class Consent(Base):
         Index("ix_consents_patient_name", "patient_name"),
         Index("ix_consents_queue", "status", "severity_rank", text("created_at DESC")),
         Index("ix_consents_queue_modality", "status", "modality", "severity_rank", text("created_at DESC")),
-        UniqueConstraint("verification_code", name="uq_consents_verification_code"),
+        Index("ix_consents_verification_code", "verification_code", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

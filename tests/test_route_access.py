@@ -67,6 +67,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("doctor.consent", "POST"): DOCTORS,
     ("doctor.revision_pdf", "GET"): DOCTORS,
     ("admin.audit_log", "GET"): ADMINS,
+    ("verify.page", "GET"): PUBLIC,  # anyone holding a copy may check it
+    ("verify.upload", "POST"): PUBLIC,  # no file: the form says so
 }
 
 _TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')

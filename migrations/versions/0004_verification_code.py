@@ -12,13 +12,13 @@ branch_labels = None
 depends_on = None
 
 
+# No batch mode: on SQLite it would rebuild the table and lose the DESC order of the queue indexes (0003).
 def upgrade() -> None:
-    with op.batch_alter_table("consents", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("verification_code", sa.String(length=16), nullable=True))
-        batch_op.create_unique_constraint("uq_consents_verification_code", ["verification_code"])
+    op.add_column("consents", sa.Column("verification_code", sa.String(length=16), nullable=True))
+    op.create_index("ix_consents_verification_code", "consents", ["verification_code"], unique=True)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_consents_verification_code", table_name="consents")
     with op.batch_alter_table("consents", schema=None) as batch_op:
-        batch_op.drop_constraint("uq_consents_verification_code", type_="unique")
         batch_op.drop_column("verification_code")
