@@ -39,14 +39,8 @@ def page() -> Any:
 @bp.route("/verify", methods=["POST"])
 def upload() -> Any:
     """Check an uploaded PDF: intact, modified, unknown or not a PDF."""
-    try:
-        form = VerifyFileForm()
-        valid = form.validate_on_submit()
-    except RequestEntityTooLarge:
-        form = VerifyFileForm(formdata=None)
-        form.document.errors = [_("This file is larger than 3 MB, so it cannot be a consent from this clinic.")]
-        return _render(file_form=form), 413
-    if not valid:
+    form = VerifyFileForm()
+    if not form.validate_on_submit():
         return _render(file_form=form)
     data = form.document.data.read()
     try:
@@ -56,6 +50,14 @@ def upload() -> Any:
         return _too_many(exc, file_form=form)
     return _render(file_form=VerifyFileForm(formdata=None), result=result,
                    filename=(form.document.data.filename or "")[:120])
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(_exc: RequestEntityTooLarge) -> Any:
+    """Raised while the upload is read (the CSRF check reads it first): the page again, with the reason."""
+    form = VerifyFileForm(formdata=None)
+    form.document.errors = [_("This file is larger than 3 MB, so it cannot be a consent from this clinic.")]
+    return _render(file_form=form), 413
 
 
 def _too_many(exc: public_verify.TooManyChecks, **forms: Any) -> Any:
