@@ -42,12 +42,12 @@ def _outlined(story: list[Flowable], key: str, title: str) -> list[Flowable]:
     return story[:1] + [OutlineMark(key, title)] + story[1:]
 
 
-def _kv_table(rows: Iterable[tuple[str, object, str]], key_width: float = KEY_W) -> Table:
+def _kv_table(rows: Iterable[tuple[str, object, str]], key_width: float = KEY_W, width: float = USABLE_W) -> Table:
     """Lay out label/value pairs as plain, pre-wrapped text cells (printed literally).
 
     Each row's third item is "" (normal), "bold" (names, ids) or "hash" (fingerprints).
     """
-    value_width = USABLE_W - key_width
+    value_width = width - key_width
     data: list[list[str]] = []
     extra: list[tuple[Any, ...]] = []
     for row, (key, value, kind) in enumerate(rows):
@@ -422,9 +422,10 @@ def verification_section(record: ConsentRecord, labels: dict[str, str]) -> list[
     story: list[Flowable] = heading(labels["verify"], "h2", 5 * cm)
     if code and url:
         link = f"{url}?code={code}"
+        qr_w = 3.0 * cm
         table = _kv_table([(labels["verification_code"], code, "bold"), (labels["verification_url"], link, "")],
-                          4.8 * cm)
-        story.append(Table([[_qr(link, 2.6 * cm), table]], colWidths=[3.0 * cm, USABLE_W - 3.0 * cm],
+                          4.8 * cm - qr_w / 2, USABLE_W - qr_w)
+        story.append(Table([[_qr(link, 2.6 * cm), table]], colWidths=[qr_w, USABLE_W - qr_w],
                            hAlign="LEFT", style=[("VALIGN", (0, 0), (-1, -1), "TOP"),
                                                  ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                                  ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
