@@ -68,6 +68,7 @@ class NewPatient:
     full_name: str
     date_of_birth: date
     modality: str | None = None
+    identity_check: str | None = None  # how the desk checked identity, printed on the consent
 
 
 @dataclass(frozen=True)
@@ -239,6 +240,8 @@ def _start(session: Session, patient: NewPatient, *, issued_by: User | None, lan
     prefill: dict[str, Any] = {"full_name": patient.full_name, "date_of_birth": patient.date_of_birth.isoformat()}
     if patient.modality:
         prefill["modality"] = patient.modality
+    if patient.identity_check:
+        prefill["identity_check"] = patient.identity_check
     starter = f"front desk ({issued_by.email})" if issued_by is not None else "front desk"
     draft = drafts.start_draft(session, language=language, device_label=None, ip_address=None, user_agent=None,
                                now=now, started_by=starter[:80], prefill=prefill)
