@@ -277,7 +277,7 @@ def test_audit_page_is_last_and_complete(specimen: Any) -> None:
     start = next(n for n, page in enumerate(pages) if "Audit page" in page)
     audit = "\n".join(pages[start:])  # the audit section runs from its own page to the end
     texts, trail = record["texts"], record["trail"]
-    for value in (record["document_id"], record["created_at"], texts["version"], texts["common_version"],
+    for value in (record["document_id"], record["created_at"].replace("T", " ").replace("+01:00", " UTC+01:00"), texts["version"], texts["common_version"],
                   texts["rules_version"], texts["sha256"], record["signature"]["image_sha256"],
                   trail["started_by"], trail["device_label"], trail["ip_address"]):
         assert value in audit, value

@@ -451,7 +451,7 @@ def audit_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flowabl
     method = signature.get("method")
     story.append(_kv_table([
         (labels["document_id"], val(record.get("document_id")), "bold"),
-        (labels["created_at"], val(record.get("created_at")), ""),
+        (labels["created_at"], val(format_datetime(record.get("created_at"))), ""),
         (labels["language"], val(language_name(record.get("language", ""), labels)), ""),
         (labels["texts_version"], val(texts.get("version")), ""),
         (labels["common_version"], val(texts.get("common_version")), ""),
@@ -463,7 +463,7 @@ def audit_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flowabl
 
     story += heading(labels["trail"], "h2", 3 * cm)
     story.append(_kv_table([
-        (labels["draft_started_at"], val(trail.get("draft_started_at")), ""),
+        (labels["draft_started_at"], val(format_datetime(trail.get("draft_started_at"))), ""),
         (labels["started_by"], val(trail.get("started_by")), ""),
         (labels["device_label"], val(trail.get("device_label")), ""),
         (labels["ip_address"], val(trail.get("ip_address")), ""),
