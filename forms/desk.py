@@ -37,7 +37,7 @@ class StartSessionForm(FlaskForm):
         SelectChoice("Passport shown at the front desk", _l("Passport shown")),
         SelectChoice("Driving licence shown at the front desk", _l("Driving licence shown")),
         SelectChoice("Known to the front desk from earlier visits", _l("Known from earlier visits")),
-    ], description=_l("Printed on the consent as it is chosen here."))
+    ], default="", description=_l("Printed on the consent as it is chosen here."))
     issue = SubmitField(_l("Get a code for the tablet"))
     open_here = SubmitField(_l("Open on this device"))
 

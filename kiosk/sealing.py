@@ -14,6 +14,8 @@ seal covers stays byte for byte in the revised file.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import io
 import os
 import secrets
@@ -21,7 +23,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Coroutine, TypeVar
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -40,10 +42,26 @@ from pyhanko.sign.fields import SigSeedSubFilter
 from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+T = TypeVar("T")
+
 SEAL_FIELD = "ClinicSeal"
 REVIEW_FIELD_PREFIX = "DoctorReview"
 REVIEW_GAP = 10.0  # points between two reviews in the reserved area
 MIN_REVIEW_HEIGHT = 48.0  # a later review shrinks to fit what is left of the frame, but not below this
+
+
+def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run one of pyHanko's coroutines to the end, also from a thread where an event loop already runs.
+
+    pyHanko's synchronous wrappers call asyncio.run(), which refuses inside a running loop (an async
+    server, or a test process driving a browser with Playwright); such a caller gets a short-lived thread.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 class SealKeyError(Exception):
@@ -188,7 +206,8 @@ def seal_pdf(pdf: bytes, key: SealKey, *, clinic_name: str, reason: str) -> byte
     )
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-        out = signers.sign_pdf(writer, meta, signer=key.signer, output=io.BytesIO(), bytes_reserved=SIGNATURE_ROOM)
+        out = run_sync(signers.async_sign_pdf(writer, meta, signer=key.signer, output=io.BytesIO(),
+                                              bytes_reserved=SIGNATURE_ROOM))
     except (PdfError, ValueError) as exc:
         raise SealError(f"the PDF could not be sealed: {exc}") from exc
     return out.getvalue()
@@ -274,7 +293,7 @@ def add_signed_revision(pdf: bytes, key: SealKey, *, appearance_pdf: bytes, area
                                             subfilter=SigSeedSubFilter.PADES, reason=reason[:200],
                                             location=location[:200], name=signer_name[:200])
         pdf_signer = signers.PdfSigner(meta, signer=key.signer, stamp_style=style, new_field_spec=spec)
-        out = pdf_signer.sign_pdf(writer, output=io.BytesIO(), bytes_reserved=SIGNATURE_ROOM)
+        out = run_sync(pdf_signer.async_sign_pdf(writer, output=io.BytesIO(), bytes_reserved=SIGNATURE_ROOM))
     except (PdfError, ValueError, KeyError) as exc:
         raise SealError(f"the review could not be added to the sealed PDF: {exc}") from exc
     return out.getvalue()

@@ -18,11 +18,11 @@ from typing import Literal
 from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
-from kiosk.sealing import REVIEW_FIELD_PREFIX, SEAL_FIELD
+from kiosk.sealing import REVIEW_FIELD_PREFIX, SEAL_FIELD, run_sync
 
 # pyHanko logs a traceback for every tampered file it analyses; the verdict already says it in words.
 logging.getLogger("pyhanko").addHandler(logging.NullHandler())
@@ -102,7 +102,7 @@ def _check(sig, context: ValidationContext, fingerprints: set[bytes]) -> Signatu
     ours = signer_cert is not None and signer_cert.sha256 in fingerprints
     signer = signer_cert.subject.human_friendly if signer_cert is not None else "unknown signer"
     try:
-        status = validate_pdf_signature(sig, signer_validation_context=context)
+        status = run_sync(async_validate_pdf_signature(sig, signer_validation_context=context))
     except Exception as exc:  # noqa: BLE001 - pyHanko raises many kinds for a tampered file
         return SignatureCheck(field=str(sig.field_name), signer=signer, signed_at=None, intact=False, valid=False,
                               ours=ours, coverage="unknown", modification_level=None, changes_allowed=False)

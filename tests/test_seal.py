@@ -16,11 +16,12 @@ import pytest
 from flask import Flask
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 from pypdf import PdfReader, PdfWriter
 
+from kiosk.sealing import run_sync
 from tests.conftest import ROOT, SIGNING_PASSPHRASE, csrf_token
 from tests.helpers import consents, drawn_signature, staff_login
 
@@ -55,7 +56,8 @@ def _statuses(app: Flask, pdf: bytes) -> list[Any]:
     """pyHanko's verdict on every signature, trusting only the test installation's certificate."""
     context = ValidationContext(trust_roots=[_key(app).certificate], allow_fetching=False)
     reader = PdfFileReader(io.BytesIO(pdf))
-    return [validate_pdf_signature(sig, signer_validation_context=context) for sig in reader.embedded_signatures]
+    return [run_sync(async_validate_pdf_signature(sig, signer_validation_context=context))
+            for sig in reader.embedded_signatures]
 
 
 # --------------------------------------------------------------------------
