@@ -31,6 +31,13 @@ class StartSessionForm(FlaskForm):
         render_kw={"autocomplete": "off"},
     )
     modality = SelectField(_l("Treatment the doctor planned (optional)"))
+    identity_check = SelectField(_l("How was the patient's identity checked?"), choices=[
+        SelectChoice("", _l("Not checked")),
+        SelectChoice("ID card shown at the front desk", _l("ID card shown")),
+        SelectChoice("Passport shown at the front desk", _l("Passport shown")),
+        SelectChoice("Driving licence shown at the front desk", _l("Driving licence shown")),
+        SelectChoice("Known to the front desk from earlier visits", _l("Known from earlier visits")),
+    ], default="", description=_l("Printed on the consent as it is chosen here."))
     issue = SubmitField(_l("Get a code for the tablet"))
     open_here = SubmitField(_l("Open on this device"))
 
@@ -45,7 +52,7 @@ class StartSessionForm(FlaskForm):
 
     def patient(self) -> NewPatient:
         return NewPatient(full_name=self.full_name.data, date_of_birth=self.date_of_birth.data,
-                          modality=self.modality.data or None)
+                          modality=self.modality.data or None, identity_check=self.identity_check.data or None)
 
 
 class TabletCodeForm(FlaskForm):

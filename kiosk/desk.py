@@ -68,6 +68,7 @@ class NewPatient:
     full_name: str
     date_of_birth: date
     modality: str | None = None
+    identity_check: str | None = None  # how the desk checked identity, printed on the consent
 
 
 @dataclass(frozen=True)
@@ -223,7 +224,8 @@ def redeem_code(session: Session, typed: str, *, who: Who, device_label: str | N
         session.commit()
         raise InvalidCode(typed)
     draft = row.draft
-    _mark_opened(draft, who=who, device_label=device_label, language=language, now=now, here=False)
+    _mark_opened(draft, who=who, device_label=device_label, language=language, now=now, here=False,
+                 code=format_code(row.code))
     session.add(Attempt(kind="code", ip_address=who.ip_address, succeeded=True, at=now))
     audit.record(session, who, "code_used", target=_target(draft), detail={"draft_id": draft.id, "code_id": row.id},
                  at=now, commit=False)
@@ -238,6 +240,8 @@ def _start(session: Session, patient: NewPatient, *, issued_by: User | None, lan
     prefill: dict[str, Any] = {"full_name": patient.full_name, "date_of_birth": patient.date_of_birth.isoformat()}
     if patient.modality:
         prefill["modality"] = patient.modality
+    if patient.identity_check:
+        prefill["identity_check"] = patient.identity_check
     starter = f"front desk ({issued_by.email})" if issued_by is not None else "front desk"
     draft = drafts.start_draft(session, language=language, device_label=None, ip_address=None, user_agent=None,
                                now=now, started_by=starter[:80], prefill=prefill)
@@ -292,11 +296,12 @@ def _open_draft(session: Session, draft_id: int) -> Draft:
 
 
 def _mark_opened(draft: Draft, *, who: Who, device_label: str | None, language: str | None, now: datetime,
-                 here: bool) -> None:
-    """Note when and on which device the patient got the session; the signed record keeps the device details."""
+                 here: bool, code: str | None = None) -> None:
+    """Note when, on which device and with which code the patient got the session, for the signed record."""
     trail = copy.deepcopy(draft.trail or {})
     trail["opened_at"] = now.isoformat()
     trail["opened_on"] = "desk device" if here else "tablet code"
+    trail["opened_with_code"] = code
     draft.trail = trail
     draft.device_label = (device_label or None) and device_label[:80]
     draft.ip_address = who.ip_address

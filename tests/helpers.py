@@ -61,3 +61,27 @@ def staff_login(client, email: str, password: str = STAFF_PASSWORD, next_url: st
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     url = "/login" + (f"?next={next_url}" if next_url else "")
     return client.post(url, data={"csrf_token": token, "email": email, "password": password})
+
+
+def pdf_text(pdf: bytes) -> str:
+    """Every page's text plus the text drawn in annotation appearances (a signed review lives there), via pypdf."""
+    import re
+
+    from pypdf import PageObject, PdfReader
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+    parts: list[str] = []
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        parts.append(page.extract_text() or "")
+        for annot in page.get("/Annots") or []:
+            annot = annot.get_object()
+            if (annot.get("/AP") or {}).get("/N") is None:
+                continue
+            holder = PageObject.create_blank_page(width=1000, height=1000)  # a page that only draws the appearance
+            holder[NameObject("/Resources")] = DictionaryObject({NameObject("/XObject"): DictionaryObject(
+                {NameObject("/Ap"): annot["/AP"].raw_get("/N")})})
+            content = DecodedStreamObject()
+            content.set_data(b"/Ap Do")
+            holder.replace_contents(content)
+            parts.append(holder.extract_text() or "")
+    return re.sub(r"\s+", " ", " ".join(parts))

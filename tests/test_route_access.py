@@ -76,6 +76,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("admin.audit_log", "GET"): ADMINS,
     # anyone may change the language; with no page to return to, it goes back to the start
     ("language.switch", "POST"): {visitor: START for visitor in VISITORS},
+    ("verify.page", "GET"): PUBLIC,  # anyone holding a copy may check it
+    ("verify.upload", "POST"): PUBLIC,  # no file: the form says so
 }
 # what a POST needs besides its CSRF token to be a valid request
 POST_DATA: dict[str, dict[str, str]] = {"language.switch": {"lang": "en"}}
