@@ -128,5 +128,6 @@ def test_changing_the_treatment_clears_the_answers(app, wizard) -> None:  # noqa
     wizard.explanation()
     wizard.risks(app, "chemical_peel")
     page = text_of(wizard.get("/consent/comprehension"))
-    assert "Your answer" not in page  # the form again, not the old results
+    assert "<dt>Your answer</dt>" not in page  # the form again, not the old results
+    assert "<h1>Check your understanding</h1>" in page
     assert all(c.text in page for c in checks(app, "chemical_peel"))

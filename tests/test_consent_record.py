@@ -53,6 +53,7 @@ def reviewed(app: Flask, staff: dict[str, str]) -> dict[str, Any]:
     assert patient.treatment("co2_laser", areas=("abdomen", "other"), other="Lower back").status_code == 302
     assert patient.explanation().status_code == 302
     patient.risks(app, "co2_laser", initials="ZÑ")
+    patient.comprehension(app, "co2_laser")
     assert patient.screening(app, "co2_laser", yes={"pregnant": "Twelve weeks"}).status_code == 302
     assert patient.review().status_code == 302
     assert patient.sign(signature_data=drawn_signature(), printed_name=NAME).status_code == 302

@@ -122,7 +122,7 @@ def test_every_patient_page_reads_in_spanish(app: Flask, wizard: WizardDriver, e
 
     wizard.start()
     page = _visible(wizard.get("/consent/identity"))
-    assert_spanish(page, english_strings, "<h1>Sus datos</h1>", "Nombre y apellidos", "Paso 1 de 7", ">Siguiente<")
+    assert_spanish(page, english_strings, "<h1>Sus datos</h1>", "Nombre y apellidos", "Paso 1 de 8", ">Siguiente<")
     # a wrong answer's message is Spanish too
     page = _visible(wizard.post("/consent/identity", {"full_name": "", "date_of_birth": "2999-01-01"}))
     assert_spanish(page, english_strings, "Escriba su nombre y apellidos, por favor.",
