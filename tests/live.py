@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
@@ -150,6 +150,7 @@ class HttpTablet:
     timeout: float = 60
     cookies: dict[str, str] = field(default_factory=dict)
     requests: int = 0
+    sent: Callable[[str, str], None] | None = None  # (method, url): lets a test act the moment a request has left
 
     def _server(self) -> str:
         server = self.servers[self.requests % len(self.servers)]
@@ -165,6 +166,8 @@ class HttpTablet:
             if self.cookies:
                 sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
             connection.request(method, url, body=body, headers=sent)
+            if self.sent is not None:
+                self.sent(method, url)
             raw = connection.getresponse()
             response = HttpResponse(raw.status, raw.headers, raw.read())
         finally:
