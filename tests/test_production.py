@@ -9,8 +9,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from app import create_app
+from kiosk import accounts, desk
 from kiosk.models import Consent, ConsentDocument, Draft
-from tests.conftest import ROOT, WizardDriver
+from tests.conftest import ROOT, WizardDriver, csrf_token
+from tests.helpers import staff_login
 from tests.live import HttpTablet, gunicorn, server_env, start_gunicorn
 
 
@@ -61,21 +63,34 @@ def test_processes_migrating_one_empty_database_at_once_all_succeed(empty_db_url
     app.extensions["kiosk_db"].kw["bind"].dispose()
 
 
-def test_every_request_may_land_on_another_server_and_the_consent_is_stored_once(db_url: str, tmp_path: Path) -> None:
-    """Two app servers with two workers each share only the database: the tablet alternates between them."""
+def test_two_servers_share_everything_through_the_database(db_url: str, tmp_path: Path) -> None:
+    """Two app servers with two workers each share only the database: drafts, codes, lockouts, rate limits."""
     modality = "chemical_peel"
     app = create_app({"TESTING": True, "DATABASE_URL": db_url, "AUTO_MIGRATE": False, "SECRET_KEY": "local"})
     env = server_env(db_url)
     with gunicorn(env, tmp_path / "a.log", workers=2) as first, gunicorn(env, tmp_path / "b.log", workers=2) as second:
-        tablet = HttpTablet([first.address, second.address], application=app)
+        servers = [first.address, second.address]
+        tablet = HttpTablet(servers, application=app)  # every request goes to the other server
         wizard = WizardDriver(tablet)  # type: ignore[arg-type]
         wizard.ready_to_sign(app, modality)
         response = wizard.sign(typed_signature="Zoë Ñúñez")
         assert response.status_code == 302 and response.headers["Location"].endswith("/consent/done")
         assert tablet.get("/consent/done").status_code == 200
+
+        # wrong passwords spread over both servers add up to one lockout
+        intruder = HttpTablet(servers, application=app)
+        statuses = [staff_login(intruder, "doctor@x.test", f"wrong password {n}").status_code for n in range(6)]
+        assert statuses == [200] * accounts.LOGIN_FAILURE_LIMIT + [429]
+
+        # so do wrong tablet codes
+        guesser = HttpTablet(servers, application=app)
+        codes = []
+        for _ in range(desk.MAX_FAILED_TRIES + 1):
+            token = csrf_token(guesser.get("/").get_data(as_text=True))
+            codes.append(guesser.post("/consent/start", {"csrf_token": token, "code": "ZZZ-ZZZ"}).status_code)
+        assert codes == [200] * desk.MAX_FAILED_TRIES + [429]
     with app.extensions["kiosk_db"]() as session:
         [consent] = session.scalars(select(Consent)).all()
         assert consent.patient_name == "Zoë Ñúñez" and consent.modality == modality
         assert session.scalar(select(func.count()).select_from(ConsentDocument)) == 1
     app.extensions["kiosk_db"].kw["bind"].dispose()
-    assert tablet.requests > 10  # the walk really did cross between the servers many times
