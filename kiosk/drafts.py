@@ -55,9 +55,9 @@ def start_draft(
     return draft
 
 
-def find_draft(session: Session, token: str | None) -> Draft | None:
-    """The draft for a token, or None for a missing or forged one."""
-    if not token or len(token) > 64:
+def find_draft(session: Session, token: object) -> Draft | None:
+    """The draft for a token, or None for a missing or forged one (of any type: the cookie is only as safe as its key)."""
+    if not isinstance(token, str) or not token or len(token) > 64:
         return None
     return session.scalar(select(Draft).where(Draft.token == token))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
@@ -28,6 +28,16 @@ def init_app(app: Flask) -> None:
         # Behind a proxy every request would otherwise come from the proxy's address, so one
         # lockout or code rate limit would hit every tablet and desk at once.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+    @app.before_request
+    def _refuse_nul_characters() -> None:
+        # No text a person types contains a NUL; PostgreSQL refuses it in text columns, so it would
+        # otherwise surface as a server error. Refuse the request up front with the "could not be read" page.
+        values = [request.path, *request.args.values()]
+        if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            values.extend(request.form.values())
+        if any("\x00" in value for value in values):
+            abort(400)
 
     @app.after_request
     def _harden(response: Response) -> Response:

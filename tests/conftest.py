@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from hypothesis import HealthCheck, settings
 from flask.testing import FlaskClient
 
 from app import create_app
@@ -23,6 +24,14 @@ from kiosk.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+# Property tests: few examples so the suite stays fast; under CI the examples are fixed, so a run is reproducible.
+# One database serves all the examples of a test, so the function-scoped-fixture check is off on purpose.
+settings.register_profile("kiosk", max_examples=int(os.environ.get("KIOSK_HYPOTHESIS_EXAMPLES", "15")),
+                          deadline=None, derandomize=IN_CI, database=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+settings.load_profile("kiosk")
 
 
 def need(condition: bool, what_to_install: str) -> None:

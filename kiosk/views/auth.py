@@ -74,7 +74,9 @@ def staff_context() -> dict[str, Any]:
         for endpoint, label in ROLE_PAGES.get(current_user.role, ())
         if endpoint in current_app.view_functions
     ]
-    return {"staff_links": links, "logout_form": EmptyForm()}
+    # formdata=None: the sign-out form is only drawn here, and reading this request's body could fail
+    # again inside an error page (a body over the size limit would turn the 413 page into a 500)
+    return {"staff_links": links, "logout_form": EmptyForm(formdata=None)}
 
 
 def _safe_next(target: str | None) -> str | None:
