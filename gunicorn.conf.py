@@ -35,6 +35,8 @@ limit_request_fields = 100
 
 def post_fork(server: Any, worker: Any) -> None:
     """A forked worker must not share the master's database connections: start its pool empty."""
-    import wsgi
+    import sys
 
-    wsgi.app.extensions["kiosk_db"].kw["bind"].dispose(close=False)
+    wsgi = sys.modules.get("wsgi")  # absent when another app module is served with these settings (bench floor)
+    if wsgi is not None:
+        wsgi.app.extensions["kiosk_db"].kw["bind"].dispose(close=False)

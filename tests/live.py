@@ -100,28 +100,46 @@ def start_gunicorn(env: dict[str, str], log: Path, *, workers: int = 1, threads:
         handle.close()
 
 
+def wait_until_serving(server: GunicornServer, workers: int, timeout: float = 60) -> None:
+    """Wait until the port answers and every worker is up; raise with the server's log if it died."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {server.process.returncode}:\n{server.log_text()}")
+        try:
+            with socket.create_connection(("127.0.0.1", server.port), timeout=1):
+                break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"gunicorn did not answer within {timeout} s:\n{server.log_text()}") from None
+            time.sleep(0.05)
+    server.wait_for_workers(workers)
+
+
+@contextmanager
+def gunicorn_servers(env: dict[str, str], logs: list[Path], *, workers: int = 1, threads: int = 2,
+                     timeout: float = 60) -> Iterator[list[GunicornServer]]:
+    """Several servers started at the same moment (as hosts of one clinic chain), answering, stopped afterwards."""
+    servers = []
+    try:
+        for log in logs:
+            port = free_port()
+            servers.append(GunicornServer(start_gunicorn(env, log, workers=workers, threads=threads, port=port),
+                                          port, log))
+        for server in servers:
+            wait_until_serving(server, workers, timeout)
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
+
+
 @contextmanager
 def gunicorn(env: dict[str, str], log: Path, *, workers: int = 1, threads: int = 2,
              timeout: float = 60) -> Iterator[GunicornServer]:
-    """A running server, answering on its port, stopped afterwards."""
-    port = free_port()
-    server = GunicornServer(start_gunicorn(env, log, workers=workers, threads=threads, port=port), port, log)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if server.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {server.process.returncode}:\n{server.log_text()}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"gunicorn did not answer within {timeout} s:\n{server.log_text()}")
-                time.sleep(0.05)
-        server.wait_for_workers(workers)
+    """One running server, answering on its port, stopped afterwards."""
+    with gunicorn_servers(env, [log], workers=workers, threads=threads, timeout=timeout) as [server]:
         yield server
-    finally:
-        server.stop()
 
 
 @dataclass
@@ -151,6 +169,7 @@ class HttpTablet:
     cookies: dict[str, str] = field(default_factory=dict)
     requests: int = 0
     sent: Callable[[str, str], None] | None = None  # (method, url): lets a test act the moment a request has left
+    timings: list[tuple[str, str, int, float]] = field(default_factory=list)  # (method, url, status, seconds)
 
     def _server(self) -> str:
         server = self.servers[self.requests % len(self.servers)]
@@ -165,11 +184,13 @@ class HttpTablet:
             sent = dict(headers or {})
             if self.cookies:
                 sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+            started = time.perf_counter()
             connection.request(method, url, body=body, headers=sent)
             if self.sent is not None:
                 self.sent(method, url)
             raw = connection.getresponse()
             response = HttpResponse(raw.status, raw.headers, raw.read())
+            self.timings.append((method, url, response.status_code, time.perf_counter() - started))
         finally:
             connection.close()
         for header in response.headers.get_all("Set-Cookie") or []:
