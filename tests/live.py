@@ -88,14 +88,14 @@ class GunicornServer:
 
 
 def start_gunicorn(env: dict[str, str], log: Path, *, workers: int = 1, threads: int = 2,
-                   port: int | None = None) -> subprocess.Popen[bytes]:
-    """Start `gunicorn -c gunicorn.conf.py` as a clinic would, on a loopback port."""
+                   port: int | None = None, app_module: str | None = None) -> subprocess.Popen[bytes]:
+    """Start `gunicorn -c gunicorn.conf.py` as a clinic would, on a loopback port (another app_module for benches)."""
     port = port or free_port()
     env = {**env, "KIOSK_BIND": f"127.0.0.1:{port}", "KIOSK_WORKERS": str(workers), "KIOSK_THREADS": str(threads)}
     handle = log.open("wb")
     try:
-        return subprocess.Popen([str(GUNICORN), "-c", "gunicorn.conf.py"], cwd=ROOT, env=env, stdout=handle,
-                                stderr=subprocess.STDOUT)
+        command = [str(GUNICORN), "-c", "gunicorn.conf.py", *([app_module] if app_module else [])]
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
     finally:
         handle.close()
 
@@ -118,14 +118,14 @@ def wait_until_serving(server: GunicornServer, workers: int, timeout: float = 60
 
 @contextmanager
 def gunicorn_servers(env: dict[str, str], logs: list[Path], *, workers: int = 1, threads: int = 2,
-                     timeout: float = 60) -> Iterator[list[GunicornServer]]:
+                     timeout: float = 60, app_module: str | None = None) -> Iterator[list[GunicornServer]]:
     """Several servers started at the same moment (as hosts of one clinic chain), answering, stopped afterwards."""
     servers = []
     try:
         for log in logs:
             port = free_port()
-            servers.append(GunicornServer(start_gunicorn(env, log, workers=workers, threads=threads, port=port),
-                                          port, log))
+            process = start_gunicorn(env, log, workers=workers, threads=threads, port=port, app_module=app_module)
+            servers.append(GunicornServer(process, port, log))
         for server in servers:
             wait_until_serving(server, workers, timeout)
         yield servers
@@ -136,9 +136,10 @@ def gunicorn_servers(env: dict[str, str], logs: list[Path], *, workers: int = 1,
 
 @contextmanager
 def gunicorn(env: dict[str, str], log: Path, *, workers: int = 1, threads: int = 2,
-             timeout: float = 60) -> Iterator[GunicornServer]:
+             timeout: float = 60, app_module: str | None = None) -> Iterator[GunicornServer]:
     """One running server, answering on its port, stopped afterwards."""
-    with gunicorn_servers(env, [log], workers=workers, threads=threads, timeout=timeout) as [server]:
+    with gunicorn_servers(env, [log], workers=workers, threads=threads, timeout=timeout,
+                          app_module=app_module) as [server]:
         yield server
 
 
