@@ -27,8 +27,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import create_app  # noqa: E402
-from tests.conftest import POSTGRES_URL, PostgresServer, WizardDriver  # noqa: E402
-from tests.live import HttpTablet, gunicorn, server_env  # noqa: E402
+from tests.conftest import WizardDriver  # noqa: E402
+from tests.live import HttpTablet, bench_database, gunicorn, server_env  # noqa: E402
 
 SIGNING_TABLETS = 16
 
@@ -74,8 +74,8 @@ def hammer(address: str, path: str, cookie: str, seconds: float, connections: in
     return len(latencies) / (time.perf_counter() - begun), latencies
 
 
-def combined(runs: list[tuple[float, list[float]]], seconds: float) -> tuple[float, list[float]]:
-    """Requests/s over all rounds (each `seconds` long) and every latency."""
+def combined(runs: list[tuple[float, list[float]]]) -> tuple[float, list[float]]:
+    """Mean requests/s over the rounds (all of one length) and every latency."""
     latencies = [value for _rps, lat in runs for value in lat]
     return sum(rps for rps, _lat in runs) / len(runs), latencies
 
@@ -117,17 +117,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as tmp:
         workdir = Path(tmp)
-        postgres = None
-        if args.db == "postgresql":
-            postgres = PostgresServer(POSTGRES_URL)
-            if not postgres.available():
-                print(f"error: no PostgreSQL server at {POSTGRES_URL}", file=sys.stderr)
-                return 2
-            url = postgres.create("kiosk_bench")
-        else:
-            url = f"sqlite:///{workdir / 'clinic.sqlite3'}"
-            create_app({"DATABASE_URL": url, "SECRET_KEY": "b"}).extensions["kiosk_db"].kw["bind"].dispose()
-        try:
+        with bench_database(args.db, workdir, "kiosk_bench", empty=False) as url:
             env = server_env(url)
             settings = dict(workers=args.workers, threads=args.threads)
             print(f"gunicorn -c gunicorn.conf.py: {args.workers} workers x {args.threads} threads (gthread), {args.db}; "
@@ -143,23 +133,21 @@ def main() -> int:
                 cookie = "; ".join(f"{k}={v}" for k, v in tablet.cookies.items())
                 # short rounds, taking turns, so a change in the machine's other load hits both pages alike
                 runs: dict[str, list[tuple[float, list[float]]]] = {"floor": [], "step": []}
+                hammer(floor.address, "/", "", 1, args.connections)  # warm-up, not counted: every worker
+                hammer(server.address, "/consent/identity", cookie, 1, args.connections)  # compiles its templates
                 for _ in range(args.rounds):
                     runs["floor"].append(hammer(floor.address, "/", "", args.seconds, args.connections))
                     runs["step"].append(hammer(server.address, "/consent/identity", cookie, args.seconds,
                                                args.connections))
                 signs = [s for r in range(args.rounds) for s in signing_round(app, server.address, r)]
             app.extensions["kiosk_db"].kw["bind"].dispose()
-        finally:
-            if postgres is not None:
-                postgres.drop(url)
-                postgres.close()
 
     def row(name: str, rps: float, lat: list[float]) -> str:
         return (f"{name:<34} {rps:8.0f} req/s   p50 {statistics.median(lat) * 1000:6.1f} ms   "
                 f"p99 {percentile(lat, 0.99) * 1000:6.1f} ms")
 
-    floor_rps, floor_lat = combined(runs["floor"], args.seconds)
-    step_rps, step_lat = combined(runs["step"], args.seconds)
+    floor_rps, floor_lat = combined(runs["floor"])
+    step_rps, step_lat = combined(runs["step"])
     print(row("minimal Flask page (floor)", floor_rps, floor_lat))
     print(row("wizard step GET /consent/identity", step_rps, step_lat))
     ratios = ", ".join(f"{s[0] / f[0]:.2f}" for f, s in zip(runs["floor"], runs["step"]))

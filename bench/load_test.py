@@ -32,8 +32,8 @@ from sqlalchemy import func, select  # noqa: E402
 
 from app import create_app  # noqa: E402
 from kiosk.models import Consent, Draft  # noqa: E402
-from tests.conftest import POSTGRES_URL, PostgresServer, WizardDriver  # noqa: E402
-from tests.live import HttpTablet, gunicorn_servers, server_env  # noqa: E402
+from tests.conftest import WizardDriver  # noqa: E402
+from tests.live import HttpTablet, bench_database, gunicorn_servers, server_env  # noqa: E402
 
 MODALITIES = ("co2_laser", "fractional_laser", "microdermabrasion", "chemical_peel", "vitamin_c_injection")
 
@@ -96,17 +96,8 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="kiosk-load-") as tmp:
         workdir = Path(tmp)
-        postgres = None
-        if args.db == "postgresql":
-            postgres = PostgresServer(POSTGRES_URL)
-            if not postgres.available():
-                print(f"error: no PostgreSQL server at {POSTGRES_URL} (set KIOSK_TEST_POSTGRES_URL)", file=sys.stderr)
-                return 2
-            url = postgres.create("kiosk_load", empty=True)
-        else:
-            url = f"sqlite:///{workdir / 'clinic.sqlite3'}"
-        logs = [workdir / "server-a.log", workdir / "server-b.log"]
-        try:
+        with bench_database(args.db, workdir, "kiosk_load", empty=True) as url:
+            logs = [workdir / "server-a.log", workdir / "server-b.log"]
             env = server_env(url, KIOSK_AUTO_MIGRATE="true")
             with gunicorn_servers(env, logs, workers=args.workers, threads=args.threads, timeout=120) as servers:
                 app = create_app({"TESTING": True, "DATABASE_URL": url, "AUTO_MIGRATE": False, "SECRET_KEY": "load"})
@@ -122,10 +113,6 @@ def main() -> int:
                 elapsed = time.perf_counter() - started
                 problems = check(app, patients, logs)
                 app.extensions["kiosk_db"].kw["bind"].dispose()
-        finally:
-            if postgres is not None:
-                postgres.drop(url)
-                postgres.close()
 
     timings = [t for tablet in tablets for t in tablet.timings]
     signs = [t for t in timings if t[:2] == ("POST", "/consent/sign")]

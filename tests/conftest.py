@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +97,15 @@ class PostgresServer:
         self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
         return self.url_for(name)
 
+    @contextmanager
+    def database(self, prefix: str = "kiosk_test", *, empty: bool = False) -> Iterator[str]:
+        """A new database for the length of the block, dropped afterwards."""
+        url = self.create(prefix, empty=empty)
+        try:
+            yield url
+        finally:
+            self.drop(url)
+
     def drop(self, url: str) -> None:
         """Drop a test's database; sessions a test left open are closed first, so nothing talks to it after."""
         from sqlalchemy.orm import close_all_sessions
@@ -149,12 +159,8 @@ def db_url(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> I
         shutil.copyfile(template, path)
         yield f"sqlite:///{path}"
         return
-    server = _need_postgres(request.getfixturevalue("postgres_server"))
-    url = server.create()
-    try:
+    with _need_postgres(request.getfixturevalue("postgres_server")).database() as url:
         yield url
-    finally:
-        server.drop(url)
 
 
 @pytest.fixture
@@ -163,23 +169,15 @@ def empty_db_url(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path
     if db_backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
         return
-    server = _need_postgres(request.getfixturevalue("postgres_server"))
-    url = server.create(empty=True)
-    try:
+    with _need_postgres(request.getfixturevalue("postgres_server")).database(empty=True) as url:
         yield url
-    finally:
-        server.drop(url)
 
 
 @pytest.fixture
 def pg_url(postgres_server: PostgresServer | None) -> Iterator[str]:
     """A fresh PostgreSQL database for one test, migrated by Alembic, dropped afterwards."""
-    server = _need_postgres(postgres_server)
-    url = server.create()
-    try:
+    with _need_postgres(postgres_server).database() as url:
         yield url
-    finally:
-        server.drop(url)
 
 
 @pytest.fixture

@@ -28,6 +28,28 @@ ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 
 
+@contextmanager
+def bench_database(kind: str, workdir: Path, prefix: str, *, empty: bool) -> Iterator[str]:
+    """A fresh database for a bench run: an SQLite file in `workdir`, or a PostgreSQL database dropped afterwards."""
+    from kiosk.migrate import upgrade
+    from tests.conftest import POSTGRES_URL, PostgresServer
+
+    if kind == "sqlite":
+        url = f"sqlite:///{workdir / 'clinic.sqlite3'}"
+        if not empty:
+            upgrade(url)
+        yield url
+        return
+    server = PostgresServer(POSTGRES_URL)
+    if not server.available():
+        raise SystemExit(f"error: no PostgreSQL server at {POSTGRES_URL} (set KIOSK_TEST_POSTGRES_URL)")
+    try:
+        with server.database(prefix, empty=empty) as url:
+            yield url
+    finally:
+        server.close()
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
