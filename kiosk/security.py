@@ -30,13 +30,19 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     @app.before_request
-    def _refuse_nul_characters() -> None:
-        # No text a person types contains a NUL; PostgreSQL refuses it in text columns, so it would
-        # otherwise surface as a server error. Refuse the request up front with the "could not be read" page.
-        values = [request.path, *request.args.values()]
-        if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            values.extend(request.form.values())
-        if any("\x00" in value for value in values):
+    def _refuse_unreadable_text() -> None:
+        # Werkzeug turns bytes that are not UTF-8 into U+FFFD; nobody types that character, so it means the
+        # device sent something unreadable, and a name printed on a signed consent must not contain it. No
+        # text a person types contains a NUL either (PostgreSQL refuses it, which would surface as a server
+        # error). Both get the "could not be read" page up front.
+        try:  # a query string with bytes that are not UTF-8 cannot even be parsed
+            values = [request.path, *request.args.values()]
+            if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded",
+                                                                 "multipart/form-data"):
+                values.extend(request.form.values())
+        except UnicodeDecodeError:
+            abort(400)
+        if any("\x00" in value or "\ufffd" in value for value in values):
             abort(400)
 
     @app.after_request

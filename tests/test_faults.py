@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from flask import Flask
 from sqlalchemy import func, select, text
 

@@ -207,15 +207,35 @@ def test_bodies_that_are_not_utf8_are_refused_cleanly(world: World, body: bytes)
         assert_clear(response, f"POST {url} multipart {body!r}")
 
 
-def test_invalid_utf8_in_a_name_is_replaced_not_stored_raw(world: World) -> None:
-    client = world.tablet()
-    token = csrf_token(client.get("/consent/identity").get_data(as_text=True))
-    response = client.post("/consent/identity", data=f"csrf_token={token}&full_name=Ana%FF%FE+Ruiz&date_of_birth=1990-01-01"
-                           .encode() + b"\xff\xfe", content_type="application/x-www-form-urlencoded")
-    assert_clear(response, "identity with invalid UTF-8")
-    with world.app.extensions["kiosk_db"]() as session:
-        names = [d.data.get("identity", {}).get("full_name") for d in session.scalars(select(Draft))]
-    assert all(name is None or "\ufffd" in name or name == "Zoë Ñúñez" for name in names)
+UNREADABLE_NAMES = [  # (content type, body with the CSRF token at {token})
+    ("multipart/form-data; boundary=x", b'--x\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+     b'--x\r\nContent-Disposition: form-data; name="full_name"\r\n\r\nAna\xff\xfe Ruiz\r\n'
+     b'--x\r\nContent-Disposition: form-data; name="date_of_birth"\r\n\r\n1990-01-01\r\n--x--\r\n'),
+    ("application/x-www-form-urlencoded", b"csrf_token={token}&full_name=Ana\xff\xfe+Ruiz&date_of_birth=1990-01-01"),
+    ("application/x-www-form-urlencoded", b"csrf_token={token}&full_name=Ana%00Ruiz&date_of_birth=1990-01-01"),
+]
+
+
+@pytest.mark.parametrize(("content_type", "body"), UNREADABLE_NAMES)
+def test_a_name_that_is_not_readable_text_is_refused_and_nothing_is_saved(
+        app: Flask, wizard: WizardDriver, content_type: str, body: bytes) -> None:
+    wizard.start()
+    wizard.get("/consent/identity")
+    response = wizard.client.post("/consent/identity", data=body.replace(b"{token}", wizard.token.encode()),
+                                  content_type=content_type)
+    assert_clear(response, f"{content_type} {body!r}")
+    assert response.status_code == 400
+    with app.extensions["kiosk_db"]() as session:
+        [draft] = session.scalars(select(Draft)).all()
+        assert "identity" not in draft.data
+    assert wizard.identity(name="Ana Ruiz").status_code == 302  # the same tablet goes on once the text is readable
+
+
+def test_a_query_string_that_is_not_utf8_is_refused_with_a_message(client: FlaskClient) -> None:
+    for url in ("/", "/login", "/consent/identity", "/doctor/queue"):
+        response = client.get(url, environ_overrides={"QUERY_STRING": "device=Tablet\xff\xfe"})
+        assert response.status_code == 400, url
+        assert "The information sent could not be read" in response.get_data(as_text=True)
 
 
 def test_a_post_without_its_csrf_token_is_refused_with_a_message(world: World) -> None:
