@@ -55,9 +55,9 @@ def start_draft(
     return draft
 
 
-def find_draft(session: Session, token: str | None) -> Draft | None:
-    """The draft for a token, or None for a missing or forged one."""
-    if not token or len(token) > 64:
+def find_draft(session: Session, token: object) -> Draft | None:
+    """The draft for a token, or None for a missing or forged one (of any type: the cookie is only as safe as its key)."""
+    if not isinstance(token, str) or not token or len(token) > 64:
         return None
     return session.scalar(select(Draft).where(Draft.token == token))
 
@@ -72,11 +72,15 @@ def step_data(draft: Draft, step: str) -> dict[str, Any]:
 
 
 def mark_shown(session: Session, draft: Draft, step: str, now: datetime) -> None:
-    """Note when a step was first and last shown, for the process trail and time spent reading."""
+    """Note when a step was first shown, for the process trail and time spent reading.
+
+    Showing it again (a refresh, the back button) writes nothing, so a repeated page view is a
+    read only, which any app process can serve without waiting on the database's write lock.
+    """
+    if "shown_at" in ((draft.trail or {}).get("steps") or {}).get(step, {}):
+        return
     trail = _copy(draft.trail)
-    entry = trail.setdefault("steps", {}).setdefault(step, {})
-    entry.setdefault("shown_at", now.isoformat())
-    entry["last_shown_at"] = now.isoformat()
+    trail.setdefault("steps", {}).setdefault(step, {})["shown_at"] = now.isoformat()
     draft.trail = trail
     session.commit()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
@@ -28,6 +28,22 @@ def init_app(app: Flask) -> None:
         # Behind a proxy every request would otherwise come from the proxy's address, so one
         # lockout or code rate limit would hit every tablet and desk at once.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+    @app.before_request
+    def _refuse_unreadable_text() -> None:
+        # Werkzeug turns bytes that are not UTF-8 into U+FFFD; nobody types that character, so it means the
+        # device sent something unreadable, and a name printed on a signed consent must not contain it. No
+        # text a person types contains a NUL either (PostgreSQL refuses it, which would surface as a server
+        # error). Both get the "could not be read" page up front.
+        try:  # a query string with bytes that are not UTF-8 cannot even be parsed
+            values = [request.path, *request.args.values()]
+            if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded",
+                                                                 "multipart/form-data"):
+                values.extend(request.form.values())
+        except UnicodeDecodeError:
+            abort(400)
+        if any("\x00" in value or "\ufffd" in value for value in values):
+            abort(400)
 
     @app.after_request
     def _harden(response: Response) -> Response:

@@ -12,9 +12,16 @@ config = context.config
 url = config.attributes.get("url") or os.environ.get("DATABASE_URL") or (
     f"sqlite:///{Path(__file__).resolve().parent.parent / 'instance' / 'consent-kiosk.sqlite3'}"
 )
+# Several app processes (or hosts) may start at once against a new database: only one may migrate,
+# the others wait and then find the schema current. SQLite's BEGIN IMMEDIATE (see make_engine)
+# already serialises them; PostgreSQL takes a transaction-level advisory lock.
+MIGRATION_LOCK_ID = 0x6B696F736B  # "kiosk"
+
 engine = make_engine(url, transactional_ddl=True)
 with engine.connect() as connection:
     context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=url.startswith("sqlite"))
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_ID})")
         context.run_migrations()
 engine.dispose()

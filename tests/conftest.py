@@ -11,11 +11,13 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
+from hypothesis import HealthCheck, settings
 from flask.testing import FlaskClient
 
 from app import create_app
@@ -23,6 +25,14 @@ from kiosk.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+# Property tests: few examples so the suite stays fast; under CI the examples are fixed, so a run is reproducible.
+# One database serves all the examples of a test, so the function-scoped-fixture check is off on purpose.
+settings.register_profile("kiosk", max_examples=int(os.environ.get("KIOSK_HYPOTHESIS_EXAMPLES", "15")),
+                          deadline=None, derandomize=IN_CI, database=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+settings.load_profile("kiosk")
 
 
 def need(condition: bool, what_to_install: str) -> None:
@@ -34,6 +44,10 @@ def need(condition: bool, what_to_install: str) -> None:
     pytest.skip(f"needs {what_to_install}")
 
 
+BACKENDS = ("sqlite", "postgresql")
+POSTGRES_URL = os.environ.get("KIOSK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
@@ -41,11 +55,129 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+class PostgresServer:
+    """The local PostgreSQL server: a migrated template database per test session, and fresh copies of it.
+
+    Names carry the process id and a random part, so several test runs on one machine never collide.
+    """
+
+    def __init__(self, url: str) -> None:
+        from kiosk.db import make_engine
+
+        self.url = url
+        self.admin = make_engine(url).execution_options(isolation_level="AUTOCOMMIT")
+        self.template: str | None = None
+
+    def available(self) -> bool:
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            with self.admin.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+        except OperationalError:
+            return False
+        return True
+
+    def url_for(self, name: str) -> str:
+        return self.url.rsplit("/", 1)[0] + f"/{name}"
+
+    def create(self, prefix: str = "kiosk_test", *, empty: bool = False) -> str:
+        """A new database copied from the migrated template (about 50 ms), or an empty one; returns its URL."""
+        import uuid
+
+        if empty:
+            name = f"{prefix}_empty_{os.getpid()}_{uuid.uuid4().hex[:12]}"
+            self._execute(f'CREATE DATABASE "{name}"')
+            return self.url_for(name)
+        if self.template is None:
+            self.template = f"kiosk_tpl_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+            self._execute(f'CREATE DATABASE "{self.template}"')
+            upgrade(self.url_for(self.template))
+        name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:12]}"
+        self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        return self.url_for(name)
+
+    @contextmanager
+    def database(self, prefix: str = "kiosk_test", *, empty: bool = False) -> Iterator[str]:
+        """A new database for the length of the block, dropped afterwards."""
+        url = self.create(prefix, empty=empty)
+        try:
+            yield url
+        finally:
+            self.drop(url)
+
+    def drop(self, url: str) -> None:
+        """Drop a test's database; sessions a test left open are closed first, so nothing talks to it after."""
+        from sqlalchemy.orm import close_all_sessions
+
+        close_all_sessions()
+        self._execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+    def close(self) -> None:
+        if self.template is not None:
+            self._execute(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
+        self.admin.dispose()
+
+    def _execute(self, sql: str) -> None:
+        with self.admin.connect() as connection:
+            connection.exec_driver_sql(sql)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer | None]:
+    """The server, or None when it is not running (the tests that need it skip, or fail under CI)."""
+    server = PostgresServer(POSTGRES_URL)
+    if not server.available():
+        server.admin.dispose()
+        yield None
+        return
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def _need_postgres(server: PostgresServer | None) -> PostgresServer:
+    need(server is not None,
+         f"a PostgreSQL server at {POSTGRES_URL} (apt-get install postgresql, or set KIOSK_TEST_POSTGRES_URL)")
+    assert server is not None
+    return server
+
+
+@pytest.fixture(params=BACKENDS)
+def db_backend(request: pytest.FixtureRequest) -> str:
+    """Every test that touches the database runs once on SQLite and once on PostgreSQL."""
+    return request.param
+
+
 @pytest.fixture
-def db_url(template_db: Path, tmp_path: Path) -> str:
-    path = tmp_path / "test.sqlite3"
-    shutil.copyfile(template_db, path)
-    return f"sqlite:///{path}"
+def db_url(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database of the test's backend, migrated by Alembic (copied from a template built once)."""
+    if db_backend == "sqlite":
+        template = request.getfixturevalue("template_db")
+        path = tmp_path / "test.sqlite3"
+        shutil.copyfile(template, path)
+        yield f"sqlite:///{path}"
+        return
+    with _need_postgres(request.getfixturevalue("postgres_server")).database() as url:
+        yield url
+
+
+@pytest.fixture
+def empty_db_url(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with no tables at all, of the test's backend, for testing the migrations themselves."""
+    if db_backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    with _need_postgres(request.getfixturevalue("postgres_server")).database(empty=True) as url:
+        yield url
+
+
+@pytest.fixture
+def pg_url(postgres_server: PostgresServer | None) -> Iterator[str]:
+    """A fresh PostgreSQL database for one test, migrated by Alembic, dropped afterwards."""
+    with _need_postgres(postgres_server).database() as url:
+        yield url
 
 
 SIGNING_PASSPHRASE = "test seal passphrase"
@@ -76,6 +208,7 @@ def app(db_url: str, tmp_path: Path, signing_key_file: Path) -> Iterator[Flask]:
         "ENV_NAME": "test",  # never make a demo key: a test without one must fail loudly
     })
     yield app
+    app.extensions["kiosk_db"].kw["bind"].dispose()
 
 
 @pytest.fixture
@@ -208,39 +341,6 @@ class WizardDriver:
 @pytest.fixture
 def wizard(client: FlaskClient) -> WizardDriver:
     return WizardDriver(client)
-
-
-POSTGRES_URL = os.environ.get("KIOSK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for one test, migrated by Alembic, dropped afterwards."""
-    import uuid
-
-    from sqlalchemy import text
-    from sqlalchemy.exc import OperationalError
-
-    from kiosk.db import make_engine
-
-    admin = make_engine(POSTGRES_URL).execution_options(isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except OperationalError:
-        admin.dispose()
-        need(False, f"a PostgreSQL server at {POSTGRES_URL} (apt-get install postgresql, or set KIOSK_TEST_POSTGRES_URL)")
-    name = f"kiosk_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
-    upgrade(url)
-    try:
-        yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture

@@ -518,13 +518,12 @@ def test_anonymous_visitors_are_sent_to_the_login_page(app: Flask, client: Flask
 
 # --- racing tablets ---------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("database", ["db_url", "pg_url"])
-def test_a_code_typed_on_four_tablets_at_once_opens_only_one(request: pytest.FixtureRequest, database: str) -> None:
+def test_a_code_typed_on_four_tablets_at_once_opens_only_one(db_url: str) -> None:
     import threading
 
     from app import create_app
 
-    app = create_app({"TESTING": True, "SECRET_KEY": "race", "DATABASE_URL": request.getfixturevalue(database),
+    app = create_app({"TESTING": True, "SECRET_KEY": "race", "DATABASE_URL": db_url,
                       "AUTO_MIGRATE": False})
     issued = issue(app)
     tablets = []

@@ -7,14 +7,36 @@ import pytest
 from tests.helpers import staff_login
 
 
+def assert_hardened(response) -> None:  # noqa: ANN001
+    """Each header the clinic relies on, checked one by one."""
+    csp = dict(part.strip().split(" ", 1) for part in response.headers["Content-Security-Policy"].split(";"))
+    assert csp["script-src"] == "'self'"  # no inline scripts, no eval, no other origin
+    assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
+    assert csp["frame-ancestors"] == "'none'"
+    assert csp["default-src"] == "'self'" and csp["object-src"] == "'none'"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
 @pytest.mark.parametrize("url", ["/", "/login", "/consent/identity", "/no-such-page"])
 def test_every_page_has_a_strict_policy_and_is_never_cached(client, url):  # noqa: ANN001
     response = client.get(url)
-    csp = response.headers["Content-Security-Policy"]
-    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
-    assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert_hardened(response)
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_errors_redirects_and_static_files_carry_the_headers_too(client):  # noqa: ANN001
+    responses = [
+        client.post("/login", data={}),  # 400: no CSRF token
+        client.post("/login", data={"x": "A" * (4 * 1024 * 1024)}),  # 413
+        client.delete("/login"),  # 405
+        client.get("/consent/sign"),  # 302 to the start
+        client.get("/static/css/kiosk.css"),
+    ]
+    assert [r.status_code for r in responses] == [400, 413, 405, 302, 200]
+    for response in responses:
+        assert_hardened(response)
 
 
 def test_patient_and_doctor_pages_with_data_are_not_stored(app, client, wizard, staff):  # noqa: ANN001
@@ -35,6 +57,18 @@ def test_session_cookie_is_http_only_and_same_site(app, wizard):  # noqa: ANN001
     wizard.get("/")
     cookie = wizard.client.get_cookie("session")
     assert cookie is not None and cookie.http_only and cookie.same_site == "Lax"
+    assert not cookie.secure  # plain HTTP on a demo laptop; production requires Secure (below)
+
+
+def test_in_production_the_session_cookie_is_https_only(db_url: str) -> None:
+    from app import create_app
+
+    app = create_app({"DATABASE_URL": db_url, "AUTO_MIGRATE": False, "ENV_NAME": "production", "SECRET_KEY": "s" * 40,
+                      "SESSION_COOKIE_SECURE": True})
+    client = app.test_client()
+    header = client.get("/", base_url="https://kiosk.example").headers["Set-Cookie"]
+    assert "; Secure" in header and "; HttpOnly" in header and "SameSite=Lax" in header
+    app.extensions["kiosk_db"].kw["bind"].dispose()
 
 
 def test_behind_a_proxy_the_real_client_address_is_recorded(db_url: str) -> None:

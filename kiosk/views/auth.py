@@ -76,7 +76,9 @@ def staff_context() -> dict[str, Any]:
         if endpoint in current_app.view_functions
     ]
     role = ROLE_LABELS.get(current_user.role, current_user.role)
-    return {"staff_links": links, "logout_form": EmptyForm(), "staff_role": role}
+    # formdata=None: the sign-out form is only drawn here, and reading this request's body could fail
+    # again inside an error page (a body over the size limit would turn the 413 page into a 500)
+    return {"staff_links": links, "logout_form": EmptyForm(formdata=None), "staff_role": role}
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 
@@ -37,6 +38,14 @@ def register_error_handlers(app: Flask) -> None:
         message = messages.get(exc.code or 500, _("Something went wrong. Please ask the staff for help."))
         title = titles.get(exc.code or 500, _("Something went wrong"))
         return render_template("error.html", title=title, message=message), exc.code or 500
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(exc: OperationalError) -> Any:
+        # a cut connection, a database restart or a lock held too long: nothing half-stored, so trying again is safe
+        app.logger.warning("Database unavailable: %s", exc.orig)
+        message = _("The clinic's records could not be reached just now. Nothing you entered has been lost. "
+                    "Please try again in a moment.")
+        return render_template("error.html", title=_("Please try again"), message=message), 503, {"Retry-After": "5"}
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Any:

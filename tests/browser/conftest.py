@@ -56,6 +56,12 @@ class LiveServer:
 
 
 @pytest.fixture
+def db_backend() -> str:
+    """Browser tests check the pages, not the database: SQLite only, so the suite stays fast."""
+    return "sqlite"
+
+
+@pytest.fixture
 def live_server(db_url: str) -> Iterator[LiveServer]:
     """The real app on 127.0.0.1 and a free port, served from a daemon thread for one test."""
     app = create_app({

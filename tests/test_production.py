@@ -1,0 +1,96 @@
+"""The production entry point, run for real: gunicorn from gunicorn.conf.py, its refusals, and several processes at once."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from app import create_app
+from kiosk import accounts, desk
+from kiosk.models import Consent, ConsentDocument, Draft
+from tests.conftest import ROOT, WizardDriver, csrf_token
+from tests.helpers import staff_login
+from tests.live import HttpTablet, gunicorn, server_env, start_gunicorn
+
+
+def test_production_refuses_to_start_without_a_secret_key_and_https_cookies(tmp_path: Path) -> None:
+    env = server_env(f"sqlite:///{tmp_path / 'clinic.sqlite3'}")
+    del env["KIOSK_SECRET_KEY"], env["KIOSK_SESSION_COOKIE_SECURE"]
+    process = start_gunicorn(env, tmp_path / "gunicorn.log")
+    assert process.wait(timeout=30) != 0
+    log = (tmp_path / "gunicorn.log").read_text()
+    assert "will not start in production" in log
+    assert "set KIOSK_SECRET_KEY" in log and "set KIOSK_SESSION_COOKIE_SECURE=true" in log
+    assert "Traceback" not in log
+    assert "Booting worker" not in log  # refused in the master, before any worker serves a patient
+
+
+def test_a_short_secret_key_alone_is_refused_too(tmp_path: Path) -> None:
+    env = server_env(f"sqlite:///{tmp_path / 'clinic.sqlite3'}", KIOSK_SECRET_KEY="short")
+    process = start_gunicorn(env, tmp_path / "gunicorn.log")
+    assert process.wait(timeout=30) != 0
+    log = (tmp_path / "gunicorn.log").read_text()
+    assert "set KIOSK_SECRET_KEY" in log and "KIOSK_SESSION_COOKIE_SECURE" not in log
+
+
+def test_production_serves_https_only_httponly_same_site_cookies_and_the_security_headers(tmp_path: Path) -> None:
+    with gunicorn(server_env(f"sqlite:///{tmp_path / 'clinic.sqlite3'}"), tmp_path / "gunicorn.log") as server:
+        response = HttpTablet([server.address], application=None).get("/?device=Tablet-1")  # type: ignore[arg-type]
+    assert response.status_code == 200
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("session=")
+    assert "; Secure" in cookie and "; HttpOnly" in cookie and "SameSite=Lax" in cookie
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_processes_migrating_one_empty_database_at_once_all_succeed(empty_db_url: str) -> None:
+    """Hosts of a clinic chain start together on a new database: one migrates, the others wait for it."""
+    code = f"from kiosk.migrate import upgrade; upgrade({empty_db_url!r})"
+    processes = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+                 for _ in range(4)]
+    errors = [process.communicate(timeout=120)[1] for process in processes]
+    assert [process.returncode for process in processes] == [0] * 4, errors
+    app = create_app({"TESTING": True, "DATABASE_URL": empty_db_url, "AUTO_MIGRATE": False, "SECRET_KEY": "m"})
+    with app.extensions["kiosk_db"]() as session:
+        assert session.execute(select(func.count()).select_from(Draft)).scalar() == 0
+    app.extensions["kiosk_db"].kw["bind"].dispose()
+
+
+def test_two_servers_share_everything_through_the_database(db_url: str, tmp_path: Path) -> None:
+    """Two app servers with two workers each share only the database: drafts, codes, lockouts, rate limits."""
+    modality = "chemical_peel"
+    app = create_app({"TESTING": True, "DATABASE_URL": db_url, "AUTO_MIGRATE": False, "SECRET_KEY": "local"})
+    env = server_env(db_url)
+    with gunicorn(env, tmp_path / "a.log", workers=2) as first, gunicorn(env, tmp_path / "b.log", workers=2) as second:
+        servers = [first.address, second.address]
+        tablet = HttpTablet(servers, application=app)  # every request goes to the other server
+        wizard = WizardDriver(tablet)  # type: ignore[arg-type]
+        wizard.ready_to_sign(app, modality)
+        response = wizard.sign(typed_signature="Zoë Ñúñez")
+        assert response.status_code == 302 and response.headers["Location"].endswith("/consent/done")
+        assert tablet.get("/consent/done").status_code == 200
+
+        # wrong passwords spread over both servers add up to one lockout
+        intruder = HttpTablet(servers, application=app)
+        statuses = [staff_login(intruder, "doctor@x.test", f"wrong password {n}").status_code for n in range(6)]
+        assert statuses == [200] * accounts.LOGIN_FAILURE_LIMIT + [429]
+
+        # so do wrong tablet codes
+        guesser = HttpTablet(servers, application=app)
+        codes = []
+        for _ in range(desk.MAX_FAILED_TRIES + 1):
+            token = csrf_token(guesser.get("/").get_data(as_text=True))
+            codes.append(guesser.post("/consent/start", {"csrf_token": token, "code": "ZZZ-ZZZ"}).status_code)
+        assert codes == [200] * desk.MAX_FAILED_TRIES + [429]
+    with app.extensions["kiosk_db"]() as session:
+        [consent] = session.scalars(select(Consent)).all()
+        assert consent.patient_name == "Zoë Ñúñez" and consent.modality == modality
+        assert session.scalar(select(func.count()).select_from(ConsentDocument)) == 1
+    app.extensions["kiosk_db"].kw["bind"].dispose()
