@@ -131,10 +131,13 @@ def test_a_migration_that_fails_half_way_leaves_the_database_as_it_was(tmp_path:
 
     from kiosk.migrate import MIGRATIONS, alembic_config, upgrade
 
+    from alembic.script import ScriptDirectory
+
     scripts = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS, scripts)
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()  # whichever revision is newest on this branch
     (scripts / "versions" / "9999_broken.py").write_text(
-        'from alembic import op\nimport sqlalchemy as sa\nrevision = "9999"\ndown_revision = "0003"\n'
+        f'from alembic import op\nimport sqlalchemy as sa\nrevision = "9999"\ndown_revision = "{head}"\n'
         "def upgrade():\n"
         '    op.create_table("half_built", sa.Column("id", sa.Integer, primary_key=True))\n'
         '    op.execute("THIS IS NOT SQL")\n'
@@ -149,4 +152,4 @@ def test_a_migration_that_fails_half_way_leaves_the_database_as_it_was(tmp_path:
     engine = create_engine(url)
     assert "half_built" not in inspect(engine).get_table_names()
     with engine.connect() as connection:
-        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0003"
+        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == head
