@@ -28,6 +28,7 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         BABEL_DEFAULT_LOCALE="en",
         STAFF_IDLE_MINUTES=15,
+        CONSENT_VALID_MONTHS=12,  # one consent covers a course of sessions for this long
         PROXY_FIX_HOPS=0,
         ENV_NAME="development",  # KIOSK_ENV_NAME=production turns on the start-up checks below
     )

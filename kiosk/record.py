@@ -9,7 +9,7 @@ cannot drift apart.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 Severity = Literal["stop", "review", "info"]
 SEVERITY_ORDER: tuple[Severity, ...] = ("stop", "review", "info")
@@ -151,6 +151,7 @@ class ConsentRecord(TypedDict):
     consent_statement: str
     signature: Signature
     trail: Trail
+    renews: NotRequired[dict[str, str]]  # a re-consent: the consent it replaces, why, and both text versions
 
 
 Decision = Literal["cleared", "not_cleared", "consultation"]

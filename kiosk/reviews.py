@@ -150,6 +150,9 @@ ACTION_LABELS: dict[str, Any] = {
     "code_refused": _l("Tablet code refused"), "session_opened_here": _l("Session opened on the desk's device"),
     "session_cancelled": _l("Session cancelled"), "user_created": _l("Account created"),
     "audit_viewed": _l("Audit log viewed"),
+    "checkin_started": _l("Check-in started at the desk"), "checkin_signed": _l("Check-in signed by the patient"),
+    "checkin_decided": _l("Decision on a check-in signed"), "session_recorded": _l("Session recorded"),
+    "consent_withdrawn": _l("Consent withdrawn"),
 }
 
 

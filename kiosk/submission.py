@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from kiosk import drafts, steps
+from kiosk import drafts, steps, validity
 from kiosk.models import Consent, ConsentDocument, ConsentEvent, ConsentFlag, Draft
 from kiosk.pdf import render_consent_pdf
 from kiosk.record import Answer, ConsentRecord, RiskAck, StepEvent, highest_severity, severity_rank
@@ -151,6 +151,8 @@ def build_record(
     screening_data = data["screening"]
     answers_in = screening_data["answers"]
     flags = screen(texts.rules, modality, answers_in, identity["date_of_birth"], local_now.date())
+    renews = (data.get("prefill") or {}).get("renews")
+    flags += validity.renewal_flags(texts.rules, data.get("prefill"))  # a re-consent is reviewed before treatment
     shown_questions = {q["id"]: q for q in ref["shown"]["questions"]}
     answers: list[Answer] = [
         Answer(
@@ -166,7 +168,7 @@ def build_record(
     risks = [_risk_ack(draft, risk["id"], risk["title"]) for risk in ref["shown"]["risks"]]
     png = signature.png
     signed_at = local_now.isoformat()
-    return ConsentRecord(
+    record = ConsentRecord(
         document_id=document_id,
         clinic_name=clinic.name,
         language=lang.language,
@@ -210,6 +212,9 @@ def build_record(
             "steps": _step_events(draft, signed_at),
         },
     )
+    if renews:
+        record["renews"] = renews
+    return record
 
 
 def _risk_ack(draft: Draft, risk_id: str, title: str) -> RiskAck:

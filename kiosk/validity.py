@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from kiosk.record import Flag
 from kiosk.screening import months_before
@@ -77,3 +78,13 @@ def renewal_flag(rules: Rules, *, reason: str, previous: str, signed_on: date, o
     text = template.format(previous=previous, signed_on=signed_on.isoformat(), old_version=old_version,
                            new_version=new_version)
     return Flag(question="renewal", severity=renewal.severity, reason=text)  # type: ignore[typeddict-item]
+
+
+def renewal_flags(rules: Rules, prefill: dict[str, Any] | None) -> list[Flag]:
+    """The flag of a consent the desk started as a renewal (none for an ordinary consent)."""
+    renews = (prefill or {}).get("renews")
+    if not renews:
+        return []
+    return [renewal_flag(rules, reason=renews["reason"], previous=renews["document_id"],
+                         signed_on=date.fromisoformat(renews["signed_on"]), old_version=renews["old_version"],
+                         new_version=renews["new_version"])]

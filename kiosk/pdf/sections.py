@@ -414,3 +414,6 @@ def audit_section(record: ConsentRecord, labels: dict[str, str], review: Review 
     if review is not None:
         story += blocks(labels["review_verify"].format(revision=review.get("revision")), STYLES["body"])
     return story
+
+
+kv_table = _kv_table  # public name for the course PDFs (kiosk.pdf.checkin), which lay out the same rows

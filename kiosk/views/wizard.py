@@ -23,8 +23,9 @@ from forms.wizard import (
     screening_form,
 )
 from forms.desk import TabletCodeForm
-from kiosk import desk, drafts, steps, submission
+from kiosk import checkins, desk, drafts, steps, submission
 from kiosk.extensions import db
+from kiosk.views.checkin import CHECKIN_KEY
 from kiosk.views.common import clinic_now, current_texts, who
 
 bp = Blueprint("wizard", __name__)
@@ -111,6 +112,9 @@ def begin() -> Any:
     except desk.InvalidCode:
         form.code.errors.append(_("That code is not valid. Please ask the front desk for a new one."))
         return _start_page(form)
+    if checkins.is_checkin_draft(draft):  # a check-in before a later session: its own pages, its own key
+        session[CHECKIN_KEY] = draft.token
+        return redirect(url_for("checkin.questions"))
     session[DRAFT_KEY] = draft.token
     return _after_save(draft)
 
