@@ -273,6 +273,7 @@ def test_a_withdrawal_is_recorded_sealed_in_a_revision_and_shown_everywhere(
     assert app.test_cli_runner().invoke(args=["export", document_id, "--json", str(out)]).exit_code == 0
     exported = json.loads(out.read_text(encoding="utf-8"))
     assert exported["status"] == "withdrawn" and exported["status_history"][-1]["status"] == "withdrawn"
+    assert [d["kind"] for d in exported["documents"]] == ["patient_signed", "withdrawal"]
     assert "Start a check-in" not in desk.get(f"/course/{document_id}").get_data(as_text=True)
     refused = post(app.test_client(), "/", "/consent/start", {"code": code})
     assert "That code is not valid" in refused.get_data(as_text=True)
@@ -280,7 +281,7 @@ def test_a_withdrawal_is_recorded_sealed_in_a_revision_and_shown_everywhere(
     assert {"checkin_started", "consent_withdrawn", "session_cancelled"} <= actions
 
 
-def test_the_history_of_a_course_of_four_sessions(app: Flask, staff: dict[str, str]) -> None:
+def test_the_history_of_a_course_of_four_sessions(app: Flask, staff: dict[str, str], tmp_path: Path) -> None:
     document_id = make_consent(app, modality="fractional_laser", signed=_now(app) - timedelta(days=70))
     desk, doctor = signed_in(app, staff["frontdesk"]), signed_in(app, staff["doctor"])
     today = _now(app).date()
@@ -304,6 +305,12 @@ def test_the_history_of_a_course_of_four_sessions(app: Flask, staff: dict[str, s
     assert "readiness-cleared" in page  # the decided check-in
     consent = stored(app, document_id)
     assert [s.checkin_id for s in consent.sessions] == [None, *(c.id for c in consent.checkins)]
+    out = tmp_path / "course.json"
+    assert app.test_cli_runner().invoke(args=["export", document_id, "--json", str(out)]).exit_code == 0
+    exported = json.loads(out.read_text(encoding="utf-8"))
+    assert [s["number"] for s in exported["sessions"]] == [1, 2, 3, 4]
+    assert [c["record"]["session_number"] for c in exported["checkins"]] == [2, 3, 4]
+    assert exported["checkins"][1]["reviews"][0]["decision"] == "cleared"
     # a fifth session needs a fifth check-in
     refused = record_session(doctor, document_id, today).get_data(as_text=True)
     assert "Session 5 needs a signed check-in first" in refused
