@@ -18,13 +18,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from kiosk import accounts, audit, consents, desk, drafts, validity
+from kiosk import audit, consents, desk, drafts, validity
 from kiosk.audit import Who
 from kiosk.models import Checkin, CheckinReview, Consent, Draft, TreatmentSession, User
 from kiosk.pdf.checkin import render_checkin_pdf
 from kiosk.record import Answer, highest_severity, severity_rank
-from kiosk.review_queue import DECISIONS, Readiness, consent_readiness, readiness
-from kiosk.reviews import NOTE_MAX, DecisionRefused
+from kiosk.review_queue import Readiness, consent_readiness, readiness
+from kiosk.reviews import check_decision
 from kiosk.screening import screen_checkin
 from kiosk.submission import Clinic, SignatureInput, new_document_id
 from kiosk.texts import Texts, fingerprint
@@ -285,26 +285,9 @@ def decide(session: Session, who: Who, doctor: User, document_id: str, *, decisi
            password: str, meaning: str, now: datetime) -> CheckinReview:
     """Record a doctor's signed decision on a check-in, or refuse with reasons and save nothing."""
     checkin = get_checkin(session, document_id)
-    note = (note or "").strip() or None
-    errors: dict[str, Any] = {}
-    if decision not in DECISIONS:
-        errors["decision"] = _l("Please choose a decision.")
-    elif checkin.consent.status == "withdrawn":
-        errors["decision"] = _l("This consent was withdrawn, so no decision can be recorded on it.")
-    if decision == "cleared" and checkin.severity_rank == 0 and not note:
-        errors["note"] = _l("A note is required to clear a stop flag: say why treatment may go ahead.")
-    if note and len(note) > NOTE_MAX:
-        errors["note"] = _l("Please keep the note under %(max)d characters.", max=NOTE_MAX)
-    if not meaning.strip():
-        errors["meaning"] = _l("Please tick the statement to sign your decision.")
-    if errors:
-        raise DecisionRefused(errors)
-    confirmed = accounts.confirm_password(session, doctor, password, who=who, now=now,
-                                          purpose=f"decision on check-in {checkin.document_id}")
-    if confirmed != "ok":
-        raise DecisionRefused({"password": _l("Too many wrong passwords. Nothing was saved; try again in 15 minutes.")
-                               if confirmed == "locked" else
-                               _l("That password is not correct. Nothing was saved; please enter your own password.")})
+    note = check_decision(session, who, doctor, decision=decision, note=note, password=password, meaning=meaning,
+                          withdrawn=checkin.consent.status == "withdrawn", stop=checkin.severity_rank == 0, now=now,
+                          purpose=f"decision on check-in {checkin.document_id}")
     row = CheckinReview(doctor_id=doctor.id, doctor_name=doctor.name, decision=decision, note=note,
                         meaning=meaning, at=now)
     checkin.reviews.append(row)

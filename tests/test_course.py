@@ -22,13 +22,13 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from app import create_app
-from kiosk import audit, consents, demo, validity
-from kiosk.models import AuditEvent, Checkin, Consent, Draft
+from kiosk import consents, demo, validity
+from kiosk.models import AuditEvent, Consent, Draft
 from kiosk.screening import ScreeningError, screen_checkin
 from kiosk.submission import Clinic
 from kiosk.texts import TextsError, load_texts
 from tests.conftest import ROOT, WizardDriver, csrf_token
-from tests.helpers import STAFF_PASSWORD, signed_checkin, staff_login
+from tests.helpers import STAFF_PASSWORD, staff_login
 
 CODE = re.compile(r'id="tablet-code"[^>]*>([A-Z0-9]{3}-[A-Z0-9]{3})<')
 
