@@ -12,7 +12,7 @@ from kiosk import security
 from kiosk.extensions import babel, csrf, db, login_manager
 from kiosk.migrate import upgrade
 from kiosk.texts import TextsError, load_texts
-from kiosk.views import admin, auth, checkin, course, desk, doctor, wizard
+from kiosk.views import admin, auth, checkin, course, desk, doctor, verify, wizard
 from kiosk.views.errors import register_error_handlers
 
 
@@ -29,6 +29,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(checkin.bp)
     app.register_blueprint(course.bp)
+    app.register_blueprint(verify.bp)
     register_error_handlers(app)
     register_commands(app)
     return app

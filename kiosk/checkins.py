@@ -26,8 +26,12 @@ from kiosk.record import Answer, highest_severity, severity_rank
 from kiosk.review_queue import Readiness, consent_readiness, readiness
 from kiosk.reviews import check_decision
 from kiosk.screening import screen_checkin
+from kiosk.sealing import SealKey, seal_pdf
 from kiosk.submission import Clinic, SignatureInput, new_document_id
 from kiosk.texts import Texts, fingerprint
+
+
+CHECKIN_SEAL_REASON = "Check-in before a session of a course, signed by the patient"
 
 
 class CheckinRefused(Exception):
@@ -159,8 +163,8 @@ def save_answers(session: Session, checkin: Checkin, values: dict[str, Any], now
 
 
 def submit(session: Session, checkin: Checkin, signature: SignatureInput, *, texts: Texts, clinic: Clinic,
-           now: datetime) -> Checkin:
-    """Judge, record, render and store the signed check-in once; a repeated tap returns it as stored."""
+           seal_key: SealKey, now: datetime) -> Checkin:
+    """Judge, record, render, seal and store the signed check-in once; a repeated tap returns it as stored."""
     if checkin.status != "open":
         return checkin
     draft = checkin.draft
@@ -171,7 +175,8 @@ def submit(session: Session, checkin: Checkin, signature: SignatureInput, *, tex
         raise AnswersMissing()
     local_now = now.astimezone(ZoneInfo(clinic.timezone))
     record = build_record(checkin, saved, signature, texts=texts, clinic=clinic, local_now=local_now)
-    pdf = render_checkin_pdf(record, signature.png)
+    pdf = seal_pdf(render_checkin_pdf(record, signature.png), seal_key, clinic_name=clinic.name,
+                   reason=CHECKIN_SEAL_REASON)
     checkin.record = record
     checkin.signed_at = now
     checkin.highest_severity = record["highest_severity"]

@@ -14,13 +14,14 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from kiosk import audit, consents, demo
+from kiosk import audit, consents, demo, fhir, public_verify, signing_keys
+from kiosk.sealing import SealKeyError
+from kiosk.verification import verify_pdf
 from kiosk.cli_accounts import create_user_command
 from kiosk.extensions import db
 from kiosk.migrate import upgrade
 from kiosk.screening import ScreeningError, parse_date, screen
-from kiosk.submission import Clinic
-from kiosk.views.common import clinic_now, current_texts
+from kiosk.views.common import clinic, clinic_now, current_texts, seal_key, trusted_certificates
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -31,7 +32,7 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 def register_commands(app: Flask) -> None:
     """Attach the commands to `flask --app app ...`."""
     for command in (check_texts, screen_command, seed_demo, list_consents, export, db_upgrade,
-                    create_user_command):
+                    create_user_command, init_signing_key, verify_command):
         app.cli.add_command(command)
 
 
@@ -82,16 +83,16 @@ def screen_command(modality: str, answers_file: Path, as_of: str | None) -> None
     click.echo(json.dumps({"modality": modality, "flags": flags}, ensure_ascii=False, indent=2))
 
 
-def _clinic() -> Clinic:
-    return Clinic(name=current_app.config["CLINIC_NAME"], timezone=current_app.config["CLINIC_TIMEZONE"])
-
-
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo() -> None:
     """Create the demo clinic: staff logins (new passwords printed each run) and a few consents."""
     upgrade(current_app.config["DATABASE_URL"])
-    logins, created = demo.seed_demo(db.session, texts=current_texts(), clinic=_clinic(), now=clinic_now())
+    try:
+        key = seal_key()
+    except SealKeyError as exc:
+        _fail(str(exc))
+    logins, created = demo.seed_demo(db.session, texts=current_texts(), clinic=clinic(), seal_key=key, now=clinic_now())
     click.echo(f"Demo clinic ready: {created} new demo consents.")
     click.echo("Staff logins (passwords are new each time seed-demo runs):")
     for login in logins:
@@ -120,10 +121,12 @@ def list_consents(as_json: bool) -> None:
 @click.argument("document_id")
 @click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the stored PDF here.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the full record here.")
-def export(document_id: str, pdf_path: Path | None, json_path: Path | None) -> None:
-    """Write a consent's stored PDF byte for byte and its full record as JSON."""
-    if pdf_path is None and json_path is None:
-        _fail("say where to write: --pdf OUT.pdf and/or --json OUT.json", 2)
+@click.option("--fhir", "fhir_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the record as a FHIR R4 Bundle (Patient, Consent, QuestionnaireResponse) here.")
+def export(document_id: str, pdf_path: Path | None, json_path: Path | None, fhir_path: Path | None) -> None:
+    """Write a consent's stored PDF byte for byte, its full record as JSON, and/or the record as FHIR."""
+    if pdf_path is None and json_path is None and fhir_path is None:
+        _fail("say where to write: --pdf OUT.pdf, --json OUT.json and/or --fhir OUT.json", 2)
     try:
         consent = consents.get_consent(db.session, document_id)
     except consents.ConsentNotFound:
@@ -134,6 +137,11 @@ def export(document_id: str, pdf_path: Path | None, json_path: Path | None) -> N
     if json_path is not None:
         body: Any = consents.export_record(consent)
         outputs.append((json_path, json.dumps(body, ensure_ascii=False, indent=2).encode("utf-8")))
+    if fhir_path is not None:
+        latest = consents.latest_document(consent)
+        bundle = fhir.consent_bundle(consent.record, status=consent.status, latest_pdf=latest.pdf,  # type: ignore[arg-type]
+                                     latest_revision=latest.revision)
+        outputs.append((fhir_path, json.dumps(bundle, ensure_ascii=False, indent=2).encode("utf-8")))
     for path, payload in outputs:
         try:
             path.write_bytes(payload)
@@ -142,6 +150,61 @@ def export(document_id: str, pdf_path: Path | None, json_path: Path | None) -> N
         click.echo(f"wrote {path}")
     audit.record(db.session, audit.Who(actor="cli"), "export", consent_id=consent.id, target=consent.document_id,
                  detail={"files": [str(path) for path, _ in outputs]})
+
+
+@click.command("init-signing-key")
+@with_appcontext
+def init_signing_key() -> None:
+    """Make a self-signed seal (PKCS#12) at KIOSK_SIGNING_KEY_FILE for a new clinic or a demo."""
+    config = current_app.config
+    path = Path(config["SIGNING_KEY_FILE"])
+    try:
+        fingerprint = signing_keys.init_key(path, config["SIGNING_KEY_PASSPHRASE"], organisation=config["CLINIC_NAME"],
+                                            now=clinic_now())
+    except SealKeyError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"cannot write {path}: {exc.strerror or exc}")
+    click.echo(f"wrote {path} (self-signed, for {config['CLINIC_NAME']})")
+    if not config["SIGNING_KEY_PASSPHRASE"]:
+        click.echo(f"its passphrase is in {signing_keys.passphrase_path(path)}; keep both out of version control")
+    click.echo(f"certificate SHA-256: {fingerprint}")
+
+
+VERIFY_EXIT = {"intact": 0, "modified": 1, "unknown": 1, "not_pdf": 2}
+
+
+@click.command("verify")
+@with_appcontext
+@click.argument("pdf_file", metavar="FILE.pdf", type=click.Path(dir_okay=False, path_type=Path))
+def verify_command(pdf_file: Path) -> None:
+    """Is this PDF a consent from this installation, intact? Exit 0 intact, 1 modified or unknown, 2 not a PDF."""
+    try:
+        data = pdf_file.read_bytes()
+    except OSError as exc:
+        _fail(f"cannot read {pdf_file}: {exc.strerror or exc}", 2)
+    try:
+        verdict = verify_pdf(data, trusted_certificates())
+    except SealKeyError as exc:
+        _fail(str(exc))
+    click.echo(f"{verdict.status.upper().replace('_', ' ')}: {verdict.reason}")
+    click.echo(f"file sha256: {verdict.sha256}")
+    if verdict.status != "not_pdf":
+        click.echo(f"document: {verdict.document_id or 'unknown'}")
+    if verdict.intact:
+        click.echo(f"revision: {verdict.revision}")
+        known = public_verify.describe(db.session, verdict.document_id, verdict.sha256)
+        if known is None:
+            click.echo("newer revision: unknown (this database holds no record of the document)")
+        elif known.newer_exists:
+            click.echo(f"newer revision: yes, revision {known.latest} exists")
+        else:
+            click.echo("newer revision: no, this is the latest")
+    for check in verdict.signatures:
+        state = "intact" if check.intact and check.valid else "BROKEN"
+        click.echo(f"  seal {check.field}: {state}, signed {check.signed_at or '?'}, coverage {check.coverage}, "
+                   f"later changes {check.modification_level or '?'}" + ("" if check.ours else ", NOT this installation's certificate"))
+    sys.exit(VERIFY_EXIT[verdict.status])
 
 
 @click.command("db-upgrade")

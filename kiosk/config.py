@@ -31,6 +31,10 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         CONSENT_VALID_MONTHS=12,  # one consent covers a course of sessions for this long
         PROXY_FIX_HOPS=0,
         ENV_NAME="development",  # KIOSK_ENV_NAME=production turns on the start-up checks below
+        SIGNING_KEY_FILE=str(instance / "signing-key.p12"),  # the clinic's seal (PKCS#12); never committed
+        SIGNING_KEY_PASSPHRASE=None,  # unset: read from SIGNING_KEY_FILE + ".passphrase" (demo keys)
+        SIGNING_TRUSTED_CERTS="",  # comma-separated PEM files of earlier seals, still accepted by verify
+        PUBLIC_URL="http://127.0.0.1:5000",  # printed on every PDF page: where /verify is reached
     )
     app.config.from_prefixed_env("KIOSK")
     if os.environ.get("DATABASE_URL"):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from kiosk import accounts, drafts, submission
 from kiosk.models import Consent, User
+from kiosk.sealing import SealKey
 from kiosk.specimen import specimen_signature_png
 from kiosk.texts import Texts
 
@@ -38,7 +39,8 @@ class DemoLogin:
     password: str
 
 
-def seed_demo(session: Session, *, texts: Texts, clinic: submission.Clinic, now: datetime) -> tuple[list[DemoLogin], int]:
+def seed_demo(session: Session, *, texts: Texts, clinic: submission.Clinic, seal_key: SealKey,
+              now: datetime) -> tuple[list[DemoLogin], int]:
     """Create or refresh the demo logins (new passwords each time) and add demo consents once."""
     logins: list[DemoLogin] = []
     for email, role, name in DEMO_STAFF:
@@ -52,13 +54,14 @@ def seed_demo(session: Session, *, texts: Texts, clinic: submission.Clinic, now:
     created = 0
     if not session.scalar(select(func.count()).select_from(Consent)):
         for offset, patient in enumerate(DEMO_PATIENTS):
-            _demo_consent(session, patient, texts=texts, clinic=clinic, now=now - timedelta(minutes=40 * offset))
+            _demo_consent(session, patient, texts=texts, clinic=clinic, seal_key=seal_key,
+                          now=now - timedelta(minutes=40 * offset))
             created += 1
     return logins, created
 
 
 def _demo_consent(session: Session, patient: tuple[str, str, str, list[str], dict[str, Any]], *, texts: Texts,
-                  clinic: submission.Clinic, now: datetime) -> Consent:
+                  clinic: submission.Clinic, seal_key: SealKey, now: datetime) -> Consent:
     name, dob, modality, areas, yes = patient
     draft = drafts.start_draft(session, language="en", device_label="Demo tablet", ip_address="127.0.0.1",
                                user_agent="seed-demo", now=now - timedelta(minutes=12), started_by="seed-demo")
@@ -85,4 +88,4 @@ def _demo_consent(session: Session, patient: tuple[str, str, str, list[str], dic
     drafts.save_step(session, draft, "review", {"esign_agree": True}, at())
     signature = submission.SignatureInput(method="drawn", png=specimen_signature_png(), typed_name=None,
                                           printed_name=name)
-    return submission.submit(session, draft, signature, texts=texts, clinic=clinic, now=at())
+    return submission.submit(session, draft, signature, texts=texts, clinic=clinic, seal_key=seal_key, now=at())

@@ -223,7 +223,8 @@ def redeem_code(session: Session, typed: str, *, who: Who, device_label: str | N
         session.commit()
         raise InvalidCode(typed)
     draft = row.draft
-    _mark_opened(draft, who=who, device_label=device_label, language=language, now=now, here=False)
+    _mark_opened(draft, who=who, device_label=device_label, language=language, now=now, here=False,
+                 code=format_code(row.code))
     session.add(Attempt(kind="code", ip_address=who.ip_address, succeeded=True, at=now))
     audit.record(session, who, "code_used", target=_target(draft), detail={"draft_id": draft.id, "code_id": row.id},
                  at=now, commit=False)
@@ -292,11 +293,12 @@ def _open_draft(session: Session, draft_id: int) -> Draft:
 
 
 def _mark_opened(draft: Draft, *, who: Who, device_label: str | None, language: str | None, now: datetime,
-                 here: bool) -> None:
-    """Note when and on which device the patient got the session; the signed record keeps the device details."""
+                 here: bool, code: str | None = None) -> None:
+    """Note when, on which device and with which code the patient got the session, for the signed record."""
     trail = copy.deepcopy(draft.trail or {})
     trail["opened_at"] = now.isoformat()
     trail["opened_on"] = "desk device" if here else "tablet code"
+    trail["opened_with_code"] = code
     draft.trail = trail
     draft.device_label = (device_label or None) and device_label[:80]
     draft.ip_address = who.ip_address

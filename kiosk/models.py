@@ -46,10 +46,13 @@ class Consent(Base):
         Index("ix_consents_patient_name", "patient_name"),
         Index("ix_consents_queue", "status", "severity_rank", text("created_at DESC")),
         Index("ix_consents_queue_modality", "status", "modality", "severity_rank", text("created_at DESC")),
+        Index("ix_consents_verification_code", "verification_code", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[str] = mapped_column(String(32), unique=True)
+    # printed on every page of the PDF; /verify?code=... finds the consent (null for consents sealed before 0004)
+    verification_code: Mapped[str | None] = mapped_column(String(16))
     draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     status: Mapped[str] = mapped_column(String(16), default="submitted")

@@ -128,11 +128,21 @@ class StepEvent(TypedDict):
 
 class Trail(TypedDict):
     draft_started_at: str
-    started_by: str  # "tablet" now; a desk code or staff member later
+    started_by: str  # e.g. "front desk (desk@clinic)": the staff member who started the session
+    opened_on: NotRequired[str | None]  # "tablet code" or "desk device"
+    opened_with_code: NotRequired[str | None]  # the one-time code typed on the tablet, e.g. "K7P-M2Q"
+    opened_at: NotRequired[str | None]
     device_label: str | None
     ip_address: str | None
     user_agent: str | None
     steps: list[StepEvent]
+
+
+class Verification(TypedDict):
+    """Printed on every page: the short code and the public page that checks a copy of the PDF."""
+
+    code: str
+    url: str
 
 
 class ConsentRecord(TypedDict):
@@ -152,6 +162,7 @@ class ConsentRecord(TypedDict):
     signature: Signature
     trail: Trail
     renews: NotRequired[dict[str, str]]  # a re-consent: the consent it replaces, why, and both text versions
+    verification: NotRequired[Verification]
 
 
 Decision = Literal["cleared", "not_cleared", "consultation"]

@@ -1,9 +1,11 @@
 """One consent as the doctor reads it, its PDF revisions, and the doctor's signed decision.
 
 A decision never edits what the patient signed. It adds a review row, a status
-event, an audit event and a new PDF revision (the record re-rendered with a
-review section); revision 1, the patient-signed original, stays byte for byte
-as stored. A later decision is allowed (after a consultation, say): it adds
+event, an audit event and a new PDF revision: the previous revision's bytes
+plus an incremental update with the review in the frame the original reserved
+for it, sealed with its own signature (kiosk.sealing). Revision 1, the
+patient-signed original, stays byte for byte as stored, and inside every
+later revision too, where its seal still validates. A later decision is allowed (after a consultation, say): it adds
 another review and another revision, and the latest decision is the one that
 counts for readiness (kiosk.review_queue).
 """
@@ -23,9 +25,10 @@ from sqlalchemy.orm import Session
 from kiosk import accounts, audit, consents
 from kiosk.audit import Who
 from kiosk.models import AuditEvent, Consent, ConsentDocument, ConsentEvent, ConsentReview, User
-from kiosk.pdf import render_consent_pdf
+from kiosk.pdf import render_review_appearance
 from kiosk.record import SEVERITY_ORDER, Review, describe_answer
 from kiosk.review_queue import DECISION_LABELS, DECISIONS, Readiness, consent_readiness
+from kiosk.sealing import REVIEW_FIELD_PREFIX, SealError, SealKey, add_signed_revision, review_area
 
 ANSWER_LABELS: dict[str, Any] = {
     "yes": _l("Yes"),
@@ -219,6 +222,19 @@ def open_pdf(session: Session, who: Who, document_id: str, revision: int | None 
 # --------------------------------------------------------------------------
 
 
+REVIEW_SEAL_REASON = "Doctor's review: {decision}"
+
+
+def revised_pdf(pdf: bytes, review: Review, language: str, seal_key: SealKey, clinic_name: str) -> bytes:
+    """The newest revision plus an incremental update: the review drawn in its reserved frame, signed."""
+    area = review_area(pdf)
+    appearance = render_review_appearance(review, language, area.right - area.left)
+    return add_signed_revision(pdf, seal_key, appearance_pdf=appearance, area=area,
+                               field_name=f"{REVIEW_FIELD_PREFIX}{review['revision']}",
+                               signer_name=review["doctor_name"], location=clinic_name,
+                               reason=REVIEW_SEAL_REASON.format(decision=review["decision"]))
+
+
 class DecisionRefused(Exception):
     """Nothing was saved; `errors` maps a form field (or "decision") to the message to show there."""
 
@@ -254,8 +270,9 @@ def check_decision(session: Session, who: Who, doctor: User, *, decision: str, n
 
 
 def decide(session: Session, who: Who, doctor: User, document_id: str, *, decision: str, note: str | None,
-           password: str, meaning: str, now: datetime, timezone_name: str) -> ConsentReview:
-    """Record a doctor's signed decision and its PDF revision in one transaction, or refuse with reasons."""
+           password: str, meaning: str, now: datetime, timezone_name: str, seal_key: SealKey,
+           clinic_name: str) -> ConsentReview:
+    """Record a doctor's signed decision and its sealed PDF revision in one transaction, or refuse with reasons."""
     consent = consents.get_consent(session, document_id)
     note = check_decision(session, who, doctor, decision=decision, note=note, password=password, meaning=meaning,
                           withdrawn=consent.status == "withdrawn", stop=consent.severity_rank == 0, now=now,
@@ -276,7 +293,12 @@ def decide(session: Session, who: Who, doctor: User, document_id: str, *, decisi
         "revision": revision,
         "original_sha256": original.sha256,
     }
-    pdf = render_consent_pdf(consent.record, consent.signature_png, review)
+    try:
+        pdf = revised_pdf(documents[-1].pdf, review, consent.language, seal_key, clinic_name)
+    except SealError as exc:
+        raise DecisionRefused({"decision": _l(
+            "The decision could not be added to this consent's PDF (%(reason)s). Nothing was saved.",
+            reason=str(exc))}) from None
     sha256 = hashlib.sha256(pdf).hexdigest()
     row = ConsentReview(doctor_id=doctor.id, doctor_name=doctor.name, decision=decision, note=note,
                         meaning=meaning, at=now, document_revision=revision)

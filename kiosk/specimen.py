@@ -398,6 +398,7 @@ def specimen_record(
             "agreed_at": "2025-11-24T10:42:29+01:00",
         },
         "consent_statement": shown["consent_statement"],
+        "verification": {"code": "Q7RT-M2KX-9HCP", "url": "https://consent.clinica-alameda.example/verify"},
         "signature": {
             "method": "drawn",
             "typed_name": None,
@@ -409,7 +410,10 @@ def specimen_record(
         },
         "trail": {
             "draft_started_at": "2025-11-24T10:31:05+01:00",
-            "started_by": "tablet",
+            "started_by": "front desk (reception@clinica-alameda.example)",
+            "opened_on": "tablet code",
+            "opened_with_code": "K7P-M2Q",
+            "opened_at": "2025-11-24T10:31:05+01:00",
             "device_label": "Tablet 2 (treatment room B)",
             "ip_address": "192.168.10.42",
             "user_agent": (

@@ -22,9 +22,11 @@ from kiosk.models import Consent, ConsentDocument, ConsentEvent, ConsentFlag, Dr
 from kiosk.pdf import render_consent_pdf
 from kiosk.record import Answer, ConsentRecord, RiskAck, StepEvent, highest_severity, severity_rank
 from kiosk.screening import screen
+from kiosk.sealing import SealKey, seal_pdf
 from kiosk.texts import Texts
 
 _ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I, easy to read aloud
+SEAL_REASON = "Informed consent signed by the patient"
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class SignatureInput:
 class Clinic:
     name: str
     timezone: str
+    verify_url: str = "http://127.0.0.1:5000/verify"  # printed on every page with the document's code
 
 
 class DraftClosed(Exception):
@@ -53,6 +56,12 @@ class NotReadyToSign(Exception):
     def __init__(self, first_open: str) -> None:
         super().__init__(first_open)
         self.first_open = first_open
+
+
+def new_verification_code() -> str:
+    """XXXX-XXXX-XXXX from the read-aloud alphabet: 60 random bits, printed on every page of the PDF."""
+    raw = "".join(secrets.choice(_ID_ALPHABET) for _ in range(12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 
 def new_document_id(now: datetime) -> str:
@@ -68,9 +77,10 @@ def submit(
     *,
     texts: Texts,
     clinic: Clinic,
+    seal_key: SealKey,
     now: datetime,
 ) -> Consent:
-    """Store the signed consent once; a repeated submission returns the consent already stored."""
+    """Store the signed consent once, its PDF sealed; a repeated submission returns the consent already stored."""
     existing = _consent_for(session, draft.id)
     if existing is not None:
         return existing
@@ -81,9 +91,12 @@ def submit(
     local_now = now.astimezone(ZoneInfo(clinic.timezone))
     document_id = new_document_id(local_now)
     record = build_record(draft, signature, texts=texts, clinic=clinic, local_now=local_now, document_id=document_id)
-    pdf = render_consent_pdf(record, signature.png)
+    record["verification"] = {"code": new_verification_code(), "url": clinic.verify_url}
+    pdf = seal_pdf(render_consent_pdf(record, signature.png), seal_key, clinic_name=clinic.name,
+                   reason=SEAL_REASON)
     consent = Consent(
         document_id=document_id,
+        verification_code=record["verification"]["code"],
         draft_id=draft.id,
         created_at=now,
         status="submitted",
@@ -178,7 +191,7 @@ def build_record(
             "date_of_birth": identity["date_of_birth"],
             "phone": identity.get("phone") or None,
             "email": identity.get("email") or None,
-            "identity_check": identity.get("identity_check") or None,
+            "identity_check": identity.get("identity_check") or (data.get("prefill") or {}).get("identity_check"),
         },
         treatment={
             "modality": modality,
@@ -206,6 +219,9 @@ def build_record(
         trail={
             "draft_started_at": draft.trail.get("started_at", ""),
             "started_by": draft.started_by,
+            "opened_on": draft.trail.get("opened_on"),
+            "opened_with_code": draft.trail.get("opened_with_code"),
+            "opened_at": draft.trail.get("opened_at"),
             "device_label": draft.device_label,
             "ip_address": draft.ip_address,
             "user_agent": draft.user_agent,

@@ -18,8 +18,10 @@ from kiosk import audit, consents, desk
 from kiosk.audit import Who
 from kiosk.models import ConsentDocument, ConsentEvent, User
 from kiosk.pdf.checkin import course_labels, render_withdrawal_pdf
+from kiosk.sealing import SealKey, seal_pdf
 
 HOW = ("in_person", "phone", "writing")
+SEAL_REASON = "Withdrawal of consent recorded by the clinic"
 REASON_MAX = 2000
 
 
@@ -33,7 +35,7 @@ class WithdrawalRefused(Exception):
 
 
 def withdraw(session: Session, who: Who, staff: User, document_id: str, *, how: str, reason: str | None,
-             now: datetime, timezone_name: str) -> ConsentDocument:
+             now: datetime, timezone_name: str, seal_key: SealKey, clinic_name: str) -> ConsentDocument:
     """Mark the consent withdrawn with its revision, event and audit row in one transaction."""
     consent = consents.get_consent(session, document_id)
     if consent.status == "withdrawn":
@@ -52,7 +54,8 @@ def withdraw(session: Session, who: Who, staff: User, document_id: str, *, how: 
         "how": labels[f"how_{how}"], "reason": reason, "sessions_done": len(consent.sessions),
         "original_sha256": documents[0].sha256, "previous_sha256": documents[-1].sha256,
     }
-    pdf = render_withdrawal_pdf(consent.record, withdrawal)
+    pdf = seal_pdf(render_withdrawal_pdf(consent.record, withdrawal), seal_key, clinic_name=clinic_name,
+                   reason=SEAL_REASON)
     sha256 = hashlib.sha256(pdf).hexdigest()
     try:
         with session.no_autoflush:

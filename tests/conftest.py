@@ -48,14 +48,32 @@ def db_url(template_db: Path, tmp_path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+SIGNING_PASSPHRASE = "test seal passphrase"
+
+
+@pytest.fixture(scope="session")
+def signing_key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One self-signed seal for the whole test session (an RSA key takes a moment to generate)."""
+    from datetime import datetime, timezone
+
+    from kiosk.sealing import create_signing_key
+
+    path = tmp_path_factory.mktemp("seal") / "signing-key.p12"
+    create_signing_key(path, SIGNING_PASSPHRASE, organisation="Test Clinic", now=datetime.now(timezone.utc))
+    return path
+
+
 @pytest.fixture
-def app(db_url: str, tmp_path: Path) -> Iterator[Flask]:
+def app(db_url: str, tmp_path: Path, signing_key_file: Path) -> Iterator[Flask]:
     app = create_app({
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "DATABASE_URL": db_url,
         "AUTO_MIGRATE": False,
         "CLINIC_NAME": "Test Clinic",
+        "SIGNING_KEY_FILE": str(signing_key_file),
+        "SIGNING_KEY_PASSPHRASE": SIGNING_PASSPHRASE,
+        "ENV_NAME": "test",  # never make a demo key: a test without one must fail loudly
     })
     yield app
 

@@ -76,12 +76,46 @@ def signed_checkin(app: Flask, yes: tuple[str, ...] = (), *, name: str = "Course
     clinic = Clinic(name="Test Clinic", timezone=app.config["CLINIC_TIMEZONE"])
     now = now or datetime.now(ZoneInfo(clinic.timezone))
     session = app.extensions["kiosk_db"]()
+    key = seal_key_of(app)
     consent = demo._demo_consent(session, (name, "1990-01-01", modality, ["abdomen"], {}), texts=texts,
-                                 clinic=clinic, now=now)
+                                 clinic=clinic, seal_key=key, now=now)
     issued = checkins.start_checkin(session, consent.document_id, texts=texts, issued_by=None,
                                     who=audit.Who(actor="tests"), now=now, months=12)
     checkin = checkins.find_by_token(session, issued.draft.token)
     answers = {q.id: q.id in yes for q in texts.rules.checkin_for(modality)}
     checkins.save_answers(session, checkin, {"answers": answers, "details": {}}, now)
     return checkins.submit(session, checkin, SignatureInput(method="typed", png=None, typed_name=name,
-                                                            printed_name=name), texts=texts, clinic=clinic, now=now)
+                                                            printed_name=name), texts=texts, clinic=clinic,
+                           seal_key=key, now=now)
+
+
+def pdf_text(pdf: bytes) -> str:
+    """Every page's text plus the text drawn in annotation appearances (a signed review lives there), via pypdf."""
+    import re
+
+    from pypdf import PageObject, PdfReader
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+    parts: list[str] = []
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        parts.append(page.extract_text() or "")
+        for annot in page.get("/Annots") or []:
+            annot = annot.get_object()
+            if (annot.get("/AP") or {}).get("/N") is None:
+                continue
+            holder = PageObject.create_blank_page(width=1000, height=1000)  # a page that only draws the appearance
+            holder[NameObject("/Resources")] = DictionaryObject({NameObject("/XObject"): DictionaryObject(
+                {NameObject("/Ap"): annot["/AP"].raw_get("/N")})})
+            content = DecodedStreamObject()
+            content.set_data(b"/Ap Do")
+            holder.replace_contents(content)
+            parts.append(holder.extract_text() or "")
+    return re.sub(r"\s+", " ", " ".join(parts))
+
+
+def seal_key_of(app: Flask):  # noqa: ANN201
+    """The app's configured seal, as its views load it."""
+    from kiosk.views.common import seal_key
+
+    with app.app_context():
+        return seal_key()

@@ -133,9 +133,10 @@ def test_a_migration_that_fails_half_way_leaves_the_database_as_it_was(tmp_path:
 
     from alembic.script import ScriptDirectory
 
+    url = f"sqlite:///{tmp_path / 'clinic.sqlite3'}"
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
     scripts = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS, scripts)
-    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()  # whichever revision is newest on this branch
     (scripts / "versions" / "9999_broken.py").write_text(
         f'from alembic import op\nimport sqlalchemy as sa\nrevision = "9999"\ndown_revision = "{head}"\n'
         "def upgrade():\n"
@@ -143,7 +144,6 @@ def test_a_migration_that_fails_half_way_leaves_the_database_as_it_was(tmp_path:
         '    op.execute("THIS IS NOT SQL")\n'
         "def downgrade():\n    pass\n"
     )
-    url = f"sqlite:///{tmp_path / 'clinic.sqlite3'}"
     upgrade(url)
     config = alembic_config(url)
     config.set_main_option("script_location", str(scripts))

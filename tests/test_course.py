@@ -28,7 +28,7 @@ from kiosk.screening import ScreeningError, screen_checkin
 from kiosk.submission import Clinic
 from kiosk.texts import TextsError, load_texts
 from tests.conftest import ROOT, WizardDriver, csrf_token
-from tests.helpers import STAFF_PASSWORD, staff_login
+from tests.helpers import STAFF_PASSWORD, seal_key_of, staff_login
 
 CODE = re.compile(r'id="tablet-code"[^>]*>([A-Z0-9]{3}-[A-Z0-9]{3})<')
 
@@ -49,8 +49,13 @@ def make_consent(app: Flask, *, name: str = "Marta Ruiz", modality: str = "micro
     consent = demo._demo_consent(session, (name, "1990-01-01", modality, ["abdomen"], yes or {}),
                                  texts=app.extensions["kiosk_texts"],
                                  clinic=Clinic(name="Test Clinic", timezone=app.config["CLINIC_TIMEZONE"]),
-                                 now=signed or _now(app))
+                                 seal_key=seal_key_of(app), now=signed or _now(app))
     return consent.document_id
+
+
+def _seal_config(app: Flask) -> dict[str, Any]:
+    """The test seal, for a second app on the same database."""
+    return {key: app.config[key] for key in ("SIGNING_KEY_FILE", "SIGNING_KEY_PASSPHRASE", "ENV_NAME")}
 
 
 def signed_in(app: Flask, email: str) -> FlaskClient:
@@ -130,6 +135,15 @@ def stored(app: Flask, document_id: str) -> Consent:
     return consents.get_consent(app.extensions["kiosk_db"](), document_id)
 
 
+def sealed_by_us(app: Flask, pdf: bytes) -> bool:
+    """The PDF carries an intact seal made with this installation's key (kiosk.verification)."""
+    from kiosk.verification import verify_pdf
+    from kiosk.views.common import trusted_certificates
+
+    with app.app_context():
+        return verify_pdf(pdf, trusted_certificates()).intact
+
+
 def pdf_text(data: bytes) -> str:
     return " ".join(" ".join((page.extract_text() or "").split()) for page in PdfReader(io.BytesIO(data)).pages)
 
@@ -153,6 +167,7 @@ def test_a_clean_check_in_lets_the_session_go_ahead(app: Flask, staff: dict[str,
     text = pdf_text(checkin.pdf)
     assert document_id in text and checkin.document_id in text and "MARTA RUIZ" in text
     assert "Since your last session, have you started any new medicine?" in text
+    assert sealed_by_us(app, checkin.pdf)
     # not in the doctors' queue; session 2 goes on it without any review
     assert checkin.document_id not in doctor.get("/doctor/queue").get_data(as_text=True)
     assert record_session(doctor, document_id, _now(app).date()).status_code == 302
@@ -219,7 +234,7 @@ def test_a_new_text_version_forces_a_re_consent_and_the_history_shows_both(
     peel = texts_dir / "en" / "modalities" / "chemical_peel.yaml"
     peel.write_text(peel.read_text(encoding="utf-8").replace(f'version: "{signed_version}"',
                                                               'version: "2027-01-15.1"', 1), encoding="utf-8")
-    newer = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": db_url,
+    newer = create_app({**_seal_config(app), "TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": db_url,
                         "AUTO_MIGRATE": False, "CONSENT_TEXTS_DIR": str(texts_dir)})
     desk = signed_in(newer, staff["frontdesk"])
     page = desk.get(f"/course/{old}").get_data(as_text=True)
@@ -264,6 +279,7 @@ def test_a_withdrawal_is_recorded_sealed_in_a_revision_and_shown_everywhere(
                                                        "phone: Moving abroad; no more sessions.")
     text = pdf_text(consent.documents[1].pdf)
     assert "Moving abroad; no more sessions." in text and "By telephone" in text and original in text
+    assert sealed_by_us(app, consent.documents[1].pdf)
     # everywhere: desk course page, doctor's page, staff list, export; and the waiting check-in's code is dead
     assert 'data-reason="withdrawn"' in desk.get(f"/course/{document_id}").get_data(as_text=True)
     assert "readiness-withdrawn" in doctor.get(f"/doctor/consents/{document_id}").get_data(as_text=True)
@@ -397,7 +413,8 @@ def test_validity_rules(change: dict[str, Any], today: date, months: int, reason
 
 def test_the_validity_limit_is_configurable(db_url: str, staff: dict[str, str], app: Flask) -> None:
     document_id = make_consent(app, signed=_now(app) - timedelta(days=40))
-    short = create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": db_url, "AUTO_MIGRATE": False,
+    short = create_app({**_seal_config(app), "TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": db_url,
+                        "AUTO_MIGRATE": False,
                         "CONSENT_VALID_MONTHS": 1})
     assert 'data-reason="expired"' in signed_in(short, staff["frontdesk"]).get(f"/course/{document_id}").get_data(
         as_text=True)

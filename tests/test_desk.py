@@ -588,7 +588,12 @@ def test_submit_with_a_draft_cancelled_behind_its_back_raises_and_stores_nothing
     desk.execute(update(Draft).values(status="cancelled"))
     desk.commit()
     signature = submission.SignatureInput(method="typed", png=None, typed_name="Zoë", printed_name="Zoë")
+    from kiosk.views.common import seal_key
+
+    with app.app_context():
+        key = seal_key()
     with pytest.raises(submission.DraftClosed):
         submission.submit(tablet, draft, signature, texts=app.extensions["kiosk_texts"],
-                          clinic=submission.Clinic("Test Clinic", "Europe/Madrid"), now=datetime.now(timezone.utc))
+                          clinic=submission.Clinic("Test Clinic", "Europe/Madrid"), seal_key=key,
+                          now=datetime.now(timezone.utc))
     assert consents(app) == []

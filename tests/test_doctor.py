@@ -395,7 +395,9 @@ def test_incomplete_decisions_save_nothing(app: Flask, wizard: Any, staff: dict[
 
 
 def _pdf_text(pdf: bytes) -> str:
-    return re.sub(r"\s+", " ", " ".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages))
+    from tests.helpers import pdf_text
+
+    return pdf_text(pdf)
 
 
 def test_cleared_with_a_note_adds_revision_2_and_keeps_the_original(
@@ -425,10 +427,11 @@ def test_cleared_with_a_note_adds_revision_2_and_keeps_the_original(
     text = _pdf_text(second.pdf)
     for expected in ("Doctor’s review", "Doctor Person", "Cleared for treatment", "Not pregnant: negative test today.",
                      "OK to proceed.", "By signing I confirm that I reviewed the patient's answers", "Europe/Madrid",
-                     original_sha, "Revision 2"):
+                     original_sha, "Document revision 2"):
         assert expected in text, expected
-    assert text.index("Doctor’s review Doctor Doctor Person") < text.index("Audit page")
-    assert "Doctor’s review" not in _pdf_text(first.pdf)
+    assert text.index("Reserved for the doctor’s review") < text.index("Doctor Doctor Person") < text.index("Audit page")
+    assert "Reserved for the doctor’s review" in _pdf_text(first.pdf) and "Doctor Person" not in _pdf_text(first.pdf)
+    assert second.pdf.startswith(first.pdf)  # an incremental update: the signed original is inside, byte for byte
 
     [decided] = audit_rows(app, "consent_decided")
     assert (decided.actor, decided.consent_id) == ("doctor@x.test", consent.id)
@@ -496,10 +499,12 @@ def test_decision_rolls_back_when_the_revision_number_was_taken(app: Flask, wiza
     other.close()
     from kiosk.audit import Who
 
+    from kiosk.views.common import seal_key
+
     with app.test_request_context(), pytest.raises(reviews.DecisionRefused) as refused:
         reviews.decide(session, Who("doctor@x.test", doctor.id), doctor, document_id, decision="not_cleared",
                        note=None, password=STAFF_PASSWORD, meaning="m", now=datetime.now(timezone.utc),
-                       timezone_name="Europe/Madrid")
+                       timezone_name="Europe/Madrid", seal_key=seal_key(), clinic_name="Test Clinic")
     assert "saved at the same moment" in str(refused.value.errors["decision"])
     session.close()
     assert audit_rows(app, "consent_decided") == []

@@ -274,7 +274,8 @@ def test_consent_and_signature_block(specimen: Any) -> None:
 
 def test_audit_page_is_last_and_complete(specimen: Any) -> None:
     record, _, pages = specimen
-    audit = pages[-1]
+    start = next(n for n, page in enumerate(pages) if "Audit page" in page)
+    audit = "\n".join(pages[start:])  # the audit section runs from its own page to the end
     texts, trail = record["texts"], record["trail"]
     for value in (record["document_id"], record["created_at"], texts["version"], texts["common_version"],
                   texts["rules_version"], texts["sha256"], record["signature"]["image_sha256"],
@@ -287,7 +288,7 @@ def test_audit_page_is_last_and_complete(specimen: Any) -> None:
             assert moment.replace("T", " ").replace("+01:00", " UTC+01:00") in audit
         assert f"{step['seconds']:.1f}" in audit
     assert "How to verify this document" in audit and "sha256sum" in audit
-    assert "Audit page" not in "".join(pages[:-1])
+    assert "Audit page" not in "".join(pages[:start])
 
 
 def test_signature_image_hash_in_record_matches_the_specimen_png() -> None:
@@ -341,7 +342,7 @@ def test_typed_signature_has_no_image_and_prints_the_name() -> None:
     signature_page = next(p for p in pages if "Printed name" in p)
     assert "M. J. N\u00fa\u00f1ez" in signature_page
     assert EN["typed_signature"] in signature_page
-    assert EN["method_typed"] in pages[-1]
+    assert EN["method_typed"] in "".join(pages[next(n for n, p in enumerate(pages) if "Audit page" in p):])
 
 
 def test_drawn_signature_png_must_match_the_record() -> None:
@@ -416,6 +417,8 @@ def test_long_free_text_detail_splits_across_pages() -> None:
     interleaved = [EN["yes"], f"answered {answered}", record["clinic_name"], f"Document {record['document_id']}",
                    f"Patient: {record['patient']['full_name']} \u00b7 born {record['patient']['date_of_birth']}"]
     interleaved += [f"Page {n} of {len(pages)}" for n in range(1, len(pages) + 1)]
+    code, url = record["verification"]["code"], record["verification"]["url"]
+    interleaved.append(EN["verify_footer"].format(code=code, url=f"{url}?code={code}"))
     interleaved.append(EN["col_no"] + EN["col_question"] + EN["col_answer"])  # repeated table header
     for text in interleaved:
         whole = whole.replace(_squash(text), "")

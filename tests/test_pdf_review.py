@@ -1,26 +1,30 @@
-"""The doctor's review on a later PDF revision: printed before the audit page, named on it, original untouched."""
+"""The doctor's review as a signed revision: drawn in the frame the original reserves, before the audit page.
+
+Text is extracted with pypdf, including the review's signature appearance (tests.helpers.pdf_text).
+"""
 
 from __future__ import annotations
 
 import copy
 import hashlib
 import io
-import re
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from kiosk.pdf import LABELS, render_consent_pdf
-from kiosk.record import Review
+from kiosk.pdf import LABELS, render_consent_pdf, render_review_appearance
+from kiosk.record import ConsentRecord, Review
+from kiosk.sealing import REVIEW_FIELD_PREFIX, SealError, add_signed_revision, load_seal_key, review_area, seal_pdf
 from kiosk.specimen import specimen_record, specimen_signature_png
+from tests.conftest import SIGNING_PASSPHRASE
+from tests.helpers import pdf_text
 
 EN = LABELS["en"]
-SECTION = f"{EN['review']} {EN['review_doctor']} "  # the section's heading and its first row, nowhere else
 MEANING = "By signing I confirm that I reviewed the patient's answers and made this decision."
 
 
-def _review(**changes: object) -> Review:
-    original = render_consent_pdf(specimen_record(), specimen_signature_png())
+def _review(original: bytes, **changes: object) -> Review:
     review: Review = {
         "doctor_name": "Dra. Łucja Ñáñez-O'Brien",
         "doctor_email": "lucja@clinic.test",
@@ -36,86 +40,107 @@ def _review(**changes: object) -> Review:
     return review
 
 
-def _pages(pdf: bytes) -> list[str]:
-    return [re.sub(r"\s+", " ", page.extract_text() or "") for page in PdfReader(io.BytesIO(pdf)).pages]
+def _revise(signing_key_file: Path, pdf: bytes, review: Review) -> bytes:
+    key = load_seal_key(signing_key_file, SIGNING_PASSPHRASE)
+    area = review_area(pdf)
+    appearance = render_review_appearance(review, "en", area.right - area.left)
+    return add_signed_revision(pdf, key, appearance_pdf=appearance, area=area,
+                               field_name=f"{REVIEW_FIELD_PREFIX}{review['revision']}",
+                               signer_name=review["doctor_name"], reason="review", location="Test Clinic")
 
 
-def _page_of(pages: list[str], text: str) -> int:
-    return next(i for i, page in enumerate(pages) if text in page)
+def _sealed(signing_key_file: Path, record: ConsentRecord | None = None, png: bytes | None = None) -> bytes:
+    record = record or specimen_record()
+    png = specimen_signature_png() if png is None and record["signature"]["method"] == "drawn" else png
+    return seal_pdf(render_consent_pdf(record, png), load_seal_key(signing_key_file, SIGNING_PASSPHRASE),
+                    clinic_name="Test Clinic", reason="test")
 
 
 @pytest.fixture(scope="module")
-def reviewed() -> tuple[Review, list[str]]:
-    review = _review()
-    return review, _pages(render_consent_pdf(specimen_record(), specimen_signature_png(), review))
+def reviewed(signing_key_file: Path) -> tuple[Review, bytes, bytes]:
+    original = _sealed(signing_key_file)
+    review = _review(original)
+    return review, original, _revise(signing_key_file, original, review)
 
 
-def test_without_a_review_the_pdf_is_unchanged() -> None:
-    record, png = specimen_record(), specimen_signature_png()
-    assert render_consent_pdf(record, png) == render_consent_pdf(record, png, None)
-    assert EN["review"] not in " ".join(_pages(render_consent_pdf(record, png)))
+def test_the_original_reserves_a_frame_and_holds_no_review(reviewed: tuple[Review, bytes, bytes]) -> None:
+    review, original, _revised = reviewed
+    text = pdf_text(original)
+    assert EN["review"] in text and "Reserved for the doctor’s review" in text
+    assert review["doctor_name"] not in text and "Cleared for treatment" not in text
 
 
-def test_review_section_has_doctor_decision_note_time_and_meaning(reviewed: tuple[Review, list[str]]) -> None:
-    review, pages = reviewed
-    text = " ".join(pages)
-    section = text[text.index(SECTION):text.index(EN["audit"])]
+def test_review_has_doctor_decision_note_time_meaning_revision_and_original_hash(
+        reviewed: tuple[Review, bytes, bytes]) -> None:
+    review, original, revised = reviewed
+    assert revised.startswith(original)
+    text = pdf_text(revised)
+    section = text[text.index("Reserved for the doctor’s review"):]
     for expected in ("Dra. Łucja Ñáñez-O'Brien", "Cleared for treatment", "Isotretinoin stopped in August",
                      "Proceed at low density.", "2025-11-25 09:15:30 UTC+01:00 (Europe/Madrid)", MEANING,
-                     "lucja@clinic.test", "confirmed their identity with their password"):
+                     "lucja@clinic.test", "confirmed their identity with their password", "Document revision 2",
+                     review["original_sha256"], "incremental update with its own seal"):
         assert expected in section, expected
 
 
-def test_review_comes_after_the_signature_and_before_the_audit_page(reviewed: tuple[Review, list[str]]) -> None:
-    _review_, pages = reviewed
-    text = " ".join(pages)
-    assert text.count(SECTION) == 1
-    assert text.index(EN["meaning"]) < text.index(SECTION) < text.index(EN["audit"])
-    assert _page_of(pages, SECTION.strip()) < _page_of(pages, EN["audit"])
-
-
-def test_audit_page_names_the_revision_and_the_original_hash(reviewed: tuple[Review, list[str]]) -> None:
-    review, pages = reviewed
-    audit = " ".join(pages[_page_of(pages, EN["audit"]):])
-    for expected in (EN["audit_review"], review["original_sha256"], "Cleared for treatment", "This file is revision 2",
-                     "Dra. Łucja Ñáñez-O'Brien (lucja@clinic.test)"):
-        assert expected in audit, expected
-    assert "Revision 2" in pages[0]  # said on the first page too
+def test_review_is_after_the_signature_and_before_the_audit_page(reviewed: tuple[Review, bytes, bytes]) -> None:
+    _review_, _original, revised = reviewed
+    reader = PdfReader(io.BytesIO(revised))
+    pages = [page.extract_text() for page in reader.pages]
+    review_page = next(n for n, page in enumerate(pages) if "Reserved for the doctor’s review" in page)
+    signature_page = next(n for n, page in enumerate(pages) if EN["meaning"] in page)
+    audit_page = next(n for n, page in enumerate(pages) if EN["audit"] in page)
+    assert signature_page <= review_page < audit_page
+    widgets = [a.get_object() for a in reader.pages[review_page].get("/Annots") or []]
+    assert [w["/T"] for w in widgets] == ["DoctorReview2"]  # the review is drawn by its own signature
 
 
 @pytest.mark.parametrize(("decision", "label"), [("not_cleared", "Not cleared for treatment"),
                                                  ("consultation", "Needs a consultation")])
-def test_each_decision_prints_in_words(decision: str, label: str) -> None:
-    pdf = render_consent_pdf(specimen_record(), specimen_signature_png(), _review(decision=decision, note=None))
-    text = " ".join(_pages(pdf))
+def test_each_decision_prints_in_words(signing_key_file: Path, decision: str, label: str) -> None:
+    original = _sealed(signing_key_file)
+    text = pdf_text(_revise(signing_key_file, original, _review(original, decision=decision, note=None)))
     assert label in text and EN["review_no_note"] in text
 
 
-def test_same_review_gives_the_same_bytes_dated_by_the_decision() -> None:
-    record, png = specimen_record(), specimen_signature_png()
-    first = render_consent_pdf(record, png, _review())
-    assert first == render_consent_pdf(record, png, _review())
+def test_same_review_gives_the_same_appearance_dated_by_the_decision() -> None:
+    review = _review(b"original")
+    first = render_review_appearance(review, "en", 470)
+    assert first == render_review_appearance(review, "en", 470)
     reader = PdfReader(io.BytesIO(first))
+    assert len(reader.pages) == 1
     assert str(reader.metadata.get("/CreationDate", "")).startswith("D:20251125091530")
 
 
-def test_a_very_long_note_splits_across_pages() -> None:
+def test_a_very_long_note_is_all_there(signing_key_file: Path) -> None:
+    original = _sealed(signing_key_file)
     note = "\n".join(f"Line {n}: checked." for n in range(400))
-    pages = _pages(render_consent_pdf(specimen_record(), specimen_signature_png(), _review(note=note)))
-    text = " ".join(pages)
+    text = pdf_text(_revise(signing_key_file, original, _review(original, note=note)))
     assert "Line 0: checked." in text and "Line 399: checked." in text
 
 
-def test_markup_in_the_note_prints_literally() -> None:
+def test_markup_in_the_note_prints_literally(signing_key_file: Path) -> None:
+    original = _sealed(signing_key_file)
     note = "<b>bold?</b> & <font color=red>x</font>"
-    text = " ".join(_pages(render_consent_pdf(specimen_record(), specimen_signature_png(), _review(note=note))))
-    assert note in text
+    assert note in pdf_text(_revise(signing_key_file, original, _review(original, note=note)))
 
 
-def test_a_typed_signature_record_also_takes_a_review() -> None:
+def test_a_typed_signature_record_also_takes_a_review(signing_key_file: Path) -> None:
     record = copy.deepcopy(specimen_record())
     record["signature"]["method"] = "typed"
     record["signature"]["typed_name"] = record["patient"]["full_name"]
     record["signature"]["image_sha256"] = None
-    text = " ".join(_pages(render_consent_pdf(record, None, _review())))
-    assert EN["review"] in text and "Cleared for treatment" in text
+    original = _sealed(signing_key_file, record)
+    text = pdf_text(_revise(signing_key_file, original, _review(original)))
+    assert "Cleared for treatment" in text
+
+
+def test_a_pdf_without_a_reserved_frame_is_refused_with_a_reason() -> None:
+    from reportlab.pdfgen.canvas import Canvas
+
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer)
+    canvas.drawString(100, 100, "not a consent")
+    canvas.save()
+    with pytest.raises(SealError, match="no area reserved"):
+        review_area(buffer.getvalue())

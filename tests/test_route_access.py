@@ -82,6 +82,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("course.checkin", "GET"): DOCTORS,
     ("course.checkin", "POST"): DOCTORS,
     ("course.checkin_pdf", "GET"): DOCTORS,
+    ("verify.page", "GET"): PUBLIC,  # anyone holding a copy may check it
+    ("verify.upload", "POST"): PUBLIC,  # no file: the form says so
 }
 
 _TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')

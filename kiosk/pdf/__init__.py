@@ -27,49 +27,39 @@ from datetime import datetime
 from typing import Any
 
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, SimpleDocTemplate
+from reportlab.platypus import Flowable, KeepTogether, SimpleDocTemplate
 
 from kiosk.pdf.labels import LABELS, labels_for
-from kiosk.pdf.pages import NumberedCanvas, page_decorator
-from kiosk.pdf.sections import (audit_section, identity_section, review_section, screening_section,
-                                signature_section, texts_section)
-from kiosk.pdf.style import FONT, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAGE_SIZE, STYLES, register_fonts
-from kiosk.pdf.text import TextBlock, format_datetime, printable
+from kiosk.pdf.pages import NumberedCanvas, page_decorator, pin_timestamp
+from kiosk.pdf.sections import (audit_section, identity_section, review_appearance_story, review_area_section,
+                                screening_section, signature_section, texts_section)
+from kiosk.pdf.style import FONT, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAGE_SIZE, register_fonts
+from kiosk.pdf.text import format_datetime, printable
 from kiosk.record import ConsentRecord, Review
 
-__all__ = ["LABELS", "MARGIN_X", "format_datetime", "register_fonts", "render_consent_pdf"]
+__all__ = ["LABELS", "MARGIN_X", "format_datetime", "register_fonts", "render_consent_pdf",
+           "render_review_appearance"]
 
 
 # --------------------------------------------------------------------------
-# Entry point
+# Entry points
 # --------------------------------------------------------------------------
 
 
-def render_consent_pdf(record: ConsentRecord, signature_png: bytes | None, review: Review | None = None) -> bytes:
+def render_consent_pdf(record: ConsentRecord, signature_png: bytes | None) -> bytes:
     """Render the stored record (and drawn signature) as the PDF a person reads and keeps.
 
-    With ``review`` it is a later revision: the same pages plus the doctor's review, before the audit page.
+    It ends with a frame reserved for the doctor's review (added later as a signed revision) and the audit page.
     """
     register_fonts()
     labels = labels_for(record.get("language"))
-    # a revision is dated by the doctor's decision, the original by the record: never by the clock
-    dated = (review.get("decided_at") if review else None) or record.get("created_at") or ""
-    try:
-        created: datetime | None = datetime.fromisoformat(dated)
-    except ValueError:
-        created = None
-
     story: list[Flowable] = []
     story += identity_section(record, labels)
-    if review is not None:
-        story.insert(1, TextBlock(labels["review_notice"].format(revision=review.get("revision")),
-                                   STYLES["revision"]))
     story += texts_section(record, labels)
     story += screening_section(record, labels)
     story += signature_section(record, signature_png, labels)
-    if review is not None:
-        story += review_section(review, labels)
-    story += audit_section(record, labels, review)
+    story += review_area_section(labels)
+    story += audit_section(record, labels)
 
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
@@ -89,9 +79,49 @@ def render_consent_pdf(record: ConsentRecord, signature_png: bytes | None, revie
         initialFontSize=9.5,
     )
     decorate = page_decorator(record, labels)
+    created = _moment(record.get("created_at"))  # dated by the record, never by the clock
 
     def make_canvas(*args: Any, **kwargs: Any) -> Canvas:
         return NumberedCanvas(*args, decorate=decorate, timestamp=created, **kwargs)
 
     doc.build(story, canvasmaker=make_canvas)
     return buffer.getvalue()
+
+
+def render_review_appearance(review: Review, language: str | None, width: float) -> bytes:
+    """A one-page PDF, `width` wide and as tall as its content, showing a doctor's review for the reserved frame."""
+    register_fonts()
+    labels = labels_for(language)
+    pad = 6.0
+    scratch = Canvas(io.BytesIO())
+    height = 2 * pad + sum(f.wrapOn(scratch, width - 2 * pad, 1e6)[1] + f.getSpaceBefore() + f.getSpaceAfter()
+                           for f in _flat(review_appearance_story(review, labels)))
+    created = _moment(review.get("decided_at"))
+
+    def make_canvas(*args: Any, **kwargs: Any) -> Canvas:
+        canvas = Canvas(*args, **kwargs)
+        if created is not None:
+            pin_timestamp(canvas, created)
+        return canvas
+
+    while True:  # the measure is close; should a line still spill onto a second page, grow and build again
+        buffer = io.BytesIO()
+        doc = SimpleDocTemplate(buffer, pagesize=(width, height), leftMargin=pad, rightMargin=pad, topMargin=pad,
+                                bottomMargin=pad, invariant=1, creator="consent-kiosk", initialFontName=FONT,
+                                initialFontSize=9.5)
+        doc.build(_flat(review_appearance_story(review, labels)), canvasmaker=make_canvas)
+        if doc.page <= 1:
+            return buffer.getvalue()
+        height *= 1.1
+
+
+def _flat(story: list[Flowable]) -> list[Flowable]:
+    """On one tall page nothing needs keeping together; unwrapped, every piece measures and draws as itself."""
+    return [part for f in story for part in (f._content if isinstance(f, KeepTogether) else [f])]
+
+
+def _moment(value: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value or "")
+    except ValueError:
+        return None

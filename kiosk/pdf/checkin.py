@@ -1,8 +1,8 @@
 """PDFs of a treatment course: the signed pre-session check-in, and the revision that records a withdrawal.
 
 Pure like the consent PDF (no Flask, no database, no clock): a stored record in,
-PDF bytes out, built from the same styles, text blocks and sections. Every PDF
-made here passes through `seal`, the one place where sealing plugs in.
+PDF bytes out, built from the same styles, text blocks and sections. The services
+seal what these functions render (kiosk.sealing), like the consent PDF.
 """
 
 from __future__ import annotations
@@ -98,11 +98,6 @@ COURSE_LABELS: dict[str, dict[str, str]] = {
 }
 
 
-def seal(pdf: bytes) -> bytes:
-    """The one seam for sealing course PDFs: today it returns the bytes as rendered (no seal is applied)."""
-    return pdf
-
-
 def course_labels(language: str | None) -> dict[str, str]:
     """The consent PDF's labels with this module's on top, English where a language lacks one."""
     key = (language or "en").lower().split("-")[0]
@@ -110,7 +105,7 @@ def course_labels(language: str | None) -> dict[str, str]:
 
 
 def render_checkin_pdf(record: dict[str, Any], signature_png: bytes | None) -> bytes:
-    """The signed check-in as the patient and the doctor read it; sealed through `seal`."""
+    """The signed check-in as the patient and the doctor read it (the service seals it)."""
     labels = course_labels(record.get("language"))
     treatment = record.get("treatment") or {}
     patient = record.get("patient") or {}
@@ -146,7 +141,7 @@ def render_checkin_pdf(record: dict[str, Any], signature_png: bytes | None) -> b
     story += heading(labels["verify"], "h2", 2 * cm)
     story += blocks(labels["checkin_verify"], STYLES["body"])
     title = labels["checkin_title"].format(modality=treatment.get("modality_title", ""))
-    return seal(_build(story, record, labels, title, record.get("created_at")))
+    return _build(story, record, labels, title, record.get("created_at"))
 
 
 def _signature(record: dict[str, Any], png: bytes | None, labels: dict[str, str]) -> list[Flowable]:
@@ -203,7 +198,7 @@ def render_withdrawal_pdf(consent_record: dict[str, Any], withdrawal: dict[str, 
     ], 4.8 * cm))
     story += heading(labels["verify"], "h2", 2 * cm)
     story += blocks(labels["withdrawal_verify"], STYLES["body"])
-    return seal(_build(story, consent_record, labels, title, withdrawal["at"]))
+    return _build(story, consent_record, labels, title, withdrawal["at"])
 
 
 def _build(story: list[Flowable], record: dict[str, Any], labels: dict[str, str], title: str,

@@ -127,6 +127,32 @@ LABELS: dict[str, dict[str, str]] = {
             "above, can be checked against the clinic\u2019s copy in the same way. The clinic also keeps "
             "the SHA-256 of this revision."
         ),
+        "verify_footer": "Verification code {code} \u00b7 {url}",
+        "verification": "Verification",
+        "verification_code": "Verification code",
+        "verification_url": "Check online at",
+        "verify_seal": (
+            "This PDF is sealed with the clinic\u2019s certificate (a PAdES electronic signature). A PDF reader "
+            "shows the seal in its signature panel, and any change to the file, however small, breaks it. "
+            "To check a copy, open the address above (or scan the QR code) and upload the file, or type the "
+            "verification code printed at the foot of every page. The check says whether the file is intact, "
+            "which document and revision it is, and whether a newer revision exists."
+        ),
+        "opened_with": "Opened on the tablet with",
+        "opened_at": "Opened on the tablet at",
+        "opened_with_code": "one-time tablet code {code}",
+        "opened_on_desk": "the front desk\u2019s own device",
+        "risk_step": "risk: {title}",
+        "review_area_intro": (
+            "Reserved for the doctor\u2019s review. When a doctor reviews this consent, the review and the "
+            "doctor\u2019s signature appear in the frame below as a separately signed revision of this file; "
+            "everything above stays exactly as the patient signed it, and the patient\u2019s seal stays valid."
+        ),
+        "review_verify_sealed": (
+            "This review is revision {revision} of the document, added to the sealed file as an incremental "
+            "update with its own seal. The pages the patient signed are unchanged inside this file, and their "
+            "seal still verifies; the SHA-256 of the patient-signed original (revision 1) is printed above."
+        ),
         "language_names": (
             "en=English;es=Espa\u00f1ol;ca=Catal\u00e0;fr=Fran\u00e7ais;de=Deutsch;"
             "it=Italiano;pt=Portugu\u00eas"

@@ -24,6 +24,10 @@ from kiosk.record import ConsentRecord
 # --------------------------------------------------------------------------
 
 
+REVIEW_AREA = "doctor_review_area"  # the outline entry whose /FitR rectangle is where a signed review goes
+_MARKS_ATTR = "_kiosk_marks"  # outline entries noted while a page is laid out, written when it is final
+
+
 class NumberedCanvas(Canvas):
     """Hold each finished page until the end, then stamp header/footer with the page total."""
 
@@ -33,22 +37,54 @@ class NumberedCanvas(Canvas):
         self._saved_pages: list[dict[str, Any]] = []
         self._decorate = decorate
         if timestamp is not None:
-            _pin_timestamp(self, timestamp)
+            pin_timestamp(self, timestamp)
 
     def showPage(self) -> None:  # noqa: N802 (reportlab's name)
         self._saved_pages.append(dict(self.__dict__))
+        self.__dict__.pop(_MARKS_ATTR, None)
         self._startPage()
 
     def save(self) -> None:
         total = len(self._saved_pages)
         for state in self._saved_pages:
+            self.__dict__.pop(_MARKS_ATTR, None)
             self.__dict__.update(state)
             self._decorate(self, self._pageNumber, total)
+            # only now is the page's reference final, so its outline entries are written here
+            for key, title, rect in self.__dict__.get(_MARKS_ATTR) or ():
+                if len(rect) == 4:
+                    left, bottom, right, top = rect
+                    self.bookmarkPage(key, fit="FitR", left=left, bottom=bottom, right=right, top=top)
+                else:
+                    self.bookmarkPage(key, fit="XYZ", left=0, top=rect[0])
+                self.addOutlineEntry(title, key, level=0)
             Canvas.showPage(self)
         Canvas.save(self)
 
 
-def _pin_timestamp(canvas: Canvas, moment: datetime) -> None:
+def add_mark(canvas: Canvas, key: str, title: str, rect: tuple[float, ...]) -> None:
+    """Note an outline entry for the page being laid out: a top y, or a rectangle (left, bottom, right, top)."""
+    marks = list(getattr(canvas, _MARKS_ATTR, None) or [])
+    marks.append((key, title, rect))
+    setattr(canvas, _MARKS_ATTR, marks)
+
+
+class OutlineMark(Flowable):
+    """A zero-size flowable before a heading, so a reader's bookmarks panel lists the document's sections."""
+
+    def __init__(self, key: str, title: str) -> None:
+        super().__init__()
+        self.key, self.title = key, title
+        self.width = self.height = 0.0
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return 0.0, 0.0
+
+    def draw(self) -> None:
+        add_mark(self.canv, self.key, self.title, (self.canv.absolutePosition(0, 0)[1] + 16,))
+
+
+def pin_timestamp(canvas: Canvas, moment: datetime) -> None:
     """Date the PDF by the record, not the clock, so re-rendering gives the same bytes."""
     stamp = getattr(getattr(canvas, "_doc", None), "_timeStamp", None)
     offset = moment.utcoffset()
@@ -76,6 +112,12 @@ def page_decorator(record: ConsentRecord, labels: dict[str, str]) -> Callable[[C
     # Room for the widest "Page N of M" this document can have keeps the footer stable.
     page_room = pdfmetrics.stringWidth(labels["page_of"].format(page=999, pages=999), FONT, 8)
     footer_text = fit_line(footer_text, FONT, 8, USABLE_W - page_room - 12)
+    verification = record.get("verification") or {}
+    verify_text = ""
+    if verification.get("code"):
+        verify_text = fit_line(labels["verify_footer"].format(
+            code=verification["code"], url=f"{verification.get('url') or ''}?code={verification['code']}"),
+            FONT, 7.5, USABLE_W)
 
     def decorate(canvas: Canvas, page: int, pages: int) -> None:
         canvas.saveState()
@@ -93,6 +135,9 @@ def page_decorator(record: ConsentRecord, labels: dict[str, str]) -> Callable[[C
         canvas.line(left, bottom + 10, right, bottom + 10)
         canvas.drawRightString(right, bottom, labels["page_of"].format(page=page, pages=pages))
         canvas.drawString(left, bottom, footer_text)
+        if verify_text:
+            canvas.setFont(FONT, 7.5)
+            canvas.drawString(left, bottom - 10, verify_text)
         canvas.restoreState()
 
     return decorate
@@ -118,6 +163,40 @@ class SignatureImage(Flowable):
 
     def draw(self) -> None:
         self.canv.drawImage(self._reader, 0, 0, self.width, self.height, mask="auto")
+
+
+class ReservedArea(Flowable):
+    """Empty space kept for a later signed revision; it takes the rest of the page, at least `min_height`.
+
+    It draws a faint frame and notes its rectangle, which NumberedCanvas writes into the PDF as the
+    outline entry REVIEW_AREA (a /FitR destination), so the sealing code knows where a review may go.
+    """
+
+    def __init__(self, min_height: float, title: str) -> None:
+        super().__init__()
+        self.min_height = min_height
+        self.title = title
+        self.width = self.height = 0.0
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width = avail_width
+        self.height = max(avail_height - 1, self.min_height)
+        return self.width, self.height
+
+    def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        return []  # never split: on a page with too little room it moves whole to the next one
+
+    def draw(self) -> None:
+        canvas = self.canv
+        canvas.saveState()
+        canvas.setStrokeColor(RULE)
+        canvas.setDash(2, 3)
+        canvas.setLineWidth(0.5)
+        canvas.rect(0, 0, self.width, self.height)
+        canvas.restoreState()
+        left, bottom = canvas.absolutePosition(0, 0)
+        right, top = canvas.absolutePosition(self.width, self.height)
+        add_mark(canvas, REVIEW_AREA, self.title, (left, bottom, right, top))
 
 
 class Rule(Flowable):

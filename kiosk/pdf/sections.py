@@ -6,9 +6,11 @@ from typing import Any, Iterable
 
 from reportlab.lib.units import cm
 from reportlab.pdfbase import pdfmetrics
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer, Table, TableStyle
 
-from kiosk.pdf.pages import Rule, SignatureImage, load_signature
+from kiosk.pdf.pages import OutlineMark, ReservedArea, Rule, SignatureImage, load_signature
 from kiosk.pdf.style import (CELL_PAD, FONT, FONT_BOLD, INK, KEY_LEADING, KEY_SIZE, KEY_W, MARGIN_BOTTOM, MARGIN_TOP,
                              MUTED, PAGE_SIZE, RULE, SEVERITY_COLOURS, SIGNATURE_MAX_H, SIGNATURE_MAX_W, STYLES, USABLE_W,
                              VALUE_LEADING, VALUE_SIZE, header_row_table)
@@ -35,12 +37,17 @@ _KV_STYLE = TableStyle([
 HASH_SIZE = 8.0  # a 64-digit SHA-256 fits one line of a value cell at this size
 
 
-def _kv_table(rows: Iterable[tuple[str, object, str]], key_width: float = KEY_W) -> Table:
+def _outlined(story: list[Flowable], key: str, title: str) -> list[Flowable]:
+    """A section with an entry in the PDF's bookmarks panel, placed after its heading's page break."""
+    return story[:1] + [OutlineMark(key, title)] + story[1:]
+
+
+def _kv_table(rows: Iterable[tuple[str, object, str]], key_width: float = KEY_W, width: float = USABLE_W) -> Table:
     """Lay out label/value pairs as plain, pre-wrapped text cells (printed literally).
 
     Each row's third item is "" (normal), "bold" (names, ids) or "hash" (fingerprints).
     """
-    value_width = USABLE_W - key_width
+    value_width = width - key_width
     data: list[list[str]] = []
     extra: list[tuple[Any, ...]] = []
     for row, (key, value, kind) in enumerate(rows):
@@ -79,7 +86,7 @@ def identity_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flow
     counts = _severity_counts(record)
     if counts:
         story.append(TextBlock(labels["flags_notice"].format(counts=counts), STYLES["notice"]))
-    story += heading(labels["patient"], "h2", 3 * cm)
+    story += _outlined(heading(labels["patient"], "h2", 3 * cm), "patient", labels["patient"])
     rows: list[tuple[str, object, str]] = [
         (labels["full_name"], patient.get("full_name"), "bold"),
         (labels["date_of_birth"], patient.get("date_of_birth"), ""),
@@ -105,13 +112,14 @@ def identity_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flow
 def texts_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
     """The words the patient was shown, verbatim, with each risk's acknowledgement."""
     shown = record["texts"]["shown"]
-    story: list[Flowable] = heading(labels["information"], "h2", 4 * cm)
+    story: list[Flowable] = _outlined(heading(labels["information"], "h2", 4 * cm), "information",
+                                      labels["information"])
     story += blocks(shown.get("summary"), STYLES["summary"])
     for section in shown.get("sections") or []:
         story += heading(str(section.get("title") or ""), "h3", 2.2 * cm)
         story += blocks(section.get("text"), STYLES["body"])
 
-    story += heading(labels["risks"], "h2", 4.5 * cm)
+    story += _outlined(heading(labels["risks"], "h2", 4.5 * cm), "risks", labels["risks"])
     story.append(TextBlock(labels["risks_intro"], STYLES["small"]))
     acks = {ack.get("id"): ack for ack in record.get("risks") or []}
     shown_ids = set()
@@ -194,7 +202,7 @@ def _cells_height(row: list[Any], widths: list[float], pad: float) -> float:
 
 def screening_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
     """The answers as given, flags summarised first and marked on each answer."""
-    story: list[Flowable] = heading(labels["screening"], "h2", 5 * cm)
+    story: list[Flowable] = _outlined(heading(labels["screening"], "h2", 5 * cm), "screening", labels["screening"])
     answers: list[dict[str, Any]] = list(record.get("answers") or [])  # type: ignore[arg-type]
     questions = record["texts"]["shown"].get("questions") or []
     flags: list[dict[str, Any]] = sorted(record.get("flags") or [], key=_flag_order)  # type: ignore[arg-type]
@@ -267,7 +275,7 @@ def signature_section(record: ConsentRecord, signature_png: bytes | None,
     signature = record["signature"]
     shown = record["texts"]["shown"]
     esign = record.get("esign_consent") or {}
-    story: list[Flowable] = heading(labels["consent"], "h2", 5 * cm)
+    story: list[Flowable] = _outlined(heading(labels["consent"], "h2", 5 * cm), "consent", labels["consent"])
     story += heading(labels["esign"], "h3", 3 * cm)
     story += blocks(esign.get("statement") or shown.get("esign_statement"), STYLES["body"])
     story.append(TextBlock(labels["agreed_at"].format(time=format_datetime(esign.get("agreed_at"))),
@@ -324,8 +332,8 @@ def _review_when(review: Review) -> str:
 
 
 def review_section(review: Review, labels: dict[str, str]) -> list[Flowable]:
-    """The doctor's decision, note and signature, after the patient's signature and before the audit page."""
-    story: list[Flowable] = heading(labels["review"], "h2", 6 * cm)
+    """The doctor's decision, note and signature (the heading is on the page the review is placed on)."""
+    story: list[Flowable] = []
     story.append(_kv_table([
         (labels["review_doctor"], review.get("doctor_name"), "bold"),
         (labels["review_decision"], _decision_label(review, labels), "bold"),
@@ -348,6 +356,29 @@ def review_section(review: Review, labels: dict[str, str]) -> list[Flowable]:
     return story
 
 
+REVIEW_AREA_MIN_HEIGHT = 17 * cm  # most of a page: room for a review and a later one
+
+
+def review_area_section(labels: dict[str, str]) -> list[Flowable]:
+    """The doctor's review heading and an empty frame that a later signed revision fills in."""
+    story: list[Flowable] = heading(labels["review"], "h2", REVIEW_AREA_MIN_HEIGHT + 2.5 * cm)
+    story.append(TextBlock(labels["review_area_intro"], STYLES["small"], space_after=6))
+    story.append(ReservedArea(REVIEW_AREA_MIN_HEIGHT, labels["review"]))
+    return story
+
+
+def review_appearance_story(review: Review, labels: dict[str, str]) -> list[Flowable]:
+    """What a signed review revision shows in the reserved frame: decision, note, signature, fingerprints."""
+    story = review_section(review, labels)
+    story.append(Spacer(0, 4))
+    story.append(_kv_table([
+        (labels["review_revision"], review.get("revision"), "bold"),
+        (labels["review_original_sha256"], review.get("original_sha256"), "hash"),
+    ], 4.8 * cm))
+    story += blocks(labels["review_verify_sealed"].format(revision=review.get("revision")), STYLES["small"])
+    return story
+
+
 def _audit_review(review: Review, labels: dict[str, str]) -> list[Flowable]:
     """On the audit page: which revision this is and the fingerprint of the untouched original."""
     story = heading(labels["audit_review"], "h2", 3 * cm)
@@ -361,7 +392,50 @@ def _audit_review(review: Review, labels: dict[str, str]) -> list[Flowable]:
     return story
 
 
-def audit_section(record: ConsentRecord, labels: dict[str, str], review: Review | None = None) -> list[Flowable]:
+def _steps_with_risks(steps: list[Any], record: ConsentRecord) -> list[dict[str, Any]]:
+    """The wizard's steps with one row per risk after the risks step: the time spent on each risk's text."""
+    labels_risk = [{"step": f"risk: {ack.get('title') or ack.get('id')}", "shown_at": ack.get("shown_at"),
+                    "completed_at": ack.get("acknowledged_at"), "seconds": ack.get("seconds")}
+                   for ack in record.get("risks") or []]
+    rows: list[dict[str, Any]] = []
+    for step in steps:
+        rows.append(dict(step))
+        if step.get("step") == "risks":
+            rows += labels_risk
+    return rows
+
+
+def _qr(url: str, size: float) -> Drawing:
+    """A QR code for the verification address, drawn as vectors (no image to decode)."""
+    widget = QrCodeWidget(url, barLevel="M")
+    x1, y1, x2, y2 = widget.getBounds()
+    drawing = Drawing(size, size, transform=[size / (x2 - x1), 0, 0, size / (y2 - y1), 0, 0])
+    drawing.add(widget)
+    drawing.hAlign = "LEFT"
+    return drawing
+
+
+def verification_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
+    """The verification code, address and QR code, with how to check a copy of the file."""
+    verification = record.get("verification") or {}
+    code, url = verification.get("code"), verification.get("url")
+    story: list[Flowable] = heading(labels["verify"], "h2", 5 * cm)
+    if code and url:
+        link = f"{url}?code={code}"
+        qr_w = 3.0 * cm
+        table = _kv_table([(labels["verification_code"], code, "bold"), (labels["verification_url"], link, "")],
+                          4.8 * cm - qr_w / 2, USABLE_W - qr_w)
+        story.append(Table([[_qr(link, 2.6 * cm), table]], colWidths=[qr_w, USABLE_W - qr_w],
+                           hAlign="LEFT", style=[("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                                                 ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+        story.append(Spacer(0, 4))
+        story += blocks(labels["verify_seal"], STYLES["body"])
+    story += blocks(labels["verify_text"], STYLES["body"])
+    return story
+
+
+def audit_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
     """The last page: versions, fingerprints and the process trail, for a later check."""
     texts = record["texts"]
     signature = record["signature"]
@@ -371,7 +445,8 @@ def audit_section(record: ConsentRecord, labels: dict[str, str], review: Review 
     def val(value: object) -> object:
         return value if value not in (None, "") else none
 
-    story: list[Flowable] = [PageBreak(), TextBlock(labels["audit"], STYLES["title"])]
+    story: list[Flowable] = _outlined([PageBreak(), TextBlock(labels["audit"], STYLES["title"])], "audit",
+                                      labels["audit"])
     story += heading(labels["audit_record"], "h2", 3 * cm)
     method = signature.get("method")
     story.append(_kv_table([
@@ -392,13 +467,15 @@ def audit_section(record: ConsentRecord, labels: dict[str, str], review: Review 
         (labels["started_by"], val(trail.get("started_by")), ""),
         (labels["device_label"], val(trail.get("device_label")), ""),
         (labels["ip_address"], val(trail.get("ip_address")), ""),
+        (labels["opened_with"], val(_opened_with(trail, labels)), ""),
+        (labels["opened_at"], val(format_datetime(trail.get("opened_at"))), ""),
         (labels["user_agent"], val(trail.get("user_agent")), ""),
     ], 4.8 * cm))
     steps = trail.get("steps") or []
     if steps:
         widths = [3.4 * cm, 5.8 * cm, 5.8 * cm, USABLE_W - 3.4 * cm - 2 * 5.8 * cm]
         data: list[list[str]] = [[labels[k] for k in ("col_step", "col_shown", "col_completed", "col_seconds")]]
-        for step in steps:
+        for step in _steps_with_risks(steps, record):
             seconds = step.get("seconds")
             cells = [val(step.get("step")), val(format_datetime(step.get("shown_at"))),
                      val(format_datetime(step.get("completed_at"))),
@@ -406,14 +483,17 @@ def audit_section(record: ConsentRecord, labels: dict[str, str], review: Review 
             data.append([wrap_plain(c, FONT, VALUE_SIZE, w - CELL_PAD) for c, w in zip(cells, widths)])
         story += [Spacer(0, 8), Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT", style=_STEPS_STYLE)]
 
-    if review is not None:
-        story += _audit_review(review, labels)
-
-    story += heading(labels["verify"], "h2", 3 * cm)
-    story += blocks(labels["verify_text"], STYLES["body"])
-    if review is not None:
-        story += blocks(labels["review_verify"].format(revision=review.get("revision")), STYLES["body"])
+    story += verification_section(record, labels)
     return story
 
 
 kv_table = _kv_table  # public name for the course PDFs (kiosk.pdf.checkin), which lay out the same rows
+
+
+def _opened_with(trail: dict[str, Any], labels: dict[str, str]) -> str | None:
+    """How the patient's session reached the tablet: which one-time code, or the desk's own device."""
+    if trail.get("opened_with_code"):
+        return labels["opened_with_code"].format(code=trail["opened_with_code"])
+    if trail.get("opened_on") == "desk device":
+        return labels["opened_on_desk"]
+    return None

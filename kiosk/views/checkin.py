@@ -10,15 +10,15 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from forms.wizard import SignForm, screening_form
 from kiosk import checkins
 from kiosk.extensions import db
-from kiosk.submission import Clinic, SignatureInput
-from kiosk.views.common import clinic_now, current_texts
+from kiosk.submission import SignatureInput
+from kiosk.views.common import clinic, clinic_now, current_texts, seal_key
 
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
 
@@ -82,8 +82,7 @@ def sign(checkin: Any) -> Any:
     if form.validate_on_submit():
         try:
             checkins.submit(db.session, checkin, SignatureInput(**form.values()), texts=current_texts(),
-                            clinic=Clinic(name=current_app.config["CLINIC_NAME"],
-                                          timezone=current_app.config["CLINIC_TIMEZONE"]), now=clinic_now())
+                            clinic=clinic(), seal_key=seal_key(), now=clinic_now())
         except checkins.AnswersMissing:
             return redirect(url_for("checkin.questions"))
         except checkins.CheckinClosed:

@@ -114,7 +114,8 @@ def withdraw(document_id: str) -> Any:
     try:
         document = withdrawal.withdraw(db.session, common.who(), _user(), document_id, how=form.how.data,
                                        reason=form.reason.data, now=common.clinic_now(),
-                                       timezone_name=current_app.config["CLINIC_TIMEZONE"])
+                                       timezone_name=current_app.config["CLINIC_TIMEZONE"],
+                                       seal_key=common.seal_key(), clinic_name=current_app.config["CLINIC_NAME"])
     except consents.ConsentNotFound:
         abort(404)
     except withdrawal.WithdrawalRefused as exc:

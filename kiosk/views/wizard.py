@@ -26,7 +26,7 @@ from forms.desk import TabletCodeForm
 from kiosk import checkins, desk, drafts, steps, submission
 from kiosk.extensions import db
 from kiosk.views.checkin import CHECKIN_KEY
-from kiosk.views.common import clinic_now, current_texts, who
+from kiosk.views.common import clinic, clinic_now, current_texts, seal_key, who
 
 bp = Blueprint("wizard", __name__)
 
@@ -253,7 +253,7 @@ def sign(draft: Any) -> Any:
         try:
             submission.submit(
                 db.session, draft, submission.SignatureInput(**form.values()),
-                texts=texts, clinic=_clinic(), now=clinic_now(),
+                texts=texts, clinic=clinic(), seal_key=seal_key(), now=clinic_now(),
             )
         except submission.NotReadyToSign as exc:
             return _redirect_to(exc.first_open)
@@ -277,10 +277,6 @@ def done() -> Any:
     if draft.consent is not None and draft.consent.flags:
         notice = current_texts().language(draft.language).common.flagged_notice
     return render_template("wizard/done.html", notice=notice)
-
-
-def _clinic() -> submission.Clinic:
-    return submission.Clinic(name=current_app.config["CLINIC_NAME"], timezone=current_app.config["CLINIC_TIMEZONE"])
 
 
 def _with_date(data: dict[str, Any], key: str) -> dict[str, Any]:

@@ -1,14 +1,14 @@
 """a treatment course: pre-session check-ins, their reviews, and the sessions that took place
 
 Revision ID: 0008
-Revises: 0003
+Revises: 0004
 """
 from alembic import op
 import sqlalchemy as sa
 import kiosk.db
 
 revision = "0008"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
