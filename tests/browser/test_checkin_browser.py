@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from collections.abc import Callable
 
 from pypdf import PdfReader
@@ -25,6 +26,15 @@ FLAGGED = "checkin_sun"
 DETAIL = "Estuve en la playa hace diez días"
 
 
+def off_the_loop(work: Callable[[], str]) -> str:
+    """Run `work` in a thread of its own: sealing (asyncio.run) cannot run inside Playwright's running loop."""
+    result: list[str] = []
+    thread = threading.Thread(target=lambda: result.append(work()))
+    thread.start()
+    thread.join()
+    return result[0]
+
+
 def spanish_tablet(context: BrowserContext, server: LiveServer) -> Page:
     """A tablet whose session language is Spanish, set in the signed session cookie as the app keeps it."""
     cookie = server.app.session_interface.get_signing_serializer(server.app).dumps({"lang": "es"})
@@ -39,7 +49,7 @@ def test_a_check_in_on_the_tablet_in_spanish(live_server: LiveServer, staff: dic
                                             tablet_context: Callable[..., BrowserContext],
                                             screenshot: Screenshots) -> None:
     app = live_server.app
-    document_id = make_consent(app, name="Lucía Fernández", modality="co2_laser")
+    document_id = off_the_loop(lambda: make_consent(app, name="Lucía Fernández", modality="co2_laser"))
 
     # 1. the front desk finds the course and starts the check-in
     desk = desktop_page()
