@@ -13,7 +13,7 @@ from kiosk import i18n, security
 from kiosk.extensions import babel, csrf, db, login_manager
 from kiosk.migrate import upgrade
 from kiosk.texts import TextsError, load_texts
-from kiosk.views import admin, auth, desk, doctor, language, tablet, verify, wizard
+from kiosk.views import admin, auth, checkin, course, desk, doctor, language, tablet, verify, wizard
 from kiosk.views.errors import register_error_handlers
 
 
@@ -31,6 +31,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(desk.bp)
     app.register_blueprint(doctor.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(checkin.bp)
+    app.register_blueprint(course.bp)
     app.register_blueprint(verify.bp)
     register_error_handlers(app)
     register_commands(app)

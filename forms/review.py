@@ -24,7 +24,8 @@ class QueueFilterForm(Form):
     """GET filters: a value that cannot be used is dropped with a message, never an error page."""
 
     status = SelectField(_l("Status"), default="submitted", choices=[
-        SelectChoice("submitted", _l("Awaiting review")), SelectChoice("reviewed", _l("Reviewed"))])
+        SelectChoice("submitted", _l("Awaiting review")), SelectChoice("reviewed", _l("Reviewed")),
+        SelectChoice("withdrawn", _l("Withdrawn"))])
     modality = SelectField(_l("Treatment"), default="")
     date_from = DateField(_l("Signed from"), validators=[Optional()])
     date_to = DateField(_l("Signed to"), validators=[Optional()])

@@ -16,6 +16,7 @@ ACTIONS = (
     "consent_viewed", "pdf_downloaded", "consent_decided", "export",
     "code_issued", "code_used", "code_refused", "session_opened_here", "session_cancelled",
     "user_created", "audit_viewed",
+    "checkin_started", "checkin_signed", "checkin_decided", "session_recorded", "consent_withdrawn",
 )
 
 

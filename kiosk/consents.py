@@ -59,4 +59,13 @@ def export_record(consent: Consent) -> dict[str, Any]:
             for d in consent.documents
         ],
         "signature_png_base64": base64.b64encode(consent.signature_png).decode("ascii") if consent.signature_png else None,
+        "checkins": [{"record": c.record, "status": c.status, "pdf_sha256": c.pdf_sha256,
+                      "reviews": [{"doctor": r.doctor_name, "decision": r.decision, "note": r.note,
+                                   "at": r.at.isoformat()} for r in c.reviews]}
+                     for c in consent.checkins if c.status != "open"],
+        "sessions": [{"number": s.number, "date": s.session_date.isoformat(), "area": s.area,
+                      "settings": s.settings, "anaesthetic_applied_by": s.anaesthetic_applied_by,
+                      "anaesthetic_product": s.anaesthetic_product, "anaesthetic_minutes": s.anaesthetic_minutes,
+                      "notes": s.notes, "recorded_by": s.recorded_by_name, "recorded_at": s.recorded_at.isoformat()}
+                     for s in consent.sessions],
     }

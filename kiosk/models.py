@@ -76,6 +76,8 @@ class Consent(Base):
     )
     events: Mapped[list[ConsentEvent]] = relationship(back_populates="consent", order_by="ConsentEvent.id")
     reviews: Mapped[list[ConsentReview]] = relationship(back_populates="consent", order_by="ConsentReview.id")
+    checkins: Mapped[list[Checkin]] = relationship(back_populates="consent", order_by="Checkin.id")
+    sessions: Mapped[list[TreatmentSession]] = relationship(back_populates="consent", order_by="TreatmentSession.id")
 
 
 class ConsentFlag(Base):
@@ -219,3 +221,75 @@ class AuditEvent(Base):
     ip_address: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(400))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Checkin(Base):
+    """The patient's answers before a later session of a course, signed on the tablet; it belongs to one consent."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (Index("ix_checkins_queue", "status", "severity_rank"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[str] = mapped_column(String(32), unique=True)
+    consent_id: Mapped[int] = mapped_column(ForeignKey("consents.id"), index=True)
+    # the tablet reaches the check-in through this draft's random token and the desk's one-time code
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | submitted | reviewed
+    modality: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    highest_severity: Mapped[str | None] = mapped_column(String(8))
+    severity_rank: Mapped[int] = mapped_column(default=3)
+    texts_version: Mapped[str | None] = mapped_column(String(40))
+    texts_sha256: Mapped[str | None] = mapped_column(String(64))
+    rules_version: Mapped[str | None] = mapped_column(String(40))
+    record: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    signature_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    consent: Mapped[Consent] = relationship(back_populates="checkins")
+    draft: Mapped[Draft] = relationship()
+    reviews: Mapped[list[CheckinReview]] = relationship(back_populates="checkin", order_by="CheckinReview.id")
+
+
+class CheckinReview(Base):
+    """A doctor's decision on a flagged check-in, confirmed with their password; the newest one counts."""
+
+    __tablename__ = "checkin_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id"), index=True)
+    doctor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    doctor_name: Mapped[str] = mapped_column(String(200))
+    decision: Mapped[str] = mapped_column(String(16))  # cleared | not_cleared | consultation
+    note: Mapped[str | None] = mapped_column(Text)
+    meaning: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    checkin: Mapped[Checkin] = relationship(back_populates="reviews")
+
+
+class TreatmentSession(Base):
+    """A session that took place, as the doctor recorded it: what was done, with what, and the numbing cream."""
+
+    __tablename__ = "treatment_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consent_id: Mapped[int] = mapped_column(ForeignKey("consents.id"), index=True)
+    checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id"), unique=True)  # none for the first
+    number: Mapped[int] = mapped_column()
+    session_date: Mapped[date] = mapped_column(Date)
+    area: Mapped[str] = mapped_column(Text)
+    settings: Mapped[str] = mapped_column(Text)  # device settings or product and dose
+    anaesthetic_applied_by: Mapped[str | None] = mapped_column(String(200))
+    anaesthetic_minutes: Mapped[int | None] = mapped_column()
+    anaesthetic_product: Mapped[str | None] = mapped_column(String(200))
+    notes: Mapped[str | None] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_by_name: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    consent: Mapped[Consent] = relationship(back_populates="sessions")

@@ -192,6 +192,7 @@ class ConsentRecord(TypedDict):
     consent_statement: str
     signature: Signature
     trail: Trail
+    renews: NotRequired[dict[str, str]]  # a re-consent: the consent it replaces, why, and both text versions
     verification: NotRequired[Verification]
 
 

@@ -18,7 +18,7 @@ from kiosk.models import Consent, ConsentReview
 from kiosk.record import severity_rank
 
 PER_PAGE = 25
-QUEUE_STATUSES = ("submitted", "reviewed")
+QUEUE_STATUSES = ("submitted", "reviewed", "withdrawn")
 DECISIONS = ("cleared", "not_cleared", "consultation")
 _NEEDS_DOCTOR = severity_rank("review")  # ranks 0 (stop) and 1 (review) must be seen by a doctor
 

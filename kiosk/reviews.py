@@ -162,6 +162,9 @@ ACTION_LABELS: dict[str, Any] = {
     "code_refused": _l("Tablet code refused"), "session_opened_here": _l("Session opened on the desk's device"),
     "session_cancelled": _l("Session cancelled"), "user_created": _l("Account created"),
     "audit_viewed": _l("Audit log viewed"),
+    "checkin_started": _l("Check-in started at the desk"), "checkin_signed": _l("Check-in signed by the patient"),
+    "checkin_decided": _l("Decision on a check-in signed"), "session_recorded": _l("Session recorded"),
+    "consent_withdrawn": _l("Consent withdrawn"),
 }
 
 
@@ -256,18 +259,16 @@ class DecisionRefused(Exception):
         self.errors = errors
 
 
-def decide(session: Session, who: Who, doctor: User, document_id: str, *, decision: str, note: str | None,
-           password: str, meaning: str, now: datetime, timezone_name: str, seal_key: SealKey,
-           clinic_name: str) -> ConsentReview:
-    """Record a doctor's signed decision and its sealed PDF revision in one transaction, or refuse with reasons."""
-    consent = consents.get_consent(session, document_id)
+def check_decision(session: Session, who: Who, doctor: User, *, decision: str, note: str | None, password: str,
+                   meaning: str, withdrawn: bool, stop: bool, now: datetime, purpose: str) -> str | None:
+    """The rules every signed decision follows (on a consent or a check-in); returns the cleaned note or refuses."""
     note = (note or "").strip() or None
     errors: dict[str, Any] = {}
     if decision not in DECISIONS:
         errors["decision"] = _l("Please choose a decision.")
-    elif consent.status == "withdrawn":
+    elif withdrawn:
         errors["decision"] = _l("This consent was withdrawn, so no decision can be recorded on it.")
-    if decision == "cleared" and consent.severity_rank == 0 and not note:
+    if decision == "cleared" and stop and not note:
         errors["note"] = _l("A note is required to clear a consent with a stop flag: say why treatment may go ahead.")
     if note and len(note) > NOTE_MAX:
         errors["note"] = _l("Please keep the note under %(max)d characters.", max=NOTE_MAX)
@@ -275,13 +276,23 @@ def decide(session: Session, who: Who, doctor: User, document_id: str, *, decisi
         errors["meaning"] = _l("Please tick the statement to sign your decision.")
     if errors:
         raise DecisionRefused(errors)
-    confirmed = accounts.confirm_password(session, doctor, password, who=who, now=now,
-                                          purpose=f"decision on {consent.document_id}")
+    confirmed = accounts.confirm_password(session, doctor, password, who=who, now=now, purpose=purpose)
     if confirmed == "locked":
         raise DecisionRefused({"password": _l("Too many wrong passwords. Nothing was saved; try again in 15 minutes.")})
     if confirmed != "ok":
         raise DecisionRefused({"password": _l(
             "That password is not correct. Nothing was saved; please enter your own password.")})
+    return note
+
+
+def decide(session: Session, who: Who, doctor: User, document_id: str, *, decision: str, note: str | None,
+           password: str, meaning: str, now: datetime, timezone_name: str, seal_key: SealKey,
+           clinic_name: str) -> ConsentReview:
+    """Record a doctor's signed decision and its sealed PDF revision in one transaction, or refuse with reasons."""
+    consent = consents.get_consent(session, document_id)
+    note = check_decision(session, who, doctor, decision=decision, note=note, password=password, meaning=meaning,
+                          withdrawn=consent.status == "withdrawn", stop=consent.severity_rank == 0, now=now,
+                          purpose=f"decision on {consent.document_id}")
 
     documents = consent.documents
     original = documents[0]

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from kiosk.record import Flag
-from kiosk.texts import Rules
+from kiosk.texts import Question, Rules
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -77,8 +77,32 @@ def screen(
     if dob > as_of:
         raise ScreeningError("date_of_birth", date_of_birth, f"is after the visit date {as_of.isoformat()}")
 
+    flags = _judge(rules.questions_for(modality), modality, answers, as_of)
+    for rule in rules.derived:
+        if rule.id == "under_18":
+            age = age_on(dob, as_of)
+            min_age = rule.params["min_age"]
+            if age < min_age:
+                reason = rule.reason.format(age=age, min_age=min_age, as_of=as_of.isoformat())
+                flags.append(Flag(question=rule.id, severity=rule.severity, reason=reason))  # type: ignore[typeddict-item]
+    return flags
+
+
+def screen_checkin(rules: Rules, modality: str, answers: Mapping[str, Any], as_of: date) -> list[Flag]:
+    """Flags raised by a pre-session check-in's answers, judged exactly like the screening answers."""
+    if modality not in rules.modalities:
+        raise ScreeningError("modality", modality, f"unknown treatment (known: {', '.join(rules.modalities)})")
+    known = {q.id for q in rules.checkin_questions}
+    for key in answers:
+        if key not in known:
+            raise ScreeningError(key, answers[key], "unknown check-in question id")
+    return _judge(rules.checkin_for(modality), modality, answers, as_of)
+
+
+def _judge(questions: list[Question], modality: str, answers: Mapping[str, Any], as_of: date) -> list[Flag]:
+    """Each asked question's answer against its rule; a missing or mistyped answer is an error, never a pass."""
     flags: list[Flag] = []
-    for question in rules.questions_for(modality):
+    for question in questions:
         if question.id not in answers:
             raise ScreeningError(question.id, None, "missing answer to a question this treatment asks")
         value = answers[question.id]
@@ -100,12 +124,4 @@ def screen(
                     value=last.isoformat(), as_of=as_of.isoformat(), within_months=question.within_months
                 )
                 flags.append(Flag(question=question.id, severity=severity, reason=reason))  # type: ignore[typeddict-item]
-
-    for rule in rules.derived:
-        if rule.id == "under_18":
-            age = age_on(dob, as_of)
-            min_age = rule.params["min_age"]
-            if age < min_age:
-                reason = rule.reason.format(age=age, min_age=min_age, as_of=as_of.isoformat())
-                flags.append(Flag(question=rule.id, severity=rule.severity, reason=reason))  # type: ignore[typeddict-item]
     return flags

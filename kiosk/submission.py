@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from kiosk import comprehension, drafts, steps
+from kiosk import comprehension, drafts, steps, validity
 from kiosk.models import Consent, ConsentDocument, ConsentEvent, ConsentFlag, Draft
 from kiosk.pdf import render_consent_pdf
 from kiosk.record import Answer, ConsentRecord, RiskAck, StepEvent, highest_severity, severity_rank
@@ -164,6 +164,8 @@ def build_record(
     screening_data = data["screening"]
     answers_in = screening_data["answers"]
     flags = screen(texts.rules, modality, answers_in, identity["date_of_birth"], local_now.date())
+    renews = (data.get("prefill") or {}).get("renews")
+    flags += validity.renewal_flags(texts.rules, data.get("prefill"))  # a re-consent is reviewed before treatment
     shown_questions = {q["id"]: q for q in ref["shown"]["questions"]}
     answers: list[Answer] = [
         Answer(
@@ -182,7 +184,7 @@ def build_record(
     flags += comprehension.wrong_answer_flags(understood, texts.rules.comprehension_reason)
     png = signature.png
     signed_at = local_now.isoformat()
-    return ConsentRecord(
+    record = ConsentRecord(
         document_id=document_id,
         clinic_name=clinic.name,
         language=lang.language,
@@ -230,6 +232,9 @@ def build_record(
             "steps": _step_events(draft, signed_at),
         },
     )
+    if renews:
+        record["renews"] = renews
+    return record
 
 
 def _risk_ack(draft: Draft, risk_id: str, title: str) -> RiskAck:

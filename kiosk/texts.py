@@ -14,11 +14,14 @@ import re
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from kiosk.record import TextsRef, TextsShown
+
+if TYPE_CHECKING:
+    from kiosk.checkin_texts import CheckinText
 
 SEVERITIES = ("stop", "review", "info")
 ANSWER_TYPES = ("bool", "date")
@@ -72,12 +75,27 @@ class DerivedRule:
 
 
 @dataclass(frozen=True)
+class Renewal:
+    """The flag on a new consent that replaces an expired or outdated one (rules.yaml `checkin.renewal`)."""
+
+    severity: str
+    reason_new_version: str
+    reason_expired: str
+
+
+@dataclass(frozen=True)
 class Rules:
     version: str
     modalities: tuple[str, ...]
     questions: tuple[Question, ...]
     derived: tuple[DerivedRule, ...]
     comprehension_reason: str = ""  # what the doctor reads for a wrong comprehension answer
+    checkin_questions: tuple[Question, ...] = ()
+    renewal: Renewal | None = None
+
+    def checkin_for(self, modality: str) -> list[Question]:
+        """The check-in questions asked before a later session of this treatment, in file order."""
+        return [q for q in self.checkin_questions if q.applies_to(modality)]
 
     def question(self, question_id: str) -> Question | None:
         """Look up by id; None lets callers report unknown ids themselves."""
@@ -159,11 +177,16 @@ class Texts:
     rules: Rules
     languages: dict[str, LanguageTexts]
     source: str = ""
+    checkin: dict[str, CheckinText] = field(default_factory=dict)
     _cache: dict[tuple[str, str], TextsRef] = field(default_factory=dict, compare=False, repr=False)
 
     def language(self, language: str) -> LanguageTexts:
         """Fall back to English so a stale language choice never breaks a page."""
         return self.languages.get(language) or self.languages["en"]
+
+    def checkin_text(self, language: str) -> CheckinText:
+        """The check-in words in this language, falling back to English like `language`."""
+        return self.checkin.get(language) or self.checkin["en"]
 
     def modality(self, language: str, modality: str) -> ModalityText:
         return self.language(language).modalities[modality]
@@ -334,18 +357,23 @@ def load_texts(directory: str | Path) -> Texts:
     lang_dirs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
     if not any(p.name == "en" for p in lang_dirs):
         errors.append(f"{root.name}/en: the English texts folder is missing")
+    from kiosk.checkin_texts import is_checkin_only, load_checkin_texts  # it builds on this module's helpers
+
     languages: dict[str, LanguageTexts] = {}
     docs: dict[str, dict[str, _Doc]] = {}
     for lang_dir in lang_dirs:
+        if is_checkin_only(lang_dir):
+            continue
         docs[lang_dir.name] = {}
         lang = _load_language(lang_dir, root, rules, errors, docs[lang_dir.name])
         if lang is not None:
             languages[lang.language] = lang
     _check_parity(docs, errors)
+    checkin = load_checkin_texts(lang_dirs, root, rules, errors)
     if errors:
         raise TextsError(errors)
     assert rules is not None
-    return Texts(rules=rules, languages=languages, source=str(root))
+    return Texts(rules=rules, languages=languages, source=str(root), checkin=checkin)
 
 
 def load_rules(directory: str | Path) -> Rules:
@@ -375,35 +403,14 @@ def _load_rules(doc: _Doc) -> Rules | None:
                 doc.error(("modalities", i), f"treatment {mod} is listed twice")
             else:
                 modalities.append(mod)
-    questions: list[Question] = []
-    raw_questions = data.get("questions")
-    if not isinstance(raw_questions, list) or not raw_questions:
-        doc.error(("questions",) if "questions" in data else (), 'missing field "questions" (a list)')
-        raw_questions = []
-    for i, raw in enumerate(raw_questions):
-        path: Path_ = ("questions", i)
-        q = doc.mapping(raw, path)
-        qid = doc.ident(q, "id", path)
-        if qid and any(other.id == qid for other in questions):
-            doc.error(path + ("id",), f"question {qid} is defined twice")
-        qtype = q.get("type")
-        if qtype not in ANSWER_TYPES:
-            doc.error(path + ("type",) if "type" in q else path, f"type must be one of {', '.join(ANSWER_TYPES)}, not {qtype!r}")
-        within = q.get("within_months")
-        if qtype == "date" and (not isinstance(within, int) or isinstance(within, bool) or not 1 <= within <= 120):
-            doc.error(path + ("within_months",) if "within_months" in q else path,
-                      "a date question needs within_months: a whole number of months from 1 to 120")
-        placeholders = ("value", "as_of", "within_months") if qtype == "date" else ()
-        reason = doc.text(q, "reason", path, placeholders=placeholders)
-        severity = _severity_map(doc, q, path, modalities)
-        questions.append(Question(qid, str(qtype), reason, severity, within if qtype == "date" else None))
+    questions = _questions(doc, data, (), modalities)
     derived: list[DerivedRule] = []
     raw_derived = data.get("derived") or []
     if not isinstance(raw_derived, list):
         doc.error(("derived",), "should be a list")
         raw_derived = []
     for i, raw in enumerate(raw_derived):
-        path = ("derived", i)
+        path: Path_ = ("derived", i)
         d = doc.mapping(raw, path)
         did = doc.ident(d, "id", path)
         if did and did not in DERIVED_RULES:
@@ -423,7 +430,59 @@ def _load_rules(doc: _Doc) -> Rules | None:
         reason = doc.text(d, "reason", path, placeholders=("age", "min_age", "as_of"))
         derived.append(DerivedRule(did, str(severity), reason, params))
     comprehension_reason = doc.text(data, "comprehension_reason", (), placeholders=("question", "chosen", "answer"))
-    return Rules(str(version), tuple(modalities), tuple(questions), tuple(derived), comprehension_reason)
+    checkin_questions, renewal = _checkin_rules(doc, data, modalities, {q.id for q in questions})
+    return Rules(str(version), tuple(modalities), tuple(questions), tuple(derived), comprehension_reason,
+                 checkin_questions, renewal)
+
+
+def _checkin_rules(doc: _Doc, data: dict[str, Any], modalities: list[str],
+                   screening_ids: set[str]) -> tuple[tuple[Question, ...], Renewal | None]:
+    """The `checkin` section: questions judged like the screening ones, and the renewal flag."""
+    if "checkin" not in data:
+        doc.error((), 'missing section "checkin" (the questions asked before each later session)')
+        return (), None
+    section = doc.mapping(data.get("checkin"), ("checkin",))
+    questions = _questions(doc, section, ("checkin",), modalities)
+    for i, q in enumerate(questions):
+        if q.id in screening_ids:
+            doc.error(("checkin", "questions", i, "id"), f"{q.id} is already a screening question; use another id")
+    path: Path_ = ("checkin", "renewal")
+    raw = doc.mapping(section.get("renewal"), path)
+    severity = raw.get("severity")
+    if severity not in SEVERITIES:
+        doc.error(path + ("severity",) if "severity" in raw else path,
+                  f"severity must be one of {', '.join(SEVERITIES)}, not {severity!r}")
+    names = ("previous", "signed_on", "old_version", "new_version")
+    renewal = Renewal(str(severity), doc.text(raw, "reason_new_version", path, placeholders=names),
+                      doc.text(raw, "reason_expired", path, placeholders=names))
+    return tuple(questions), renewal
+
+
+def _questions(doc: _Doc, data: dict[str, Any], prefix: Path_, modalities: list[str]) -> list[Question]:
+    """A `questions` list: each with id, type, reason and a severity per treatment."""
+    questions: list[Question] = []
+    raw_questions = data.get("questions")
+    if not isinstance(raw_questions, list) or not raw_questions:
+        doc.error(prefix + ("questions",) if "questions" in data else prefix, 'missing field "questions" (a list)')
+        raw_questions = []
+    for i, raw in enumerate(raw_questions):
+        path: Path_ = prefix + ("questions", i)
+        q = doc.mapping(raw, path)
+        qid = doc.ident(q, "id", path)
+        if qid and any(other.id == qid for other in questions):
+            doc.error(path + ("id",), f"question {qid} is defined twice")
+        qtype = q.get("type")
+        if qtype not in ANSWER_TYPES:
+            doc.error(path + ("type",) if "type" in q else path, f"type must be one of {', '.join(ANSWER_TYPES)}, not {qtype!r}")
+        within = q.get("within_months")
+        if qtype == "date" and (not isinstance(within, int) or isinstance(within, bool) or not 1 <= within <= 120):
+            doc.error(path + ("within_months",) if "within_months" in q else path,
+                      "a date question needs within_months: a whole number of months from 1 to 120")
+        placeholders = ("value", "as_of", "within_months") if qtype == "date" else ()
+        reason = doc.text(q, "reason", path, placeholders=placeholders)
+        severity = _severity_map(doc, q, path, modalities)
+        questions.append(Question(qid, str(qtype), reason, severity, within if qtype == "date" else None))
+    return questions
 
 
 def _severity_map(doc: _Doc, q: dict[str, Any], path: Path_, modalities: list[str]) -> dict[str, str]:
@@ -506,13 +565,19 @@ def _load_questions(doc: _Doc, language: str, rules: Rules | None) -> dict[str, 
         return None
     data = doc.mapping(doc.data, ())
     _check_language(doc, data, language)
+    return question_texts(doc, data, {q.id for q in rules.questions} if rules else None, "question", "rules.yaml")
+
+
+def question_texts(doc: _Doc, data: dict[str, Any], known: set[str] | None, kind: str,
+                   where: str) -> dict[str, QuestionText]:
+    """The `questions` map of a language file: wording for exactly the ids the rules know."""
     raw = doc.mapping(data.get("questions"), ("questions",))
-    known = {q.id for q in rules.questions} if rules else set(raw)
+    known = set(raw) if known is None else known
     out: dict[str, QuestionText] = {}
     for qid, entry in raw.items():
         path: Path_ = ("questions", str(qid))
         if qid not in known:
-            doc.error(path, f"unknown question {qid!r}: it is not in rules.yaml")
+            doc.error(path, f"unknown {kind} {qid!r}: it is not in {where}")
             continue
         item = doc.mapping(entry, path)
         out[qid] = QuestionText(
@@ -521,7 +586,7 @@ def _load_questions(doc: _Doc, language: str, rules: Rules | None) -> dict[str, 
             detail_label=doc.text(item, "detail_label", path, required=False) or None,
         )
     for qid in sorted(known - set(raw)):
-        doc.error(("questions",), f"question {qid!r} from rules.yaml has no wording here")
+        doc.error(("questions",), f"{kind} {qid!r} from {where} has no wording here")
     return out
 
 

@@ -63,6 +63,32 @@ def staff_login(client, email: str, password: str = STAFF_PASSWORD, next_url: st
     return client.post(url, data={"csrf_token": token, "email": email, "password": password})
 
 
+def signed_checkin(app: Flask, yes: tuple[str, ...] = (), *, name: str = "Course Patient",
+                   modality: str = "microdermabrasion", now=None):  # noqa: ANN001, ANN201
+    """A consent with no flags and a check-in signed on it, made through the services the tablet uses."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from kiosk import audit, checkins, demo
+    from kiosk.submission import Clinic, SignatureInput
+
+    texts = app.extensions["kiosk_texts"]
+    clinic = Clinic(name="Test Clinic", timezone=app.config["CLINIC_TIMEZONE"])
+    now = now or datetime.now(ZoneInfo(clinic.timezone))
+    session = app.extensions["kiosk_db"]()
+    key = seal_key_of(app)
+    consent = demo._demo_consent(session, (name, "1990-01-01", modality, ["abdomen"], {}), texts=texts,
+                                 clinic=clinic, seal_key=key, now=now)
+    issued = checkins.start_checkin(session, consent.document_id, texts=texts, issued_by=None,
+                                    who=audit.Who(actor="tests"), now=now, months=12)
+    checkin = checkins.find_by_token(session, issued.draft.token)
+    answers = {q.id: q.id in yes for q in texts.rules.checkin_for(modality)}
+    checkins.save_answers(session, checkin, {"answers": answers, "details": {}}, now)
+    return checkins.submit(session, checkin, SignatureInput(method="typed", png=None, typed_name=name,
+                                                            printed_name=name), texts=texts, clinic=clinic,
+                           seal_key=key, now=now)
+
+
 def pdf_text(pdf: bytes) -> str:
     """Every page's text plus the text drawn in annotation appearances (a signed review lives there), via pypdf."""
     import re
@@ -85,3 +111,11 @@ def pdf_text(pdf: bytes) -> str:
             holder.replace_contents(content)
             parts.append(holder.extract_text() or "")
     return re.sub(r"\s+", " ", " ".join(parts))
+
+
+def seal_key_of(app: Flask):  # noqa: ANN201
+    """The app's configured seal, as its views load it."""
+    from kiosk.views.common import seal_key
+
+    with app.app_context():
+        return seal_key()

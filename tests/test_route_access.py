@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import WizardDriver
-from tests.helpers import consents, staff_login
+from tests.helpers import consents, signed_checkin, staff_login
 
 VISITORS = ("anonymous", "tablet", "other_tablet", "frontdesk", "doctor", "admin")
 
@@ -32,6 +32,7 @@ ADMINS = {**STAFF_ONLY, "frontdesk": FORBIDDEN, "doctor": FORBIDDEN, "admin": OK
 PATIENT = {"anonymous": START, "tablet": OK, "other_tablet": OK, "frontdesk": START, "doctor": START,
            "admin": START}
 PUBLIC = {visitor: OK for visitor in VISITORS}
+CHECKIN_TABLET = {visitor: START for visitor in VISITORS}  # only a tablet holding a check-in's token gets in
 
 # (endpoint, method) -> expectation per visitor
 EXPECTED: dict[tuple[str, str], dict[str, str]] = {
@@ -76,6 +77,20 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("admin.audit_log", "GET"): ADMINS,
     # anyone may change the language; with no page to return to, it goes back to the start
     ("language.switch", "POST"): {visitor: START for visitor in VISITORS},
+    ("checkin.questions", "GET"): CHECKIN_TABLET,
+    ("checkin.questions", "POST"): CHECKIN_TABLET,
+    ("checkin.sign", "GET"): CHECKIN_TABLET,
+    ("checkin.sign", "POST"): CHECKIN_TABLET,
+    ("checkin.done", "GET"): CHECKIN_TABLET,
+    ("course.find", "GET"): ANY_STAFF,
+    ("course.show", "GET"): ANY_STAFF,
+    ("course.start_checkin", "POST"): DESK,
+    ("course.renew", "POST"): DESK,
+    ("course.withdraw", "POST"): DESK,
+    ("course.record_session", "POST"): DOCTORS,
+    ("course.checkin", "GET"): DOCTORS,
+    ("course.checkin", "POST"): DOCTORS,
+    ("course.checkin_pdf", "GET"): DOCTORS,
     ("verify.page", "GET"): PUBLIC,  # anyone holding a copy may check it
     ("verify.upload", "POST"): PUBLIC,  # no file: the form says so
 }
@@ -101,11 +116,14 @@ def world(app: Flask, staff: dict[str, str]) -> dict[str, Any]:
     for role in ("frontdesk", "doctor", "admin"):
         clients[role] = app.test_client()
         staff_login(clients[role], staff[role])
-    return {"clients": clients, "document_id": consent.document_id, "draft_id": issued.draft.id}
+    checkin = signed_checkin(app)
+    return {"clients": clients, "document_id": consent.document_id, "draft_id": issued.draft.id,
+            "checkin_id": checkin.document_id}
 
 
 def _url(app: Flask, endpoint: str, world: dict[str, Any]) -> str:
-    values = {"document_id": world["document_id"], "draft_id": world["draft_id"], "index": 1, "revision": 1}
+    values = {"document_id": world["document_id"], "draft_id": world["draft_id"], "index": 1, "revision": 1,
+              "checkin_id": world["checkin_id"]}
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     with app.test_request_context():
         from flask import url_for

@@ -519,6 +519,9 @@ def audit_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flowabl
     return story
 
 
+kv_table = _kv_table  # public name for the course PDFs (kiosk.pdf.checkin), which lay out the same rows
+
+
 def _opened_with(trail: dict[str, Any], labels: dict[str, str]) -> str | None:
     """How the patient's session reached the tablet: which one-time code, or the desk's own device."""
     if trail.get("opened_with_code"):

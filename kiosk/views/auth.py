@@ -115,7 +115,7 @@ def logout() -> Any:
 
 # The idle timeout: staff pages note the time of each request; one that comes too late signs the user out.
 SEEN_KEY = "staff_seen"
-TABLET_BLUEPRINTS = frozenset({"wizard"})  # the patient's pages: never timed out, never keep a staff login alive
+TABLET_BLUEPRINTS = frozenset({"wizard", "checkin"})  # the patient's pages: never timed out, never keep a staff login alive
 
 
 def _last_seen() -> datetime | None:

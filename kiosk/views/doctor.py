@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from forms.review import DecisionForm, QueueFilterForm
-from kiosk import consents, review_queue, reviews
+from kiosk import checkins, consents, review_queue, reviews
 from kiosk.extensions import db
 from kiosk.views.auth import roles_required
 from kiosk.views import common  # through the module, so tests can replace common.clinic_now
@@ -58,7 +58,8 @@ def queue() -> Any:
         problems.append(_("There is no page %(asked)d, so page %(page)d of %(pages)d is shown.",
                           asked=result.asked_page, page=result.page, pages=result.pages))
     return render_template("doctor/queue.html", form=form, result=result, problems=problems, titles=titles,
-                           args=form.query_args(values), window=page_window(result.page, result.pages))
+                           args=form.query_args(values), window=page_window(result.page, result.pages),
+                           checkins=checkins.pending_review(db.session), tz=_clinic_tz())
 
 
 @bp.route("/consents/<document_id>", methods=["GET", "POST"])

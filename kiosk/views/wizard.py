@@ -24,8 +24,9 @@ from forms.wizard import (
     screening_form,
 )
 from forms.desk import TabletCodeForm
-from kiosk import comprehension as checks, desk, drafts, steps, submission
+from kiosk import checkins, comprehension as checks, desk, drafts, steps, submission
 from kiosk.extensions import db
+from kiosk.views.checkin import CHECKIN_KEY
 from kiosk.views.common import clinic, clinic_now, current_texts, offered_languages, seal_key, who
 
 bp = Blueprint("wizard", __name__)
@@ -120,6 +121,9 @@ def begin() -> Any:
     except desk.InvalidCode:
         form.code.errors.append(_("That code is not valid. Please ask the front desk for a new one."))
         return _start_page(form)
+    if checkins.is_checkin_draft(draft):  # a check-in before a later session: its own pages, its own key
+        session[CHECKIN_KEY] = draft.token
+        return redirect(url_for("checkin.questions"))
     session[DRAFT_KEY] = draft.token
     _read_in(draft.language)  # a patient resuming on another tablet goes on in the language they were reading
     return _after_save(draft)

@@ -81,9 +81,14 @@ def live_server(db_url: str) -> Iterator[LiveServer]:
         server.server_close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """One headless Chromium for the session (launching costs about a second)."""
+    """One headless Chromium per test module (launching costs about a second).
+
+    Not per session: Playwright's sync API keeps an asyncio loop running in the main thread while it is open,
+    and pyHanko's signing (asyncio.run) refuses to run inside one, so every later test that seals a PDF in
+    process would fail.
+    """
     need(sync_playwright is not None, "the playwright Python package: pip install -r requirements-dev.txt")
     need(Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK), f"Chromium at {CHROMIUM}: apt-get install chromium")
     with sync_playwright() as playwright:
