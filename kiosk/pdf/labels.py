@@ -195,6 +195,15 @@ LABELS: dict[str, dict[str, str]] = {
         "read_for": " \u2014 en pantalla {seconds:.0f} s",
         "not_acknowledged": "\u2718 NO CONFIRMADO",
         "unknown_acks": "Confirmaciones registradas de riesgos que no figuran en los textos mostrados: {ids}",
+        "comprehension": "Preguntas de comprensi\u00f3n",
+        "comprehension_intro": (
+            "Tras los riesgos, el paciente respondi\u00f3 estas preguntas. Ante una respuesta incorrecta se le "
+            "mostr\u00f3 la correcta con su explicaci\u00f3n, y figura para el m\u00e9dico como alerta de "
+            "INFORMACI\u00d3N; no impidi\u00f3 el consentimiento."
+        ),
+        "comprehension_chosen": "Respuesta del paciente: {answer}",
+        "comprehension_right": "\u2714 Correcta",
+        "comprehension_wrong": "\u2718 Incorrecta. La respuesta correcta: {answer}",
         "screening": "Respuestas al cuestionario de salud",
         "flags_box_title": "Para el m\u00e9dico: {n} respuesta(s) con alerta \u2014 la m\u00e1s alta: {highest}",
         "no_flags": "Ninguna respuesta ha generado una alerta para el m\u00e9dico.",
@@ -288,6 +297,36 @@ LABELS: dict[str, dict[str, str]] = {
             "mismo registro guardado que el original. El original firmado por el paciente (revisi\u00f3n 1) se "
             "conserva sin cambios: su SHA-256, impreso arriba, se puede comprobar del mismo modo con la copia "
             "de la cl\u00ednica. La cl\u00ednica conserva tambi\u00e9n el SHA-256 de esta revisi\u00f3n."
+        ),
+        "verify_footer": "C\u00f3digo de verificaci\u00f3n {code} \u00b7 {url}",
+        "verification": "Verificaci\u00f3n",
+        "verification_code": "C\u00f3digo de verificaci\u00f3n",
+        "verification_url": "Comprobaci\u00f3n en l\u00ednea",
+        "verify_seal": (
+            "Este PDF est\u00e1 sellado con el certificado de la cl\u00ednica (una firma electr\u00f3nica PAdES). "
+            "Un lector de PDF muestra el sello en su panel de firmas, y cualquier cambio en el archivo, por "
+            "peque\u00f1o que sea, lo rompe. Para comprobar una copia, abra la direcci\u00f3n indicada arriba (o "
+            "escanee el c\u00f3digo QR) y suba el archivo, o escriba el c\u00f3digo de verificaci\u00f3n que "
+            "figura al pie de cada p\u00e1gina. La comprobaci\u00f3n indica si el archivo est\u00e1 \u00edntegro, "
+            "de qu\u00e9 documento y revisi\u00f3n se trata, y si existe una revisi\u00f3n m\u00e1s reciente."
+        ),
+        "opened_with": "Abierto en la tableta con",
+        "opened_at": "Abierto en la tableta el",
+        "opened_with_code": "c\u00f3digo de tableta de un solo uso {code}",
+        "opened_on_desk": "el propio dispositivo de recepci\u00f3n",
+        "risk_step": "riesgo: {title}",
+        "review_area_intro": (
+            "Reservado para la revisi\u00f3n del m\u00e9dico. Cuando un m\u00e9dico revise este consentimiento, "
+            "la revisi\u00f3n y la firma del m\u00e9dico aparecer\u00e1n en el recuadro de abajo como una "
+            "revisi\u00f3n de este archivo firmada por separado; todo lo anterior queda exactamente como lo "
+            "firm\u00f3 el paciente, y el sello del paciente sigue siendo v\u00e1lido."
+        ),
+        "review_verify_sealed": (
+            "La revisi\u00f3n del m\u00e9dico corresponde a la revisi\u00f3n {revision} del documento, "
+            "a\u00f1adida al archivo sellado como actualizaci\u00f3n incremental con su propio sello. Las "
+            "p\u00e1ginas que firm\u00f3 el paciente no cambian dentro de este archivo, y su sello se sigue "
+            "pudiendo verificar; el SHA-256 del original firmado por el paciente (revisi\u00f3n 1) figura m\u00e1s "
+            "arriba."
         ),
         "language_names": (
             "en=Ingl\u00e9s;es=Espa\u00f1ol;ca=Catal\u00e1n;fr=Franc\u00e9s;de=Alem\u00e1n;"
