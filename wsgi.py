@@ -2,10 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
+from flask import Flask
+
 from app import create_app
+from kiosk import signing_keys
 from kiosk.pdf.style import register_fonts
+from kiosk.sealing import SealKeyError
+
+
+def _load_seal(app: Flask) -> None:
+    """Refuse to serve before any patient reaches the last step and finds that nothing can be sealed."""
+    config = app.config
+    try:
+        signing_keys.signing_key(config["SIGNING_KEY_FILE"], config["SIGNING_KEY_PASSPHRASE"],
+                                 create_if_missing=config["ENV_NAME"] == "development",
+                                 organisation=config["CLINIC_NAME"], now=datetime.now(timezone.utc))
+    except SealKeyError as exc:
+        raise SystemExit(f"consent-kiosk will not start: {exc} "
+                         "(settings: KIOSK_SIGNING_KEY_FILE, KIOSK_SIGNING_KEY_PASSPHRASE)") from None
+
 
 app = create_app()
 # gunicorn loads this module once in its master (preload_app) and forks the workers from it, so the
-# fonts are parsed once here and no patient's signature pays for loading them in a fresh worker
+# fonts and the clinic's seal are parsed once here and no patient's signature pays for loading them
 register_fonts()
+_load_seal(app)

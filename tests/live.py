@@ -7,16 +7,19 @@ the wizard in process or against running servers, and new wizard steps are picke
 
 from __future__ import annotations
 
+import functools
 import http.client
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
@@ -56,6 +59,19 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+LIVE_SIGNING_PASSPHRASE = "live test seal"
+
+
+@functools.cache
+def live_signing_key() -> Path:
+    """One clinic seal per test or bench process, in a temporary folder (a production server needs one)."""
+    from kiosk.sealing import create_signing_key
+
+    path = Path(tempfile.mkdtemp(prefix="kiosk-seal-")) / "signing-key.p12"
+    create_signing_key(path, LIVE_SIGNING_PASSPHRASE, organisation="Live Clinic", now=datetime.now(timezone.utc))
+    return path
+
+
 def server_env(database_url: str, **settings: str) -> dict[str, str]:
     """The environment of a production-like app process (HTTPS-only cookies, shared secret key)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("KIOSK_")}
@@ -65,6 +81,8 @@ def server_env(database_url: str, **settings: str) -> dict[str, str]:
         "KIOSK_SECRET_KEY": "live-test-secret-" + "k" * 32,
         "KIOSK_SESSION_COOKIE_SECURE": "true",
         "KIOSK_CLINIC_NAME": "Live Clinic",
+        "KIOSK_SIGNING_KEY_FILE": str(live_signing_key()),
+        "KIOSK_SIGNING_KEY_PASSPHRASE": LIVE_SIGNING_PASSPHRASE,
         "PYTHONUNBUFFERED": "1",
     })
     env.update(settings)

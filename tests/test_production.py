@@ -36,6 +36,21 @@ def test_a_short_secret_key_alone_is_refused_too(tmp_path: Path) -> None:
     assert "set KIOSK_SECRET_KEY" in log and "KIOSK_SESSION_COOKIE_SECURE" not in log
 
 
+def test_production_refuses_to_start_without_a_usable_signing_key(tmp_path: Path) -> None:
+    """No server may take patients' signatures it cannot seal: a missing or unopenable key stops the start."""
+    database = f"sqlite:///{tmp_path / 'clinic.sqlite3'}"
+    missing = server_env(database, KIOSK_SIGNING_KEY_FILE=str(tmp_path / "no-such-key.p12"))
+    wrong_passphrase = server_env(database, KIOSK_SIGNING_KEY_PASSPHRASE="not the passphrase")
+    for name, env in (("missing", missing), ("wrong", wrong_passphrase)):
+        process = start_gunicorn(env, tmp_path / f"{name}.log")
+        assert process.wait(timeout=30) != 0
+        log = (tmp_path / f"{name}.log").read_text()
+        assert "will not start" in log and "KIOSK_SIGNING_KEY_FILE" in log, log
+        assert "Traceback" not in log and "Booting worker" not in log
+    assert "init-signing-key" in (tmp_path / "missing.log").read_text()
+    assert "wrong passphrase" in (tmp_path / "wrong.log").read_text()
+
+
 def test_production_serves_https_only_httponly_same_site_cookies_and_the_security_headers(tmp_path: Path) -> None:
     with gunicorn(server_env(f"sqlite:///{tmp_path / 'clinic.sqlite3'}"), tmp_path / "gunicorn.log") as server:
         response = HttpTablet([server.address], application=None).get("/?device=Tablet-1")  # type: ignore[arg-type]

@@ -145,6 +145,11 @@ def test_every_patient_page_reads_in_spanish(app: Flask, wizard: WizardDriver, e
                    risks[0].title)
     wizard.risks(app, "co2_laser")
 
+    page = _visible(wizard.get("/consent/comprehension"))
+    assert_spanish(page, english_strings, "<h1>Compruebe lo que ha entendido</h1>",
+                   texts.modality("es", "co2_laser").comprehension[0].text)
+    assert wizard.comprehension(app, "co2_laser").status_code == 302
+
     page = _visible(wizard.get("/consent/screening"))
     assert_spanish(page, english_strings, "<h1>Preguntas sobre su salud</h1>", ">Sí<",
                    texts.language("es").questions["pregnant"].text)
@@ -204,6 +209,7 @@ def test_switching_mid_way_keeps_every_answer_and_the_texts_follow(app: Flask, w
     risk_ids = [r.id for r in texts.modality("es", "fractional_laser").risks]
     for index in range(2, len(risk_ids) + 1):
         wizard.submit(f"/consent/risks/{index}", {"acknowledged": "y", "initials": "LF"})
+    wizard.comprehension(app, "fractional_laser")
     wizard.screening(app, "fractional_laser", {"isotretinoin_last_dose": "2026-01-10", "keloids": "En la rodilla"})
     before = _answers(_draft(app))
 
@@ -235,6 +241,7 @@ def test_the_consent_and_its_pdf_are_in_the_language_last_read(app: Flask, wizar
     acknowledged_at = _draft(app).data["risks"][first_risk.id]["acknowledged_at"]
     switch(wizard, "es", "/consent/risks/2")
     wizard.risks(app, "co2_laser")
+    wizard.comprehension(app, "co2_laser")
     wizard.screening(app, "co2_laser", {"pregnant": "Puede que sí"})
     wizard.review()
     assert wizard.sign(typed_signature="Zoë Ñúñez").status_code == 302
