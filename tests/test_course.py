@@ -112,9 +112,11 @@ def _sign_new_consent(app: Flask, code: str, modality: str = "microdermabrasion"
     assert driver.treatment(modality).status_code == 302
     assert driver.explanation().status_code == 302
     driver.risks(app, modality, initials="MR")
-    assert driver.screening(app, modality).status_code == 302
+    assert driver.comprehension(app, modality).headers["Location"] == "/consent/screening"
+    assert driver.screening(app, modality).headers["Location"] == "/consent/review"
     assert driver.review().status_code == 302
-    assert driver.sign(typed_signature="Marta Ruiz", printed_name="MARTA RUIZ").status_code == 302
+    signed = driver.sign(typed_signature="Marta Ruiz", printed_name="MARTA RUIZ")
+    assert signed.headers["Location"] == "/consent/done"
     session = app.extensions["kiosk_db"]()
     return session.scalars(select(Consent.document_id).order_by(Consent.id.desc())).first()
 

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from kiosk.models import Consent, Draft
 from tests.conftest import WizardDriver, csrf_token
-from tests.helpers import consents, staff_login
+from tests.helpers import consents, signed_checkin, staff_login
 from tests.test_route_access import EXPECTED, OK, _url
 
 HOSTILE_STRINGS = (
@@ -88,8 +88,14 @@ class World:
             return self.app.test_client()
         return self.staff[visitor]
 
+    @cached_property
+    def checkin_id(self) -> str:
+        return signed_checkin(self.app).document_id
+
     def url(self, endpoint: str) -> str:
         values = {"document_id": self.consent.document_id, "draft_id": self.consent.draft_id}
+        if "checkin_id" in next(r for r in self.app.url_map.iter_rules() if r.endpoint == endpoint).arguments:
+            values["checkin_id"] = self.checkin_id
         return _url(self.app, endpoint, values)
 
 

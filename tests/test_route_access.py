@@ -123,7 +123,7 @@ def world(app: Flask, staff: dict[str, str]) -> dict[str, Any]:
 
 def _url(app: Flask, endpoint: str, world: dict[str, Any]) -> str:
     values = {"document_id": world["document_id"], "draft_id": world["draft_id"], "index": 1, "revision": 1,
-              "checkin_id": world["checkin_id"]}
+              "checkin_id": world.get("checkin_id")}
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     with app.test_request_context():
         from flask import url_for

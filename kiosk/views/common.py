@@ -46,7 +46,10 @@ def safe_next(target: str | None) -> str | None:
 def this_page() -> str:
     """Where a header form (language, text size) comes back to: this page, or the start when it only takes POSTs."""
     if request.method == "GET":
-        return request.full_path.rstrip("?")
+        try:
+            return request.full_path.rstrip("?")
+        except UnicodeDecodeError:  # the "could not be read" page for a query string that is not UTF-8
+            return request.path
     rule = request.url_rule
     return request.path if rule is not None and "GET" in (rule.methods or ()) else url_for("wizard.start")
 
