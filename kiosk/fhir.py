@@ -1,9 +1,8 @@
 """A signed consent as FHIR: a Bundle with the Patient, the Consent and a QuestionnaireResponse of the answers.
 
 No Flask, no database: record and stored revisions in, plain JSON-ready dicts
-out. The resources are written to FHIR R4 (4.0.1); they are validated with
-fhir.resources' R4B models (4.3.0), which for Patient, Consent and
-QuestionnaireResponse are the same as R4 (see the README).
+out. The resources are written to FHIR R4 (4.0.1), the version most hospital
+systems exchange; the tests validate them with fhir.resources' R4 models.
 """
 
 from __future__ import annotations
