@@ -37,6 +37,7 @@ class RevisionInfo:
     revision: int
     sha256: str
     created_at: datetime
+    kind: str  # patient_signed, doctor_review or withdrawal: what the page says each revision is
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def describe(session: Session, document_id: str | None, sha256: str) -> Known | 
 
 
 def _known(consent: Consent, matching: int | None) -> Known:
-    revisions = [RevisionInfo(d.revision, d.sha256, d.created_at) for d in consent.documents]
+    revisions = [RevisionInfo(d.revision, d.sha256, d.created_at, d.kind) for d in consent.documents]
     return Known(document_id=consent.document_id, sealed_at=consent.created_at, revisions=revisions,
                  matching_revision=matching)
 

@@ -119,3 +119,22 @@ def seal_key_of(app: Flask):  # noqa: ANN201
 
     with app.app_context():
         return seal_key()
+
+
+def english_interface_strings(lang: str) -> list[str]:
+    """The interface's English strings whose `lang` translation differs, long enough not to match inside other words."""
+    import re
+
+    from babel.messages.pofile import read_po
+
+    from tests.conftest import ROOT
+
+    with (ROOT / "translations" / lang / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle)
+    found = []
+    for message in catalog:
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        for text in ids:
+            fixed = re.split(r"%\(\w+\)\w", text)  # the parts around a placeholder
+            found += [part.strip() for part in fixed if len(part.strip()) >= 8 and text not in ("", message.string)]
+    return sorted(set(found))

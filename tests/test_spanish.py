@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 import yaml
-from babel.messages.pofile import read_po
 from flask import Flask
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -26,7 +25,7 @@ from sqlalchemy import select
 from app import create_app
 from kiosk.models import Draft
 from tests.conftest import ROOT, WizardDriver, csrf_token
-from tests.helpers import consents
+from tests.helpers import consents, english_interface_strings
 
 KEEP = {"language", "version", "id", "planned_sessions"}
 
@@ -69,15 +68,7 @@ def app(db_url: str, es_texts_dir: Path) -> Iterator[Flask]:
 @pytest.fixture(scope="module")
 def english_strings() -> list[str]:
     """The interface's English strings whose Spanish differs, long enough not to match inside other words."""
-    with (ROOT / "translations" / "es" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
-        catalog = read_po(handle)
-    found = []
-    for message in catalog:
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        for text in ids:
-            fixed = re.split(r"%\(\w+\)\w", text)  # the parts around a placeholder
-            found += [part.strip() for part in fixed if len(part.strip()) >= 8 and text not in ("", message.string)]
-    return sorted(set(found))
+    return english_interface_strings("es")
 
 
 def _visible(response: Any) -> str:

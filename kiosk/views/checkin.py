@@ -23,6 +23,11 @@ from kiosk.views.common import clinic, clinic_now, current_texts, seal_key
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
 
 CHECKIN_KEY = "checkin"
+STEPS = ("questions", "sign")  # shown as "Step 1 of 2" in the header, like the wizard's steps
+
+
+def _progress(step: str) -> dict[str, int]:
+    return {"number": STEPS.index(step) + 1, "total": len(STEPS)}
 
 
 def _closed() -> Response:
@@ -69,7 +74,8 @@ def questions(checkin: Any) -> Any:
             return _closed()
         return redirect(url_for("checkin.sign"))
     return render_template("checkin/questions.html", form=form, questions=asked, words=words,
-                           modality_title=texts.modality(words.language, checkin.modality).title)
+                           modality_title=texts.modality(words.language, checkin.modality).title,
+                           progress=_progress("questions"))
 
 
 @bp.route("/sign", methods=["GET", "POST"])
@@ -88,7 +94,7 @@ def sign(checkin: Any) -> Any:
         except checkins.CheckinClosed:
             return _closed()
         return redirect(url_for("checkin.done"))
-    return render_template("checkin/sign.html", form=form, words=words)
+    return render_template("checkin/sign.html", form=form, words=words, progress=_progress("sign"))
 
 
 @bp.route("/done", methods=["GET"])

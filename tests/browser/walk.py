@@ -89,14 +89,18 @@ def page_key(path: str) -> str:
 
 
 def walk_wizard(page: Page, server: LiveServer, code: str, on_page: Callable[[Page, str], Any], *,
-                errors: bool = True) -> None:
-    """From the start page to the done page, calling on_page for each page and (errors=True) its error states."""
-    page.goto(server.url + "/")
+                errors: bool = True, start: str | None = "/", done: str = DONE) -> None:
+    """From `start` (None: the page already open) to `done`, calling on_page for each page and its error states.
+
+    The same walk answers a check-in's pages (start=None once the code is in, done="/checkin/done").
+    """
+    if start is not None:
+        page.goto(server.url + start)
     shown_errors: set[str] = set()
     for _ in range(80):
         path = path_of(page)
         on_page(page, path)
-        if path == DONE:
+        if path == done:
             return
         if errors and page_key(path) not in shown_errors:
             shown_errors.add(page_key(path))
@@ -105,7 +109,7 @@ def walk_wizard(page: Page, server: LiveServer, code: str, on_page: Callable[[Pa
         submit(page)
         if path_of(page) == path and page.locator(ERRORS).count():
             raise AssertionError(f"the walk could not answer {path}: {page.locator(ERRORS).first.inner_text()}")
-    raise AssertionError(f"the wizard did not reach {DONE}; stuck at {page.url}")
+    raise AssertionError(f"the walk did not reach {done}; stuck at {page.url}")
 
 
 def _show_errors(page: Page, path: str, on_page: Callable[[Page, str], Any]) -> None:
