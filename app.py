@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, has_request_context, session
 
+from forms.rendering import use_fast_input_attributes
 from kiosk.cli import register_commands
 from kiosk.config import load_config
 from kiosk import i18n, security
@@ -74,6 +75,7 @@ def register_extensions(app: Flask) -> None:
     if app.config["AUTO_MIGRATE"]:
         upgrade(app.config["DATABASE_URL"])
     csrf.init_app(app)
+    use_fast_input_attributes()
     babel.init_app(app, locale_selector=lambda: _locale(app))
     login_manager.init_app(app)
     auth.init_login(login_manager)

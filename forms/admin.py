@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
+from forms.base import KioskForm
 
-class AuditFilterForm(FlaskForm):
+
+class AuditFilterForm(KioskForm):
     class Meta:
         csrf = False
 

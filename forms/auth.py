@@ -1,12 +1,13 @@
 """Staff login form."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
+from forms.base import KioskForm
 
-class LoginForm(FlaskForm):
+
+class LoginForm(KioskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(_l("Please enter your email.")), Length(max=254)],
                        render_kw={"autocomplete": "username"})
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Please enter your password.")),

@@ -10,11 +10,11 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, Form, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from forms.base import KioskForm
 from forms.wizard import NAME_MAX, clean_text
 from kiosk.checkins import SessionInput
 from kiosk.withdrawal import REASON_MAX
@@ -35,7 +35,7 @@ class CourseSearchForm(Form):
                     validators=[DataRequired(_l("Please type part of the patient's name.")), Length(max=NAME_MAX)])
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(KioskForm):
     """The patient's withdrawal as the desk records it; the signed-in staff member is who recorded it."""
 
     how = RadioField(_l("How did the patient tell the clinic?"), choices=[
@@ -50,7 +50,7 @@ class WithdrawForm(FlaskForm):
                        "withdrawn."))
 
 
-class SessionForm(FlaskForm):
+class SessionForm(KioskForm):
     """A session that took place, as consent-record.md asks: date, area, settings, and the numbing cream."""
 
     session_date = DateField(_l("Date of the session"), validators=[InputRequired(_l("Please enter the date."))])

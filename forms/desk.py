@@ -6,16 +6,16 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from forms.base import KioskForm
 from forms.wizard import NAME_MAX, IdentityForm, clean_text
 from kiosk.desk import NewPatient
 
 
-class StartSessionForm(FlaskForm):
+class StartSessionForm(KioskForm):
     """The patient the desk starts a session for; the pressed button says code or this device."""
 
     full_name = StringField(
@@ -55,7 +55,7 @@ class StartSessionForm(FlaskForm):
                           modality=self.modality.data or None, identity_check=self.identity_check.data or None)
 
 
-class TabletCodeForm(FlaskForm):
+class TabletCodeForm(KioskForm):
     """The code the front desk reads out; whether it is valid is the service's call."""
 
     code = StringField(

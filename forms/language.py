@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField
 from wtforms.validators import InputRequired
 
+from forms.base import KioskForm
 
-class LanguageForm(FlaskForm):
+
+class LanguageForm(KioskForm):
     """A language offered on this site; `next` is checked by the view, which decides where to go."""
 
     lang = SelectField(validators=[InputRequired()])

@@ -7,12 +7,12 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, Form, IntegerField, PasswordField, RadioField, SelectField, StringField
 from wtforms import TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from forms.base import KioskForm
 from forms.wizard import clean_text
 from kiosk.reviews import NOTE_MAX
 
@@ -76,7 +76,7 @@ class QueueFilterForm(Form):
         return {k: v for k, v in args.items() if v}
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(KioskForm):
     """The doctor's decision; the password check and the note rule need the database, so the service does them."""
 
     decision = RadioField(_l("Decision"), choices=[

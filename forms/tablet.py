@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField
 from wtforms.validators import InputRequired
+
+from forms.base import KioskForm
 
 # session value -> the button's accessible name; the CSS class on <html> is "text-<value>"
 TEXT_SIZES: tuple[tuple[str, object], ...] = (
@@ -15,7 +16,7 @@ TEXT_SIZES: tuple[tuple[str, object], ...] = (
 )
 
 
-class TextSizeForm(FlaskForm):
+class TextSizeForm(KioskForm):
     """Posted by one of three buttons (name="size"); `next` is the page to show again, checked by the view."""
 
     size = SelectField(choices=[value for value, _label in TEXT_SIZES], validators=[InputRequired()])

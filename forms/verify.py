@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
+from forms.base import KioskForm
 
-class VerifyFileForm(FlaskForm):
+
+class VerifyFileForm(KioskForm):
     document = FileField(_l("Consent PDF"), validators=[FileRequired(_l("Please choose the PDF file to check."))],
                          description=_l("The file as you received it, up to 3 MB."),
                          render_kw={"accept": "application/pdf,.pdf"})
 
 
-class VerifyCodeForm(FlaskForm):
+class VerifyCodeForm(KioskForm):
     """Sent by GET (a QR code or a typed link lands here), so it carries no CSRF token."""
 
     class Meta:

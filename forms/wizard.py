@@ -11,12 +11,13 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from PIL import Image, UnidentifiedImageError
 from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from forms.base import KioskForm
 
 NAME_MAX = 200
 DETAIL_MAX = 500
@@ -32,7 +33,7 @@ def clean_text(value: str | None) -> str:
     return " ".join(value.split()) if "\n" not in value else value.strip()
 
 
-class IdentityForm(FlaskForm):
+class IdentityForm(KioskForm):
     full_name = StringField(
         _l("Full name"),
         validators=[DataRequired(_l("Please enter your full name.")),
@@ -87,7 +88,7 @@ class _Checkboxes(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class TreatmentForm(FlaskForm):
+class TreatmentForm(KioskForm):
     modality = RadioField(_l("Treatment"), validators=[InputRequired(_l("Please choose a treatment."))])
     areas = _Checkboxes(_l("Areas to treat"), validators=[DataRequired(_l("Please choose at least one area."))])
     # no Optional(): it would stop the chain before validate_area_other can require it
@@ -108,7 +109,7 @@ class TreatmentForm(FlaskForm):
                 "area_other": self.area_other.data if "other" in areas else None}
 
 
-class ExplanationForm(FlaskForm):
+class ExplanationForm(KioskForm):
     understood = BooleanField(
         _l("I have read this information and I understand it."),
         validators=[DataRequired(_l("Please tick the box to say you have read this. If something is unclear, ask the staff."))],
@@ -118,7 +119,7 @@ class ExplanationForm(FlaskForm):
         return {"understood": True}
 
 
-class RiskForm(FlaskForm):
+class RiskForm(KioskForm):
     acknowledged = BooleanField(
         _l("I understand this risk."),
         validators=[DataRequired(_l("Please tick the box to say you understand this risk."))],
@@ -135,7 +136,7 @@ class RiskForm(FlaskForm):
             raise ValidationError(_l("Please write only the first letters of your names, for example: AB."))
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(KioskForm):
     esign_agree = BooleanField(
         _l("I agree to sign on this screen."),
         validators=[DataRequired(_l("Please tick the box to sign on screen, or ask the front desk for a paper form."))],
@@ -145,7 +146,7 @@ class ReviewForm(FlaskForm):
         return {"esign_agree": True}
 
 
-class SignForm(FlaskForm):
+class SignForm(KioskForm):
     consent_agree = BooleanField(
         _l("I agree to this statement."),
         validators=[DataRequired(_l("Please tick the box to give your consent."))],
@@ -218,7 +219,7 @@ def _blank(image: Image.Image) -> bool:
     return all(low == high for low, high in extrema)
 
 
-class ScreeningFormBase(FlaskForm):
+class ScreeningFormBase(KioskForm):
     """Fields are added per treatment by `screening_form`; answers() turns them into engine input."""
 
     question_ids: list[tuple[str, str]] = []
@@ -287,7 +288,7 @@ def screening_form(questions: list[Any], *, today: date, formdata: Any = None, d
     return form
 
 
-class ComprehensionFormBase(FlaskForm):
+class ComprehensionFormBase(KioskForm):
     """Fields are added per treatment by `comprehension_form`; choices() gives the chosen option ids."""
 
     question_ids: list[str] = []

@@ -307,3 +307,16 @@ def test_a_patient_resuming_on_another_tablet_goes_on_in_their_language(app: Fla
     response = other.client.post("/consent/start", data={"csrf_token": token, "code": issued.display})
     assert response.headers["Location"] == "/consent/treatment"
     assert '<html lang="es">' in other.get("/consent/treatment").get_data(as_text=True)
+
+
+def test_wtforms_own_messages_follow_each_tablets_language(app: Flask) -> None:
+    """WTForms' built-in messages come from one catalogue per language: two tablets, side by side, each read its own."""
+    english, spanish = WizardDriver(app.test_client()), WizardDriver(app.test_client())
+    english.start()
+    spanish.start()
+    switch(spanish, "es", "/consent/identity")
+    for _ in range(2):  # in turn, so a catalogue left over from the other tablet's request would show
+        en_page = _visible(english.identity(dob="not-a-date"))
+        es_page = _visible(spanish.identity(dob="not-a-date"))
+        assert "Not a valid date value." in en_page and "No es una fecha válida." not in en_page
+        assert "No es una fecha válida." in es_page and "Not a valid date value." not in es_page

@@ -438,11 +438,16 @@ def _steps_with_risks(steps: list[Any], record: ConsentRecord) -> list[dict[str,
 
 
 def _qr(url: str, size: float) -> Drawing:
-    """A QR code for the verification address, drawn as vectors (no image to decode)."""
-    widget = QrCodeWidget(url, barLevel="M")
-    x1, y1, x2, y2 = widget.getBounds()
+    """A QR code for the verification address, drawn as vectors (no image to decode).
+
+    The widget is encoded and laid out once, here, and the drawing holds its shapes: holding the widget
+    itself would encode the address again when the page is drawn (getBounds draws it once already),
+    and encoding is a good part of a consent PDF's build time.
+    """
+    modules = QrCodeWidget(url, barLevel="M").draw()
+    x1, y1, x2, y2 = modules.getBounds()
     drawing = Drawing(size, size, transform=[size / (x2 - x1), 0, 0, size / (y2 - y1), 0, 0])
-    drawing.add(widget)
+    drawing.add(modules)
     drawing.hAlign = "LEFT"
     return drawing
 

@@ -70,7 +70,7 @@ def tablet_context() -> dict[str, Any]:
     return {
         "text_size": size if size in dict(TEXT_SIZES) else "normal",
         "text_sizes": TEXT_SIZES,
-        "text_size_form": None if staff else TextSizeForm(formdata=None, next=this_page()),
+        "text_size_next": None if staff else this_page(),  # the text-size form, back to this page
         "idle_timer": {"seconds": current_app.config["IDLE_SECONDS"],
                        "countdown": current_app.config["IDLE_COUNTDOWN_SECONDS"],
                        "keepalive": DRAFT_KEY in session} if idle else None,
