@@ -464,3 +464,26 @@ def test_every_language_folder_has_check_in_words_for_every_question(app: Flask)
     assert set(texts.checkin) >= {"en", "es"}
     for words in texts.checkin.values():
         assert set(words.questions) == ids
+
+
+def test_the_check_in_tablet_has_the_language_switch_text_size_and_idle_reset(app: Flask, staff: dict[str, str]) -> None:
+    """A check-in is a patient's page like the wizard's: another language mid-way, and nothing left for the next one."""
+    document_id = make_consent(app)
+    code = start_checkin(signed_in(app, staff["frontdesk"]), document_id)
+    tablet = app.test_client()
+    post(tablet, "/", "/consent/start", {"code": code})
+    page = tablet.get("/checkin").get_data(as_text=True)
+    assert 'action="/language"' in page and 'id="idle-dialog"' in page and 'action="/tablet/text-size"' in page
+    assert "Since your last session, have you started any new medicine?" in page
+
+    switched = post(tablet, "/checkin", "/language", {"lang": "es", "next": "/checkin"})
+    assert switched.headers["Location"] == "/checkin"
+    page = tablet.get("/checkin").get_data(as_text=True)
+    assert '<html lang="es"' in page
+    assert "Desde la última sesión, ¿ha empezado a tomar algún medicamento nuevo?" in page
+
+    assert post(tablet, "/checkin", "/tablet/reset").headers["Location"] == "/"
+    assert "medicamento" not in tablet.get("/").get_data(as_text=True)
+    assert tablet.get("/checkin").status_code == 302  # the token is gone from this tablet
+    with app.extensions["kiosk_db"]() as session:  # the check-in itself waits on the server
+        assert session.scalar(select(Draft.status).where(Draft.language == "es")) == "open"

@@ -12,6 +12,7 @@ from forms.language import LanguageForm
 from kiosk import drafts, i18n
 from kiosk.extensions import db
 from kiosk.views.common import clinic_now, offered_languages, safe_next, this_page
+from kiosk.views.checkin import CHECKIN_KEY
 from kiosk.views.wizard import DRAFT_KEY
 
 bp = Blueprint("language", __name__)
@@ -22,7 +23,7 @@ def language_context() -> dict[str, Any]:
     """The other languages to offer, the page to return to, and whether this is a patient's page."""
     current = str(get_locale() or "en")
     choices = [{"code": code, "name": i18n.language_name(code)} for code in offered_languages() if code != current]
-    return {"language_choices": choices, "language_next": this_page(), "patient_page": request.blueprint == "wizard"}
+    return {"language_choices": choices, "language_next": this_page(), "patient_page": request.blueprint in ("wizard", "checkin")}
 
 
 @bp.route("/language", methods=["POST"])
@@ -32,7 +33,7 @@ def switch() -> Response:
     if not form.validate_on_submit():
         abort(400)
     session["lang"] = form.lang.data
-    draft = drafts.find_draft(db.session, session.get(DRAFT_KEY))
+    draft = drafts.find_draft(db.session, session.get(DRAFT_KEY) or session.get(CHECKIN_KEY))
     if draft is not None:
         drafts.set_language(db.session, draft, form.lang.data, clinic_now())
     return redirect(safe_next(form.next.data) or url_for("wizard.start"))

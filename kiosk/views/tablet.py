@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 
 from forms.tablet import TEXT_SIZES, TextSizeForm
 from kiosk.views.common import safe_next, this_page
+from kiosk.views.checkin import CHECKIN_KEY
 from kiosk.views.wizard import DRAFT_KEY
 
 bp = Blueprint("tablet", __name__)
@@ -25,12 +26,17 @@ bp = Blueprint("tablet", __name__)
 TEXT_SIZE_KEY = "text_size"
 SEEN_KEY = "patient_seen"  # epoch seconds of this browser's last request while it held a draft token
 # what a reset forgets: the patient's draft token and their choices for this screen
-PATIENT_KEYS = (DRAFT_KEY, SEEN_KEY, TEXT_SIZE_KEY, "lang")
+PATIENT_KEYS = (DRAFT_KEY, CHECKIN_KEY, SEEN_KEY, TEXT_SIZE_KEY, "lang")
 
 
 def _idle_limit() -> int:
     """Seconds without a request after which the server forgets the draft token: the dialog's idle time plus its countdown."""
     return int(current_app.config["IDLE_SECONDS"]) + int(current_app.config["IDLE_COUNTDOWN_SECONDS"])
+
+
+def _holds_a_patient() -> bool:
+    """This browser is part-way through a consent or a check-in."""
+    return DRAFT_KEY in session or CHECKIN_KEY in session
 
 
 def forget_patient() -> None:
@@ -44,7 +50,7 @@ def forget_an_idle_patient() -> None:
     """Server-side idle reset: a draft token untouched for longer than the dialog allows is forgotten."""
     if request.endpoint == "static":
         return
-    if DRAFT_KEY not in session:
+    if not _holds_a_patient():
         session.pop(SEEN_KEY, None)  # a signed or reset patient's clock must not count against the next one
         return
     now = int(time.time())
@@ -66,14 +72,14 @@ def tablet_context() -> dict[str, Any]:
     """The text-size control for patient pages, and the idle timer for pages that belong to a patient."""
     staff = bool(current_user and current_user.is_authenticated)
     size = session.get(TEXT_SIZE_KEY, "normal")
-    idle = not staff and (DRAFT_KEY in session or request.endpoint == "wizard.done")
+    idle = not staff and (_holds_a_patient() or request.endpoint in ("wizard.done", "checkin.done"))
     return {
         "text_size": size if size in dict(TEXT_SIZES) else "normal",
         "text_sizes": TEXT_SIZES,
         "text_size_next": None if staff else this_page(),  # the text-size form, back to this page
         "idle_timer": {"seconds": current_app.config["IDLE_SECONDS"],
                        "countdown": current_app.config["IDLE_COUNTDOWN_SECONDS"],
-                       "keepalive": DRAFT_KEY in session} if idle else None,
+                       "keepalive": _holds_a_patient()} if idle else None,
     }
 
 
@@ -89,7 +95,7 @@ def text_size() -> Response:
 @bp.route("/tablet/reset", methods=["POST"])
 def reset() -> Response:
     """Nobody answered the idle dialog: forget the patient here and go back to the start page."""
-    had_patient = DRAFT_KEY in session
+    had_patient = _holds_a_patient()
     forget_patient()
     if had_patient:
         flash(_reset_message())
@@ -99,4 +105,4 @@ def reset() -> Response:
 @bp.route("/tablet/still-here", methods=["POST"])
 def still_here() -> tuple[str, int]:
     """The patient is active on the page (or pressed Continue): the request itself refreshes the idle clock."""
-    return "", 204 if DRAFT_KEY in session else 410
+    return "", 204 if _holds_a_patient() else 410
