@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.texts import QuestionText, Rules, _check_language, _Doc, question_texts
+from kiosk.texts import QuestionText, Rules, question_texts
+from kiosk.yaml_doc import YamlDoc, check_language
 
 CHECKIN_FILE = "checkin.yaml"
 _LANGUAGE_FILES = ("common.yaml", "questions.yaml", "modalities")
@@ -40,17 +41,17 @@ def load_checkin_texts(lang_dirs: list[Path], root: Path, rules: Rules | None,
     """Every language's checkin.yaml; each language folder needs one, so a patient never meets a gap."""
     out: dict[str, CheckinText] = {}
     for lang_dir in lang_dirs:
-        loaded = _load(_Doc(lang_dir / CHECKIN_FILE, root, errors), lang_dir.name, rules)
+        loaded = _load(YamlDoc(lang_dir / CHECKIN_FILE, root, errors), lang_dir.name, rules)
         if loaded is not None:
             out[loaded.language] = loaded
     return out
 
 
-def _load(doc: _Doc, language: str, rules: Rules | None) -> CheckinText | None:
+def _load(doc: YamlDoc, language: str, rules: Rules | None) -> CheckinText | None:
     if not doc.ok:
         return None
     data = doc.mapping(doc.data, ())
-    _check_language(doc, data, language)
+    check_language(doc, data, language)
     known = {q.id for q in rules.checkin_questions} if rules else None
     questions = question_texts(doc, data, known, "check-in question", "rules.yaml under checkin")
     return CheckinText(

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk import checkins, consents, validity
+from kiosk import checkins, consents
 from kiosk.models import Checkin, Consent, ConsentEvent, TreatmentSession
 from kiosk.review_queue import Readiness, _name_condition, consent_readiness
 from kiosk.texts import Texts

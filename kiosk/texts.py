@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-import string
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
 
 from kiosk.record import TextsRef, TextsShown
+from kiosk.texts_parity import check_parity
+from kiosk.yaml_doc import ID, Path_, YamlDoc, check_language
 
 if TYPE_CHECKING:
     from kiosk.checkin_texts import CheckinText
@@ -35,14 +34,10 @@ SECTION_IDS = (
     "limits",
 )
 DERIVED_RULES = {"under_18": ("min_age",)}
-_ID = re.compile(r"^[a-z][a-z0-9_]*$")
-_MAX_TEXT = 20_000
 CHECK_QUESTIONS = (2, 3)  # how many comprehension questions a treatment asks, at least and at most
 CHECK_OPTIONS = (2, 4)  # how many options a comprehension question offers
 _CHECK_ID_MAX = 40  # a wrong answer's flag is stored as "comprehension.<id>" in a 64-character column
-REFERENCE_LANGUAGE = "en"
 
-Path_ = tuple[str | int, ...]
 
 
 class TextsError(Exception):
@@ -241,110 +236,7 @@ def _shown(lang: LanguageTexts, rules: Rules, modality: str) -> TextsShown:
 
 
 # --------------------------------------------------------------------------
-# Loading with located errors
-
-
-class _Doc:
-    """A parsed YAML file with the line of every node, for errors a person can act on."""
-
-    def __init__(self, path: Path, root: Path, errors: list[str]) -> None:
-        self.name = str(path.relative_to(root.parent)) if path.is_relative_to(root.parent) else str(path)
-        self.errors = errors
-        self.lines: dict[Path_, int] = {}
-        self.data: Any = None
-        self.ok = False
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            errors.append(f"{self.name}: file is missing")
-            return
-        except UnicodeDecodeError as exc:
-            errors.append(f"{self.name}: not UTF-8 text (byte {exc.start})")
-            return
-        try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-            self.data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-            problem = getattr(exc, "problem", None) or str(exc)
-            errors.append(f"{self.name}{where}: YAML error: {problem}")
-            return
-        if node is not None:
-            self._walk(node, ())
-        self.ok = True
-
-    def _walk(self, node: yaml.Node, path: Path_, line: int | None = None) -> None:
-        """Record each path's line: a mapping entry's is its key's, where a person looks for it."""
-        self.lines[path] = line or node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            seen: set[str] = set()
-            for key, value in node.value:
-                name = str(key.value)
-                if name in seen:
-                    self.errors.append(f"{self.name}:{key.start_mark.line + 1}: {_fmt(path + (name,))}: appears twice")
-                seen.add(name)
-                self._walk(value, path + (name,), key.start_mark.line + 1)
-        elif isinstance(node, yaml.SequenceNode):
-            for index, value in enumerate(node.value):
-                self._walk(value, path + (index,))
-
-    def error(self, path: Path_, message: str) -> None:
-        probe = path
-        line = self.lines.get(probe)
-        while line is None and probe:
-            probe = probe[:-1]
-            line = self.lines.get(probe)
-        where = f":{line}" if line else ""
-        label = f" {_fmt(path)}:" if path else ""
-        self.errors.append(f"{self.name}{where}:{label} {message}")
-
-    # typed getters: each reports and returns a safe default, so checking goes on
-    def mapping(self, data: Any, path: Path_) -> dict[str, Any]:
-        if not isinstance(data, dict):
-            self.error(path, "should be a list of `name: value` entries")
-            return {}
-        return data
-
-    def text(self, data: dict[str, Any], key: str, path: Path_, *, required: bool = True,
-             placeholders: tuple[str, ...] = ()) -> str:
-        value = data.get(key)
-        where = path + (key,)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
-                self.error(where if key in data else path, f'missing field "{key}"')
-            return ""
-        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            self.error(where, "should be text")
-            return ""
-        value = str(value).strip()
-        if len(value) > _MAX_TEXT:
-            self.error(where, f"is longer than {_MAX_TEXT} characters")
-        try:
-            names = {n for _, n, _, _ in string.Formatter().parse(value) if n is not None}
-        except ValueError as exc:
-            self.error(where, f"has a stray brace: {exc} (write {{{{ or }}}} for a literal brace)")
-            return value
-        unknown = sorted(names - set(placeholders))
-        if unknown:
-            allowed = ", ".join("{" + p + "}" for p in placeholders) or "none"
-            self.error(where, f"unknown placeholder {{{unknown[0]}}} (allowed: {allowed})")
-        return value
-
-    def ident(self, data: dict[str, Any], key: str, path: Path_) -> str:
-        value = data.get(key)
-        if not isinstance(value, str) or not _ID.match(value):
-            self.error(path + (key,) if key in data else path,
-                       f'missing or invalid "{key}" (lowercase letters, digits and _)')
-            return ""
-        return value
-
-
-def _fmt(path: Path_) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out
+# Loading with located errors (the YAML reader is kiosk/yaml_doc.py)
 
 
 def load_texts(directory: str | Path) -> Texts:
@@ -353,14 +245,14 @@ def load_texts(directory: str | Path) -> Texts:
     errors: list[str] = []
     if not root.is_dir():
         raise TextsError([f"{root}: consent texts folder not found"])
-    rules = _load_rules(_Doc(root / "rules.yaml", root, errors))
+    rules = _load_rules(YamlDoc(root / "rules.yaml", root, errors))
     lang_dirs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
     if not any(p.name == "en" for p in lang_dirs):
         errors.append(f"{root.name}/en: the English texts folder is missing")
     from kiosk.checkin_texts import is_checkin_only, load_checkin_texts  # it builds on this module's helpers
 
     languages: dict[str, LanguageTexts] = {}
-    docs: dict[str, dict[str, _Doc]] = {}
+    docs: dict[str, dict[str, YamlDoc]] = {}
     for lang_dir in lang_dirs:
         if is_checkin_only(lang_dir):
             continue
@@ -368,7 +260,7 @@ def load_texts(directory: str | Path) -> Texts:
         lang = _load_language(lang_dir, root, rules, errors, docs[lang_dir.name])
         if lang is not None:
             languages[lang.language] = lang
-    _check_parity(docs, errors)
+    check_parity(docs, errors)
     checkin = load_checkin_texts(lang_dirs, root, rules, errors)
     if errors:
         raise TextsError(errors)
@@ -380,13 +272,13 @@ def load_rules(directory: str | Path) -> Rules:
     """Only the rules, for dry-running the engine without any language's texts."""
     root = Path(directory)
     errors: list[str] = []
-    rules = _load_rules(_Doc(root / "rules.yaml", root, errors))
+    rules = _load_rules(YamlDoc(root / "rules.yaml", root, errors))
     if errors or rules is None:
         raise TextsError(errors)
     return rules
 
 
-def _load_rules(doc: _Doc) -> Rules | None:
+def _load_rules(doc: YamlDoc) -> Rules | None:
     if not doc.ok:
         return None
     data = doc.mapping(doc.data, ())
@@ -397,7 +289,7 @@ def _load_rules(doc: _Doc) -> Rules | None:
         doc.error(("modalities",) if "modalities" in data else (), 'missing field "modalities" (a list of treatment ids)')
     else:
         for i, mod in enumerate(raw_mods):
-            if not isinstance(mod, str) or not _ID.match(mod):
+            if not isinstance(mod, str) or not ID.match(mod):
                 doc.error(("modalities", i), f"invalid treatment id {mod!r}")
             elif mod in modalities:
                 doc.error(("modalities", i), f"treatment {mod} is listed twice")
@@ -435,7 +327,7 @@ def _load_rules(doc: _Doc) -> Rules | None:
                  checkin_questions, renewal)
 
 
-def _checkin_rules(doc: _Doc, data: dict[str, Any], modalities: list[str],
+def _checkin_rules(doc: YamlDoc, data: dict[str, Any], modalities: list[str],
                    screening_ids: set[str]) -> tuple[tuple[Question, ...], Renewal | None]:
     """The `checkin` section: questions judged like the screening ones, and the renewal flag."""
     if "checkin" not in data:
@@ -458,7 +350,7 @@ def _checkin_rules(doc: _Doc, data: dict[str, Any], modalities: list[str],
     return tuple(questions), renewal
 
 
-def _questions(doc: _Doc, data: dict[str, Any], prefix: Path_, modalities: list[str]) -> list[Question]:
+def _questions(doc: YamlDoc, data: dict[str, Any], prefix: Path_, modalities: list[str]) -> list[Question]:
     """A `questions` list: each with id, type, reason and a severity per treatment."""
     questions: list[Question] = []
     raw_questions = data.get("questions")
@@ -485,7 +377,7 @@ def _questions(doc: _Doc, data: dict[str, Any], prefix: Path_, modalities: list[
     return questions
 
 
-def _severity_map(doc: _Doc, q: dict[str, Any], path: Path_, modalities: list[str]) -> dict[str, str]:
+def _severity_map(doc: YamlDoc, q: dict[str, Any], path: Path_, modalities: list[str]) -> dict[str, str]:
     raw = q.get("severity")
     if not isinstance(raw, dict) or not raw:
         doc.error(path + ("severity",) if "severity" in q else path,
@@ -504,12 +396,12 @@ def _severity_map(doc: _Doc, q: dict[str, Any], path: Path_, modalities: list[st
 
 
 def _load_language(lang_dir: Path, root: Path, rules: Rules | None, errors: list[str],
-                   docs: dict[str, _Doc]) -> LanguageTexts | None:
+                   docs: dict[str, YamlDoc]) -> LanguageTexts | None:
     """One language's files; `docs` receives each parsed file, by its path inside the language folder."""
     language = lang_dir.name
     before = len(errors)
-    docs["common.yaml"] = _Doc(lang_dir / "common.yaml", root, errors)
-    docs["questions.yaml"] = _Doc(lang_dir / "questions.yaml", root, errors)
+    docs["common.yaml"] = YamlDoc(lang_dir / "common.yaml", root, errors)
+    docs["questions.yaml"] = YamlDoc(lang_dir / "questions.yaml", root, errors)
     common = _load_common(docs["common.yaml"], language)
     questions = _load_questions(docs["questions.yaml"], language, rules)
     modalities: dict[str, ModalityText] = {}
@@ -517,7 +409,7 @@ def _load_language(lang_dir: Path, root: Path, rules: Rules | None, errors: list
     files = sorted(mod_dir.glob("*.yaml")) if mod_dir.is_dir() else []
     known = rules.modalities if rules else ()
     for path in files:
-        doc = docs[f"modalities/{path.name}"] = _Doc(path, root, errors)
+        doc = docs[f"modalities/{path.name}"] = YamlDoc(path, root, errors)
         if rules and path.stem not in known:
             errors.append(f"{doc.name}: unknown treatment {path.stem!r}: rules.yaml lists {', '.join(known)}")
             continue
@@ -532,15 +424,15 @@ def _load_language(lang_dir: Path, root: Path, rules: Rules | None, errors: list
     return LanguageTexts(language, common, questions, modalities)
 
 
-def _load_common(doc: _Doc, language: str) -> CommonText | None:
+def _load_common(doc: YamlDoc, language: str) -> CommonText | None:
     if not doc.ok:
         return None
     data = doc.mapping(doc.data, ())
-    _check_language(doc, data, language)
+    check_language(doc, data, language)
     areas_raw = doc.mapping(data.get("areas"), ("areas",))
     areas: dict[str, str] = {}
     for key in areas_raw:
-        if not _ID.match(str(key)):
+        if not ID.match(str(key)):
             doc.error(("areas", str(key)), "area ids use lowercase letters, digits and _")
         areas[str(key)] = doc.text(areas_raw, str(key), ("areas",))
     if not areas and "areas" in data:
@@ -560,15 +452,15 @@ def _load_common(doc: _Doc, language: str) -> CommonText | None:
     )
 
 
-def _load_questions(doc: _Doc, language: str, rules: Rules | None) -> dict[str, QuestionText] | None:
+def _load_questions(doc: YamlDoc, language: str, rules: Rules | None) -> dict[str, QuestionText] | None:
     if not doc.ok:
         return None
     data = doc.mapping(doc.data, ())
-    _check_language(doc, data, language)
+    check_language(doc, data, language)
     return question_texts(doc, data, {q.id for q in rules.questions} if rules else None, "question", "rules.yaml")
 
 
-def question_texts(doc: _Doc, data: dict[str, Any], known: set[str] | None, kind: str,
+def question_texts(doc: YamlDoc, data: dict[str, Any], known: set[str] | None, kind: str,
                    where: str) -> dict[str, QuestionText]:
     """The `questions` map of a language file: wording for exactly the ids the rules know."""
     raw = doc.mapping(data.get("questions"), ("questions",))
@@ -590,7 +482,7 @@ def question_texts(doc: _Doc, data: dict[str, Any], known: set[str] | None, kind
     return out
 
 
-def _load_modality(doc: _Doc, stem: str) -> ModalityText | None:
+def _load_modality(doc: YamlDoc, stem: str) -> ModalityText | None:
     if not doc.ok:
         return None
     data = doc.mapping(doc.data, ())
@@ -631,7 +523,7 @@ def _load_modality(doc: _Doc, stem: str) -> ModalityText | None:
     )
 
 
-def _load_comprehension(doc: _Doc, data: dict[str, Any]) -> tuple[CheckQuestion, ...]:
+def _load_comprehension(doc: YamlDoc, data: dict[str, Any]) -> tuple[CheckQuestion, ...]:
     """The questions asked after the risks: each with its options, exactly one right, and an explanation."""
     low, high = CHECK_QUESTIONS
     raw = data.get("comprehension")
@@ -654,7 +546,7 @@ def _load_comprehension(doc: _Doc, data: dict[str, Any]) -> tuple[CheckQuestion,
     return tuple(questions)
 
 
-def _load_options(doc: _Doc, item: dict[str, Any], path: Path_) -> tuple[tuple[CheckOption, ...], str]:
+def _load_options(doc: YamlDoc, item: dict[str, Any], path: Path_) -> tuple[tuple[CheckOption, ...], str]:
     low, high = CHECK_OPTIONS
     raw = item.get("options")
     if not isinstance(raw, list) or not low <= len(raw) <= high:
@@ -683,75 +575,3 @@ def _load_options(doc: _Doc, item: dict[str, Any], path: Path_) -> tuple[tuple[C
 
 # --------------------------------------------------------------------------
 # Every language says the same things
-
-
-def _ids(data: Any, *keys: str | int) -> list[tuple[str, Path_]]:
-    """The ids at a path of a parsed file, each with its own path: mapping keys, or a list's `id` fields."""
-    node: Any = data
-    for key in keys:
-        if isinstance(node, dict) and isinstance(key, str):
-            node = node.get(key)
-        elif isinstance(node, list) and isinstance(key, int) and key < len(node):
-            node = node[key]
-        else:
-            return []
-    if isinstance(node, dict):
-        return [(str(k), keys + (str(k),)) for k in node]
-    if isinstance(node, list):
-        return [(str(v["id"]), keys + (i, "id")) for i, v in enumerate(node) if isinstance(v, dict) and "id" in v]
-    return []
-
-
-def _check_parity(docs: dict[str, dict[str, _Doc]], errors: list[str]) -> None:
-    """Each language must offer every area, risk, comprehension question and option the English texts do."""
-    reference = docs.get(REFERENCE_LANGUAGE)
-    if reference is None:
-        return
-    for language, files in sorted(docs.items()):
-        if language == REFERENCE_LANGUAGE:
-            continue
-        for name, doc in files.items():
-            ref = reference.get(name)
-            if ref is None or not (doc.ok and ref.ok):
-                continue  # a file missing in one language is reported where rules.yaml is checked
-            if name == "common.yaml":
-                _compare(doc, ref, ("areas",), "area")
-            elif name.startswith("modalities/"):
-                _compare(doc, ref, ("risks",), "risk")
-                _compare_checks(doc, ref)
-
-
-def _compare(doc: _Doc, ref: _Doc, path: Path_, kind: str) -> set[str]:
-    """Report ids at `path` that one language has and the other lacks; returns the ids both have."""
-    mine = dict(_ids(doc.data, *path))
-    theirs = dict(_ids(ref.data, *path))
-    for missing in [i for i in theirs if i not in mine]:
-        doc.error(path, f"{kind} {missing!r} is in {ref.name} but not here")
-    for extra in [i for i in mine if i not in theirs]:
-        doc.error(mine[extra], f"{kind} {extra!r} is not in {ref.name}")
-    return set(mine) & set(theirs)
-
-
-def _compare_checks(doc: _Doc, ref: _Doc) -> None:
-    shared = _compare(doc, ref, ("comprehension",), "comprehension question")
-    mine = {qid: path[1] for qid, path in _ids(doc.data, "comprehension")}
-    theirs = {qid: path[1] for qid, path in _ids(ref.data, "comprehension")}
-    for qid in sorted(shared, key=mine.__getitem__):
-        here, there = mine[qid], theirs[qid]
-        _compare(doc, ref, ("comprehension", here, "options"), f"option of {qid}")
-        right_here, right_there = _right_option(doc.data, here), _right_option(ref.data, there)
-        if right_here and right_there and right_here != right_there:
-            doc.error(("comprehension", here, "options"),
-                      f"the right answer is {right_here!r} here but {right_there!r} in {ref.name}")
-
-
-def _right_option(data: Any, index: int) -> str | None:
-    options = ((data or {}).get("comprehension") or [])[index].get("options") or []
-    right = [o.get("id") for o in options if isinstance(o, dict) and o.get("correct") is True]
-    return str(right[0]) if len(right) == 1 else None
-
-
-def _check_language(doc: _Doc, data: dict[str, Any], language: str) -> None:
-    if data.get("language") != language:
-        doc.error(("language",) if "language" in data else (),
-                  f'"language" must be {language!r}, the name of its folder')

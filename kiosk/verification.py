@@ -103,7 +103,7 @@ def _check(sig, context: ValidationContext, fingerprints: set[bytes]) -> Signatu
     signer = signer_cert.subject.human_friendly if signer_cert is not None else "unknown signer"
     try:
         status = run_sync(async_validate_pdf_signature(sig, signer_validation_context=context))
-    except Exception as exc:  # noqa: BLE001 - pyHanko raises many kinds for a tampered file
+    except Exception:  # noqa: BLE001 - pyHanko raises many kinds for a tampered file
         return SignatureCheck(field=str(sig.field_name), signer=signer, signed_at=None, intact=False, valid=False,
                               ours=ours, coverage="unknown", modification_level=None, changes_allowed=False)
     level = status.modification_level

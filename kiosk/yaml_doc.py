@@ -1,0 +1,128 @@
+"""A YAML file read with the line of every field, so each mistake names file, line and field.
+
+The director edits consent_texts/ by hand; errors must point where to look. No Flask here.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+Path_ = tuple[str | int, ...]
+ID = re.compile(r"^[a-z][a-z0-9_]*$")
+MAX_TEXT = 20_000
+
+
+class YamlDoc:
+    """A parsed YAML file with the line of every node, for errors a person can act on."""
+
+    def __init__(self, path: Path, root: Path, errors: list[str]) -> None:
+        self.name = str(path.relative_to(root.parent)) if path.is_relative_to(root.parent) else str(path)
+        self.errors = errors
+        self.lines: dict[Path_, int] = {}
+        self.data: Any = None
+        self.ok = False
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            errors.append(f"{self.name}: file is missing")
+            return
+        except UnicodeDecodeError as exc:
+            errors.append(f"{self.name}: not UTF-8 text (byte {exc.start})")
+            return
+        try:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            self.data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+            problem = getattr(exc, "problem", None) or str(exc)
+            errors.append(f"{self.name}{where}: YAML error: {problem}")
+            return
+        if node is not None:
+            self._walk(node, ())
+        self.ok = True
+
+    def _walk(self, node: yaml.Node, path: Path_, line: int | None = None) -> None:
+        """Record each path's line: a mapping entry's is its key's, where a person looks for it."""
+        self.lines[path] = line or node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key, value in node.value:
+                name = str(key.value)
+                if name in seen:
+                    self.errors.append(f"{self.name}:{key.start_mark.line + 1}: {fmt_path(path + (name,))}: appears twice")
+                seen.add(name)
+                self._walk(value, path + (name,), key.start_mark.line + 1)
+        elif isinstance(node, yaml.SequenceNode):
+            for index, value in enumerate(node.value):
+                self._walk(value, path + (index,))
+
+    def error(self, path: Path_, message: str) -> None:
+        probe = path
+        line = self.lines.get(probe)
+        while line is None and probe:
+            probe = probe[:-1]
+            line = self.lines.get(probe)
+        where = f":{line}" if line else ""
+        label = f" {fmt_path(path)}:" if path else ""
+        self.errors.append(f"{self.name}{where}:{label} {message}")
+
+    # typed getters: each reports and returns a safe default, so checking goes on
+    def mapping(self, data: Any, path: Path_) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            self.error(path, "should be a list of `name: value` entries")
+            return {}
+        return data
+
+    def text(self, data: dict[str, Any], key: str, path: Path_, *, required: bool = True,
+             placeholders: tuple[str, ...] = ()) -> str:
+        value = data.get(key)
+        where = path + (key,)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.error(where if key in data else path, f'missing field "{key}"')
+            return ""
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            self.error(where, "should be text")
+            return ""
+        value = str(value).strip()
+        if len(value) > MAX_TEXT:
+            self.error(where, f"is longer than {MAX_TEXT} characters")
+        try:
+            names = {n for _, n, _, _ in string.Formatter().parse(value) if n is not None}
+        except ValueError as exc:
+            self.error(where, f"has a stray brace: {exc} (write {{{{ or }}}} for a literal brace)")
+            return value
+        unknown = sorted(names - set(placeholders))
+        if unknown:
+            allowed = ", ".join("{" + p + "}" for p in placeholders) or "none"
+            self.error(where, f"unknown placeholder {{{unknown[0]}}} (allowed: {allowed})")
+        return value
+
+    def ident(self, data: dict[str, Any], key: str, path: Path_) -> str:
+        value = data.get(key)
+        if not isinstance(value, str) or not ID.match(value):
+            self.error(path + (key,) if key in data else path,
+                       f'missing or invalid "{key}" (lowercase letters, digits and _)')
+            return ""
+        return value
+
+
+def fmt_path(path: Path_) -> str:
+    """A field path as a person reads it: modalities[2].risks."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+def check_language(doc: YamlDoc, data: dict[str, Any], language: str) -> None:
+    """A language file names its own language, so a copied file left unchanged is caught."""
+    if data.get("language") != language:
+        doc.error(("language",) if "language" in data else (),
+                  f'"language" must be {language!r}, the name of its folder')
