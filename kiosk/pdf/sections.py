@@ -6,10 +6,9 @@ from typing import Any, Iterable
 
 from reportlab.lib.units import cm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer, Table, TableStyle
 
+from kiosk.pdf.qr import QrCode, qr_matrix
 from kiosk.pdf.pages import OutlineMark, ReservedArea, Rule, SignatureImage, load_signature
 from kiosk.pdf.style import (CELL_PAD, FONT, FONT_BOLD, INK, KEY_LEADING, KEY_SIZE, KEY_W, MARGIN_BOTTOM, MARGIN_TOP,
                              MUTED, PAGE_SIZE, RULE, SEVERITY_COLOURS, SIGNATURE_MAX_H, SIGNATURE_MAX_W, STYLES, USABLE_W,
@@ -437,19 +436,9 @@ def _steps_with_risks(steps: list[Any], record: ConsentRecord) -> list[dict[str,
     return rows
 
 
-def _qr(url: str, size: float) -> Drawing:
-    """A QR code for the verification address, drawn as vectors (no image to decode).
-
-    The widget is encoded and laid out once, here, and the drawing holds its shapes: holding the widget
-    itself would encode the address again when the page is drawn (getBounds draws it once already),
-    and encoding is a good part of a consent PDF's build time.
-    """
-    modules = QrCodeWidget(url, barLevel="M").draw()
-    x1, y1, x2, y2 = modules.getBounds()
-    drawing = Drawing(size, size, transform=[size / (x2 - x1), 0, 0, size / (y2 - y1), 0, 0])
-    drawing.add(modules)
-    drawing.hAlign = "LEFT"
-    return drawing
+def _qr(url: str, size: float) -> QrCode:
+    """A QR code for the verification address, drawn as vectors (no image to decode), encoded once."""
+    return QrCode(qr_matrix(url, "M"), size)
 
 
 def verification_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
