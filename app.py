@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from flask import Flask, has_request_context, session
 
 from forms.rendering import use_fast_input_attributes
@@ -14,6 +15,7 @@ from kiosk import i18n, security
 from kiosk.extensions import babel, csrf, db, login_manager
 from kiosk.migrate import upgrade
 from kiosk.texts import TextsError, load_texts
+from kiosk.translation import locale_for
 from kiosk.views import admin, auth, checkin, course, desk, doctor, language, tablet, verify, wizard
 from kiosk.views.errors import register_error_handlers
 
@@ -63,11 +65,11 @@ def register_languages(app: Flask) -> None:
         list(app.extensions["kiosk_texts"].languages))
 
 
-def _locale(app: Flask) -> str:
+def _locale(app: Flask) -> Locale:
     """The patient's chosen language inside a request, if still offered; the clinic default for commands."""
     default = app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang") if has_request_context() else None
-    return chosen if chosen in app.extensions["kiosk_languages"] else default
+    return locale_for(chosen if chosen in app.extensions["kiosk_languages"] else default)
 
 
 def register_extensions(app: Flask) -> None:

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from kiosk.translation import lazy_gettext as _l
 from wtforms import BooleanField, DateField, Form, IntegerField, PasswordField, RadioField, SelectField, StringField
 from wtforms import TextAreaField
 from wtforms.fields.choices import SelectChoice

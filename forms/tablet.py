@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from kiosk.translation import lazy_gettext as _l
 from wtforms import HiddenField, SelectField
 from wtforms.validators import InputRequired
 

@@ -10,7 +10,7 @@ import unicodedata
 from datetime import date
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
+from kiosk.translation import lazy_gettext as _l
 from PIL import Image, UnidentifiedImageError
 from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice

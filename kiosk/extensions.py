@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from flask import Flask, g
-from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.db import make_engine
+from kiosk.translation import KioskBabel
 
 csrf = CSRFProtect()
-babel = Babel()
+babel = KioskBabel()
 login_manager = LoginManager()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from functools import cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -73,6 +74,7 @@ def offered_languages(default: str, catalogues: list[str], texts: list[str]) -> 
     return sorted(usable, key=lambda code: (code != default, code))
 
 
+@cache
 def language_name(code: str) -> str:
     """A language's name in that language ("Español"), as a patient looking for their own would read it."""
     try:

@@ -11,7 +11,7 @@ from typing import Any
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session,
                    url_for)
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from kiosk.translation import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 
