@@ -24,8 +24,15 @@ def _load_seal(app: Flask) -> None:
                          "(settings: KIOSK_SIGNING_KEY_FILE, KIOSK_SIGNING_KEY_PASSPHRASE)") from None
 
 
+def _compile_templates(app: Flask) -> None:
+    """Compile every template before the workers fork: a recycled worker (max_requests) starts warm, not compiling."""
+    for name in app.jinja_env.list_templates():
+        app.jinja_env.get_template(name)
+
+
 app = create_app()
 # gunicorn loads this module once in its master (preload_app) and forks the workers from it, so the
-# fonts and the clinic's seal are parsed once here and no patient's signature pays for loading them
+# fonts, the templates and the clinic's seal are loaded once here and no patient's request pays for them
 register_fonts()
+_compile_templates(app)
 _load_seal(app)

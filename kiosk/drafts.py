@@ -11,7 +11,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from kiosk import steps
@@ -55,11 +55,15 @@ def start_draft(
     return draft
 
 
+# built once: every patient page looks its draft up, and building the statement cost as much as running it
+_DRAFT_BY_TOKEN = select(Draft).where(Draft.token == bindparam("token"))
+
+
 def find_draft(session: Session, token: object) -> Draft | None:
     """The draft for a token, or None for a missing or forged one (of any type: the cookie is only as safe as its key)."""
     if not isinstance(token, str) or not token or len(token) > 64:
         return None
-    return session.scalar(select(Draft).where(Draft.token == token))
+    return session.scalar(_DRAFT_BY_TOKEN, {"token": token})
 
 
 def completed(draft: Draft) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Blueprint, abort, redirect, request, session, url_for
 from flask_babel import get_locale
@@ -18,11 +18,18 @@ from kiosk.views.wizard import DRAFT_KEY
 bp = Blueprint("language", __name__)
 
 
+class LanguageChoice(NamedTuple):
+    """One button of the language switch: the code it sends and the language's own name."""
+
+    code: str
+    name: str
+
+
 @bp.app_context_processor
 def language_context() -> dict[str, Any]:
     """The other languages to offer, the page to return to, and whether this is a patient's page."""
     current = str(get_locale() or "en")
-    choices = [{"code": code, "name": i18n.language_name(code)} for code in offered_languages() if code != current]
+    choices = [LanguageChoice(code, i18n.language_name(code)) for code in offered_languages() if code != current]
     return {"language_choices": choices, "language_next": this_page(), "patient_page": request.blueprint in ("wizard", "checkin")}
 
 

@@ -9,7 +9,7 @@ server, so the front desk can issue a new code and the patient carries on where 
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
@@ -67,6 +67,24 @@ def _reset_message() -> str:
              "the front desk can give you a new code to carry on.")
 
 
+class IdleTimer(NamedTuple):
+    """What the idle dialog's script needs: when to ask, how long to count down, and whether to keep the clock going."""
+
+    seconds: int
+    countdown: int
+    keepalive: bool
+
+    @property
+    def countdown_label(self) -> str:
+        """The countdown's starting figure as the dialog shows it, minutes:seconds."""
+        return f"{self.countdown // 60}:{self.countdown % 60:02d}"
+
+
+def _idle_timer() -> IdleTimer:
+    config = current_app.config
+    return IdleTimer(int(config["IDLE_SECONDS"]), int(config["IDLE_COUNTDOWN_SECONDS"]), _holds_a_patient())
+
+
 @bp.app_context_processor
 def tablet_context() -> dict[str, Any]:
     """The text-size control for patient pages, and the idle timer for pages that belong to a patient."""
@@ -77,9 +95,7 @@ def tablet_context() -> dict[str, Any]:
         "text_size": size if size in dict(TEXT_SIZES) else "normal",
         "text_sizes": TEXT_SIZES,
         "text_size_next": None if staff else this_page(),  # the text-size form, back to this page
-        "idle_timer": {"seconds": current_app.config["IDLE_SECONDS"],
-                       "countdown": current_app.config["IDLE_COUNTDOWN_SECONDS"],
-                       "keepalive": _holds_a_patient()} if idle else None,
+        "idle_timer": _idle_timer() if idle else None,
     }
 
 

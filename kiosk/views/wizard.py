@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable
 from datetime import date
 from functools import wraps
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import format_date, get_locale, ngettext, refresh
@@ -34,11 +34,18 @@ bp = Blueprint("wizard", __name__)
 DRAFT_KEY = "draft"
 
 
+class Progress(NamedTuple):
+    """"Step N of M" in a patient page's header (attributes, so the template reads them without a dict fallback)."""
+
+    number: int
+    total: int
+
+
 @bp.app_context_processor
 def layout_context() -> dict[str, Any]:
     """What the base layout shows on every page: clinic name, language, and the step indicator."""
     step = g.get("step")
-    progress = {"number": steps.number(step), "total": len(steps.STEPS)} if step else None
+    progress = Progress(steps.number(step), len(steps.STEPS)) if step else None
     return {"clinic_name": current_app.config["CLINIC_NAME"], "page_lang": str(get_locale() or "en"),
             "progress": progress}
 
