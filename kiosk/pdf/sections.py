@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from PIL import Image as PILImage
 from reportlab.lib.units import cm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer, Table, TableStyle
@@ -301,7 +302,7 @@ def screening_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flo
 
 
 def signature_section(record: ConsentRecord, signature_png: bytes | None,
-               labels: dict[str, str]) -> list[Flowable]:
+               labels: dict[str, str], signature_image: PILImage.Image | None = None) -> list[Flowable]:
     """E-sign consent first, then statement and signature kept together on one page."""
     signature = record["signature"]
     shown = record["texts"]["shown"]
@@ -320,7 +321,7 @@ def signature_section(record: ConsentRecord, signature_png: bytes | None,
                                 STYLES["typed_sig"]))
         block.append(TextBlock(labels["typed_signature"], STYLES["small"]))
     elif signature_png:
-        reader, w, h = load_signature(signature_png, signature.get("image_sha256"))
+        reader, w, h = load_signature(signature_png, signature.get("image_sha256"), signature_image)
         scale = min(SIGNATURE_MAX_W / w, SIGNATURE_MAX_H / h)
         block += [Spacer(0, 2), SignatureImage(reader, w * scale, h * scale)]
     elif signature.get("image_sha256"):
