@@ -83,9 +83,12 @@ def submit(
     now: datetime,
 ) -> Consent:
     """Store the signed consent once, its PDF sealed; a repeated submission returns the consent already stored."""
-    existing = _consent_for(session, draft.id)
-    if existing is not None:
-        return existing
+    # An open draft has no consent (both change in one transaction), so only a closed one is looked up here;
+    # a draft closed since it was read is caught below by the guarded UPDATE or the unique draft_id.
+    if draft.status != "open":
+        existing = _consent_for(session, draft.id)
+        if existing is not None:
+            return existing
     open_step = steps.first_open(drafts.completed(draft))
     if open_step != "sign":
         raise NotReadyToSign(open_step)
@@ -139,8 +142,7 @@ def submit(
         if existing is None:
             raise
         return existing
-    session.refresh(draft)
-    return consent
+    return consent  # the UPDATE set draft.status in the session too: no need to read the row back
 
 
 def _consent_for(session: Session, draft_id: int) -> Consent | None:
