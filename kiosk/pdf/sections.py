@@ -207,6 +207,7 @@ def _flags_box(flags: list[dict[str, Any]], highest: object, text_by_question: d
     box = Table(rows, colWidths=[marker_w, USABLE_W - marker_w], hAlign="LEFT")
     box.setStyle(TableStyle([
         ("SPAN", (0, 0), (-1, 0)),
+        ("FONTNAME", (0, 0), (-1, -1), FONT),  # cells hold TextBlocks, but reportlab sets a cell font all the same
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("BOX", (0, 0), (-1, -1), 1.2, border),
         ("BACKGROUND", (0, 0), (-1, -1), background),
@@ -454,6 +455,7 @@ def verification_section(record: ConsentRecord, labels: dict[str, str]) -> list[
                           4.8 * cm - qr_w / 2, USABLE_W - qr_w)
         story.append(Table([[_qr(link, 2.6 * cm), table]], colWidths=[qr_w, USABLE_W - qr_w],
                            hAlign="LEFT", style=[("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                                 ("FONTNAME", (0, 0), (-1, -1), FONT),  # not Helvetica
                                                  ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                                  ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
         story.append(Spacer(0, 4))
