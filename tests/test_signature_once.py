@@ -19,8 +19,10 @@ from wtforms.validators import ValidationError
 
 from forms.wizard import _blank, decode_signature
 from kiosk.pdf import render_consent_pdf
+from kiosk.pdf.checkin import render_checkin_pdf
+from kiosk.submission import SignatureInput
 from kiosk.specimen import specimen_record
-from tests.helpers import consents, drawn_signature
+from tests.helpers import consents, drawn_signature, signed_checkin
 
 
 def blank_as_specified(image: Image.Image) -> bool:
@@ -110,3 +112,11 @@ def test_a_signed_consent_stores_the_pdf_its_record_and_png_render(app, wizard) 
     [original] = consent.documents
     assert consent.record["signature"]["image_sha256"] == hashlib.sha256(consent.signature_png).hexdigest()
     assert original.pdf.startswith(render_consent_pdf(consent.record, consent.signature_png))  # type: ignore[arg-type]
+
+
+def test_a_drawn_checkin_stores_the_pdf_its_record_and_png_render(app) -> None:  # noqa: ANN001
+    png, image = decode_signature(drawn_signature((1400, 480)))
+    signature = SignatureInput(method="drawn", png=png, typed_name=None, printed_name="COURSE PATIENT", image=image)
+    checkin = signed_checkin(app, signature=signature)
+    assert checkin.record["signature"]["image_sha256"] == hashlib.sha256(png).hexdigest()
+    assert checkin.pdf.startswith(render_checkin_pdf(checkin.record, png))
