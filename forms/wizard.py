@@ -162,27 +162,29 @@ class SignForm(KioskForm):
         filters=[clean_text],
     )
     signature_png: bytes | None = None
+    signature_image: Image.Image | None = None
 
     def validate_signature_data(self, field: HiddenField) -> None:
-        self.signature_png = None
+        self.signature_png = self.signature_image = None
         if not field.data:
             if not self.typed_signature.data:
                 raise ValidationError(_l("Please sign in the box with your finger, or type your name below."))
             return
-        self.signature_png = decode_signature(field.data)
+        self.signature_png, self.signature_image = decode_signature(field.data)
 
     def values(self) -> dict[str, Any]:
         drawn = self.signature_png is not None
         return {
             "method": "drawn" if drawn else "typed",
             "png": self.signature_png,
+            "image": self.signature_image,  # decoded once here; the PDF draws these pixels
             "typed_name": None if drawn else self.typed_signature.data,
             "printed_name": self.printed_name.data,
         }
 
 
-def decode_signature(data_url: str) -> bytes:
-    """Accept only a real, non-empty PNG of at most 1 MB, so the PDF never embeds junk."""
+def decode_signature(data_url: str) -> tuple[bytes, Image.Image]:
+    """Accept only a real, non-empty PNG of at most 1 MB, so the PDF never embeds junk; the pixels are kept for it."""
     prefix = "data:image/png;base64,"
     if not data_url.startswith(prefix):
         raise ValidationError(_l("The signature was not received as an image. Please clear it and sign again."))
@@ -195,28 +197,30 @@ def decode_signature(data_url: str) -> bytes:
     if len(png) > SIGNATURE_MAX_BYTES:
         raise ValidationError(_l("The signature image is too large. Please clear it and sign again."))
     try:
-        with Image.open(io.BytesIO(png)) as image:
-            if image.format != "PNG":
-                raise ValidationError(_l("The signature was not received as an image. Please clear it and sign again."))
-            if image.width > 4000 or image.height > 4000:
-                raise ValidationError(_l("The signature image is too large. Please clear it and sign again."))
-            image.load()
-            if _blank(image):
-                raise ValidationError(_l("The signature box is empty. Please sign with your finger."))
+        image = Image.open(io.BytesIO(png))  # in memory: nothing to close, and the pixels stay for the PDF
+        if image.format != "PNG":
+            raise ValidationError(_l("The signature was not received as an image. Please clear it and sign again."))
+        if image.width > 4000 or image.height > 4000:
+            raise ValidationError(_l("The signature image is too large. Please clear it and sign again."))
+        image.load()
+        if _blank(image):
+            raise ValidationError(_l("The signature box is empty. Please sign with your finger."))
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         if isinstance(exc, ValidationError):
             raise
         raise ValidationError(_l("The signature image is damaged. Please clear it and sign again.")) from None
-    return png
+    return png, image
 
 
 def _blank(image: Image.Image) -> bool:
-    """True when nothing was drawn: fully transparent, or one flat colour."""
-    rgba = image.convert("RGBA")
-    if rgba.getchannel("A").getbbox() is None:
+    """True when nothing was drawn: fully transparent, or one flat colour (without copying a canvas's pixels)."""
+    rgba = image if image.mode == "RGBA" else image.convert("RGBA")
+    inked = rgba.getbbox(alpha_only=True)  # the pixels that are not fully transparent
+    if inked is None:
         return True
-    extrema = rgba.getextrema()
-    return all(low == high for low, high in extrema)
+    if inked != (0, 0, rgba.width, rgba.height):
+        return False  # transparent around the ink and not on it: the alpha alone is not one flat value
+    return all(low == high for low, high in rgba.getextrema())
 
 
 class ScreeningFormBase(KioskForm):

@@ -175,7 +175,7 @@ def submit(session: Session, checkin: Checkin, signature: SignatureInput, *, tex
         raise AnswersMissing()
     local_now = now.astimezone(ZoneInfo(clinic.timezone))
     record = build_record(checkin, saved, signature, texts=texts, clinic=clinic, local_now=local_now)
-    pdf = seal_pdf(render_checkin_pdf(record, signature.png), seal_key, clinic_name=clinic.name,
+    pdf = seal_pdf(render_checkin_pdf(record, signature.png, signature.image), seal_key, clinic_name=clinic.name,
                    reason=CHECKIN_SEAL_REASON)
     checkin.record = record
     checkin.signed_at = now

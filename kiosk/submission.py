@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from PIL import Image
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -37,6 +38,7 @@ class SignatureInput:
     png: bytes | None
     typed_name: str | None
     printed_name: str
+    image: Image.Image | None = field(default=None, compare=False, repr=False)  # `png` as the form decoded it
 
 
 @dataclass(frozen=True)
@@ -81,9 +83,12 @@ def submit(
     now: datetime,
 ) -> Consent:
     """Store the signed consent once, its PDF sealed; a repeated submission returns the consent already stored."""
-    existing = _consent_for(session, draft.id)
-    if existing is not None:
-        return existing
+    # An open draft has no consent (both change in one transaction), so only a closed one is looked up here;
+    # a draft closed since it was read is caught below by the guarded UPDATE or the unique draft_id.
+    if draft.status != "open":
+        existing = _consent_for(session, draft.id)
+        if existing is not None:
+            return existing
     open_step = steps.first_open(drafts.completed(draft))
     if open_step != "sign":
         raise NotReadyToSign(open_step)
@@ -92,7 +97,7 @@ def submit(
     document_id = new_document_id(local_now)
     record = build_record(draft, signature, texts=texts, clinic=clinic, local_now=local_now, document_id=document_id)
     record["verification"] = {"code": new_verification_code(), "url": clinic.verify_url}
-    pdf = seal_pdf(render_consent_pdf(record, signature.png), seal_key, clinic_name=clinic.name,
+    pdf = seal_pdf(render_consent_pdf(record, signature.png, signature.image), seal_key, clinic_name=clinic.name,
                    reason=SEAL_REASON)
     consent = Consent(
         document_id=document_id,
@@ -137,8 +142,7 @@ def submit(
         if existing is None:
             raise
         return existing
-    session.refresh(draft)
-    return consent
+    return consent  # the UPDATE set draft.status in the session too: no need to read the row back
 
 
 def _consent_for(session: Session, draft_id: int) -> Consent | None:

@@ -64,8 +64,8 @@ def staff_login(client, email: str, password: str = STAFF_PASSWORD, next_url: st
 
 
 def signed_checkin(app: Flask, yes: tuple[str, ...] = (), *, name: str = "Course Patient",
-                   modality: str = "microdermabrasion", now=None):  # noqa: ANN001, ANN201
-    """A consent with no flags and a check-in signed on it, made through the services the tablet uses."""
+                   modality: str = "microdermabrasion", now=None, signature=None):  # noqa: ANN001, ANN201
+    """A consent with no flags and a check-in signed on it (typed, unless `signature` is given), through the services."""
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
@@ -84,9 +84,8 @@ def signed_checkin(app: Flask, yes: tuple[str, ...] = (), *, name: str = "Course
     checkin = checkins.find_by_token(session, issued.draft.token)
     answers = {q.id: q.id in yes for q in texts.rules.checkin_for(modality)}
     checkins.save_answers(session, checkin, {"answers": answers, "details": {}}, now)
-    return checkins.submit(session, checkin, SignatureInput(method="typed", png=None, typed_name=name,
-                                                            printed_name=name), texts=texts, clinic=clinic,
-                           seal_key=key, now=now)
+    signature = signature or SignatureInput(method="typed", png=None, typed_name=name, printed_name=name)
+    return checkins.submit(session, checkin, signature, texts=texts, clinic=clinic, seal_key=key, now=now)
 
 
 def pdf_text(pdf: bytes) -> str:

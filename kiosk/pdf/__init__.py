@@ -26,6 +26,7 @@ import io
 from datetime import datetime
 from typing import Any
 
+from PIL import Image as PILImage
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, SimpleDocTemplate
 
@@ -46,10 +47,12 @@ __all__ = ["LABELS", "MARGIN_X", "format_datetime", "register_fonts", "render_co
 # --------------------------------------------------------------------------
 
 
-def render_consent_pdf(record: ConsentRecord, signature_png: bytes | None) -> bytes:
+def render_consent_pdf(record: ConsentRecord, signature_png: bytes | None,
+                       signature_image: PILImage.Image | None = None) -> bytes:
     """Render the stored record (and drawn signature) as the PDF a person reads and keeps.
 
     It ends with a frame reserved for the doctor's review (added later as a signed revision) and the audit page.
+    `signature_image` is the PNG already decoded by whoever checked it, so it is not decoded twice.
     """
     register_fonts()
     labels = labels_for(record.get("language"))
@@ -58,7 +61,7 @@ def render_consent_pdf(record: ConsentRecord, signature_png: bytes | None) -> by
     story += texts_section(record, labels)
     story += comprehension_section(record, labels)
     story += screening_section(record, labels)
-    story += signature_section(record, signature_png, labels)
+    story += signature_section(record, signature_png, labels, signature_image)
     story += review_area_section(labels)
     story += audit_section(record, labels)
 

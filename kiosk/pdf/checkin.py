@@ -11,6 +11,7 @@ import io
 from datetime import datetime
 from typing import Any
 
+from PIL import Image as PILImage
 from reportlab.lib.units import cm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, SimpleDocTemplate, Spacer
@@ -104,8 +105,10 @@ def course_labels(language: str | None) -> dict[str, str]:
     return {**labels_for(language), **COURSE_LABELS["en"], **COURSE_LABELS.get(key, {})}
 
 
-def render_checkin_pdf(record: dict[str, Any], signature_png: bytes | None) -> bytes:
-    """The signed check-in as the patient and the doctor read it (the service seals it)."""
+def render_checkin_pdf(record: dict[str, Any], signature_png: bytes | None,
+                       signature_image: PILImage.Image | None = None) -> bytes:
+    """The signed check-in as the patient and the doctor read it (the service seals it); `signature_image`: see
+    render_consent_pdf."""
     labels = course_labels(record.get("language"))
     treatment = record.get("treatment") or {}
     patient = record.get("patient") or {}
@@ -123,7 +126,7 @@ def render_checkin_pdf(record: dict[str, Any], signature_png: bytes | None) -> b
     shown = record["texts"]["shown"]
     story += blocks(shown.get("intro"), STYLES["summary"])
     story += screening_section(record, labels)  # type: ignore[arg-type]
-    story += _signature(record, signature_png, labels)
+    story += _signature(record, signature_png, labels, signature_image)
     story += heading(labels["audit"], "h2", 4 * cm)
     texts, signature, trail = record["texts"], record["signature"], record.get("trail") or {}
     story.append(kv_table([
@@ -144,14 +147,15 @@ def render_checkin_pdf(record: dict[str, Any], signature_png: bytes | None) -> b
     return _build(story, record, labels, title, record.get("created_at"))
 
 
-def _signature(record: dict[str, Any], png: bytes | None, labels: dict[str, str]) -> list[Flowable]:
+def _signature(record: dict[str, Any], png: bytes | None, labels: dict[str, str],
+               image: PILImage.Image | None = None) -> list[Flowable]:
     """The statement and the patient's signature, kept together on one page."""
     signature = record["signature"]
     block: list[Flowable] = [TextBlock(labels["checkin_statement"], STYLES["h3"])]
     block += blocks(record["texts"]["shown"].get("statement"), STYLES["body"])
     block += [Spacer(0, 6), TextBlock(labels["signature"], STYLES["key"])]
     if png:
-        reader, w, h = load_signature(png, signature.get("image_sha256"))
+        reader, w, h = load_signature(png, signature.get("image_sha256"), image)
         scale = min(SIGNATURE_MAX_W / w, SIGNATURE_MAX_H / h)
         block += [Spacer(0, 2), SignatureImage(reader, w * scale, h * scale)]
     else:

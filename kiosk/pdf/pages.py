@@ -215,15 +215,20 @@ class Rule(Flowable):
         self.canv.line(0, self.height - 1, self.width, self.height - 1)
 
 
-def load_signature(png: bytes, expected_sha256: str | None) -> tuple[ImageReader, int, int]:
-    """Decode and check the signature PNG, refusing one that is not the record's image."""
+def load_signature(png: bytes, expected_sha256: str | None,
+                   decoded: PILImage.Image | None = None) -> tuple[ImageReader, int, int]:
+    """Decode and check the signature PNG, refusing one that is not the record's image.
+
+    `decoded` is this PNG as the sign form already decoded it (kiosk.submission.SignatureInput.image),
+    so a submission inflates its pixels once; the PDF is the same either way.
+    """
     if expected_sha256:
         actual = hashlib.sha256(png).hexdigest()
         if actual.lower() != expected_sha256.lower():
             raise ValueError(
                 f"signature PNG does not match the record: sha256 {actual} != {expected_sha256}")
     try:
-        image = PILImage.open(io.BytesIO(png))
+        image = decoded if decoded is not None else PILImage.open(io.BytesIO(png))
         if image.format != "PNG":
             raise ValueError(f"signature image is {image.format}, not PNG")
         w, h = image.size
@@ -234,7 +239,7 @@ def load_signature(png: bytes, expected_sha256: str | None) -> tuple[ImageReader
         raise
     except Exception as exc:  # PIL raises many kinds of error for a broken file
         raise ValueError(f"signature PNG cannot be read: {exc}") from exc
-    decoded: PILImage.Image = image
+    decoded = image
     if decoded.mode not in ("RGB", "RGBA", "L"):  # palette, LA, 16-bit ...: normalise once
         decoded = decoded.convert("RGBA")
     return ImageReader(decoded), w, h

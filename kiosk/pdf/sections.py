@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from PIL import Image as PILImage
 from reportlab.lib.units import cm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer, Table, TableStyle
@@ -206,6 +207,7 @@ def _flags_box(flags: list[dict[str, Any]], highest: object, text_by_question: d
     box = Table(rows, colWidths=[marker_w, USABLE_W - marker_w], hAlign="LEFT")
     box.setStyle(TableStyle([
         ("SPAN", (0, 0), (-1, 0)),
+        ("FONTNAME", (0, 0), (-1, -1), FONT),  # cells hold TextBlocks, but reportlab sets a cell font all the same
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("BOX", (0, 0), (-1, -1), 1.2, border),
         ("BACKGROUND", (0, 0), (-1, -1), background),
@@ -301,7 +303,7 @@ def screening_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flo
 
 
 def signature_section(record: ConsentRecord, signature_png: bytes | None,
-               labels: dict[str, str]) -> list[Flowable]:
+               labels: dict[str, str], signature_image: PILImage.Image | None = None) -> list[Flowable]:
     """E-sign consent first, then statement and signature kept together on one page."""
     signature = record["signature"]
     shown = record["texts"]["shown"]
@@ -320,7 +322,7 @@ def signature_section(record: ConsentRecord, signature_png: bytes | None,
                                 STYLES["typed_sig"]))
         block.append(TextBlock(labels["typed_signature"], STYLES["small"]))
     elif signature_png:
-        reader, w, h = load_signature(signature_png, signature.get("image_sha256"))
+        reader, w, h = load_signature(signature_png, signature.get("image_sha256"), signature_image)
         scale = min(SIGNATURE_MAX_W / w, SIGNATURE_MAX_H / h)
         block += [Spacer(0, 2), SignatureImage(reader, w * scale, h * scale)]
     elif signature.get("image_sha256"):
@@ -453,6 +455,7 @@ def verification_section(record: ConsentRecord, labels: dict[str, str]) -> list[
                           4.8 * cm - qr_w / 2, USABLE_W - qr_w)
         story.append(Table([[_qr(link, 2.6 * cm), table]], colWidths=[qr_w, USABLE_W - qr_w],
                            hAlign="LEFT", style=[("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                                 ("FONTNAME", (0, 0), (-1, -1), FONT),  # not Helvetica
                                                  ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                                  ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
         story.append(Spacer(0, 4))
