@@ -165,6 +165,7 @@ def main() -> int:
     parser.add_argument("--think", type=float, default=1.0,
                         help="seconds each walking tablet pauses before a request (a person takes 5-60)")
     parser.add_argument("--walks", type=int, default=2, help="whole consents each of the 16 walking tablets signs")
+    parser.add_argument("--pages-only", action="store_true", help="only part 1: the step page against the floor")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as tmp:
@@ -191,8 +192,9 @@ def main() -> int:
                     runs["floor"].append(hammer(floor.address, "/", "", args.seconds, args.connections))
                     runs["step"].append(hammer(server.address, "/consent/identity", cookie, args.seconds,
                                                args.connections))
-                signs = [s for r in range(args.rounds) for s in signing_round(app, server.address, r)]
-                walking = walking_round(app, server.address, SIGNING_TABLETS, args.walks, args.think)
+                if not args.pages_only:
+                    signs = [s for r in range(args.rounds) for s in signing_round(app, server.address, r)]
+                    walking = walking_round(app, server.address, SIGNING_TABLETS, args.walks, args.think)
             app.extensions["kiosk_db"].kw["bind"].dispose()
 
     def row(name: str, rps: float, lat: list[float]) -> str:
@@ -205,6 +207,9 @@ def main() -> int:
     print(row("wizard step GET /consent/identity", step_rps, step_lat))
     ratios = ", ".join(f"{s[0] / f[0]:.2f}" for f, s in zip(runs["floor"], runs["step"]))
     print(f"ratio wizard step / floor: {step_rps / floor_rps:.2f} (aim: 0.25 or more; per round: {ratios})")
+    if args.pages_only:
+        return 0
+
     def spread(values: list[float]) -> str:
         return (f"p50 {statistics.median(values) * 1000:.0f} ms, p95 {percentile(values, 0.95) * 1000:.0f} ms, "
                 f"p99 {percentile(values, 0.99) * 1000:.0f} ms")

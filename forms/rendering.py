@@ -10,21 +10,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from wtforms.widgets.core import Input, clean_key
+
+
+# what markupsafe.escape replaces, and with what; str.translate does it without building Markup objects
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"})
+
+
+def _escaped(value: Any) -> str:
+    """markupsafe.escape(value) as a plain str; a value that is already markup keeps its markup, as in WTForms."""
+    if hasattr(value, "__html__"):
+        # a " left inside markup would end the attribute: WTForms writes it as &quot;
+        return str(value.__html__()).replace('"', "&quot;")
+    return str(value).translate(_ESCAPES)
 
 
 def html_params(**kwargs: Any) -> Markup:
     """WTForms' html_params: attributes sorted by name, True as a bare attribute, False left out, values escaped."""
     params = []
     for key, value in sorted(kwargs.items()):
-        key = clean_key(key)
+        key = _escaped(clean_key(key))
         if value is True:
-            params.append(str(escape(key)))
+            params.append(key)
         elif value is not False:
-            # escape() turns a plain " into &#34;; a " left in a Markup value becomes &quot;, as in WTForms
-            params.append(f'{escape(key)}="{str(escape(value)).replace(chr(34), "&quot;")}"')
-    # every name and value went through escape() just above, as in WTForms, so the joined text is safe markup
+            params.append(f'{key}="{_escaped(value)}"')
+    # every name and value was escaped just above, as in WTForms, so the joined text is safe markup
     return Markup(" ".join(params))  # nosec B704
 
 

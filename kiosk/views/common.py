@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -41,6 +42,22 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
     return target
+
+
+def template_url_for(endpoint: str, **values: Any) -> str:
+    """url_for for templates, remembering the address of an endpoint without arguments or of a static file.
+
+    Those addresses depend only on the URL map, fixed once the app is built, and on where the app is
+    mounted; every patient page draws seven of them (stylesheet, scripts, header and idle-dialog forms).
+    """
+    if values and (endpoint != "static" or len(values) != 1 or "filename" not in values):
+        return url_for(endpoint, **values)
+    known: dict[tuple[str, str, str | None], str] = current_app.extensions.setdefault("kiosk_template_urls", {})
+    key = (request.script_root, endpoint, values.get("filename"))
+    address = known.get(key)
+    if address is None:
+        address = known[key] = url_for(endpoint, **values)
+    return address
 
 
 def this_page() -> str:

@@ -27,7 +27,8 @@ from forms.desk import TabletCodeForm
 from kiosk import checkins, comprehension as checks, desk, drafts, steps, submission
 from kiosk.extensions import db
 from kiosk.views.checkin import CHECKIN_KEY
-from kiosk.views.common import clinic, clinic_now, current_texts, offered_languages, seal_key, who
+from kiosk.views.common import (clinic, clinic_now, current_texts, offered_languages, seal_key,
+                                template_url_for, who)
 
 bp = Blueprint("wizard", __name__)
 
@@ -48,6 +49,9 @@ def layout_context() -> dict[str, Any]:
     progress = Progress(steps.number(step), len(steps.STEPS)) if step else None
     return {"clinic_name": current_app.config["CLINIC_NAME"], "page_lang": str(get_locale() or "en"),
             "progress": progress}
+
+
+bp.add_app_template_global(template_url_for, "url_for")
 
 
 def _redirect_to(step: str) -> Response:
