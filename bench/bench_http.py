@@ -43,6 +43,14 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
+def run_together(threads: list[threading.Thread]) -> None:
+    """Start every thread, then wait for all of them."""
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 def hammer(address: str, path: str, cookie: str, seconds: float, connections: int) -> tuple[float, list[float]]:
     """Requests/s and latencies of GET `path` from `connections` keep-alive connections for `seconds`."""
     host, port = address.split(":")
@@ -68,12 +76,8 @@ def hammer(address: str, path: str, cookie: str, seconds: float, connections: in
         connection.close()
         latencies.extend(mine)
 
-    threads = [threading.Thread(target=client) for _ in range(connections)]
     begun = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together([threading.Thread(target=client) for _ in range(connections)])
     if failures:
         raise SystemExit(f"error: {failures[0]}")
     return len(latencies) / (time.perf_counter() - begun), latencies
@@ -102,11 +106,7 @@ def signing_round(app, address: str, round_number: int) -> list[float]:  # noqa:
         if response.status_code != 302:
             raise SystemExit(f"error: signature answered HTTP {response.status_code}")
 
-    threads = [threading.Thread(target=sign, args=(d,)) for d in drivers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together([threading.Thread(target=sign, args=(d,)) for d in drivers])
     return [d.client.timings[-1][3] for d in drivers]  # type: ignore[attr-defined]
 
 
@@ -144,11 +144,7 @@ def walking_round(app, address: str, tablets: int, consents: int, think: float) 
                 return
             signs.append(next(t[3] for t in reversed(tablet.timings) if t[:2] == ("POST", "/consent/sign")))
 
-    threads = [threading.Thread(target=walk, args=(n,)) for n in range(tablets)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together([threading.Thread(target=walk, args=(n,)) for n in range(tablets)])
     if failures:
         raise SystemExit(f"error: {failures[0]}")
     return signs

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import pstats
 import statistics
 import sys
 import tempfile
@@ -36,6 +35,7 @@ from kiosk.models import Consent  # noqa: E402
 from kiosk.pdf import render_consent_pdf  # noqa: E402
 from kiosk.sealing import load_seal_key, seal_pdf  # noqa: E402
 from kiosk.submission import SEAL_REASON  # noqa: E402
+from profile_step import print_profile  # noqa: E402
 from tests.conftest import WizardDriver  # noqa: E402
 from tests.helpers import drawn_signature  # noqa: E402
 from tests.live import LIVE_SIGNING_PASSPHRASE, bench_database, live_signing_key  # noqa: E402
@@ -110,9 +110,7 @@ def main() -> int:
             profiler = cProfile.Profile()
             for number in range(args.patients):
                 signed_post_ms(app, 1000 + number, signature, profiler)
-            stats = pstats.Stats(profiler, stream=sys.stdout)
-            stats.sort_stats("cumulative").print_stats(args.top)
-            stats.sort_stats("tottime").print_stats(args.top)
+            print_profile(profiler, args.top)
         app.extensions["kiosk_db"].kw["bind"].dispose()
     return 0
 
