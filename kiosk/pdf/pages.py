@@ -263,13 +263,12 @@ _LANCZOS_REACH = 4  # output pixels around the ink a shrinking Lanczos filter ca
 
 def printable_signature(image: PILImage.Image, width: float,
                         height: float) -> tuple[PILImage.Image, tuple[float, float, float, float]]:
-    """The pixels a PDF needs to print `image` in width x height points, and the part of that box they cover.
+    """Only the pixels print needs: reportlab converting, hashing and zipping a whole tablet canvas was most of a render.
 
-    A tablet's canvas is ~2x finer than print needs and mostly empty: converting, hashing and compressing
-    those pixels cost most of a consent's render. So the pixels are flattened onto the white page (as a
-    viewer composites the soft mask), grey when the ink is, cut to the ink plus the filter's reach, and
-    no finer than SIGNATURE_DPI (never upscaled). The part is (left, top, right, bottom) in fractions of
-    the box; what lies outside it is white either way. The caller's image is never modified.
+    Returns the image and the part of the width x height box it covers, (left, top, right, bottom) in
+    fractions: flattened onto the white page as a viewer composites the soft mask, grey when the ink is,
+    cut to the ink plus the filter's reach (white beyond it either way), at most SIGNATURE_DPI, never
+    upscaled. The caller's image is never modified.
     """
     if image.mode not in ("L", "LA", "RGB", "RGBA") or "transparency" in image.info:
         image = image.convert("RGBA")  # palette, 16-bit, a tRNS colour key ...: one alpha channel to flatten with
