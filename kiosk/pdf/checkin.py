@@ -17,9 +17,9 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, SimpleDocTemplate, Spacer
 
 from kiosk.pdf.labels import labels_for
-from kiosk.pdf.pages import NumberedCanvas, Rule, SignatureImage, load_signature, page_decorator
+from kiosk.pdf.pages import NumberedCanvas, Rule, page_decorator, signature_flowable
 from kiosk.pdf.sections import kv_table, screening_section
-from kiosk.pdf.style import (FONT, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAGE_SIZE, SIGNATURE_MAX_H, SIGNATURE_MAX_W,
+from kiosk.pdf.style import (FONT, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAGE_SIZE, SIGNATURE_MAX_W,
                              STYLES, USABLE_W, register_fonts)
 from kiosk.pdf.text import TextBlock, blocks, format_datetime, heading, language_name, printable
 
@@ -155,9 +155,7 @@ def _signature(record: dict[str, Any], png: bytes | None, labels: dict[str, str]
     block += blocks(record["texts"]["shown"].get("statement"), STYLES["body"])
     block += [Spacer(0, 6), TextBlock(labels["signature"], STYLES["key"])]
     if png:
-        reader, w, h = load_signature(png, signature.get("image_sha256"), image)
-        scale = min(SIGNATURE_MAX_W / w, SIGNATURE_MAX_H / h)
-        block += [Spacer(0, 2), SignatureImage(reader, w * scale, h * scale)]
+        block += [Spacer(0, 2), signature_flowable(png, signature.get("image_sha256"), image)]
     else:
         block += [TextBlock(signature.get("typed_name") or signature.get("printed_name"), STYLES["typed_sig"]),
                   TextBlock(labels["typed_signature"], STYLES["small"])]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 from datetime import datetime
 from typing import Any, Callable
 
@@ -14,7 +15,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
 
-from kiosk.pdf.style import FONT, FONT_BOLD, INK, MARGIN_X, MAX_SIGNATURE_PIXELS, MUTED, PAGE_SIZE, RULE, USABLE_W
+from kiosk.pdf.style import (FONT, FONT_BOLD, INK, MARGIN_X, MAX_SIGNATURE_PIXELS, MUTED, PAGE_SIZE, RULE, SIGNATURE_DPI,
+                             SIGNATURE_MAX_H, SIGNATURE_MAX_W, USABLE_W)
 from kiosk.pdf.text import fit_line, format_date
 from kiosk.record import ConsentRecord
 
@@ -151,9 +153,11 @@ def page_decorator(record: ConsentRecord, labels: dict[str, str]) -> Callable[[C
 class SignatureImage(Flowable):
     """Draw an already-decoded image at a fixed size, so the PNG is decoded only once."""
 
-    def __init__(self, reader: ImageReader, width: float, height: float) -> None:
+    def __init__(self, reader: ImageReader, width: float, height: float,
+                 part: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)) -> None:
         super().__init__()
         self._reader = reader
+        self._part = part  # (left, top, right, bottom) of the box the pixels cover, in fractions: see printable_signature
         self.width = width
         self.height = height
         self.hAlign = "LEFT"
@@ -162,7 +166,9 @@ class SignatureImage(Flowable):
         return self.width, self.height
 
     def draw(self) -> None:
-        self.canv.drawImage(self._reader, 0, 0, self.width, self.height, mask="auto")
+        left, top, right, bottom = self._part
+        self.canv.drawImage(self._reader, self.width * left, self.height * (1 - bottom),
+                            self.width * (right - left), self.height * (bottom - top), mask="auto")
 
 
 class ReservedArea(Flowable):
@@ -216,7 +222,7 @@ class Rule(Flowable):
 
 
 def load_signature(png: bytes, expected_sha256: str | None,
-                   decoded: PILImage.Image | None = None) -> tuple[ImageReader, int, int]:
+                   decoded: PILImage.Image | None = None) -> PILImage.Image:
     """Decode and check the signature PNG, refusing one that is not the record's image.
 
     `decoded` is this PNG as the sign form already decoded it (kiosk.submission.SignatureInput.image),
@@ -239,7 +245,66 @@ def load_signature(png: bytes, expected_sha256: str | None,
         raise
     except Exception as exc:  # PIL raises many kinds of error for a broken file
         raise ValueError(f"signature PNG cannot be read: {exc}") from exc
-    decoded = image
-    if decoded.mode not in ("RGB", "RGBA", "L"):  # palette, LA, 16-bit ...: normalise once
-        decoded = decoded.convert("RGBA")
-    return ImageReader(decoded), w, h
+    return image
+
+
+def signature_flowable(png: bytes, expected_sha256: str | None,
+                       decoded: PILImage.Image | None = None) -> SignatureImage:
+    """The checked signature sized to fit SIGNATURE_MAX_W x SIGNATURE_MAX_H, embedded only as fine as print needs."""
+    image = load_signature(png, expected_sha256, decoded)
+    scale = min(SIGNATURE_MAX_W / image.width, SIGNATURE_MAX_H / image.height)
+    width, height = image.width * scale, image.height * scale
+    pixels, part = printable_signature(image, width, height)
+    return SignatureImage(ImageReader(pixels), width, height, part)
+
+
+_LANCZOS_REACH = 4  # output pixels around the ink a shrinking Lanczos filter can darken (its support is 3)
+
+
+def printable_signature(image: PILImage.Image, width: float,
+                        height: float) -> tuple[PILImage.Image, tuple[float, float, float, float]]:
+    """Only the pixels print needs: reportlab converting, hashing and zipping a whole tablet canvas was most of a render.
+
+    Returns the image and the part of the width x height box it covers, (left, top, right, bottom) in
+    fractions: flattened onto the white page as a viewer composites the soft mask, grey when the ink is,
+    cut to the ink plus the filter's reach (white beyond it either way), at most SIGNATURE_DPI, never
+    upscaled. The caller's image is never modified.
+    """
+    if image.mode not in ("L", "LA", "RGB", "RGBA") or "transparency" in image.info:
+        image = image.convert("RGBA")  # palette, 16-bit, a tRNS colour key ...: one alpha channel to flatten with
+    w, h = image.size
+    factor = min(1.0, SIGNATURE_DPI / 72 * min(width / w, height / h))
+    out_w, out_h = max(1, round(w * factor)), max(1, round(h * factor))
+    sx, sy = w / out_w, h / out_h  # source pixels per embedded pixel
+    ink = (image.getbbox(alpha_only=True) if image.mode in ("LA", "RGBA") else None) or (0, 0, w, h)
+    reach = _LANCZOS_REACH if (out_w, out_h) != (w, h) else 0
+    # the embedded pixels the ink can reach, then the source pixels the filter reads for them
+    ox0, oy0 = max(0, math.floor(ink[0] / sx) - reach), max(0, math.floor(ink[1] / sy) - reach)
+    ox1, oy1 = min(out_w, math.ceil(ink[2] / sx) + reach), min(out_h, math.ceil(ink[3] / sy) + reach)
+    src = (max(0, math.floor((ox0 - reach) * sx)), max(0, math.floor((oy0 - reach) * sy)),
+           min(w, math.ceil((ox1 + reach) * sx)), min(h, math.ceil((oy1 + reach) * sy)))
+    page = _flatten(image.crop(src))
+    if reach:  # the same sampling grid as shrinking the whole canvas, so the same pixels where the ink is
+        box = (ox0 * sx - src[0], oy0 * sy - src[1],
+               min(ox1 * sx, src[2]) - src[0], min(oy1 * sy, src[3]) - src[1])
+        page = page.resize((ox1 - ox0, oy1 - oy0), PILImage.Resampling.LANCZOS, box=box)
+    page.info = {}  # a new image: no colour key or other PNG leftovers for reportlab to act on
+    return page, (ox0 / out_w, oy0 / out_h, ox1 / out_w, oy1 / out_h)
+
+
+def _flatten(image: PILImage.Image) -> PILImage.Image:
+    """`image` (our own copy) composited over white, as one grey channel when red, green and blue agree."""
+    if image.mode in ("LA", "RGBA"):
+        bands = image.split()
+        if image.mode == "LA" or bands[0].tobytes() == bands[1].tobytes() == bands[2].tobytes():
+            page = PILImage.new("L", image.size, 255)
+            page.paste(bands[0], mask=bands[-1])
+            return page
+        page = PILImage.new("RGB", image.size, "white")
+        page.paste(image, mask=bands[-1])
+        image = page  # colour where it is transparent need not mean colour on the page: checked below
+    if image.mode == "RGB":
+        red, green, blue = image.split()
+        if red.tobytes() == green.tobytes() == blue.tobytes():
+            return red
+    return image

@@ -10,9 +10,9 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer, Table, TableStyle
 
 from kiosk.pdf.qr import QrCode, qr_matrix
-from kiosk.pdf.pages import OutlineMark, ReservedArea, Rule, SignatureImage, load_signature
+from kiosk.pdf.pages import OutlineMark, ReservedArea, Rule, signature_flowable
 from kiosk.pdf.style import (CELL_PAD, FONT, FONT_BOLD, INK, KEY_LEADING, KEY_SIZE, KEY_W, MARGIN_BOTTOM, MARGIN_TOP,
-                             MUTED, PAGE_SIZE, RULE, SEVERITY_COLOURS, SIGNATURE_MAX_H, SIGNATURE_MAX_W, STYLES, USABLE_W,
+                             MUTED, PAGE_SIZE, RULE, SEVERITY_COLOURS, SIGNATURE_MAX_W, STYLES, USABLE_W,
                              VALUE_LEADING, VALUE_SIZE, header_row_table)
 from kiosk.pdf.text import (TextBlock, blocks, format_date, format_datetime, heading, language_name, printable,
                              wrap_plain)
@@ -322,9 +322,7 @@ def signature_section(record: ConsentRecord, signature_png: bytes | None,
                                 STYLES["typed_sig"]))
         block.append(TextBlock(labels["typed_signature"], STYLES["small"]))
     elif signature_png:
-        reader, w, h = load_signature(signature_png, signature.get("image_sha256"), signature_image)
-        scale = min(SIGNATURE_MAX_W / w, SIGNATURE_MAX_H / h)
-        block += [Spacer(0, 2), SignatureImage(reader, w * scale, h * scale)]
+        block += [Spacer(0, 2), signature_flowable(signature_png, signature.get("image_sha256"), signature_image)]
     elif signature.get("image_sha256"):
         raise ValueError("the record has a drawn signature (image_sha256 set) but no PNG was given")
     else:  # e.g. a layout preview: say so on the page rather than leave a silent gap

@@ -63,6 +63,7 @@ USABLE_W = PAGE_SIZE[0] - 2 * MARGIN_X
 SIGNATURE_MAX_W = 8.0 * cm
 SIGNATURE_MAX_H = 3.5 * cm
 MAX_SIGNATURE_PIXELS = 20_000_000  # far above any tablet canvas; stops decompression bombs
+SIGNATURE_DPI = 300  # the drawn signature is embedded at most this fine for its printed size; never upscaled
 
 KEY_W = 4.4 * cm
 CELL_PAD = 6.0
