@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 from datetime import datetime
 from pathlib import Path
@@ -45,10 +46,13 @@ def signing_key(key_file: str | os.PathLike[str], configured_passphrase: str | N
                 organisation: str, now: datetime) -> SealKey:
     """The parsed seal (cached per process); a development install makes itself a demo key on first use."""
     if create_if_missing and not Path(key_file).exists():
-        try:
-            init_key(key_file, configured_passphrase, organisation=organisation, now=now)
-        except SealKeyError:
-            pass  # another process made it a moment ago: load theirs
+        # workers starting together on a fresh install would each make a key and overwrite each other's
+        # passphrase file; one makes it under the lock, the others wait and then load that one
+        Path(key_file).parent.mkdir(parents=True, exist_ok=True)
+        with open(f"{key_file}.lock", "a", encoding="utf-8") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not Path(key_file).exists():
+                init_key(key_file, configured_passphrase, organisation=organisation, now=now)
     return load_seal_key(key_file, resolve_passphrase(key_file, configured_passphrase))
 
 

@@ -310,3 +310,18 @@ def test_init_signing_key_command_writes_a_key_once(tmp_path: Path) -> None:
     assert "certificate SHA-256:" in first.stdout
     again = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert again.returncode == 1 and "already exists" in again.stderr and "Traceback" not in again.stderr
+
+
+def test_workers_starting_together_on_a_fresh_install_share_one_demo_key(tmp_path: Path) -> None:
+    """Four processes asking for the demo key at once: one makes it, all load it, its passphrase matches it."""
+    key_file = tmp_path / "instance" / "signing-key.p12"
+    script = (
+        "import sys; from datetime import datetime, timezone; from kiosk.signing_keys import signing_key; "
+        "key = signing_key(sys.argv[1], None, create_if_missing=True, organisation='Demo', "
+        "now=datetime.now(timezone.utc)); print(key.fingerprint)"
+    )
+    runs = [subprocess.Popen([sys.executable, "-c", script, str(key_file)], cwd=ROOT, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    results = [run.communicate(timeout=120) for run in runs]
+    assert all(run.returncode == 0 for run in runs), [err for _out, err in results]
+    assert len({out.strip() for out, _err in results}) == 1
