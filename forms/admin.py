@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiosk.translation import lazy_gettext as _l
 from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from forms.base import KioskForm
+from kiosk.translation import lazy_gettext as _l
 
 
 class AuditFilterForm(KioskForm):

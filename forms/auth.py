@@ -1,10 +1,10 @@
 """Staff login form."""
 
-from kiosk.translation import lazy_gettext as _l
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from forms.base import KioskForm
+from kiosk.translation import lazy_gettext as _l
 
 
 class LoginForm(KioskForm):

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from kiosk.translation import lazy_gettext as _l
 from wtforms import DateField, Form, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
@@ -17,6 +16,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from forms.base import KioskForm
 from forms.wizard import NAME_MAX, clean_text
 from kiosk.checkins import SessionInput
+from kiosk.translation import lazy_gettext as _l
 from kiosk.withdrawal import REASON_MAX
 
 TEXT_MAX = 2000

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from kiosk.translation import lazy_gettext as _l
 from wtforms import DateField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
@@ -13,6 +12,7 @@ from wtforms.validators import DataRequired, InputRequired, Length
 from forms.base import KioskForm
 from forms.wizard import NAME_MAX, IdentityForm, clean_text
 from kiosk.desk import NewPatient
+from kiosk.translation import lazy_gettext as _l
 
 
 class StartSessionForm(KioskForm):

@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from kiosk.translation import lazy_gettext as _l
 from wtforms import BooleanField, DateField, Form, IntegerField, PasswordField, RadioField, SelectField, StringField
 from wtforms import TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -15,6 +14,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from forms.base import KioskForm
 from forms.wizard import clean_text
 from kiosk.reviews import NOTE_MAX
+from kiosk.translation import lazy_gettext as _l
 
 NAME_SEARCH_MAX = 200
 SIGNATURE_MEANING = _l("By signing I confirm that I reviewed the patient's answers and made this decision.")

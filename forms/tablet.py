@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from kiosk.translation import lazy_gettext as _l
 from wtforms import HiddenField, SelectField
 from wtforms.validators import InputRequired
 
 from forms.base import KioskForm
+from kiosk.translation import lazy_gettext as _l
 
 # session value -> the button's accessible name; the CSS class on <html> is "text-<value>"
 TEXT_SIZES: tuple[tuple[str, object], ...] = (

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from kiosk.translation import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from forms.base import KioskForm
+from kiosk.translation import lazy_gettext as _l
 
 
 class VerifyFileForm(KioskForm):

@@ -10,7 +10,6 @@ import unicodedata
 from datetime import date
 from typing import Any
 
-from kiosk.translation import lazy_gettext as _l
 from PIL import Image, UnidentifiedImageError
 from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -18,6 +17,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from forms.base import KioskForm
+from kiosk.translation import lazy_gettext as _l
 
 NAME_MAX = 200
 DETAIL_MAX = 500

@@ -14,7 +14,6 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from kiosk.translation import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -29,6 +28,7 @@ from kiosk.screening import screen_checkin
 from kiosk.sealing import SealKey, seal_pdf
 from kiosk.submission import Clinic, SignatureInput, new_document_id
 from kiosk.texts import Texts, fingerprint
+from kiosk.translation import lazy_gettext as _l
 
 
 CHECKIN_SEAL_REASON = "Check-in before a session of a course, signed by the patient"

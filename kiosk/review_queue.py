@@ -9,13 +9,13 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from kiosk.translation import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from kiosk import consents
 from kiosk.models import Consent, ConsentReview
 from kiosk.record import severity_rank
+from kiosk.translation import lazy_gettext as _l
 
 PER_PAGE = 25
 QUEUE_STATUSES = ("submitted", "reviewed", "withdrawn")

@@ -18,7 +18,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from kiosk.translation import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,6 +29,7 @@ from kiosk.pdf import render_review_appearance
 from kiosk.record import SEVERITY_ORDER, Review, describe_answer
 from kiosk.review_queue import DECISION_LABELS, DECISIONS, Readiness, consent_readiness
 from kiosk.sealing import REVIEW_FIELD_PREFIX, SealError, SealKey, add_signed_revision, review_area
+from kiosk.translation import lazy_gettext as _l
 
 ANSWER_LABELS: dict[str, Any] = {
     "yes": _l("Yes"),

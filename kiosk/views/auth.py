@@ -11,7 +11,6 @@ from typing import Any
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session,
                    url_for)
 from flask_babel import gettext as _
-from kiosk.translation import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 
@@ -19,6 +18,7 @@ from forms.auth import LoginForm
 from forms.base import EmptyForm
 from kiosk import accounts, audit, consents, review_queue, reviews
 from kiosk.extensions import db
+from kiosk.translation import lazy_gettext as _l
 from kiosk.views import common  # through the module, so tests can replace common.clinic_now
 
 bp = Blueprint("auth", __name__)

@@ -7,7 +7,6 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from kiosk.translation import lazy_gettext as _l
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -15,6 +14,7 @@ from forms.base import EmptyForm
 from forms.desk import StartSessionForm
 from kiosk import desk
 from kiosk.extensions import db
+from kiosk.translation import lazy_gettext as _l
 from kiosk.views.auth import roles_required
 from kiosk.views.common import clinic_now, current_texts, who
 from kiosk.views.wizard import DRAFT_KEY
