@@ -90,7 +90,9 @@ def tablet_checkin(app: Flask, code: str, yes: dict[str, str] | None = None, lan
     answers = {f"q_{q.id}": "yes" if q.id in yes else "no"
                for q in app.extensions["kiosk_texts"].rules.checkin_for(_modality_of_code(app, code))}
     answers.update({f"detail_{qid}": detail for qid, detail in yes.items()})
+    assert '<p class="progress" id="progress">' in tablet.get("/checkin").get_data(as_text=True)  # "Step 1 of 2"
     assert post(tablet, "/checkin", "/checkin", answers).headers["Location"] == "/checkin/sign"
+    assert re.search(r"<title>[^<]* 2 [^<]* 2: ", tablet.get("/checkin/sign").get_data(as_text=True))
     response = post(tablet, "/checkin/sign", "/checkin/sign",
                     {"consent_agree": "y", "signature_data": "", "typed_signature": "Marta Ruiz",
                      "printed_name": "MARTA RUIZ"})

@@ -18,7 +18,7 @@ from forms.wizard import SignForm, screening_form
 from kiosk import checkins
 from kiosk.extensions import db
 from kiosk.submission import SignatureInput
-from kiosk.views.common import clinic, clinic_now, current_texts, seal_key
+from kiosk.views.common import Progress, clinic, clinic_now, current_texts, seal_key
 
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
 
@@ -26,8 +26,8 @@ CHECKIN_KEY = "checkin"
 STEPS = ("questions", "sign")  # shown as "Step 1 of 2" in the header, like the wizard's steps
 
 
-def _progress(step: str) -> dict[str, int]:
-    return {"number": STEPS.index(step) + 1, "total": len(STEPS)}
+def _progress(step: str) -> Progress:
+    return Progress(STEPS.index(step) + 1, len(STEPS))
 
 
 def _closed() -> Response:

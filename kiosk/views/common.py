@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -42,6 +42,13 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
     return target
+
+
+class Progress(NamedTuple):
+    """"Step N of M" in a patient page's header (attributes, so the template reads them without a dict fallback)."""
+
+    number: int
+    total: int
 
 
 def template_url_for(endpoint: str, **values: Any) -> str:

@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable
 from datetime import date
 from functools import wraps
-from typing import Any, NamedTuple
+from typing import Any
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import format_date, get_locale, ngettext, refresh
@@ -27,19 +27,12 @@ from forms.desk import TabletCodeForm
 from kiosk import checkins, comprehension as checks, desk, drafts, steps, submission
 from kiosk.extensions import db
 from kiosk.views.checkin import CHECKIN_KEY
-from kiosk.views.common import (clinic, clinic_now, current_texts, offered_languages, seal_key,
+from kiosk.views.common import (Progress, clinic, clinic_now, current_texts, offered_languages, seal_key,
                                 template_url_for, who)
 
 bp = Blueprint("wizard", __name__)
 
 DRAFT_KEY = "draft"
-
-
-class Progress(NamedTuple):
-    """"Step N of M" in a patient page's header (attributes, so the template reads them without a dict fallback)."""
-
-    number: int
-    total: int
 
 
 @bp.app_context_processor
