@@ -186,14 +186,14 @@ def test_the_text_size_works_without_javascript_and_stays_through_the_steps(
     watch_problems(page)
     patient = Patient(page, live_server)
     patient.start()
-    root_px = "() => getComputedStyle(document.documentElement).fontSize"
-    assert page.evaluate(root_px) == "20px"
+    root = page.locator("html")  # its computed font size, retried until the page's stylesheet has applied
+    expect(root).to_have_css("font-size", "20px")
     with page.expect_navigation():
         page.get_by_role("button", name="Extra large text", exact=True).tap()
     patient.at("/consent/identity")  # the same page again, bigger
     expect(page.locator("html")).to_have_class("text-xlarge")
     expect(page.get_by_role("button", name="Extra large text", exact=True)).to_have_attribute("aria-pressed", "true")
-    assert page.evaluate(root_px) == "28.8px"
+    expect(root).to_have_css("font-size", "28.8px")
     expect(page.locator("#full_name")).to_have_value(DESK_NAME)
     screenshot(page, "text-size-xlarge-identity")
     patient.identity()
@@ -202,7 +202,7 @@ def test_the_text_size_works_without_javascript_and_stays_through_the_steps(
     with page.expect_navigation():
         page.get_by_role("button", name="Large text", exact=True).tap()
     patient.at("/consent/explanation")
-    assert page.evaluate(root_px) == "24px"
+    expect(root).to_have_css("font-size", "24px")
     assert page.problems == []  # type: ignore[attr-defined]
 
 
