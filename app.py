@@ -9,15 +9,25 @@ from babel import Locale
 from flask import Flask, has_request_context, session
 
 from forms.rendering import use_fast_input_attributes
-from kiosk.cli import register_commands
-from kiosk.config import load_config
-from kiosk import i18n, security
-from kiosk.extensions import babel, csrf, db, login_manager
-from kiosk.migrate import upgrade
-from kiosk.texts import TextsError, load_texts
-from kiosk.translation import locale_for
-from kiosk.views import admin, auth, checkin, course, desk, doctor, language, tablet, verify, wizard
-from kiosk.views.errors import register_error_handlers
+from kiosk.commands import register_commands
+from kiosk.core.config import load_config
+from kiosk.core import i18n
+from kiosk.core import security
+from kiosk.core.extensions import babel, csrf, db, login_manager
+from kiosk.core.migrate import upgrade
+from kiosk.texts.loader import TextsError, load_texts
+from kiosk.core.translation import locale_for
+from kiosk.staff import admin_views as admin
+from kiosk.staff import views as auth
+from kiosk.course import checkin_views as checkin
+from kiosk.course import views as course
+from kiosk.desk import views as desk
+from kiosk.review import views as doctor
+from kiosk.tablet import language_views as language
+from kiosk.tablet import views as tablet
+from kiosk.verify import views as verify
+from kiosk.consent import views as wizard
+from kiosk.core.errors import register_error_handlers
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 from flask import Flask
 
 from app import create_app
-from kiosk import signing_keys
-from kiosk.pdf.style import register_fonts
-from kiosk.sealing import SealKeyError
+from kiosk.documents import signing_keys
+from kiosk.documents.pdf.style import register_fonts
+from kiosk.documents.sealing import SealKeyError
 
 
 def _load_seal(app: Flask) -> None:

@@ -34,10 +34,10 @@ from reportlab.lib.units import cm  # noqa: E402
 from reportlab.lib.utils import ImageReader, simpleSplit  # noqa: E402
 from reportlab.pdfgen.canvas import Canvas  # noqa: E402
 
-from kiosk.pdf import format_datetime, register_fonts, render_consent_pdf  # noqa: E402
-from kiosk.pdf.pages import printable_signature  # noqa: E402
-from kiosk.pdf.qr import QrCode, qr_matrix  # noqa: E402
-from kiosk.pdf.style import (  # noqa: E402
+from kiosk.documents.pdf import format_datetime, register_fonts, render_consent_pdf  # noqa: E402
+from kiosk.documents.pdf.pages import printable_signature  # noqa: E402
+from kiosk.documents.pdf.qr import QrCode, qr_matrix  # noqa: E402
+from kiosk.documents.pdf.style import (  # noqa: E402
     FONT,
     FONT_BOLD,
     FONT_OBLIQUE,
@@ -48,8 +48,8 @@ from kiosk.pdf.style import (  # noqa: E402
     SIGNATURE_MAX_H,
     SIGNATURE_MAX_W,
 )
-from kiosk.record import ConsentRecord  # noqa: E402
-from kiosk.specimen import specimen_record, specimen_signature_png  # noqa: E402
+from kiosk.documents.record import ConsentRecord  # noqa: E402
+from tests.factories.specimen import specimen_record, specimen_signature_png  # noqa: E402
 
 Line = tuple[str, float, str]  # font, size, text
 QR_SIZE = 2.6 * cm  # as printed on the audit page

@@ -3,7 +3,7 @@
 Run from the repository root:  .venv/bin/python bench/bench_queue.py [--rows N] [--runs N] [--keep]
 
 1. Builds a fresh SQLite database in a temporary directory through the real
-   migrations (kiosk.migrate.upgrade), then bulk-inserts N consents (default
+   migrations (kiosk.core.migrate.upgrade), then bulk-inserts N consents (default
    100,000) with one driver-level executemany per table. Every row reuses one
    small record JSON; the indexed columns get a realistic spread:
    - created_at: uniformly over the last three years (about 90 consents a day);
@@ -51,9 +51,9 @@ from flask.testing import FlaskClient  # noqa: E402
 from sqlalchemy import Engine, event  # noqa: E402
 
 from app import create_app  # noqa: E402
-from kiosk import accounts  # noqa: E402
-from kiosk.migrate import upgrade  # noqa: E402
-from kiosk.record import severity_rank  # noqa: E402
+from kiosk.staff import accounts  # noqa: E402
+from kiosk.core.migrate import upgrade  # noqa: E402
+from kiosk.documents.record import severity_rank  # noqa: E402
 
 MODALITIES = (("co2_laser", 25), ("fractional_laser", 25), ("microdermabrasion", 20), ("chemical_peel", 20),
               ("vitamin_c_injection", 10))

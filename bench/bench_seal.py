@@ -23,11 +23,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.bench_pdf import _median_ms  # noqa: E402
-from kiosk.pdf import render_consent_pdf, render_review_appearance  # noqa: E402
-from kiosk.sealing import (add_signed_revision, create_signing_key, load_seal_key, review_area,  # noqa: E402
+from kiosk.documents.pdf import render_consent_pdf, render_review_appearance  # noqa: E402
+from kiosk.documents.sealing import (add_signed_revision, create_signing_key, load_seal_key, review_area,  # noqa: E402
                            seal_pdf)
-from kiosk.specimen import specimen_record, specimen_signature_png  # noqa: E402
-from kiosk.verification import verify_pdf  # noqa: E402
+from tests.factories.specimen import specimen_record, specimen_signature_png  # noqa: E402
+from kiosk.documents.verification import verify_pdf  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

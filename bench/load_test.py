@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func, select  # noqa: E402
 
 from app import create_app  # noqa: E402
-from kiosk.models import Consent, Draft  # noqa: E402
+from kiosk.core.models import Consent, Draft  # noqa: E402
 from tests.conftest import WizardDriver  # noqa: E402
 from tests.live import HttpTablet, bench_database, gunicorn_servers, server_env  # noqa: E402
 

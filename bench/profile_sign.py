@@ -31,10 +31,10 @@ from flask import Flask  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from app import create_app  # noqa: E402
-from kiosk.models import Consent  # noqa: E402
-from kiosk.pdf import render_consent_pdf  # noqa: E402
-from kiosk.sealing import load_seal_key, seal_pdf  # noqa: E402
-from kiosk.submission import SEAL_REASON  # noqa: E402
+from kiosk.core.models import Consent  # noqa: E402
+from kiosk.documents.pdf import render_consent_pdf  # noqa: E402
+from kiosk.documents.sealing import load_seal_key, seal_pdf  # noqa: E402
+from kiosk.consent.submission import SEAL_REASON  # noqa: E402
 from profile_step import print_profile  # noqa: E402
 from tests.conftest import WizardDriver  # noqa: E402
 from tests.helpers import drawn_signature  # noqa: E402

@@ -1,4 +1,4 @@
-"""Front-desk forms and the tablet's code form: each checks its own fields; codes are checked by kiosk.desk."""
+"""Front-desk forms and the tablet's code form: each checks its own fields; codes are checked by kiosk.desk.sessions."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from forms.base import KioskForm
-from forms.wizard import NAME_MAX, IdentityForm, clean_text
-from kiosk.desk import NewPatient
-from kiosk.translation import lazy_gettext as _l
+from forms.consent import NAME_MAX, IdentityForm, clean_text
+from kiosk.desk.sessions import NewPatient
+from kiosk.core.translation import lazy_gettext as _l
 
 
 class StartSessionForm(KioskForm):

@@ -12,9 +12,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from forms.base import KioskForm
-from forms.wizard import clean_text
-from kiosk.reviews import NOTE_MAX
-from kiosk.translation import lazy_gettext as _l
+from forms.consent import clean_text
+from kiosk.review.decisions import NOTE_MAX
+from kiosk.core.translation import lazy_gettext as _l
 
 NAME_SEARCH_MAX = 200
 SIGNATURE_MEANING = _l("By signing I confirm that I reviewed the patient's answers and made this decision.")

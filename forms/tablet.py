@@ -1,12 +1,14 @@
-"""The tablet's own settings forms: a text size and where to go back to, never patient data."""
+"""The tablet's own settings forms: a text size or a language and where to go back to, never patient data."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from wtforms import HiddenField, SelectField
 from wtforms.validators import InputRequired
 
 from forms.base import KioskForm
-from kiosk.translation import lazy_gettext as _l
+from kiosk.core.translation import lazy_gettext as _l
 
 # session value -> the button's accessible name; the CSS class on <html> is "text-<value>"
 TEXT_SIZES: tuple[tuple[str, object], ...] = (
@@ -21,3 +23,14 @@ class TextSizeForm(KioskForm):
 
     size = SelectField(choices=[value for value, _label in TEXT_SIZES], validators=[InputRequired()])
     next = HiddenField()
+
+
+class LanguageForm(KioskForm):
+    """A language offered on this site; `next` is checked by the view, which decides where to go."""
+
+    lang = SelectField(validators=[InputRequired()])
+    next = HiddenField()
+
+    def __init__(self, *args: Any, languages: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lang.choices = [(code, code) for code in languages]

@@ -7,7 +7,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from forms.base import KioskForm
-from kiosk.translation import lazy_gettext as _l
+from kiosk.core.translation import lazy_gettext as _l
 
 
 class VerifyFileForm(KioskForm):

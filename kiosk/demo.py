@@ -10,11 +10,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kiosk import accounts, drafts, submission
-from kiosk.models import Consent, User
-from kiosk.sealing import SealKey
-from kiosk.specimen import specimen_signature_png
-from kiosk.texts import Texts
+from kiosk.staff import accounts
+from kiosk.consent import drafts
+from kiosk.consent import submission
+from kiosk.core.models import Consent, User
+from kiosk.documents.sealing import SealKey
+from tests.factories.specimen import specimen_signature_png
+from kiosk.texts.loader import Texts
 
 DEMO_STAFF = (
     ("doctor@demo.clinic", "doctor", "Dr. Elena Ruiz"),

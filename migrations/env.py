@@ -1,12 +1,12 @@
-"""Alembic environment: runs against a URL given by kiosk.migrate, or DATABASE_URL for the alembic CLI."""
+"""Alembic environment: runs against a URL given by kiosk.core.migrate, or DATABASE_URL for the alembic CLI."""
 
 import os
 from pathlib import Path
 
 from alembic import context
 
-from kiosk import models  # noqa: F401  (registers the tables)
-from kiosk.db import Base, make_engine
+from kiosk.core import models  # noqa: F401  (registers the tables)
+from kiosk.core.db import Base, make_engine
 
 config = context.config
 url = config.attributes.get("url") or os.environ.get("DATABASE_URL") or (

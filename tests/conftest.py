@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, settings
 from flask.testing import FlaskClient
 
 from app import create_app
-from kiosk.migrate import upgrade
+from kiosk.core.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -62,7 +62,7 @@ class PostgresServer:
     """
 
     def __init__(self, url: str) -> None:
-        from kiosk.db import make_engine
+        from kiosk.core.db import make_engine
 
         self.url = url
         self.admin = make_engine(url).execution_options(isolation_level="AUTOCOMMIT")
@@ -188,7 +188,7 @@ def signing_key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One self-signed seal for the whole test session (an RSA key takes a moment to generate)."""
     from datetime import datetime, timezone
 
-    from kiosk.sealing import create_signing_key
+    from kiosk.documents.sealing import create_signing_key
 
     path = tmp_path_factory.mktemp("seal") / "signing-key.p12"
     create_signing_key(path, SIGNING_PASSPHRASE, organisation="Test Clinic", now=datetime.now(timezone.utc))
@@ -254,7 +254,8 @@ class WizardDriver:
         from datetime import date, datetime
         from zoneinfo import ZoneInfo
 
-        from kiosk import audit, desk
+        from kiosk.core import audit
+        from kiosk.desk import sessions as desk
 
         app = self.client.application
         session = app.extensions["kiosk_db"]()
@@ -346,7 +347,7 @@ def wizard(client: FlaskClient) -> WizardDriver:
 @pytest.fixture
 def staff(app: Flask) -> dict[str, str]:
     """One account per role (emails frontdesk@x.test, doctor@x.test, admin@x.test); password STAFF_PASSWORD."""
-    from kiosk import accounts
+    from kiosk.staff import accounts
     from tests.helpers import STAFF_PASSWORD
 
     session = app.extensions["kiosk_db"]()

@@ -9,7 +9,7 @@ from flask import Flask
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
-from kiosk.models import Consent
+from kiosk.core.models import Consent
 
 
 def drawn_signature(size: tuple[int, int] = (600, 200)) -> str:
@@ -69,8 +69,10 @@ def signed_checkin(app: Flask, yes: tuple[str, ...] = (), *, name: str = "Course
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from kiosk import audit, checkins, demo
-    from kiosk.submission import Clinic, SignatureInput
+    from kiosk.core import audit
+    from kiosk.course import checkins
+    from kiosk import demo
+    from kiosk.consent.submission import Clinic, SignatureInput
 
     texts = app.extensions["kiosk_texts"]
     clinic = Clinic(name="Test Clinic", timezone=app.config["CLINIC_TIMEZONE"])
@@ -114,7 +116,7 @@ def pdf_text(pdf: bytes) -> str:
 
 def seal_key_of(app: Flask):  # noqa: ANN201
     """The app's configured seal, as its views load it."""
-    from kiosk.views.common import seal_key
+    from kiosk.core.web import seal_key
 
     with app.app_context():
         return seal_key()

@@ -34,7 +34,7 @@ GUNICORN = Path(sys.executable).with_name("gunicorn")
 @contextmanager
 def bench_database(kind: str, workdir: Path, prefix: str, *, empty: bool) -> Iterator[str]:
     """A fresh database for a bench run: an SQLite file in `workdir`, or a PostgreSQL database dropped afterwards."""
-    from kiosk.migrate import upgrade
+    from kiosk.core.migrate import upgrade
     from tests.conftest import POSTGRES_URL, PostgresServer
 
     if kind == "sqlite":
@@ -65,7 +65,7 @@ LIVE_SIGNING_PASSPHRASE = "live test seal"
 @functools.cache
 def live_signing_key() -> Path:
     """One clinic seal per test or bench process, in a temporary folder (a production server needs one)."""
-    from kiosk.sealing import create_signing_key
+    from kiosk.documents.sealing import create_signing_key
 
     path = Path(tempfile.mkdtemp(prefix="kiosk-seal-")) / "signing-key.p12"
     create_signing_key(path, LIVE_SIGNING_PASSPHRASE, organisation="Live Clinic", now=datetime.now(timezone.utc))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from textstat.textstat import textstatistics
 
-from kiosk.texts import LanguageTexts, Texts, load_texts
+from kiosk.texts.loader import LanguageTexts, Texts, load_texts
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXTS_DIR = ROOT / "consent_texts"

@@ -10,8 +10,8 @@ import sys
 import pytest
 from sqlalchemy import select
 
-from kiosk import accounts
-from kiosk.models import AuditEvent, User
+from kiosk.staff import accounts
+from kiosk.core.models import AuditEvent, User
 from tests.conftest import ROOT
 from tests.helpers import staff_login
 

@@ -11,7 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
-from kiosk.db import Base
+from kiosk.core.db import Base
 
 
 def run(app, *args: str):  # noqa: ANN001, ANN201
@@ -87,8 +87,8 @@ _EXPRESSION_INDEXES = {"ix_consents_queue", "ix_consents_queue_modality"}
 
 def test_migrations_build_exactly_the_models_from_an_empty_database(empty_db_url: str) -> None:
     """Alembic is the only way the schema is made: an empty database upgraded to head matches the models."""
-    from kiosk.db import make_engine
-    from kiosk.migrate import upgrade
+    from kiosk.core.db import make_engine
+    from kiosk.core.migrate import upgrade
 
     upgrade(empty_db_url)
     engine = make_engine(empty_db_url)
@@ -106,7 +106,7 @@ def test_migrations_build_exactly_the_models_from_an_empty_database(empty_db_url
 
 
 def test_queue_indexes_are_newest_first(db_url: str) -> None:
-    from kiosk.db import make_engine
+    from kiosk.core.db import make_engine
 
     engine = make_engine(db_url)
     with engine.connect() as connection:
@@ -127,7 +127,7 @@ def test_queue_indexes_are_newest_first(db_url: str) -> None:
 def test_export_is_written_to_the_audit_log(app, wizard, tmp_path: Path):  # noqa: ANN001
     from sqlalchemy import select
 
-    from kiosk.models import AuditEvent
+    from kiosk.core.models import AuditEvent
 
     wizard.complete(app, "chemical_peel", typed_signature="Zoë")
     [row] = json.loads(run(app, "consents", "--json").output)
@@ -145,7 +145,7 @@ def test_a_migration_that_fails_half_way_leaves_the_database_as_it_was(tmp_path:
     from alembic import command
     from sqlalchemy import inspect
 
-    from kiosk.migrate import MIGRATIONS, alembic_config, upgrade
+    from kiosk.core.migrate import MIGRATIONS, alembic_config, upgrade
 
     from alembic.script import ScriptDirectory
 

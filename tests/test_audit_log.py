@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
-from kiosk import audit
+from kiosk.core import audit
 from tests.helpers import staff_login
 
 
@@ -30,7 +30,7 @@ def test_the_database_refuses_to_change_or_remove_audit_rows(app, statement):  #
 
 
 def test_the_append_only_rule_holds_on_postgresql(pg_url):  # noqa: ANN001
-    from kiosk.db import make_engine
+    from kiosk.core.db import make_engine
 
     engine = make_engine(pg_url)
     with engine.begin() as connection:

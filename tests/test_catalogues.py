@@ -14,7 +14,7 @@ from babel.support import Translations
 from flask import Flask
 
 from app import create_app
-from kiosk import i18n
+from kiosk.core import i18n
 from tests.conftest import ROOT
 
 TRANSLATIONS = ROOT / "translations"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.texts import TextsError, load_texts
+from kiosk.texts.loader import TextsError, load_texts
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "consent_texts"

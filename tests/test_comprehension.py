@@ -116,7 +116,7 @@ def test_a_wrong_answer_does_not_hold_up_the_consent_for_a_doctor(app, wizard, s
                     typed_signature="Zoë")
     consent = consents(app)[-1]
     assert {f.severity for f in consent.flags} == {"info"} and len(consent.flags) == 2
-    from kiosk.review_queue import consent_readiness
+    from kiosk.review.queue import consent_readiness
 
     assert consent_readiness(consent).key == "ready"
 

@@ -20,9 +20,10 @@ from flask import Flask
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from kiosk import audit, desk
-from kiosk.models import Consent, User
-from kiosk.texts import fingerprint
+from kiosk.core import audit
+from kiosk.desk import sessions as desk
+from kiosk.core.models import Consent, User
+from kiosk.texts.loader import fingerprint
 from tests.conftest import WizardDriver, csrf_token
 from tests.helpers import STAFF_PASSWORD, drawn_signature, pdf_text, staff_login
 

@@ -22,11 +22,13 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from app import create_app
-from kiosk import consents, demo, validity
-from kiosk.models import AuditEvent, Consent, Draft
-from kiosk.screening import ScreeningError, screen_checkin
-from kiosk.submission import Clinic
-from kiosk.texts import TextsError, load_texts
+from kiosk.consent import queries as consents
+from kiosk import demo
+from kiosk.rules import validity
+from kiosk.core.models import AuditEvent, Consent, Draft
+from kiosk.rules.screening import ScreeningError, screen_checkin
+from kiosk.consent.submission import Clinic
+from kiosk.texts.loader import TextsError, load_texts
 from tests.conftest import ROOT, WizardDriver, csrf_token
 from tests.helpers import STAFF_PASSWORD, seal_key_of, staff_login
 
@@ -140,9 +142,9 @@ def stored(app: Flask, document_id: str) -> Consent:
 
 
 def sealed_by_us(app: Flask, pdf: bytes) -> bool:
-    """The PDF carries an intact seal made with this installation's key (kiosk.verification)."""
-    from kiosk.verification import verify_pdf
-    from kiosk.views.common import trusted_certificates
+    """The PDF carries an intact seal made with this installation's key (kiosk.documents.verification)."""
+    from kiosk.documents.verification import verify_pdf
+    from kiosk.core.web import trusted_certificates
 
     with app.app_context():
         return verify_pdf(pdf, trusted_certificates()).intact

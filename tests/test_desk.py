@@ -13,8 +13,10 @@ from flask.sessions import SecureCookieSessionInterface
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
-from kiosk import audit, desk, drafts
-from kiosk.models import Attempt, AuditEvent, Draft, TabletCode
+from kiosk.core import audit
+from kiosk.desk import sessions as desk
+from kiosk.consent import drafts
+from kiosk.core.models import Attempt, AuditEvent, Draft, TabletCode
 from tests.conftest import csrf_token
 from tests.helpers import staff_login
 
@@ -412,7 +414,7 @@ def test_a_new_code_makes_an_expired_session_waiting_again(app: Flask) -> None:
 def test_todays_list_page_shows_status_and_actions(app: Flask, staff: dict[str, str],
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     _set_up_a_day(app)
-    monkeypatch.setattr("kiosk.views.desk.clinic_now", lambda: T)
+    monkeypatch.setattr("kiosk.desk.views.clinic_now", lambda: T)
     html = page(desk_client(app).get("/desk/"))
     rows = {m.group(2): m.group(0) for m in re.finditer(
         r'<tr id="session-\d+" data-status="(\w+)">\s*<th scope="row">([^<]+)</th>.*?</tr>', html, re.S)}
@@ -554,7 +556,7 @@ def test_a_cancel_racing_the_signature_stores_nothing(app, wizard):  # noqa: ANN
     """The desk cancels while the patient is on the sign page: the signature must not create a consent."""
     from sqlalchemy import update
 
-    from kiosk.models import Draft
+    from kiosk.core.models import Draft
     from tests.helpers import consents
 
     wizard.ready_to_sign(app, "chemical_peel")
@@ -576,8 +578,8 @@ def test_submit_with_a_draft_cancelled_behind_its_back_raises_and_stores_nothing
     import pytest
     from sqlalchemy import select, update
 
-    from kiosk import submission
-    from kiosk.models import Draft
+    from kiosk.consent import submission
+    from kiosk.core.models import Draft
     from tests.helpers import consents
 
     wizard.ready_to_sign(app, "microdermabrasion")
@@ -587,7 +589,7 @@ def test_submit_with_a_draft_cancelled_behind_its_back_raises_and_stores_nothing
     desk.execute(update(Draft).values(status="cancelled"))
     desk.commit()
     signature = submission.SignatureInput(method="typed", png=None, typed_name="Zoë", printed_name="Zoë")
-    from kiosk.views.common import seal_key
+    from kiosk.core.web import seal_key
 
     with app.app_context():
         key = seal_key()

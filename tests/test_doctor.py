@@ -16,9 +16,10 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from kiosk import review_queue, reviews
-from kiosk.models import AuditEvent, Consent, ConsentDocument, ConsentReview, Draft, User
-from kiosk.record import Severity, severity_rank
+from kiosk.review import queue as review_queue
+from kiosk.review import decisions as reviews
+from kiosk.core.models import AuditEvent, Consent, ConsentDocument, ConsentReview, Draft, User
+from kiosk.documents.record import Severity, severity_rank
 from tests.conftest import csrf_token
 from tests.helpers import STAFF_PASSWORD, staff_login
 
@@ -239,7 +240,7 @@ def test_empty_queue_is_a_page_not_an_error(app: Flask, staff: dict[str, str]) -
 
 
 def test_page_window() -> None:
-    from kiosk.views.doctor import page_window
+    from kiosk.review.views import page_window
 
     assert page_window(1, 1) == [1]
     assert page_window(1, 4) == [1, 2, 3, 4]
@@ -352,7 +353,7 @@ def test_wrong_password_saves_nothing(app: Flask, wizard: Any, staff: dict[str, 
 
 
 def test_another_staff_members_password_does_not_sign(app: Flask, wizard: Any, staff: dict[str, str]) -> None:
-    from kiosk import accounts
+    from kiosk.staff import accounts
 
     session = _session(app)
     admin = session.scalar(select(User).where(User.email == "admin@x.test"))
@@ -497,9 +498,9 @@ def test_decision_rolls_back_when_the_revision_number_was_taken(app: Flask, wiza
     other.add(ConsentDocument(consent_id=consent.id, revision=2, kind="doctor_review", pdf=b"x", sha256="0" * 64))
     other.commit()
     other.close()
-    from kiosk.audit import Who
+    from kiosk.core.audit import Who
 
-    from kiosk.views.common import seal_key
+    from kiosk.core.web import seal_key
 
     with app.test_request_context(), pytest.raises(reviews.DecisionRefused) as refused:
         reviews.decide(session, Who("doctor@x.test", doctor.id), doctor, document_id, decision="not_cleared",
@@ -514,7 +515,7 @@ def test_decision_rolls_back_when_the_revision_number_was_taken(app: Flask, wiza
 def test_queue_search_and_decision_on_postgresql(pg_url: str) -> None:
     """The same queue SQL (ILIKE in a subquery, the page-ids subquery) and the decision on PostgreSQL."""
     from app import create_app
-    from kiosk import accounts
+    from kiosk.staff import accounts
     from tests.conftest import WizardDriver
 
     app = create_app({"TESTING": True, "SECRET_KEY": "pg", "DATABASE_URL": pg_url, "AUTO_MIGRATE": False})
@@ -558,7 +559,7 @@ def test_wrong_passwords_on_the_decision_form_count_toward_the_account_lock(app,
 
     from sqlalchemy import select
 
-    from kiosk.models import AuditEvent
+    from kiosk.core.models import AuditEvent
     from tests.helpers import STAFF_PASSWORD, consents, staff_login
 
     wizard.complete(app, "chemical_peel", typed_signature="Zoë")

@@ -21,7 +21,7 @@ from flask import Flask
 from sqlalchemy import func, select, text
 
 from app import create_app
-from kiosk.models import Consent, ConsentDocument, Draft
+from kiosk.core.models import Consent, ConsentDocument, Draft
 from tests.conftest import WizardDriver
 from tests.helpers import drawn_signature
 from tests.live import GunicornServer, HttpTablet, gunicorn, server_env

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from kiosk.models import Consent, Draft
+from kiosk.core.models import Consent, Draft
 from tests.conftest import WizardDriver, csrf_token
 from tests.helpers import consents, signed_checkin, staff_login
 from tests.test_route_access import EXPECTED, OK, _url
@@ -58,7 +58,7 @@ class World:
 
     @cached_property
     def staff(self) -> dict[str, FlaskClient]:
-        from kiosk import accounts
+        from kiosk.staff import accounts
         from tests.helpers import STAFF_PASSWORD
 
         session = self.app.extensions["kiosk_db"]()

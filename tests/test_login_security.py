@@ -10,9 +10,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from kiosk.models import Attempt, AuditEvent, User
-from kiosk.views import common
-from kiosk.views.auth import home_for
+from kiosk.core.models import Attempt, AuditEvent, User
+from kiosk.core import web as common
+from kiosk.staff.views import home_for
 from tests.conftest import csrf_token
 from tests.helpers import staff_login
 

@@ -17,9 +17,9 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
-from kiosk.pdf import LABELS, MARGIN_X, render_consent_pdf
-from kiosk.record import ConsentRecord
-from kiosk.specimen import specimen_record, specimen_signature_png
+from kiosk.documents.pdf import LABELS, MARGIN_X, render_consent_pdf
+from kiosk.documents.record import ConsentRecord
+from tests.factories.specimen import specimen_record, specimen_signature_png
 
 EN = LABELS["en"]
 

@@ -18,12 +18,12 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
-from kiosk.pdf import render_consent_pdf
-from kiosk.pdf.checkin import render_withdrawal_pdf
-from kiosk.record import ConsentRecord, Review
-from kiosk.reviews import revised_pdf
-from kiosk.sealing import SealKey, load_seal_key, seal_pdf
-from kiosk.specimen import specimen_record, specimen_signature_png
+from kiosk.documents.pdf import render_consent_pdf
+from kiosk.documents.pdf.checkin import render_withdrawal_pdf
+from kiosk.documents.record import ConsentRecord, Review
+from kiosk.review.decisions import revised_pdf
+from kiosk.documents.sealing import SealKey, load_seal_key, seal_pdf
+from tests.factories.specimen import specimen_record, specimen_signature_png
 from tests.conftest import SIGNING_PASSPHRASE
 from tests.helpers import signed_checkin
 

@@ -20,9 +20,9 @@ from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.lib.units import cm
 from reportlab.pdfgen.canvas import Canvas
 
-from kiosk.pdf import render_consent_pdf
-from kiosk.pdf.qr import QUIET_ZONE, QrCode, qr_matrix
-from kiosk.specimen import specimen_record, specimen_signature_png
+from kiosk.documents.pdf import render_consent_pdf
+from kiosk.documents.pdf.qr import QUIET_ZONE, QrCode, qr_matrix
+from tests.factories.specimen import specimen_record, specimen_signature_png
 from tests.conftest import need
 
 Matrix = tuple[float, float, float, float, float, float]

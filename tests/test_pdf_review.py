@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from kiosk.pdf import LABELS, render_consent_pdf, render_review_appearance
-from kiosk.record import ConsentRecord, Review
-from kiosk.sealing import REVIEW_FIELD_PREFIX, SealError, add_signed_revision, load_seal_key, review_area, seal_pdf
-from kiosk.specimen import specimen_record, specimen_signature_png
+from kiosk.documents.pdf import LABELS, render_consent_pdf, render_review_appearance
+from kiosk.documents.record import ConsentRecord, Review
+from kiosk.documents.sealing import REVIEW_FIELD_PREFIX, SealError, add_signed_revision, load_seal_key, review_area, seal_pdf
+from tests.factories.specimen import specimen_record, specimen_signature_png
 from tests.conftest import SIGNING_PASSPHRASE
 from tests.helpers import pdf_text
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app import create_app
-from kiosk.models import Consent
+from kiosk.core.models import Consent
 from tests.conftest import WizardDriver
 from tests.helpers import tap_sign_at_once
 

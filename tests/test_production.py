@@ -9,8 +9,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from app import create_app
-from kiosk import accounts, desk
-from kiosk.models import Consent, ConsentDocument, Draft
+from kiosk.staff import accounts
+from kiosk.desk import sessions as desk
+from kiosk.core.models import Consent, ConsentDocument, Draft
 from tests.conftest import ROOT, WizardDriver, csrf_token
 from tests.helpers import staff_login
 from tests.live import HttpTablet, gunicorn, server_env, start_gunicorn
@@ -67,7 +68,7 @@ def test_production_serves_https_only_httponly_same_site_cookies_and_the_securit
 
 def test_processes_migrating_one_empty_database_at_once_all_succeed(empty_db_url: str) -> None:
     """Hosts of a clinic chain start together on a new database: one migrates, the others wait for it."""
-    code = f"from kiosk.migrate import upgrade; upgrade({empty_db_url!r})"
+    code = f"from kiosk.core.migrate import upgrade; upgrade({empty_db_url!r})"
     processes = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stderr=subprocess.PIPE, text=True)
                  for _ in range(4)]
     errors = [process.communicate(timeout=120)[1] for process in processes]

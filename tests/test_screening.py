@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from kiosk.screening import ScreeningError, screen
-from kiosk.texts import Rules, load_rules
+from kiosk.rules.screening import ScreeningError, screen
+from kiosk.texts.loader import Rules, load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXTS_DIR = ROOT / "consent_texts"

@@ -21,13 +21,13 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 from pypdf import PdfReader, PdfWriter
 
-from kiosk.sealing import run_sync
+from kiosk.documents.sealing import run_sync
 from tests.conftest import ROOT, SIGNING_PASSPHRASE, csrf_token
 from tests.helpers import consents, drawn_signature, staff_login
 
 
 def _key(app: Flask):  # noqa: ANN202
-    from kiosk.views.common import seal_key
+    from kiosk.core.web import seal_key
 
     with app.app_context():
         return seal_key()
@@ -197,7 +197,7 @@ def test_verify_command_intact_modified_and_not_a_pdf(app: Flask, wizard: Any, s
 def test_verify_command_calls_a_pdf_sealed_elsewhere_unknown(app: Flask, wizard: Any, tmp_path: Path) -> None:
     from datetime import datetime, timezone
 
-    from kiosk.sealing import create_signing_key, load_seal_key, seal_pdf
+    from kiosk.documents.sealing import create_signing_key, load_seal_key, seal_pdf
 
     _document_id, original = _signed(app, wizard)
     create_signing_key(tmp_path / "other.p12", "x", organisation="Another Clinic", now=datetime.now(timezone.utc))
@@ -265,7 +265,7 @@ def test_the_printed_code_leads_to_the_document_without_patient_data(app: Flask,
 
 
 def test_checks_are_rate_limited_per_address(app: Flask) -> None:
-    from kiosk.public_verify import CHECK_LIMIT
+    from kiosk.verify.service import CHECK_LIMIT
 
     client = app.test_client()
     for _ in range(CHECK_LIMIT):
@@ -283,7 +283,7 @@ def test_checks_are_rate_limited_per_address(app: Flask) -> None:
 def test_the_key_is_parsed_once_and_again_only_when_the_file_changes(tmp_path: Path) -> None:
     from datetime import datetime, timezone
 
-    from kiosk.sealing import SealKeyError, create_signing_key, load_seal_key
+    from kiosk.documents.sealing import SealKeyError, create_signing_key, load_seal_key
 
     path = tmp_path / "k.p12"
     create_signing_key(path, "pw", organisation="Clinic", now=datetime.now(timezone.utc))
@@ -316,7 +316,7 @@ def test_workers_starting_together_on_a_fresh_install_share_one_demo_key(tmp_pat
     """Four processes asking for the demo key at once: one makes it, all load it, its passphrase matches it."""
     key_file = tmp_path / "instance" / "signing-key.p12"
     script = (
-        "import sys; from datetime import datetime, timezone; from kiosk.signing_keys import signing_key; "
+        "import sys; from datetime import datetime, timezone; from kiosk.documents.signing_keys import signing_key; "
         "key = signing_key(sys.argv[1], None, create_if_missing=True, organisation='Demo', "
         "now=datetime.now(timezone.utc)); print(key.fingerprint)"
     )

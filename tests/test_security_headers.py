@@ -76,7 +76,7 @@ def test_behind_a_proxy_the_real_client_address_is_recorded(db_url: str) -> None
     from sqlalchemy import select
 
     from app import create_app
-    from kiosk.models import Attempt
+    from kiosk.core.models import Attempt
     from tests.helpers import staff_login
 
     app = create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": db_url, "AUTO_MIGRATE": False,

@@ -17,11 +17,11 @@ from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 from wtforms.validators import ValidationError
 
-from forms.wizard import _blank, decode_signature
-from kiosk.pdf import render_consent_pdf
-from kiosk.pdf.checkin import render_checkin_pdf
-from kiosk.submission import SignatureInput
-from kiosk.specimen import specimen_record
+from forms.consent import _blank, decode_signature
+from kiosk.documents.pdf import render_consent_pdf
+from kiosk.documents.pdf.checkin import render_checkin_pdf
+from kiosk.consent.submission import SignatureInput
+from tests.factories.specimen import specimen_record
 from tests.helpers import consents, drawn_signature, signed_checkin
 
 

@@ -16,12 +16,12 @@ import pytest
 from PIL import Image, ImageChops
 from pypdf import PdfReader
 
-from forms.wizard import decode_signature
-from kiosk.pdf import render_consent_pdf
-from kiosk.pdf.pages import printable_signature
-from kiosk.pdf.style import SIGNATURE_DPI, SIGNATURE_MAX_H, SIGNATURE_MAX_W
-from kiosk.specimen import specimen_record, specimen_signature_png
-from kiosk.submission import SignatureInput
+from forms.consent import decode_signature
+from kiosk.documents.pdf import render_consent_pdf
+from kiosk.documents.pdf.pages import printable_signature
+from kiosk.documents.pdf.style import SIGNATURE_DPI, SIGNATURE_MAX_H, SIGNATURE_MAX_W
+from tests.factories.specimen import specimen_record, specimen_signature_png
+from kiosk.consent.submission import SignatureInput
 from tests.helpers import drawn_signature, signed_checkin
 
 TABLET = (1400, 480)  # a 700x240 CSS pixel canvas at devicePixelRatio 2

@@ -23,7 +23,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from app import create_app
-from kiosk.models import Draft
+from kiosk.core.models import Draft
 from tests.conftest import ROOT, WizardDriver, csrf_token
 from tests.helpers import consents, english_interface_strings
 
@@ -292,7 +292,8 @@ def test_a_patient_resuming_on_another_tablet_goes_on_in_their_language(app: Fla
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from kiosk import audit, desk
+    from kiosk.core import audit
+    from kiosk.desk import sessions as desk
 
     wizard.start()
     wizard.identity()

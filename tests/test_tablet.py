@@ -13,8 +13,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app
-from kiosk import desk, steps
-from kiosk.views.tablet import SEEN_KEY
+from kiosk.desk import sessions as desk
+from kiosk.consent import steps
+from kiosk.tablet.views import SEEN_KEY
 from tests.conftest import WizardDriver, csrf_token
 from tests.test_desk import desk_client, desk_post, page, stored, type_code
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Flask, render_template_string, session
 from flask_babel import refresh
 
-from forms.wizard import IdentityForm
-from kiosk.translation import gettext, lazy_gettext
+from forms.consent import IdentityForm
+from kiosk.core.translation import gettext, lazy_gettext
 
 
 def test_a_language_switched_mid_request_is_used_for_every_later_string(app: Flask) -> None:

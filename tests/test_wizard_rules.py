@@ -13,7 +13,7 @@ from flask.sessions import SecureCookieSessionInterface
 from PIL import Image
 from sqlalchemy import func, select
 
-from kiosk.models import Consent, Draft
+from kiosk.core.models import Consent, Draft
 from tests.helpers import consents, tap_sign_at_once
 
 

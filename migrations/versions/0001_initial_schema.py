@@ -6,7 +6,7 @@ Create Date: 2026-11-25 05:46:17.308666
 """
 from alembic import op
 import sqlalchemy as sa
-import kiosk.db
+import kiosk.core.db
 
 
 revision = '0001'
@@ -28,8 +28,8 @@ def upgrade() -> None:
     sa.Column('device_label', sa.String(length=80), nullable=True),
     sa.Column('ip_address', sa.String(length=64), nullable=True),
     sa.Column('user_agent', sa.String(length=400), nullable=True),
-    sa.Column('created_at', kiosk.db.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', kiosk.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', kiosk.core.db.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', kiosk.core.db.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('token')
     )
@@ -40,7 +40,7 @@ def upgrade() -> None:
     sa.Column('role', sa.String(length=16), nullable=False),
     sa.Column('password_hash', sa.String(length=256), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', kiosk.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', kiosk.core.db.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('email')
     )
@@ -48,7 +48,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('document_id', sa.String(length=32), nullable=False),
     sa.Column('draft_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', kiosk.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', kiosk.core.db.UTCDateTime(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('patient_name', sa.String(length=200), nullable=False),
     sa.Column('date_of_birth', sa.Date(), nullable=False),
@@ -76,7 +76,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=24), nullable=False),
     sa.Column('pdf', sa.LargeBinary(), nullable=False),
     sa.Column('sha256', sa.String(length=64), nullable=False),
-    sa.Column('created_at', kiosk.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', kiosk.core.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['consent_id'], ['consents.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('consent_id', 'revision')
@@ -89,7 +89,7 @@ def upgrade() -> None:
     sa.Column('consent_id', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('actor', sa.String(length=200), nullable=False),
-    sa.Column('at', kiosk.db.UTCDateTime(), nullable=False),
+    sa.Column('at', kiosk.core.db.UTCDateTime(), nullable=False),
     sa.Column('note', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['consent_id'], ['consents.id'], ),
     sa.PrimaryKeyConstraint('id')

@@ -6,7 +6,7 @@ Create Date: 2026-11-25 06:12:02.181420
 """
 from alembic import op
 import sqlalchemy as sa
-import kiosk.db
+import kiosk.core.db
 
 
 revision = '0002'
@@ -23,7 +23,7 @@ def upgrade() -> None:
     sa.Column('subject', sa.String(length=254), nullable=True),
     sa.Column('ip_address', sa.String(length=64), nullable=True),
     sa.Column('succeeded', sa.Boolean(), nullable=False),
-    sa.Column('at', kiosk.db.UTCDateTime(), nullable=False),
+    sa.Column('at', kiosk.core.db.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('attempts', schema=None) as batch_op:
@@ -35,9 +35,9 @@ def upgrade() -> None:
     sa.Column('code', sa.String(length=16), nullable=False),
     sa.Column('draft_id', sa.Integer(), nullable=False),
     sa.Column('issued_by_id', sa.Integer(), nullable=True),
-    sa.Column('issued_at', kiosk.db.UTCDateTime(), nullable=False),
-    sa.Column('expires_at', kiosk.db.UTCDateTime(), nullable=False),
-    sa.Column('used_at', kiosk.db.UTCDateTime(), nullable=True),
+    sa.Column('issued_at', kiosk.core.db.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', kiosk.core.db.UTCDateTime(), nullable=False),
+    sa.Column('used_at', kiosk.core.db.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['draft_id'], ['drafts.id'], ),
     sa.ForeignKeyConstraint(['issued_by_id'], ['users.id'], ),
     sa.PrimaryKeyConstraint('id')
@@ -48,7 +48,7 @@ def upgrade() -> None:
 
     op.create_table('audit_events',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('at', kiosk.db.UTCDateTime(), nullable=False),
+    sa.Column('at', kiosk.core.db.UTCDateTime(), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('actor', sa.String(length=254), nullable=False),
     sa.Column('action', sa.String(length=40), nullable=False),
@@ -74,7 +74,7 @@ def upgrade() -> None:
     sa.Column('decision', sa.String(length=16), nullable=False),
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('meaning', sa.Text(), nullable=False),
-    sa.Column('at', kiosk.db.UTCDateTime(), nullable=False),
+    sa.Column('at', kiosk.core.db.UTCDateTime(), nullable=False),
     sa.Column('document_revision', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['consent_id'], ['consents.id'], ),
     sa.ForeignKeyConstraint(['doctor_id'], ['users.id'], ),

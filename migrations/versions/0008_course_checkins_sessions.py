@@ -5,7 +5,7 @@ Revises: 0004
 """
 from alembic import op
 import sqlalchemy as sa
-import kiosk.db
+import kiosk.core.db
 
 revision = "0008"
 down_revision = "0004"
@@ -23,8 +23,8 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("modality", sa.String(length=40), nullable=False),
         sa.Column("language", sa.String(length=8), nullable=False),
-        sa.Column("created_at", kiosk.db.UTCDateTime(), nullable=False),
-        sa.Column("signed_at", kiosk.db.UTCDateTime(), nullable=True),
+        sa.Column("created_at", kiosk.core.db.UTCDateTime(), nullable=False),
+        sa.Column("signed_at", kiosk.core.db.UTCDateTime(), nullable=True),
         sa.Column("highest_severity", sa.String(length=8), nullable=True),
         sa.Column("severity_rank", sa.Integer(), nullable=False),
         sa.Column("texts_version", sa.String(length=40), nullable=True),
@@ -55,7 +55,7 @@ def upgrade() -> None:
         sa.Column("decision", sa.String(length=16), nullable=False),
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("meaning", sa.Text(), nullable=False),
-        sa.Column("at", kiosk.db.UTCDateTime(), nullable=False),
+        sa.Column("at", kiosk.core.db.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["checkin_id"], ["checkins.id"]),
         sa.ForeignKeyConstraint(["doctor_id"], ["users.id"]),
         sa.PrimaryKeyConstraint("id"),
@@ -78,7 +78,7 @@ def upgrade() -> None:
         sa.Column("notes", sa.Text(), nullable=True),
         sa.Column("recorded_by_id", sa.Integer(), nullable=False),
         sa.Column("recorded_by_name", sa.String(length=200), nullable=False),
-        sa.Column("recorded_at", kiosk.db.UTCDateTime(), nullable=False),
+        sa.Column("recorded_at", kiosk.core.db.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["checkin_id"], ["checkins.id"]),
         sa.ForeignKeyConstraint(["consent_id"], ["consents.id"]),
         sa.ForeignKeyConstraint(["recorded_by_id"], ["users.id"]),

@@ -17,8 +17,8 @@ import pytest
 import yaml
 from flask import Flask
 
-from kiosk import consents as consent_records
-from kiosk.config import PROJECT_ROOT
+from kiosk.consent import queries as consent_records
+from kiosk.core.config import PROJECT_ROOT
 from tests.browser.a11y import AxeAudit, horizontal_overflow, small_targets
 from tests.browser.conftest import LiveServer, Screenshots
 from tests.browser.test_staff_flow_browser import sign_in

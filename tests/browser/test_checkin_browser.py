@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from kiosk.models import Checkin
+from kiosk.core.models import Checkin
 from tests.browser.conftest import LiveServer, Screenshots, watch_problems
 from tests.browser.test_staff_flow_browser import desktop_page, sign_in  # noqa: F401 (a fixture)
 from tests.browser.test_wizard_browser import draw_signature

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from kiosk.models import Consent
+from kiosk.core.models import Consent
 from tests.browser.conftest import TIMEOUT_MS, LiveServer, Screenshots, watch_problems
 from tests.browser.test_wizard_browser import MODALITY, Patient, assert_done, draw_signature
 from tests.helpers import STAFF_PASSWORD, pdf_text

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from kiosk.models import Draft
+from kiosk.core.models import Draft
 from tests.browser.a11y import horizontal_overflow, small_targets
 from tests.browser.conftest import LiveServer, Screenshots, watch_problems
 from tests.browser.test_wizard_browser import DESK_NAME, Patient, issue_code, stored_consents

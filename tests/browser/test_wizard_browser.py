@@ -13,8 +13,9 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from kiosk import audit, desk
-from kiosk.models import Consent, Draft
+from kiosk.core import audit
+from kiosk.desk import sessions as desk
+from kiosk.core.models import Consent, Draft
 from tests.browser.conftest import LiveServer, Screenshots, watch_problems
 
 try:

@@ -1,0 +1,315 @@
+"""The patient wizard's forms: each validates its own fields and hands back plain values for the service."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import re
+import unicodedata
+from datetime import date
+from typing import Any
+
+from PIL import Image, UnidentifiedImageError
+from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from forms.base import KioskForm
+from kiosk.core.translation import lazy_gettext as _l
+
+NAME_MAX = 200
+DETAIL_MAX = 500
+SIGNATURE_MAX_BYTES = 1024 * 1024
+_PHONE = re.compile(r"^\+?[0-9 ()./-]{6,30}$")
+_INITIALS = re.compile(r"^[^\W\d_]{1,2}([ .\-']?[^\W\d_]){0,4}\.?$")
+
+
+def clean_text(value: str | None) -> str:
+    """Trim, normalise Unicode and drop control characters, so names print and compare reliably."""
+    value = unicodedata.normalize("NFC", value or "")
+    value = "".join(ch for ch in value if unicodedata.category(ch)[0] != "C" or ch in "\n")
+    return " ".join(value.split()) if "\n" not in value else value.strip()
+
+
+class IdentityForm(KioskForm):
+    full_name = StringField(
+        _l("Full name"),
+        validators=[DataRequired(_l("Please enter your full name.")),
+                    Length(max=NAME_MAX, message=_l("Please use at most %(max)d characters.", max=NAME_MAX))],
+        filters=[clean_text],
+        render_kw={"autocomplete": "name"},
+    )
+    date_of_birth = DateField(
+        _l("Date of birth"),
+        validators=[InputRequired(_l("Please enter your date of birth."))],
+        render_kw={"autocomplete": "bday"},
+    )
+    phone = StringField(
+        _l("Phone (optional)"), validators=[Optional(), Length(max=30)], filters=[clean_text],
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+    )
+    email = StringField(
+        _l("Email (optional)"),
+        validators=[Optional(), Length(max=254), Email(_l("Please enter a valid email address, or leave it empty."))],
+        filters=[clean_text],
+        render_kw={"autocomplete": "email", "inputmode": "email"},
+    )
+
+    def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def validate_date_of_birth(self, field: DateField) -> None:
+        if field.data is None:
+            return
+        if field.data > self.today:
+            raise ValidationError(_l("The date of birth cannot be in the future."))
+        if field.data.year < self.today.year - 120 or (self.today.year - field.data.year == 120 and (
+                field.data.month, field.data.day) < (self.today.month, self.today.day)):
+            raise ValidationError(_l("Please check the year: that is more than 120 years ago."))
+
+    def validate_phone(self, field: StringField) -> None:
+        if field.data and not _PHONE.match(field.data):
+            raise ValidationError(_l("Please enter a phone number using digits, spaces and an optional +."))
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "full_name": self.full_name.data,
+            "date_of_birth": self.date_of_birth.data.isoformat(),
+            "phone": self.phone.data or None,
+            "email": self.email.data or None,
+        }
+
+
+class _Checkboxes(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class TreatmentForm(KioskForm):
+    modality = RadioField(_l("Treatment"), validators=[InputRequired(_l("Please choose a treatment."))])
+    areas = _Checkboxes(_l("Areas to treat"), validators=[DataRequired(_l("Please choose at least one area."))])
+    # no Optional(): it would stop the chain before validate_area_other can require it
+    area_other = StringField(_l("Where else?"), validators=[Length(max=200)], filters=[clean_text])
+
+    def __init__(self, *args: Any, modalities: list[tuple[str, str]], areas: list[tuple[str, str]], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.modality.choices = [SelectChoice(value, label) for value, label in modalities]
+        self.areas.choices = [SelectChoice(value, label) for value, label in areas]
+
+    def validate_area_other(self, field: StringField) -> None:
+        if "other" in (self.areas.data or []) and not field.data:
+            raise ValidationError(_l("Please say which other area."))
+
+    def values(self) -> dict[str, Any]:
+        areas = list(self.areas.data)
+        return {"modality": self.modality.data, "areas": areas,
+                "area_other": self.area_other.data if "other" in areas else None}
+
+
+class ExplanationForm(KioskForm):
+    understood = BooleanField(
+        _l("I have read this information and I understand it."),
+        validators=[DataRequired(_l("Please tick the box to say you have read this. If something is unclear, ask the staff."))],
+    )
+
+    def values(self) -> dict[str, Any]:
+        return {"understood": True}
+
+
+class RiskForm(KioskForm):
+    acknowledged = BooleanField(
+        _l("I understand this risk."),
+        validators=[DataRequired(_l("Please tick the box to say you understand this risk."))],
+    )
+    initials = StringField(
+        _l("Your initials"),
+        validators=[DataRequired(_l("Please write your initials."))],
+        filters=[clean_text],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "maxlength": 12},
+    )
+
+    def validate_initials(self, field: StringField) -> None:
+        if field.data and not _INITIALS.match(field.data):
+            raise ValidationError(_l("Please write only the first letters of your names, for example: AB."))
+
+
+class ReviewForm(KioskForm):
+    esign_agree = BooleanField(
+        _l("I agree to sign on this screen."),
+        validators=[DataRequired(_l("Please tick the box to sign on screen, or ask the front desk for a paper form."))],
+    )
+
+    def values(self) -> dict[str, Any]:
+        return {"esign_agree": True}
+
+
+class SignForm(KioskForm):
+    consent_agree = BooleanField(
+        _l("I agree to this statement."),
+        validators=[DataRequired(_l("Please tick the box to give your consent."))],
+    )
+    signature_data = HiddenField(_l("Signature"))
+    typed_signature = StringField(
+        _l("Cannot sign with a finger? Type your full name here instead"),
+        validators=[Optional(), Length(max=NAME_MAX)], filters=[clean_text], render_kw={"autocomplete": "off"},
+    )
+    printed_name = StringField(
+        _l("Your full name, printed under your signature"),
+        validators=[DataRequired(_l("Please write your name.")), Length(max=NAME_MAX)],
+        filters=[clean_text],
+    )
+    signature_png: bytes | None = None
+    signature_image: Image.Image | None = None
+
+    def validate_signature_data(self, field: HiddenField) -> None:
+        self.signature_png = self.signature_image = None
+        if not field.data:
+            if not self.typed_signature.data:
+                raise ValidationError(_l("Please sign in the box with your finger, or type your name below."))
+            return
+        self.signature_png, self.signature_image = decode_signature(field.data)
+
+    def values(self) -> dict[str, Any]:
+        drawn = self.signature_png is not None
+        return {
+            "method": "drawn" if drawn else "typed",
+            "png": self.signature_png,
+            "image": self.signature_image,  # decoded once here; the PDF draws these pixels
+            "typed_name": None if drawn else self.typed_signature.data,
+            "printed_name": self.printed_name.data,
+        }
+
+
+def decode_signature(data_url: str) -> tuple[bytes, Image.Image]:
+    """Accept only a real, non-empty PNG of at most 1 MB, so the PDF never embeds junk; the pixels are kept for it."""
+    prefix = "data:image/png;base64,"
+    if not data_url.startswith(prefix):
+        raise ValidationError(_l("The signature was not received as an image. Please clear it and sign again."))
+    if len(data_url) > (SIGNATURE_MAX_BYTES * 4) // 3 + len(prefix) + 4:
+        raise ValidationError(_l("The signature image is too large. Please clear it and sign again."))
+    try:
+        png = base64.b64decode(data_url[len(prefix):], validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationError(_l("The signature image is damaged. Please clear it and sign again.")) from None
+    if len(png) > SIGNATURE_MAX_BYTES:
+        raise ValidationError(_l("The signature image is too large. Please clear it and sign again."))
+    try:
+        image = Image.open(io.BytesIO(png))  # in memory: nothing to close, and the pixels stay for the PDF
+        if image.format != "PNG":
+            raise ValidationError(_l("The signature was not received as an image. Please clear it and sign again."))
+        if image.width > 4000 or image.height > 4000:
+            raise ValidationError(_l("The signature image is too large. Please clear it and sign again."))
+        image.load()
+        if _blank(image):
+            raise ValidationError(_l("The signature box is empty. Please sign with your finger."))
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        if isinstance(exc, ValidationError):
+            raise
+        raise ValidationError(_l("The signature image is damaged. Please clear it and sign again.")) from None
+    return png, image
+
+
+def _blank(image: Image.Image) -> bool:
+    """True when nothing was drawn: fully transparent, or one flat colour (without copying a canvas's pixels)."""
+    rgba = image if image.mode == "RGBA" else image.convert("RGBA")
+    inked = rgba.getbbox(alpha_only=True)  # the pixels that are not fully transparent
+    if inked is None:
+        return True
+    if inked != (0, 0, rgba.width, rgba.height):
+        return False  # transparent around the ink and not on it: the alpha alone is not one flat value
+    return all(low == high for low, high in rgba.getextrema())
+
+
+class ScreeningFormBase(KioskForm):
+    """Fields are added per treatment by `screening_form`; answers() turns them into engine input."""
+
+    question_ids: list[tuple[str, str]] = []
+    today: date
+
+    def answers(self) -> dict[str, Any]:
+        answers: dict[str, Any] = {}
+        details: dict[str, str] = {}
+        for qid, qtype in self.question_ids:
+            yes = self[f"q_{qid}"].data == "yes"
+            if qtype == "date":
+                answers[qid] = self[f"date_{qid}"].data.isoformat() if yes else None
+            else:
+                answers[qid] = yes
+            detail = self[f"detail_{qid}"].data
+            if yes and detail:
+                details[qid] = detail
+        return {"answers": answers, "details": details}
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        for qid, qtype in self.question_ids:
+            if qtype != "date" or self[f"q_{qid}"].data != "yes":
+                continue
+            field = self[f"date_{qid}"]
+            if field.data is None:
+                if not field.errors:
+                    field.errors = [_l("Please enter the date of the last dose.")]
+                ok = False
+            elif field.data > self.today:
+                field.errors = [_l("The date cannot be in the future.")]
+                ok = False
+        return ok
+
+
+def screening_form(questions: list[Any], *, today: date, formdata: Any = None, data: dict[str, Any] | None = None,
+                   labels: dict[str, Any]) -> ScreeningFormBase:
+    """Build the form for the questions this treatment asks, refilled from saved answers."""
+
+    class ScreeningForm(ScreeningFormBase):
+        pass
+
+    choices = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
+    for q in questions:
+        label = labels[q.id]
+        setattr(ScreeningForm, f"q_{q.id}", RadioField(
+            label.text, choices=choices, validators=[InputRequired(_l("Please answer yes or no."))],
+            description=label.help or ""))
+        if q.type == "date":
+            setattr(ScreeningForm, f"date_{q.id}", DateField(
+                label.detail_label or _l("Date of the last dose"), validators=[Optional()]))
+        setattr(ScreeningForm, f"detail_{q.id}", TextAreaField(
+            label.detail_label if q.type == "bool" and label.detail_label else _l("Anything the doctor should know (optional)"),
+            validators=[Optional(), Length(max=DETAIL_MAX)], filters=[clean_text]))
+    ScreeningForm.question_ids = [(q.id, q.type) for q in questions]
+    initial: dict[str, Any] = {}
+    if data:
+        for qid, value in (data.get("answers") or {}).items():
+            initial[f"q_{qid}"] = "yes" if value not in (False, None) else "no"
+            if isinstance(value, str):
+                initial[f"date_{qid}"] = date.fromisoformat(value)
+        for qid, detail in (data.get("details") or {}).items():
+            initial[f"detail_{qid}"] = detail
+    form = ScreeningForm(formdata=formdata, data=initial) if formdata is not None else ScreeningForm(data=initial)
+    form.today = today
+    return form
+
+
+class ComprehensionFormBase(KioskForm):
+    """Fields are added per treatment by `comprehension_form`; choices() gives the chosen option ids."""
+
+    question_ids: list[str] = []
+
+    def choices(self) -> dict[str, Any]:
+        return {"answers": {qid: self[f"c_{qid}"].data for qid in self.question_ids}}
+
+
+def comprehension_form(questions: list[Any], *, formdata: Any = None) -> ComprehensionFormBase:
+    """One multiple-choice field per comprehension question shown (kiosk.documents.record.CheckShown)."""
+
+    class ComprehensionForm(ComprehensionFormBase):
+        pass
+
+    for q in questions:
+        setattr(ComprehensionForm, f"c_{q['id']}", RadioField(
+            q["text"], choices=[SelectChoice(o["id"], o["text"]) for o in q["options"]],
+            validators=[InputRequired(_l("Please choose an answer."))]))
+    ComprehensionForm.question_ids = [q["id"] for q in questions]
+    return ComprehensionForm(formdata=formdata) if formdata is not None else ComprehensionForm()

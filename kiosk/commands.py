@@ -1,0 +1,220 @@
+"""Command-line administration: checking texts, dry-running rules, demo data, listing and exporting consents.
+
+Every failure is one clear line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from kiosk.core import audit
+from kiosk.consent import queries as consents
+from kiosk import demo
+from kiosk.documents import fhir
+from kiosk.verify import service as public_verify
+from kiosk.documents import signing_keys
+from kiosk.documents.sealing import SealKeyError
+from kiosk.documents.verification import verify_pdf
+from kiosk.staff.commands import create_user_command
+from kiosk.core.extensions import db
+from kiosk.core.migrate import upgrade
+from kiosk.rules.screening import ScreeningError, parse_date, screen
+from kiosk.core.web import clinic, clinic_now, current_texts, seal_key, trusted_certificates
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def register_commands(app: Flask) -> None:
+    """Attach the commands to `flask --app app ...`."""
+    for command in (check_texts, screen_command, seed_demo, list_consents, export, db_upgrade,
+                    create_user_command, init_signing_key, verify_command):
+        app.cli.add_command(command)
+
+
+@click.command("check-texts")
+@with_appcontext
+def check_texts() -> None:
+    """Validate consent_texts/ (the app refuses to start when they are wrong) and print each version."""
+    texts = current_texts()
+    click.echo(f"rules.yaml: version {texts.rules.version}, {len(texts.rules.questions)} questions")
+    for language, lang in sorted(texts.languages.items()):
+        for modality in texts.rules.modalities:
+            ref = texts.reference(language, modality)
+            click.echo(f"{language}/{modality}: version {ref['version']} sha256 {ref['sha256']}")
+    click.echo("consent texts OK")
+
+
+@click.command("screen")
+@with_appcontext
+@click.argument("modality")
+@click.argument("answers_file", metavar="ANSWERS.json", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Visit date to judge by (default: today at the clinic).")
+def screen_command(modality: str, answers_file: Path, as_of: str | None) -> None:
+    """Dry-run the screening rules on a JSON file of answers plus date_of_birth."""
+    try:
+        raw = answers_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"cannot read {answers_file}: {getattr(exc, 'strerror', None) or exc}", 2)
+    try:
+        answers = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        _fail(f"{answers_file} is not valid JSON: {exc.msg} at line {exc.lineno}", 2)
+    if not isinstance(answers, dict):
+        _fail(f"{answers_file} must hold a JSON object mapping question ids to answers", 2)
+    visit = clinic_now().date()
+    if as_of is not None:
+        try:
+            visit = parse_date("--as-of", as_of)
+        except ScreeningError as exc:
+            _fail(str(exc), 2)
+    answers = dict(answers)
+    if "date_of_birth" not in answers:
+        _fail("date_of_birth: missing (needed for the under_18 rule)", 2)
+    date_of_birth = answers.pop("date_of_birth")
+    try:
+        flags = screen(current_texts().rules, modality, answers, date_of_birth, visit)
+    except ScreeningError as exc:
+        _fail(str(exc), 2)
+    click.echo(json.dumps({"modality": modality, "flags": flags}, ensure_ascii=False, indent=2))
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo() -> None:
+    """Create the demo clinic: staff logins (new passwords printed each run) and a few consents."""
+    upgrade(current_app.config["DATABASE_URL"])
+    try:
+        key = seal_key()
+    except SealKeyError as exc:
+        _fail(str(exc))
+    logins, created = demo.seed_demo(db.session, texts=current_texts(), clinic=clinic(), seal_key=key, now=clinic_now())
+    click.echo(f"Demo clinic ready: {created} new demo consents.")
+    click.echo("Staff logins (passwords are new each time seed-demo runs):")
+    for login in logins:
+        click.echo(f"  {login.role:<10} {login.email:<24} password: {login.password}")
+    click.echo("Sign in at /login as the front desk to start a patient session; type its code on the tablet at /.")
+
+
+@click.command("consents")
+@with_appcontext
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
+def list_consents(as_json: bool) -> None:
+    """List signed consents, newest first."""
+    rows = consents.list_consents(db.session)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("No consents yet.")
+    for row in rows:
+        click.echo(f"{row['id']}  {row['created_at'][:16]}  {row['modality']:<20} "
+                   f"{row['highest_severity'] or '-':<7} {row['status']:<10} {row['patient_name']}")
+
+
+@click.command("export")
+@with_appcontext
+@click.argument("document_id")
+@click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the stored PDF here.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the full record here.")
+@click.option("--fhir", "fhir_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the record as a FHIR R4 Bundle (Patient, Consent, QuestionnaireResponse) here.")
+def export(document_id: str, pdf_path: Path | None, json_path: Path | None, fhir_path: Path | None) -> None:
+    """Write a consent's stored PDF byte for byte, its full record as JSON, and/or the record as FHIR."""
+    if pdf_path is None and json_path is None and fhir_path is None:
+        _fail("say where to write: --pdf OUT.pdf, --json OUT.json and/or --fhir OUT.json", 2)
+    try:
+        consent = consents.get_consent(db.session, document_id)
+    except consents.ConsentNotFound:
+        _fail(f"no consent with document id {document_id!r} (see `flask --app app consents`)")
+    outputs: list[tuple[Path, bytes]] = []
+    if pdf_path is not None:
+        outputs.append((pdf_path, consents.latest_document(consent).pdf))
+    if json_path is not None:
+        body: Any = consents.export_record(consent)
+        outputs.append((json_path, json.dumps(body, ensure_ascii=False, indent=2).encode("utf-8")))
+    if fhir_path is not None:
+        latest = consents.latest_document(consent)
+        bundle = fhir.consent_bundle(consent.record, status=consent.status, latest_pdf=latest.pdf,  # type: ignore[arg-type]
+                                     latest_revision=latest.revision)
+        outputs.append((fhir_path, json.dumps(bundle, ensure_ascii=False, indent=2).encode("utf-8")))
+    for path, payload in outputs:
+        try:
+            path.write_bytes(payload)
+        except OSError as exc:
+            _fail(f"cannot write {path}: {exc.strerror or exc}")
+        click.echo(f"wrote {path}")
+    audit.record(db.session, audit.Who(actor="cli"), "export", consent_id=consent.id, target=consent.document_id,
+                 detail={"files": [str(path) for path, _ in outputs]})
+
+
+@click.command("init-signing-key")
+@with_appcontext
+def init_signing_key() -> None:
+    """Make a self-signed seal (PKCS#12) at KIOSK_SIGNING_KEY_FILE for a new clinic or a demo."""
+    config = current_app.config
+    path = Path(config["SIGNING_KEY_FILE"])
+    try:
+        fingerprint = signing_keys.init_key(path, config["SIGNING_KEY_PASSPHRASE"], organisation=config["CLINIC_NAME"],
+                                            now=clinic_now())
+    except SealKeyError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"cannot write {path}: {exc.strerror or exc}")
+    click.echo(f"wrote {path} (self-signed, for {config['CLINIC_NAME']})")
+    if not config["SIGNING_KEY_PASSPHRASE"]:
+        click.echo(f"its passphrase is in {signing_keys.passphrase_path(path)}; keep both out of version control")
+    click.echo(f"certificate SHA-256: {fingerprint}")
+
+
+VERIFY_EXIT = {"intact": 0, "modified": 1, "unknown": 1, "not_pdf": 2}
+
+
+@click.command("verify")
+@with_appcontext
+@click.argument("pdf_file", metavar="FILE.pdf", type=click.Path(dir_okay=False, path_type=Path))
+def verify_command(pdf_file: Path) -> None:
+    """Is this PDF a consent from this installation, intact? Exit 0 intact, 1 modified or unknown, 2 not a PDF."""
+    try:
+        data = pdf_file.read_bytes()
+    except OSError as exc:
+        _fail(f"cannot read {pdf_file}: {exc.strerror or exc}", 2)
+    try:
+        verdict = verify_pdf(data, trusted_certificates())
+    except SealKeyError as exc:
+        _fail(str(exc))
+    click.echo(f"{verdict.status.upper().replace('_', ' ')}: {verdict.reason}")
+    click.echo(f"file sha256: {verdict.sha256}")
+    if verdict.status != "not_pdf":
+        click.echo(f"document: {verdict.document_id or 'unknown'}")
+    if verdict.intact:
+        click.echo(f"revision: {verdict.revision}")
+        known = public_verify.describe(db.session, verdict.document_id, verdict.sha256)
+        if known is None:
+            click.echo("newer revision: unknown (this database holds no record of the document)")
+        elif known.newer_exists:
+            click.echo(f"newer revision: yes, revision {known.latest} exists")
+        else:
+            click.echo("newer revision: no, this is the latest")
+    for check in verdict.signatures:
+        state = "intact" if check.intact and check.valid else "BROKEN"
+        click.echo(f"  seal {check.field}: {state}, signed {check.signed_at or '?'}, coverage {check.coverage}, "
+                   f"later changes {check.modification_level or '?'}" + ("" if check.ours else ", NOT this installation's certificate"))
+    sys.exit(VERIFY_EXIT[verdict.status])
+
+
+@click.command("db-upgrade")
+@with_appcontext
+def db_upgrade() -> None:
+    """Bring the database to the current schema (for deployments that turn AUTO_MIGRATE off)."""
+    upgrade(current_app.config["DATABASE_URL"])
+    click.echo("database is at the current schema")

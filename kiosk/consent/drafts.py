@@ -1,0 +1,161 @@
+"""Use cases for a consent in progress: start it, save each step, and keep the process trail.
+
+Every save is committed at once, so a refresh, the back button or a dropped
+connection loses nothing; the browser holds only the random draft token.
+"""
+
+from __future__ import annotations
+
+import copy
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from kiosk.consent import steps
+from kiosk.core.models import Draft
+
+
+class StepNotAllowed(Exception):
+    """A step posted before the steps it depends on; the view redirects instead of saving."""
+
+    def __init__(self, first_open: str) -> None:
+        super().__init__(first_open)
+        self.first_open = first_open
+
+
+def start_draft(
+    session: Session,
+    *,
+    language: str,
+    device_label: str | None,
+    ip_address: str | None,
+    user_agent: str | None,
+    now: datetime,
+    started_by: str = "tablet",
+    prefill: dict[str, Any] | None = None,
+) -> Draft:
+    """A new draft behind an unguessable token (256 bits), which is all the browser keeps."""
+    draft = Draft(
+        token=secrets.token_urlsafe(32),
+        language=language,
+        data={"completed": [], **({"prefill": prefill} if prefill else {})},
+        trail={"started_at": now.isoformat(), "steps": {}},
+        started_by=started_by,
+        device_label=(device_label or None) and device_label[:80],
+        ip_address=ip_address,
+        user_agent=(user_agent or "")[:400] or None,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(draft)
+    session.commit()
+    return draft
+
+
+# built once: every patient page looks its draft up, and building the statement cost as much as running it
+_DRAFT_BY_TOKEN = select(Draft).where(Draft.token == bindparam("token"))
+
+
+def find_draft(session: Session, token: object) -> Draft | None:
+    """The draft for a token, or None for a missing or forged one (of any type: the cookie is only as safe as its key)."""
+    if not isinstance(token, str) or not token or len(token) > 64:
+        return None
+    return session.scalar(_DRAFT_BY_TOKEN, {"token": token})
+
+
+def completed(draft: Draft) -> list[str]:
+    return list(draft.data.get("completed", []))
+
+
+def step_data(draft: Draft, step: str) -> dict[str, Any]:
+    """What the patient already entered for a step, to refill its form."""
+    return dict(draft.data.get(step) or {})
+
+
+def mark_shown(session: Session, draft: Draft, step: str, now: datetime) -> None:
+    """Note when a step was first shown, for the process trail and time spent reading.
+
+    Showing it again (a refresh, the back button) writes nothing, so a repeated page view is a
+    read only, which any app process can serve without waiting on the database's write lock.
+    """
+    if "shown_at" in ((draft.trail or {}).get("steps") or {}).get(step, {}):
+        return
+    trail = _copy(draft.trail)
+    trail.setdefault("steps", {}).setdefault(step, {})["shown_at"] = now.isoformat()
+    draft.trail = trail
+    session.commit()
+
+
+def save_step(session: Session, draft: Draft, step: str, values: dict[str, Any], now: datetime) -> None:
+    """Store one step's answers and move the completed set on; refuses steps reached out of order."""
+    _check_open(draft, step)
+    data = _copy(draft.data)
+    changed_modality = step == "treatment" and (data.get("treatment") or {}).get("modality") not in (
+        None,
+        values.get("modality"),
+    )
+    if changed_modality:
+        for stale in steps.PER_TREATMENT:
+            data.pop(stale, None)
+    data[step] = {**values, "saved_at": now.isoformat()}
+    data["completed"] = steps.after_saving(step, data.get("completed", []), changed_modality=changed_modality)
+    _finish(session, draft, data, step, now)
+
+
+def acknowledge_risk(
+    session: Session, draft: Draft, risk_id: str, initials: str, all_risk_ids: list[str], now: datetime
+) -> None:
+    """Record one risk's tick and initials with its own time; the step is done when every risk is."""
+    _check_open(draft, "risks")
+    if risk_id not in all_risk_ids:
+        raise KeyError(risk_id)
+    data = _copy(draft.data)
+    risks = data.setdefault("risks", {})
+    previous = risks.get(risk_id) or {}
+    if previous.get("initials") != initials:
+        risks[risk_id] = {"initials": initials, "acknowledged_at": now.isoformat()}
+    if all(rid in risks for rid in all_risk_ids):
+        data["completed"] = steps.after_saving("risks", data.get("completed", []))
+        _finish(session, draft, data, "risks", now)
+    else:
+        draft.data = data
+        session.commit()
+
+
+def next_risk_index(draft: Draft, all_risk_ids: list[str]) -> int | None:
+    """The first risk not yet acknowledged, or None when all are."""
+    done = (draft.data.get("risks") or {}).keys()
+    return next((i for i, rid in enumerate(all_risk_ids) if rid not in done), None)
+
+
+def _check_open(draft: Draft, step: str) -> None:
+    if not steps.may_visit(step, completed(draft)):
+        raise StepNotAllowed(steps.first_open(completed(draft)))
+
+
+def _finish(session: Session, draft: Draft, data: dict[str, Any], step: str, now: datetime) -> None:
+    trail = _copy(draft.trail)
+    trail.setdefault("steps", {}).setdefault(step, {})["completed_at"] = now.isoformat()
+    draft.data = data
+    draft.trail = trail
+    draft.updated_at = now
+    session.commit()
+
+
+def _copy(value: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy, so SQLAlchemy sees a new JSON value and writes it."""
+    return copy.deepcopy(value or {})
+
+
+def set_language(session: Session, draft: Draft, language: str, now: datetime) -> None:
+    """Switch the texts (and so the record and PDF) to `language`, keeping every answer; the trail notes each switch."""
+    if draft.language == language:
+        return
+    trail = _copy(draft.trail)
+    trail.setdefault("language_changes", []).append({"at": now.isoformat(), "from": draft.language, "to": language})
+    draft.language = language
+    draft.trail = trail
+    session.commit()

@@ -1,0 +1,270 @@
+"""Turn a finished draft into a signed consent: record, flags and PDF stored in one transaction.
+
+The done page is shown only after the commit, and a second submission of the
+same draft (a double tap, a retry after a timeout) returns the first consent
+instead of making another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from PIL import Image
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from kiosk.rules import comprehension
+from kiosk.consent import drafts
+from kiosk.consent import steps
+from kiosk.rules import validity
+from kiosk.core.models import Consent, ConsentDocument, ConsentEvent, ConsentFlag, Draft
+from kiosk.documents.pdf import render_consent_pdf
+from kiosk.documents.record import Answer, ConsentRecord, RiskAck, StepEvent, highest_severity, severity_rank
+from kiosk.rules.screening import screen
+from kiosk.documents.sealing import SealKey, seal_pdf
+from kiosk.texts.loader import Texts
+
+_ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I, easy to read aloud
+SEAL_REASON = "Informed consent signed by the patient"
+
+
+@dataclass(frozen=True)
+class SignatureInput:
+    """What the sign step collected, already validated by its form."""
+
+    method: str  # drawn | typed
+    png: bytes | None
+    typed_name: str | None
+    printed_name: str
+    image: Image.Image | None = field(default=None, compare=False, repr=False)  # `png` as the form decoded it
+
+
+@dataclass(frozen=True)
+class Clinic:
+    name: str
+    timezone: str
+    verify_url: str = "http://127.0.0.1:5000/verify"  # printed on every page with the document's code
+
+
+class DraftClosed(Exception):
+    """The session was cancelled at the desk before the patient signed; nothing is stored."""
+
+
+class NotReadyToSign(Exception):
+    """The draft still has open steps; the view sends the patient to the first one."""
+
+    def __init__(self, first_open: str) -> None:
+        super().__init__(first_open)
+        self.first_open = first_open
+
+
+def new_verification_code() -> str:
+    """XXXX-XXXX-XXXX from the read-aloud alphabet: 60 random bits, printed on every page of the PDF."""
+    raw = "".join(secrets.choice(_ID_ALPHABET) for _ in range(12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def new_document_id(now: datetime) -> str:
+    """CK-YYYYMMDD-XXXXXXXX: dated for people, 40 random bits so ids never repeat in practice."""
+    suffix = "".join(secrets.choice(_ID_ALPHABET) for _ in range(8))
+    return f"CK-{now:%Y%m%d}-{suffix}"
+
+
+def submit(
+    session: Session,
+    draft: Draft,
+    signature: SignatureInput,
+    *,
+    texts: Texts,
+    clinic: Clinic,
+    seal_key: SealKey,
+    now: datetime,
+) -> Consent:
+    """Store the signed consent once, its PDF sealed; a repeated submission returns the consent already stored."""
+    # An open draft has no consent (both change in one transaction), so only a closed one is looked up here;
+    # a draft closed since it was read is caught below by the guarded UPDATE or the unique draft_id.
+    if draft.status != "open":
+        existing = _consent_for(session, draft.id)
+        if existing is not None:
+            return existing
+    open_step = steps.first_open(drafts.completed(draft))
+    if open_step != "sign":
+        raise NotReadyToSign(open_step)
+
+    local_now = now.astimezone(ZoneInfo(clinic.timezone))
+    document_id = new_document_id(local_now)
+    record = build_record(draft, signature, texts=texts, clinic=clinic, local_now=local_now, document_id=document_id)
+    record["verification"] = {"code": new_verification_code(), "url": clinic.verify_url}
+    pdf = seal_pdf(render_consent_pdf(record, signature.png, signature.image), seal_key, clinic_name=clinic.name,
+                   reason=SEAL_REASON)
+    consent = Consent(
+        document_id=document_id,
+        verification_code=record["verification"]["code"],
+        draft_id=draft.id,
+        created_at=now,
+        status="submitted",
+        patient_name=record["patient"]["full_name"],
+        date_of_birth=date.fromisoformat(record["patient"]["date_of_birth"]),
+        modality=record["treatment"]["modality"],
+        language=record["language"],
+        highest_severity=record["highest_severity"],
+        severity_rank=severity_rank(record["highest_severity"]),
+        texts_version=record["texts"]["version"],
+        texts_sha256=record["texts"]["sha256"],
+        rules_version=record["texts"]["rules_version"],
+        record=dict(record),
+        signature_png=signature.png,
+    )
+    consent.flags = [ConsentFlag(**flag) for flag in record["flags"]]
+    consent.documents = [
+        ConsentDocument(revision=1, kind="patient_signed", pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(), created_at=now)
+    ]
+    consent.events = [ConsentEvent(status="submitted", actor="patient", at=now)]
+    session.add(consent)
+    try:
+        # Close the draft only if it is still open, in the same transaction: a cancel at the desk
+        # and a signature on the tablet can race, and exactly one of them must win.
+        closed = session.execute(
+            update(Draft).where(Draft.id == draft.id, Draft.status == "open").values(status="submitted")
+        ).rowcount
+        if closed != 1:
+            session.rollback()
+            existing = _consent_for(session, draft.id)
+            if existing is not None:
+                return existing
+            raise DraftClosed()
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        existing = _consent_for(session, draft.id)
+        if existing is None:
+            raise
+        return existing
+    return consent  # the UPDATE set draft.status in the session too: no need to read the row back
+
+
+def _consent_for(session: Session, draft_id: int) -> Consent | None:
+    return session.scalar(select(Consent).where(Consent.draft_id == draft_id))
+
+
+def build_record(
+    draft: Draft,
+    signature: SignatureInput,
+    *,
+    texts: Texts,
+    clinic: Clinic,
+    local_now: datetime,
+    document_id: str,
+) -> ConsentRecord:
+    """Everything consent-record.md asks of the stored record, gathered from the draft."""
+    data = draft.data
+    identity = data["identity"]
+    treatment = data["treatment"]
+    modality = treatment["modality"]
+    ref = texts.reference(draft.language, modality)
+    lang = texts.language(draft.language)
+    screening_data = data["screening"]
+    answers_in = screening_data["answers"]
+    flags = screen(texts.rules, modality, answers_in, identity["date_of_birth"], local_now.date())
+    renews = (data.get("prefill") or {}).get("renews")
+    flags += validity.renewal_flags(texts.rules, data.get("prefill"))  # a re-consent is reviewed before treatment
+    shown_questions = {q["id"]: q for q in ref["shown"]["questions"]}
+    answers: list[Answer] = [
+        Answer(
+            question=qid,
+            text=shown_questions[qid]["text"],
+            type=shown_questions[qid]["type"],
+            value=answers_in[qid],
+            detail=(screening_data.get("details") or {}).get(qid) or None,
+            answered_at=screening_data["saved_at"],
+        )
+        for qid in shown_questions
+    ]
+    risks = [_risk_ack(draft, risk["id"], risk["title"]) for risk in ref["shown"]["risks"]]
+    checked = data.get("comprehension") or {}
+    understood = comprehension.grade(ref["shown"]["comprehension"], checked.get("answers") or {}, checked.get("saved_at"))
+    flags += comprehension.wrong_answer_flags(understood, texts.rules.comprehension_reason)
+    png = signature.png
+    signed_at = local_now.isoformat()
+    record = ConsentRecord(
+        document_id=document_id,
+        clinic_name=clinic.name,
+        language=lang.language,
+        created_at=signed_at,
+        patient={
+            "full_name": identity["full_name"],
+            "date_of_birth": identity["date_of_birth"],
+            "phone": identity.get("phone") or None,
+            "email": identity.get("email") or None,
+            "identity_check": identity.get("identity_check") or (data.get("prefill") or {}).get("identity_check"),
+        },
+        treatment={
+            "modality": modality,
+            "modality_title": ref["shown"]["title"],
+            "areas": [{"id": a, "label": lang.common.areas.get(a, a)} for a in treatment["areas"]],
+            "area_other": treatment.get("area_other") or None,
+            "planned_sessions": texts.modality(draft.language, modality).planned_sessions,
+        },
+        texts=ref,
+        risks=risks,
+        answers=answers,
+        comprehension=understood,
+        flags=flags,
+        highest_severity=highest_severity(flags),
+        esign_consent={"statement": ref["shown"]["esign_statement"], "agreed_at": data["review"]["saved_at"]},
+        consent_statement=ref["shown"]["consent_statement"],
+        signature={
+            "method": signature.method,  # type: ignore[typeddict-item]
+            "typed_name": signature.typed_name,
+            "printed_name": signature.printed_name,
+            "signed_at": signed_at,
+            "timezone": clinic.timezone,
+            "meaning": ref["shown"]["signature_meaning"],
+            "image_sha256": hashlib.sha256(png).hexdigest() if png else None,
+        },
+        trail={
+            "draft_started_at": draft.trail.get("started_at", ""),
+            "started_by": draft.started_by,
+            "opened_on": draft.trail.get("opened_on"),
+            "opened_with_code": draft.trail.get("opened_with_code"),
+            "opened_at": draft.trail.get("opened_at"),
+            "device_label": draft.device_label,
+            "ip_address": draft.ip_address,
+            "user_agent": draft.user_agent,
+            "steps": _step_events(draft, signed_at),
+        },
+    )
+    if renews:
+        record["renews"] = renews
+    return record
+
+
+def _risk_ack(draft: Draft, risk_id: str, title: str) -> RiskAck:
+    """One risk's initials and time, with how long its page was on screen before the tick."""
+    ack = draft.data["risks"][risk_id]
+    shown = ((draft.trail.get("steps") or {}).get(f"risk:{risk_id}") or {}).get("shown_at")
+    return RiskAck(id=risk_id, title=title, initials=ack["initials"], acknowledged_at=ack["acknowledged_at"],
+                   shown_at=shown, seconds=_seconds(shown, ack["acknowledged_at"]))
+
+
+def _seconds(start: str | None, end: str | None) -> float | None:
+    if not (start and end):
+        return None
+    return round((datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds(), 1)
+
+
+def _step_events(draft: Draft, signed_at: str) -> list[StepEvent]:
+    events: list[StepEvent] = []
+    for step in steps.STEPS:
+        entry = (draft.trail.get("steps") or {}).get(step, {})
+        shown = entry.get("shown_at")
+        done = signed_at if step == "sign" else entry.get("completed_at")
+        events.append(StepEvent(step=step, shown_at=shown, completed_at=done, seconds=_seconds(shown, done)))
+    return events
+
+

@@ -1,0 +1,328 @@
+"""The patient's tablet wizard. Each view parses its form, calls one service, and renders or redirects."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import date
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import format_date, get_locale, ngettext, refresh
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from forms.consent import (
+    ExplanationForm,
+    IdentityForm,
+    ReviewForm,
+    RiskForm,
+    SignForm,
+    TreatmentForm,
+    comprehension_form,
+    screening_form,
+)
+from forms.desk import TabletCodeForm
+from kiosk.course import checkins
+from kiosk.rules import comprehension as checks
+from kiosk.desk import sessions as desk
+from kiosk.consent import drafts
+from kiosk.consent import steps
+from kiosk.consent import submission
+from kiosk.core.extensions import db
+from kiosk.course.checkin_views import CHECKIN_KEY
+from kiosk.core.web import (Progress, clinic, clinic_now, current_texts, offered_languages, seal_key,
+                                template_url_for, who)
+
+bp = Blueprint("wizard", __name__)
+
+DRAFT_KEY = "draft"
+
+
+@bp.app_context_processor
+def layout_context() -> dict[str, Any]:
+    """What the base layout shows on every page: clinic name, language, and the step indicator."""
+    step = g.get("step")
+    progress = Progress(steps.number(step), len(steps.STEPS)) if step else None
+    return {"clinic_name": current_app.config["CLINIC_NAME"], "page_lang": str(get_locale() or "en"),
+            "progress": progress}
+
+
+bp.add_app_template_global(template_url_for, "url_for")
+
+
+def _redirect_to(step: str) -> Response:
+    return redirect(url_for(f"wizard.{step}"))
+
+
+def draft_step(step: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Load the patient's draft, keep steps in order, and note when each page was shown."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            draft = drafts.find_draft(db.session, session.get(DRAFT_KEY))
+            if draft is None:
+                session.pop(DRAFT_KEY, None)
+                return redirect(url_for("wizard.start"))
+            if draft.status != "open":
+                if draft.status == "cancelled":  # the desk closed it: this tablet goes back to the code page
+                    session.pop(DRAFT_KEY, None)
+                    flash(_("This session was closed by the front desk. Please ask them for help."))
+                    return redirect(url_for("wizard.start"))
+                return redirect(url_for("wizard.done"))
+            done = drafts.completed(draft)
+            if not steps.may_visit(step, done):
+                return _redirect_to(steps.first_open(done))
+            _read_in(draft.language)
+            g.draft = draft
+            g.step = step
+            if request.method == "GET":
+                drafts.mark_shown(db.session, draft, step, clinic_now())
+            try:
+                return view(draft, *args, **kwargs)
+            except drafts.StepNotAllowed as exc:
+                return _redirect_to(exc.first_open)
+
+        return wrapper
+
+    return decorator
+
+
+def _read_in(language: str) -> None:
+    """Show the interface in the draft's language, so the page, its texts and the record always agree."""
+    if language in offered_languages() and session.get("lang") != language:
+        session["lang"] = language
+        refresh()
+
+
+def _after_save(draft: Any) -> Response:
+    return _redirect_to(steps.first_open(drafts.completed(draft)))
+
+
+@bp.route("/", methods=["GET"])
+def start() -> Any:
+    if "device" in request.args:
+        session["device_label"] = request.args["device"][:80]
+    # a tablet still holding an open draft (say, back from an error page) gets a way back into it
+    draft = drafts.find_draft(db.session, session.get(DRAFT_KEY))
+    resume = url_for(f"wizard.{steps.first_open(drafts.completed(draft))}") if draft and draft.status == "open" else None
+    return render_template("consent/start.html", form=TabletCodeForm(), resume=resume)
+
+
+@bp.route("/consent/start", methods=["POST"])
+def begin() -> Any:
+    form = TabletCodeForm()
+    if not form.validate_on_submit():
+        return _start_page(form)
+    try:
+        draft = desk.redeem_code(db.session, form.code.data, who=who("tablet"), device_label=session.get("device_label"),
+                                 language=str(get_locale() or "en"), now=clinic_now())
+    except desk.TooManyTries as exc:
+        minutes = max(1, math.ceil(exc.retry_after.total_seconds() / 60))
+        form.code.errors.append(ngettext(
+            "Too many wrong codes were typed on this tablet. Please wait %(num)d minute and try again, "
+            "or ask the front desk for help.",
+            "Too many wrong codes were typed on this tablet. Please wait %(num)d minutes and try again, "
+            "or ask the front desk for help.", minutes))
+        return _start_page(form, 429, {"Retry-After": str(minutes * 60)})
+    except desk.InvalidCode:
+        form.code.errors.append(_("That code is not valid. Please ask the front desk for a new one."))
+        return _start_page(form)
+    if checkins.is_checkin_draft(draft):  # a check-in before a later session: its own pages, its own key
+        session[CHECKIN_KEY] = draft.token
+        return redirect(url_for("checkin.questions"))
+    session[DRAFT_KEY] = draft.token
+    _read_in(draft.language)  # a patient resuming on another tablet goes on in the language they were reading
+    return _after_save(draft)
+
+
+def _start_page(form: TabletCodeForm, status: int = 200, headers: dict[str, str] | None = None) -> Any:
+    """The code form again, with its message."""
+    return render_template("consent/start.html", form=form, resume=None), status, headers or {}
+
+
+@bp.route("/consent/identity", methods=["GET", "POST"])
+@draft_step("identity")
+def identity(draft: Any) -> Any:
+    saved = drafts.step_data(draft, "identity") or draft.data.get("prefill") or {}
+    form = IdentityForm(data=_with_date(saved, "date_of_birth"), today=clinic_now().date())
+    if form.validate_on_submit():
+        drafts.save_step(db.session, draft, "identity", form.values(), clinic_now())
+        return _after_save(draft)
+    return render_template("consent/identity.html", form=form)
+
+
+@bp.route("/consent/treatment", methods=["GET", "POST"])
+@draft_step("treatment")
+def treatment(draft: Any) -> Any:
+    lang = current_texts().language(draft.language)
+    planned = (draft.data.get("prefill") or {}).get("modality")  # the desk's plan, until the patient saves a choice
+    form = TreatmentForm(
+        data=drafts.step_data(draft, "treatment") or ({"modality": planned} if planned else {}),
+        modalities=[(m.id, m.title) for m in lang.modalities.values()],
+        areas=list(lang.common.areas.items()),
+    )
+    if form.validate_on_submit():
+        drafts.save_step(db.session, draft, "treatment", form.values(), clinic_now())
+        return _after_save(draft)
+    summaries = {m.id: m.summary for m in lang.modalities.values()}
+    other_id = next((option.id for option in form.areas if option.data == "other"), "")
+    return render_template("consent/treatment.html", form=form, summaries=summaries, other_id=other_id)
+
+
+@bp.route("/consent/explanation", methods=["GET", "POST"])
+@draft_step("explanation")
+def explanation(draft: Any) -> Any:
+    form = ExplanationForm(data=drafts.step_data(draft, "explanation"))
+    if form.validate_on_submit():
+        drafts.save_step(db.session, draft, "explanation", form.values(), clinic_now())
+        return _after_save(draft)
+    ref = current_texts().reference(draft.language, draft.data["treatment"]["modality"])
+    return render_template("consent/explanation.html", form=form, shown=ref["shown"])
+
+
+def _risk_ids(draft: Any) -> list[str]:
+    ref = current_texts().reference(draft.language, draft.data["treatment"]["modality"])
+    return [r["id"] for r in ref["shown"]["risks"]]
+
+
+@bp.route("/consent/risks", methods=["GET"])
+@draft_step("risks")
+def risks(draft: Any) -> Any:
+    index = drafts.next_risk_index(draft, _risk_ids(draft))
+    return redirect(url_for("wizard.risk", index=(index if index is not None else 0) + 1))
+
+
+@bp.route("/consent/risks/<int:index>", methods=["GET", "POST"])
+@draft_step("risks")
+def risk(draft: Any, index: int) -> Any:
+    ref = current_texts().reference(draft.language, draft.data["treatment"]["modality"])
+    all_risks = ref["shown"]["risks"]
+    ids = [r["id"] for r in all_risks]
+    first_missing = drafts.next_risk_index(draft, ids)
+    if not 1 <= index <= len(all_risks) or (first_missing is not None and index - 1 > first_missing):
+        return redirect(url_for("wizard.risk", index=(first_missing or 0) + 1))
+    item = all_risks[index - 1]
+    if request.method == "GET":
+        drafts.mark_shown(db.session, draft, f"risk:{item['id']}", clinic_now())
+    saved = (draft.data.get("risks") or {}).get(item["id"])
+    form = RiskForm(data={"acknowledged": bool(saved), "initials": (saved or {}).get("initials", "")})
+    if form.validate_on_submit():
+        drafts.acknowledge_risk(db.session, draft, item["id"], form.initials.data, ids, clinic_now())
+        following = drafts.next_risk_index(draft, ids)
+        if following is None:
+            return _after_save(draft)
+        return redirect(url_for("wizard.risk", index=following + 1))
+    return render_template("consent/risk.html", form=form, risk=item, index=index, total=len(all_risks))
+
+
+@bp.route("/consent/comprehension", methods=["GET", "POST"])
+@draft_step("comprehension")
+def comprehension(draft: Any) -> Any:
+    """A few questions on the risks. Answers are kept as first given; a wrong one shows the right one, never blocks."""
+    shown = current_texts().reference(draft.language, draft.data["treatment"]["modality"])["shown"]["comprehension"]
+    saved = drafts.step_data(draft, "comprehension").get("answers")
+    if saved is not None:
+        if request.method == "POST":
+            return _after_save(draft)
+        return render_template("consent/comprehension_result.html", results=checks.grade(shown, saved))
+    form = comprehension_form(shown)
+    if form.validate_on_submit():
+        drafts.save_step(db.session, draft, "comprehension", form.choices(), clinic_now())
+        if all(r["correct"] for r in checks.grade(shown, form.choices()["answers"])):
+            return _after_save(draft)
+        return redirect(url_for("wizard.comprehension"))  # the right answers, with their explanations
+    return render_template("consent/comprehension.html", form=form, questions=shown)
+
+
+@bp.route("/consent/screening", methods=["GET", "POST"])
+@draft_step("screening")
+def screening(draft: Any) -> Any:
+    texts = current_texts()
+    modality = draft.data["treatment"]["modality"]
+    questions = texts.rules.questions_for(modality)
+    labels = texts.language(draft.language).questions
+    form = screening_form(questions, today=clinic_now().date(), data=drafts.step_data(draft, "screening"), labels=labels)
+    if form.validate_on_submit():
+        drafts.save_step(db.session, draft, "screening", form.answers(), clinic_now())
+        return _after_save(draft)
+    return render_template("consent/screening.html", form=form, questions=questions)
+
+
+@bp.route("/consent/review", methods=["GET", "POST"])
+@draft_step("review")
+def review(draft: Any) -> Any:
+    form = ReviewForm()
+    if form.validate_on_submit():
+        drafts.save_step(db.session, draft, "review", form.values(), clinic_now())
+        return _after_save(draft)
+    texts = current_texts()
+    modality = draft.data["treatment"]["modality"]
+    ref = texts.reference(draft.language, modality)
+    return render_template(
+        "consent/review.html", form=form, data=draft.data, shown=ref["shown"],
+        areas=texts.language(draft.language).common.areas,
+        date_of_birth=format_date(date.fromisoformat(draft.data["identity"]["date_of_birth"]), "long"),
+        answers=_answer_rows(ref["shown"]["questions"], draft.data["screening"]),
+    )
+
+
+def _answer_rows(questions: list[Any], screening: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each question with its answer as the patient should read it back, yes answers marked."""
+    rows = []
+    for q in questions:
+        value = screening["answers"].get(q["id"])
+        yes = value is True or isinstance(value, str)
+        shown = _("Yes") if value is True else _("No") if not yes else _("Yes, last dose on %(day)s",
+                                                                         day=format_date(date.fromisoformat(value), "long"))
+        rows.append({"text": q["text"], "answer": shown, "yes": yes,
+                     "detail": (screening.get("details") or {}).get(q["id"])})
+    return rows
+
+
+@bp.route("/consent/sign", methods=["GET", "POST"])
+@draft_step("sign")
+def sign(draft: Any) -> Any:
+    form = SignForm()
+    texts = current_texts()
+    if form.validate_on_submit():
+        try:
+            submission.submit(
+                db.session, draft, submission.SignatureInput(**form.values()),
+                texts=texts, clinic=clinic(), seal_key=seal_key(), now=clinic_now(),
+            )
+        except submission.NotReadyToSign as exc:
+            return _redirect_to(exc.first_open)
+        except submission.DraftClosed:
+            session.pop(DRAFT_KEY, None)
+            return redirect(url_for("wizard.start"))
+        return redirect(url_for("wizard.done"))
+    ref = texts.reference(draft.language, draft.data["treatment"]["modality"])
+    return render_template("consent/sign.html", form=form, shown=ref["shown"])
+
+
+@bp.route("/consent/done", methods=["GET"])
+def done() -> Any:
+    draft = drafts.find_draft(db.session, session.get(DRAFT_KEY))
+    if draft is not None and draft.status == "open":
+        return _after_save(draft)
+    session.pop(DRAFT_KEY, None)
+    if draft is None or draft.status != "submitted":
+        return redirect(url_for("wizard.start"))
+    notice = None
+    if draft.consent is not None and draft.consent.flags:
+        notice = current_texts().language(draft.language).common.flagged_notice
+    return render_template("consent/done.html", notice=notice)
+
+
+def _with_date(data: dict[str, Any], key: str) -> dict[str, Any]:
+    """Saved dates are ISO strings; the date field wants a date to refill itself."""
+    out = dict(data)
+    if isinstance(out.get(key), str):
+        try:
+            out[key] = date.fromisoformat(out[key])
+        except ValueError:
+            out.pop(key)
+    return out

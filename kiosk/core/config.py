@@ -1,0 +1,85 @@
+"""Settings from the environment, so one code base serves a demo laptop and a clinic chain."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
+    """Defaults, then KIOSK_* and DATABASE_URL from the environment, then explicit overrides (tests)."""
+    instance = Path(app.instance_path)
+    app.config.update(
+        SECRET_KEY=None,
+        DATABASE_URL=f"sqlite:///{instance / 'consent-kiosk.sqlite3'}",
+        CONSENT_TEXTS_DIR=str(PROJECT_ROOT / "consent_texts"),
+        CLINIC_NAME="Demo Aesthetic Clinic",
+        CLINIC_TIMEZONE="Europe/Madrid",
+        AUTO_MIGRATE=True,
+        MAX_CONTENT_LENGTH=3 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        BABEL_DEFAULT_LOCALE="en",
+        TRANSLATIONS_DIR=str(PROJECT_ROOT / "translations"),  # the .po sources; compiled at start (kiosk.core.i18n)
+        STAFF_IDLE_MINUTES=15,
+        IDLE_SECONDS=120,  # the tablet asks "Are you still there?" after this long without a touch or key
+        IDLE_COUNTDOWN_SECONDS=20,  # ...and goes back to the start page this long after asking
+        CONSENT_VALID_MONTHS=12,  # one consent covers a course of sessions for this long
+        PROXY_FIX_HOPS=0,
+        ENV_NAME="development",  # KIOSK_ENV_NAME=production turns on the start-up checks below
+        SIGNING_KEY_FILE=str(instance / "signing-key.p12"),  # the clinic's seal (PKCS#12); never committed
+        SIGNING_KEY_PASSPHRASE=None,  # unset: read from SIGNING_KEY_FILE + ".passphrase" (demo keys)
+        SIGNING_TRUSTED_CERTS="",  # comma-separated PEM files of earlier seals, still accepted by verify
+        PUBLIC_URL="http://127.0.0.1:5000",  # printed on every PDF page: where /verify is reached
+    )
+    app.config.from_prefixed_env("KIOSK")
+    if os.environ.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    if overrides:
+        app.config.update(overrides)
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["CLINIC_TIMEZONE"])
+    _check_idle_timings(app.config)
+    if app.config["ENV_NAME"] == "production":
+        _check_production(app.config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(instance)
+
+
+def _check_production(config: dict[str, Any]) -> None:
+    """Refuse to serve patients with settings that are only safe on a demo laptop."""
+    problems = []
+    secret = config.get("SECRET_KEY") or ""
+    if len(secret) < 32:
+        problems.append("set KIOSK_SECRET_KEY to a random value of at least 32 characters, the same on every "
+                        "app process (e.g. python3 -c 'import secrets; print(secrets.token_hex(32))')")
+    if not config.get("SESSION_COOKIE_SECURE"):
+        problems.append("set KIOSK_SESSION_COOKIE_SECURE=true and serve the app over HTTPS only")
+    if problems:
+        raise SystemExit("consent-kiosk will not start in production:\n" + "\n".join(f"- {p}" for p in problems))
+
+
+def _check_idle_timings(config: dict[str, Any]) -> None:
+    """The tablet's idle timings must be whole seconds, or the reset would never (or always) fire."""
+    for key in ("IDLE_SECONDS", "IDLE_COUNTDOWN_SECONDS"):
+        value = config[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise SystemExit(f"consent-kiosk will not start: KIOSK_{key} must be a whole number of seconds, "
+                             f"at least 1 (got {value!r})")
+
+
+def _instance_secret(instance: Path) -> str:
+    """A random key kept in the instance folder, so sessions survive restarts and are shared by workers."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()

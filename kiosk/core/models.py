@@ -1,0 +1,295 @@
+"""Database tables: drafts in progress, signed consents with their PDFs, and staff accounts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, text, Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kiosk.core.db import Base, UTCDateTime, utcnow
+
+
+class Draft(Base):
+    """A patient's consent in progress, kept on the server and reached only through its random token."""
+
+    __tablename__ = "drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | submitted | cancelled
+    # set when the front desk starts the session: who it is for, what was planned, by whom
+    desk_name: Mapped[str | None] = mapped_column(String(200))
+    planned_modality: Mapped[str | None] = mapped_column(String(40))
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    trail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    started_by: Mapped[str] = mapped_column(String(80), default="tablet")
+    device_label: Mapped[str | None] = mapped_column(String(80))
+    ip_address: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(400))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    consent: Mapped[Consent | None] = relationship(back_populates="draft")
+    codes: Mapped[list[TabletCode]] = relationship(back_populates="draft", order_by="TabletCode.id")
+
+
+class Consent(Base):
+    """A signed consent. The record is written once and never edited; later events are new rows."""
+
+    __tablename__ = "consents"
+    __table_args__ = (
+        Index("ix_consents_created_at", "created_at"),
+        Index("ix_consents_patient_name", "patient_name"),
+        Index("ix_consents_queue", "status", "severity_rank", text("created_at DESC")),
+        Index("ix_consents_queue_modality", "status", "modality", "severity_rank", text("created_at DESC")),
+        Index("ix_consents_verification_code", "verification_code", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[str] = mapped_column(String(32), unique=True)
+    # printed on every page of the PDF; /verify?code=... finds the consent (null for consents sealed before 0004)
+    verification_code: Mapped[str | None] = mapped_column(String(16))
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="submitted")
+    patient_name: Mapped[str] = mapped_column(String(200))
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    modality: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(8))
+    highest_severity: Mapped[str | None] = mapped_column(String(8))
+    # 0 stop, 1 review, 2 info, 3 nothing: the doctors' queue sorts on it through an index
+    severity_rank: Mapped[int] = mapped_column(default=3)
+    texts_version: Mapped[str] = mapped_column(String(40))
+    texts_sha256: Mapped[str] = mapped_column(String(64))
+    rules_version: Mapped[str] = mapped_column(String(40))
+    record: Mapped[dict[str, Any]] = mapped_column(JSON)
+    signature_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+    draft: Mapped[Draft] = relationship(back_populates="consent")
+    flags: Mapped[list[ConsentFlag]] = relationship(back_populates="consent", order_by="ConsentFlag.id")
+    documents: Mapped[list[ConsentDocument]] = relationship(
+        back_populates="consent", order_by="ConsentDocument.revision"
+    )
+    events: Mapped[list[ConsentEvent]] = relationship(back_populates="consent", order_by="ConsentEvent.id")
+    reviews: Mapped[list[ConsentReview]] = relationship(back_populates="consent", order_by="ConsentReview.id")
+    checkins: Mapped[list[Checkin]] = relationship(back_populates="consent", order_by="Checkin.id")
+    sessions: Mapped[list[TreatmentSession]] = relationship(back_populates="consent", order_by="TreatmentSession.id")
+
+
+class ConsentFlag(Base):
+    """One raised flag, as its own row so doctors' queues can filter and sort by severity."""
+
+    __tablename__ = "consent_flags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consent_id: Mapped[int] = mapped_column(ForeignKey("consents.id"), index=True)
+    question: Mapped[str] = mapped_column(String(64))
+    severity: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(Text)
+
+    consent: Mapped[Consent] = relationship(back_populates="flags")
+
+
+class ConsentDocument(Base):
+    """A PDF revision with its hash; revisions are added, the signed original is never replaced."""
+
+    __tablename__ = "consent_documents"
+    __table_args__ = (UniqueConstraint("consent_id", "revision"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consent_id: Mapped[int] = mapped_column(ForeignKey("consents.id"), index=True)
+    revision: Mapped[int] = mapped_column(default=1)
+    kind: Mapped[str] = mapped_column(String(24), default="patient_signed")
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    consent: Mapped[Consent] = relationship(back_populates="documents")
+
+
+class ConsentEvent(Base):
+    """The consent's status history (submitted, reviewed, withdrawn), each with who and when."""
+
+    __tablename__ = "consent_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consent_id: Mapped[int] = mapped_column(ForeignKey("consents.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    consent: Mapped[Consent] = relationship(back_populates="events")
+
+
+class User(Base):
+    """A staff login; patients never have accounts."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))  # frontdesk | doctor | admin
+    password_hash: Mapped[str] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # Flask-Login protocol, kept here to avoid a wrapper class
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class ConsentReview(Base):
+    """A doctor's decision on a consent, confirmed with their password; it produces a new PDF revision."""
+
+    __tablename__ = "consent_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consent_id: Mapped[int] = mapped_column(ForeignKey("consents.id"), index=True)
+    doctor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    doctor_name: Mapped[str] = mapped_column(String(200))
+    decision: Mapped[str] = mapped_column(String(16))  # cleared | not_cleared | consultation
+    note: Mapped[str | None] = mapped_column(Text)
+    meaning: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    document_revision: Mapped[int] = mapped_column()
+
+    consent: Mapped[Consent] = relationship(back_populates="reviews")
+
+
+class TabletCode(Base):
+    """A short one-time code the desk reads out so a patient can open their session on the tablet."""
+
+    __tablename__ = "tablet_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), index=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), index=True)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    draft: Mapped[Draft] = relationship(back_populates="codes")
+
+
+class Attempt(Base):
+    """Login and tablet-code tries, kept in the database so limits hold across processes and hosts."""
+
+    __tablename__ = "attempts"
+    __table_args__ = (Index("ix_attempts_kind_subject_at", "kind", "subject", "at"),
+                      Index("ix_attempts_kind_ip_at", "kind", "ip_address", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # login | code
+    subject: Mapped[str | None] = mapped_column(String(254))  # the email tried, for logins
+    ip_address: Mapped[str | None] = mapped_column(String(64))
+    succeeded: Mapped[bool] = mapped_column(default=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuditEvent(Base):
+    """Append-only audit log: the database refuses UPDATE and DELETE on this table (see migration 0002)."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_at", "at"), Index("ix_audit_events_action", "action"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor: Mapped[str] = mapped_column(String(254))  # staff email, "patient", "tablet" or "cli"
+    action: Mapped[str] = mapped_column(String(40))
+    consent_id: Mapped[int | None] = mapped_column(ForeignKey("consents.id"), index=True)
+    target: Mapped[str | None] = mapped_column(String(200))
+    ip_address: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(400))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Checkin(Base):
+    """The patient's answers before a later session of a course, signed on the tablet; it belongs to one consent."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (Index("ix_checkins_queue", "status", "severity_rank"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[str] = mapped_column(String(32), unique=True)
+    consent_id: Mapped[int] = mapped_column(ForeignKey("consents.id"), index=True)
+    # the tablet reaches the check-in through this draft's random token and the desk's one-time code
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | submitted | reviewed
+    modality: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    highest_severity: Mapped[str | None] = mapped_column(String(8))
+    severity_rank: Mapped[int] = mapped_column(default=3)
+    texts_version: Mapped[str | None] = mapped_column(String(40))
+    texts_sha256: Mapped[str | None] = mapped_column(String(64))
+    rules_version: Mapped[str | None] = mapped_column(String(40))
+    record: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    signature_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    consent: Mapped[Consent] = relationship(back_populates="checkins")
+    draft: Mapped[Draft] = relationship()
+    reviews: Mapped[list[CheckinReview]] = relationship(back_populates="checkin", order_by="CheckinReview.id")
+
+
+class CheckinReview(Base):
+    """A doctor's decision on a flagged check-in, confirmed with their password; the newest one counts."""
+
+    __tablename__ = "checkin_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id"), index=True)
+    doctor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    doctor_name: Mapped[str] = mapped_column(String(200))
+    decision: Mapped[str] = mapped_column(String(16))  # cleared | not_cleared | consultation
+    note: Mapped[str | None] = mapped_column(Text)
+    meaning: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    checkin: Mapped[Checkin] = relationship(back_populates="reviews")
+
+
+class TreatmentSession(Base):
+    """A session that took place, as the doctor recorded it: what was done, with what, and the numbing cream."""
+
+    __tablename__ = "treatment_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consent_id: Mapped[int] = mapped_column(ForeignKey("consents.id"), index=True)
+    checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id"), unique=True)  # none for the first
+    number: Mapped[int] = mapped_column()
+    session_date: Mapped[date] = mapped_column(Date)
+    area: Mapped[str] = mapped_column(Text)
+    settings: Mapped[str] = mapped_column(Text)  # device settings or product and dose
+    anaesthetic_applied_by: Mapped[str | None] = mapped_column(String(200))
+    anaesthetic_minutes: Mapped[int | None] = mapped_column()
+    anaesthetic_product: Mapped[str | None] = mapped_column(String(200))
+    notes: Mapped[str | None] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_by_name: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    consent: Mapped[Consent] = relationship(back_populates="sessions")

@@ -1,0 +1,92 @@
+"""A treatment course as staff read it: the consents a patient signed for one treatment (older text versions
+included), each check-in, each session that took place, and whether another session may start."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kiosk.course import checkins
+from kiosk.consent import queries as consents
+from kiosk.core.models import Checkin, Consent, ConsentEvent, TreatmentSession
+from kiosk.review.queue import Readiness, _name_condition, consent_readiness
+from kiosk.texts.loader import Texts
+
+FIND_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class ConsentRow:
+    document_id: str
+    signed_at: datetime
+    texts_version: str
+    status: str
+    readiness: Readiness
+    renews: str | None  # the document id of the consent this one replaced
+
+
+@dataclass(frozen=True)
+class CheckinRow:
+    document_id: str
+    status: str  # open (not signed yet) | submitted | reviewed
+    created_at: datetime
+    signed_at: datetime | None
+    readiness: Readiness | None
+    highest_severity: str | None
+    flags: list[dict[str, Any]]
+    session_number: int | None
+
+
+@dataclass(frozen=True)
+class Course:
+    consent: Consent
+    validity: validity.Validity
+    current_version: str
+    consents: list[ConsentRow]
+    checkins: list[CheckinRow]
+    sessions: list[TreatmentSession]
+    withdrawal: ConsentEvent | None
+    next_checkin: str | None  # the check-in the next recorded session will go on
+
+
+def course(session: Session, document_id: str, *, texts: Texts, now: datetime, months: int) -> Course:
+    """Everything about one consent's course; raises consents.ConsentNotFound. Writes nothing."""
+    consent = consents.get_consent(session, document_id)
+    tz = now.tzinfo
+    related = session.scalars(select(Consent).where(
+        Consent.patient_name == consent.patient_name, Consent.date_of_birth == consent.date_of_birth,
+        Consent.modality == consent.modality).order_by(Consent.created_at, Consent.id)).all()
+    following = checkins.next_checkin(consent)
+    return Course(
+        consent=consent,
+        validity=checkins.consent_validity(consent, texts, now=now, months=months),
+        current_version=texts.modality(consent.language, consent.modality).version,
+        consents=[ConsentRow(c.document_id, c.created_at.astimezone(tz), c.texts_version, c.status,
+                             consent_readiness(c), ((c.record.get("renews") or {}).get("document_id")))
+                  for c in related],
+        checkins=[_checkin_row(c, tz) for c in consent.checkins],
+        sessions=list(consent.sessions),
+        withdrawal=next((e for e in consent.events if e.status == "withdrawn"), None),
+        next_checkin=following.document_id if following else None,
+    )
+
+
+def _checkin_row(checkin: Checkin, tz: Any) -> CheckinRow:
+    signed = checkin.status != "open"
+    return CheckinRow(
+        document_id=checkin.document_id, status=checkin.status, created_at=checkin.created_at.astimezone(tz),
+        signed_at=checkin.signed_at.astimezone(tz) if checkin.signed_at else None,
+        readiness=checkins.checkin_readiness(checkin) if signed else None,
+        highest_severity=checkin.highest_severity,
+        flags=list((checkin.record or {}).get("flags") or []),
+        session_number=(checkin.record or {}).get("session_number"))
+
+
+def find(session: Session, name: str) -> list[Consent]:
+    """Consents whose patient name contains `name` (any case), newest first, for the desk to pick a course."""
+    return list(session.scalars(select(Consent).where(_name_condition(session, name))
+                                .order_by(Consent.created_at.desc()).limit(FIND_LIMIT)))

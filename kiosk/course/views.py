@@ -1,0 +1,184 @@
+"""Staff pages of a treatment course: the desk finds a consent, starts a check-in, a renewal or records a
+withdrawal; the doctor decides flagged check-ins and records each session that took place."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from forms.base import EmptyForm
+from forms.course import CourseSearchForm, SessionForm, WithdrawForm
+from forms.review import DecisionForm
+from kiosk.course import checkins
+from kiosk.consent import queries as consents
+from kiosk.course import history as course
+from kiosk.review import decisions as reviews
+from kiosk.course import withdrawal
+from kiosk.core.extensions import db
+from kiosk.review.queue import DECISION_LABELS
+from kiosk.core import web as common
+from kiosk.staff.views import roles_required
+from kiosk.desk.views import DESK_ROLES
+
+bp = Blueprint("course", __name__, url_prefix="/course")
+
+STAFF_ROLES = ("frontdesk", "doctor", "admin")
+DOCTOR_ROLES = ("doctor", "admin")
+WITHDRAWAL_MESSAGES = {
+    "already_withdrawn": lambda: _("This consent is already withdrawn."),
+    "how": lambda: _("Please say how the patient withdrew."),
+    "too_long": lambda: _("Please keep the reason shorter."),
+    "clash": lambda: _("Another change to this consent was saved at the same moment. Please try again."),
+}
+
+
+def _months() -> int:
+    return int(current_app.config["CONSENT_VALID_MONTHS"])
+
+
+def _user() -> Any:
+    return current_user._get_current_object()
+
+
+def _render(document_id: str, **forms: Any) -> Any:
+    """The course page with its forms (fresh ones unless a form with errors is passed in)."""
+    try:
+        page = course.course(db.session, document_id, texts=common.current_texts(), now=common.clinic_now(),
+                             months=_months())
+    except consents.ConsentNotFound:
+        abort(404)
+    forms.setdefault("withdraw_form", WithdrawForm())
+    forms.setdefault("session_form", SessionForm(today=common.clinic_now().date(),
+                                                 data={"session_date": common.clinic_now().date()}))
+    titles = {m: common.current_texts().modality(str(get_locale() or "en"), m).title
+              for m in common.current_texts().rules.modalities}
+    return render_template("course/course.html", page=page, action_form=EmptyForm(), reasons=checkins.VALIDITY_LABELS, titles=titles,
+                           **forms)
+
+
+@bp.route("/find", methods=["GET"])
+@roles_required(*STAFF_ROLES)
+def find() -> Any:
+    form = CourseSearchForm(request.args)
+    rows = course.find(db.session, form.q.data) if request.args and form.validate() else []
+    return render_template("course/find.html", form=form, rows=rows, searched=bool(request.args))
+
+
+@bp.route("/<document_id>", methods=["GET"])
+@roles_required(*STAFF_ROLES)
+def show(document_id: str) -> Any:
+    return _render(document_id)
+
+
+@bp.route("/<document_id>/checkin", methods=["POST"])
+@roles_required(*DESK_ROLES)
+def start_checkin(document_id: str) -> Any:
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        issued = checkins.start_checkin(db.session, document_id, texts=common.current_texts(), issued_by=_user(),
+                                        who=common.who(), now=common.clinic_now(), months=_months())
+    except consents.ConsentNotFound:
+        abort(404)
+    except checkins.CheckinRefused as exc:
+        flash(_("A check-in cannot start: %(reason)s.", reason=checkins.VALIDITY_LABELS[exc.validity.reason]),
+              "error")
+        return redirect(url_for("course.show", document_id=document_id))
+    return redirect(url_for("desk.code", draft_id=issued.draft.id))
+
+
+@bp.route("/<document_id>/renew", methods=["POST"])
+@roles_required(*DESK_ROLES)
+def renew(document_id: str) -> Any:
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        issued = checkins.start_renewal(db.session, document_id, texts=common.current_texts(), issued_by=_user(),
+                                        who=common.who(), language=str(get_locale() or "en"),
+                                        now=common.clinic_now(), months=_months())
+    except consents.ConsentNotFound:
+        abort(404)
+    except checkins.CheckinRefused:
+        flash(_("This consent still covers the course, so no new consent is needed."), "error")
+        return redirect(url_for("course.show", document_id=document_id))
+    return redirect(url_for("desk.code", draft_id=issued.draft.id))
+
+
+@bp.route("/<document_id>/withdraw", methods=["POST"])
+@roles_required(*DESK_ROLES)
+def withdraw(document_id: str) -> Any:
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        return _render(document_id, withdraw_form=form)
+    try:
+        document = withdrawal.withdraw(db.session, common.who(), _user(), document_id, how=form.how.data,
+                                       reason=form.reason.data, now=common.clinic_now(),
+                                       timezone_name=current_app.config["CLINIC_TIMEZONE"],
+                                       seal_key=common.seal_key(), clinic_name=current_app.config["CLINIC_NAME"])
+    except consents.ConsentNotFound:
+        abort(404)
+    except withdrawal.WithdrawalRefused as exc:
+        form[exc.field].errors = [*form[exc.field].errors, WITHDRAWAL_MESSAGES[exc.message]()]
+        return _render(document_id, withdraw_form=form)
+    flash(_("The withdrawal is recorded in PDF revision %(n)d. Nothing was deleted.", n=document.revision), "info")
+    return redirect(url_for("course.show", document_id=document_id))
+
+
+@bp.route("/<document_id>/sessions", methods=["POST"])
+@roles_required(*DOCTOR_ROLES)
+def record_session(document_id: str) -> Any:
+    form = SessionForm(today=common.clinic_now().date())
+    if not form.validate_on_submit():
+        return _render(document_id, session_form=form)
+    try:
+        row = checkins.record_session(db.session, common.who(), _user(), document_id, form.values(),
+                                      texts=common.current_texts(), now=common.clinic_now(), months=_months())
+    except consents.ConsentNotFound:
+        abort(404)
+    except checkins.SessionRefused as exc:
+        for name, message in exc.errors.items():
+            target = form[name] if name in form else form.session_date
+            target.errors = [*target.errors, message]
+        return _render(document_id, session_form=form)
+    flash(_("Session %(n)d is recorded.", n=row.number), "info")
+    return redirect(url_for("course.show", document_id=document_id))
+
+
+@bp.route("/checkins/<checkin_id>", methods=["GET", "POST"])
+@roles_required(*DOCTOR_ROLES)
+def checkin(checkin_id: str) -> Any:
+    form = DecisionForm()
+    try:
+        if form.validate_on_submit():
+            try:
+                review = checkins.decide(db.session, common.who(), _user(), checkin_id, **form.values(),
+                                         now=common.clinic_now())
+            except reviews.DecisionRefused as exc:
+                for name, message in exc.errors.items():
+                    form[name].errors = [*form[name].errors, message]
+            else:
+                flash(_("Decision on the check-in saved and signed: %(decision)s.",
+                        decision=DECISION_LABELS[review.decision]), "success")
+                return redirect(url_for("course.checkin", checkin_id=checkin_id))
+        found = checkins.get_checkin(db.session, checkin_id)
+    except consents.ConsentNotFound:
+        abort(404)
+    tz = common.clinic_now().tzinfo
+    return render_template("course/checkin.html", checkin=found, form=form, tz=tz,
+                           readiness=checkins.checkin_readiness(found), decision_labels=DECISION_LABELS)
+
+
+@bp.route("/checkins/<checkin_id>.pdf", methods=["GET"])
+@roles_required(*DOCTOR_ROLES)
+def checkin_pdf(checkin_id: str) -> Any:
+    try:
+        found = checkins.open_pdf(db.session, common.who(), checkin_id, now=common.clinic_now())
+    except consents.ConsentNotFound:
+        abort(404)
+    return send_file(io.BytesIO(found.pdf or b""), mimetype="application/pdf", download_name=f"{checkin_id}.pdf")
+

@@ -1,0 +1,367 @@
+"""Front-desk use cases: start a patient's session, hand it to a tablet by one-time code, follow and cancel it.
+
+The desk starts a draft with the patient's name and date of birth; the tablet gets it only through a short
+code (valid once, for 30 minutes) or by the desk opening it on its own device. Every function takes `now`
+so tests move time instead of sleeping; "today" is the calendar day of `now` in its own time zone, so pass
+the clinic's time (views pass clinic_now()).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import flag_modified
+
+from kiosk.core import audit
+from kiosk.consent import drafts
+from kiosk.core.audit import Who
+from kiosk.core.models import Attempt, Draft, TabletCode, User
+
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: nothing to mix up when read aloud
+CODE_LENGTH = 6
+CODE_VALID_FOR = timedelta(minutes=30)
+IDLE_AFTER = timedelta(minutes=30)  # an opened draft untouched this long shows as expired
+MAX_FAILED_TRIES = 10
+TRY_WINDOW = timedelta(minutes=15)
+
+_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212_.]+")
+
+
+class DeskError(Exception):
+    """A refused desk or tablet action; the view turns it into a message."""
+
+
+class SessionNotFound(DeskError):
+    """No draft with that id."""
+
+
+class SessionClosed(DeskError):
+    """The session is already signed or cancelled, so it cannot get a code or be cancelled."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+class InvalidCode(DeskError):
+    """Unknown, used, expired or cancelled: the tablet shows one message for all of them."""
+
+
+class TooManyTries(DeskError):
+    """Too many wrong codes from one address; `retry_after` says when trying is allowed again."""
+
+    def __init__(self, retry_after: timedelta) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class NewPatient:
+    """What the desk enters to start a session, already validated by its form."""
+
+    full_name: str
+    date_of_birth: date
+    modality: str | None = None
+    identity_check: str | None = None  # how the desk checked identity, printed on the consent
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    """A code to read aloud, with its draft and when it stops working."""
+
+    draft: Draft
+    code: str
+    expires_at: datetime
+
+    @property
+    def display(self) -> str:
+        return format_code(self.code)
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """One line of today's list, with the status the desk sees."""
+
+    draft_id: int
+    name: str
+    modality: str | None
+    started_at: datetime
+    status: str
+    code_expires_at: datetime | None
+
+    @property
+    def can_cancel(self) -> bool:
+        return self.status in ("waiting", "in_progress")
+
+    @property
+    def can_reissue(self) -> bool:
+        return self.status in ("waiting", "in_progress", "expired")
+
+
+def format_code(code: str) -> str:
+    """Grouped in threes ("K7P-M2Q") so it is easy to read aloud and type."""
+    return f"{code[:3]}-{code[3:]}"
+
+
+def normalize_code(typed: str | None) -> str | None:
+    """The code as stored, whatever the case, dashes or spaces typed; None when it cannot be a code."""
+    code = _SEPARATORS.sub("", typed or "").upper()
+    if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
+        return None
+    return code
+
+
+# --- the desk ---------------------------------------------------------------------------------------------------
+
+def issue_session(session: Session, patient: NewPatient, *, issued_by: User | None, who: Who, language: str,
+                  now: datetime) -> IssuedCode:
+    """Start a patient's draft and give the desk a one-time code for the tablet."""
+    draft = _start(session, patient, issued_by=issued_by, language=language, now=now)
+    return _new_code(session, draft, issued_by=issued_by, who=who, now=now)
+
+
+def open_here(session: Session, patient: NewPatient, *, issued_by: User | None, who: Who, language: str,
+              device_label: str | None, now: datetime) -> Draft:
+    """Start a patient's draft already opened on the desk's own device, which the desk hands to the patient."""
+    draft = _start(session, patient, issued_by=issued_by, language=language, now=now)
+    _mark_opened(draft, who=who, device_label=device_label, language=None, now=now, here=True)
+    audit.record(session, who, "session_opened_here", target=_target(draft), detail={"draft_id": draft.id},
+                 at=now, commit=False)
+    session.commit()
+    return draft
+
+
+def reissue_code(session: Session, draft_id: int, *, issued_by: User | None, who: Who, now: datetime) -> IssuedCode:
+    """A fresh code for an open session (say, after the tablet reset); the old code stops, the answers stay."""
+    draft = _open_draft(session, draft_id)
+    return _new_code(session, draft, issued_by=issued_by, who=who, now=now)
+
+
+def current_code(session: Session, draft_id: int, *, now: datetime) -> tuple[Draft, IssuedCode | None]:
+    """The session and the code it is waiting for, if one is still unused and valid."""
+    draft = session.get(Draft, draft_id)
+    if draft is None:
+        raise SessionNotFound(draft_id)
+    code = _waiting_code(draft, now) if draft.status == "open" else None
+    if code is None:
+        return draft, None
+    return draft, IssuedCode(draft=draft, code=code.code, expires_at=code.expires_at.astimezone(now.tzinfo))
+
+
+def cancel_session(session: Session, draft_id: int, *, who: Who, now: datetime) -> Draft:
+    """Close an open session for good: its codes stop and its tablet goes back to the start page."""
+    draft = session.get(Draft, draft_id)
+    if draft is None:
+        raise SessionNotFound(draft_id)
+    # conditional, so a session signed a moment ago is never turned into a cancelled one
+    changed = session.execute(update(Draft).where(Draft.id == draft_id, Draft.status == "open")
+                              .values(status="cancelled", updated_at=now).execution_options(synchronize_session=False))
+    if changed.rowcount != 1:
+        session.rollback()
+        session.refresh(draft)
+        raise SessionClosed(draft.status)
+    _expire_unused_codes(session, draft_id, now)
+    audit.record(session, who, "session_cancelled", target=_target(draft), detail={"draft_id": draft.id},
+                 at=now, commit=False)
+    session.commit()
+    session.refresh(draft)
+    return draft
+
+
+def today_sessions(session: Session, *, now: datetime) -> list[SessionRow]:
+    """The sessions the desk started on `now`'s calendar day, newest first, each with its status."""
+    tz = now.tzinfo
+    day_start = datetime.combine(now.date(), time(), tz)
+    day_end = datetime.combine(now.date() + timedelta(days=1), time(), tz)
+    rows = session.scalars(
+        select(Draft).options(selectinload(Draft.codes))
+        .where(Draft.desk_name.is_not(None), Draft.created_at >= day_start, Draft.created_at < day_end)
+        .order_by(Draft.created_at.desc(), Draft.id.desc())
+    ).all()
+    return [_row(draft, now) for draft in rows]
+
+
+def session_status(draft: Draft, now: datetime) -> str:
+    """waiting, in_progress, signed, expired or cancelled, as the desk should read it."""
+    if draft.status == "submitted":
+        return "signed"
+    if draft.status == "cancelled":
+        return "cancelled"
+    if _waiting_code(draft, now) is not None:
+        return "waiting"
+    if (draft.trail or {}).get("opened_at") and now - draft.updated_at < IDLE_AFTER:
+        return "in_progress"
+    return "expired"
+
+
+# --- the tablet -------------------------------------------------------------------------------------------------
+
+def redeem_code(session: Session, typed: str, *, who: Who, device_label: str | None, language: str | None,
+                now: datetime) -> Draft:
+    """Open the session behind a code on this tablet, once; wrong codes count against the tablet's address."""
+    retry_after = _locked_for(session, who.ip_address, now)
+    if retry_after is not None:
+        audit.record(session, who, "code_refused", detail={"reason": "too_many_tries"}, at=now)
+        raise TooManyTries(retry_after)
+    code = normalize_code(typed)
+    row = _redeemable(session, code, now) if code else None
+    if row is not None:  # one winner when two tablets type the same code at once
+        claimed = session.execute(update(TabletCode).where(TabletCode.id == row.id, TabletCode.used_at.is_(None))
+                                  .values(used_at=now).execution_options(synchronize_session=False))
+        if claimed.rowcount != 1:
+            session.rollback()
+            row = None
+    if row is None:
+        session.add(Attempt(kind="code", ip_address=who.ip_address, succeeded=False, at=now))
+        audit.record(session, who, "code_refused", detail={"reason": _refusal_reason(session, code, now)},
+                     at=now, commit=False)
+        session.commit()
+        raise InvalidCode(typed)
+    draft = row.draft
+    _mark_opened(draft, who=who, device_label=device_label, language=language, now=now, here=False,
+                 code=format_code(row.code))
+    session.add(Attempt(kind="code", ip_address=who.ip_address, succeeded=True, at=now))
+    audit.record(session, who, "code_used", target=_target(draft), detail={"draft_id": draft.id, "code_id": row.id},
+                 at=now, commit=False)
+    session.commit()
+    return draft
+
+
+# --- helpers ----------------------------------------------------------------------------------------------------
+
+def _start(session: Session, patient: NewPatient, *, issued_by: User | None, language: str, now: datetime) -> Draft:
+    """The draft with the desk's entries; device details are filled in by the tablet that opens it."""
+    prefill: dict[str, Any] = {"full_name": patient.full_name, "date_of_birth": patient.date_of_birth.isoformat()}
+    if patient.modality:
+        prefill["modality"] = patient.modality
+    if patient.identity_check:
+        prefill["identity_check"] = patient.identity_check
+    starter = f"front desk ({issued_by.email})" if issued_by is not None else "front desk"
+    draft = drafts.start_draft(session, language=language, device_label=None, ip_address=None, user_agent=None,
+                               now=now, started_by=starter[:80], prefill=prefill)
+    draft.desk_name = patient.full_name
+    draft.planned_modality = patient.modality or None
+    draft.issued_by_id = issued_by.id if issued_by is not None else None
+    _touch(draft, now)
+    return draft
+
+
+def _new_code(session: Session, draft: Draft, *, issued_by: User | None, who: Who, now: datetime) -> IssuedCode:
+    """Expire the draft's unused codes and add a fresh one, with its audit row, in one commit."""
+    replaced = _expire_unused_codes(session, draft.id, now)
+    value = _unique_code(session, now)
+    code = TabletCode(code=value, draft_id=draft.id, issued_by_id=issued_by.id if issued_by is not None else None,
+                      issued_at=now, expires_at=now + CODE_VALID_FOR)
+    session.add(code)
+    session.flush()
+    audit.record(session, who, "code_issued", target=_target(draft),
+                 detail={"draft_id": draft.id, "code_id": code.id, "replaced": replaced}, at=now, commit=False)
+    session.commit()
+    session.refresh(draft)
+    return IssuedCode(draft=draft, code=value, expires_at=code.expires_at)
+
+
+def _unique_code(session: Session, now: datetime) -> str:
+    """A random code no other live code has, so a typed code always means one session."""
+    for _attempt in range(20):
+        value = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        clash = session.scalar(select(TabletCode.id).where(TabletCode.code == value, TabletCode.used_at.is_(None),
+                                                           TabletCode.expires_at > now))
+        if clash is None:
+            return value
+    raise RuntimeError("could not find a free tablet code")  # 31**6 codes: only if something is badly wrong
+
+
+def _expire_unused_codes(session: Session, draft_id: int, now: datetime) -> int:
+    result = session.execute(
+        update(TabletCode)
+        .where(TabletCode.draft_id == draft_id, TabletCode.used_at.is_(None), TabletCode.expires_at > now)
+        .values(expires_at=now).execution_options(synchronize_session=False))
+    return int(result.rowcount or 0)
+
+
+def _open_draft(session: Session, draft_id: int) -> Draft:
+    draft = session.get(Draft, draft_id)
+    if draft is None:
+        raise SessionNotFound(draft_id)
+    if draft.status != "open":
+        raise SessionClosed(draft.status)
+    return draft
+
+
+def _mark_opened(draft: Draft, *, who: Who, device_label: str | None, language: str | None, now: datetime,
+                 here: bool, code: str | None = None) -> None:
+    """Note when, on which device and with which code the patient got the session, for the signed record."""
+    trail = copy.deepcopy(draft.trail or {})
+    trail["opened_at"] = now.isoformat()
+    trail["opened_on"] = "desk device" if here else "tablet code"
+    trail["opened_with_code"] = code
+    draft.trail = trail
+    draft.device_label = (device_label or None) and device_label[:80]
+    draft.ip_address = who.ip_address
+    draft.user_agent = (who.user_agent or "")[:400] or None
+    if language and not drafts.completed(draft):
+        draft.language = language
+    _touch(draft, now)
+
+
+def _touch(draft: Draft, now: datetime) -> None:
+    """Set the last-activity time to `now` even when unchanged, so the column's onupdate clock cannot win."""
+    draft.updated_at = now
+    flag_modified(draft, "updated_at")
+
+
+def _redeemable(session: Session, code: str, now: datetime) -> TabletCode | None:
+    return session.scalar(
+        select(TabletCode).join(Draft, Draft.id == TabletCode.draft_id)
+        .where(TabletCode.code == code, TabletCode.used_at.is_(None), TabletCode.expires_at > now,
+               Draft.status == "open")
+        .order_by(TabletCode.id.desc()).limit(1))
+
+
+def _refusal_reason(session: Session, code: str | None, now: datetime) -> str:
+    """Why a code failed, for the audit log only: the tablet shows one message whatever the reason."""
+    if code is None:
+        return "malformed"
+    latest = session.scalar(select(TabletCode).where(TabletCode.code == code).order_by(TabletCode.id.desc()).limit(1))
+    if latest is None:
+        return "unknown"
+    if latest.draft.status != "open":
+        return latest.draft.status
+    if latest.used_at is not None:
+        return "used"
+    return "expired"
+
+
+def _locked_for(session: Session, ip_address: str | None, now: datetime) -> timedelta | None:
+    """How long this address must wait, when it has had too many wrong codes lately; None when it may try."""
+    recent = session.scalars(
+        select(Attempt.at).where(Attempt.kind == "code", Attempt.ip_address == ip_address,
+                                 Attempt.succeeded.is_(False), Attempt.at > now - TRY_WINDOW)
+        .order_by(Attempt.at.desc()).limit(MAX_FAILED_TRIES)).all()
+    if len(recent) < MAX_FAILED_TRIES:
+        return None
+    return max(recent[-1] + TRY_WINDOW - now, timedelta(seconds=1))
+
+
+def _waiting_code(draft: Draft, now: datetime) -> TabletCode | None:
+    return next((c for c in reversed(draft.codes) if c.used_at is None and c.expires_at > now), None)
+
+
+def _row(draft: Draft, now: datetime) -> SessionRow:
+    waiting = _waiting_code(draft, now)
+    return SessionRow(draft_id=draft.id, name=draft.desk_name or "", modality=draft.planned_modality,
+                      started_at=draft.created_at.astimezone(now.tzinfo), status=session_status(draft, now),
+                      code_expires_at=waiting.expires_at.astimezone(now.tzinfo) if waiting else None)
+
+
+def _target(draft: Draft) -> str:
+    """Audit target for a session: its id, never the patient's name."""
+    return f"draft {draft.id}"

@@ -1,0 +1,117 @@
+"""Front-desk pages: start a patient's session, read its code aloud or open it here, follow and cancel today's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+from werkzeug.wrappers import Response
+
+from forms.base import EmptyForm
+from forms.desk import StartSessionForm
+from kiosk.desk import sessions as desk
+from kiosk.core.extensions import db
+from kiosk.core.translation import lazy_gettext as _l
+from kiosk.staff.views import roles_required
+from kiosk.core.web import clinic_now, current_texts, who
+from kiosk.consent.views import DRAFT_KEY
+
+bp = Blueprint("desk", __name__, url_prefix="/desk")
+
+DESK_ROLES = ("frontdesk", "admin")
+STATUS_LABELS = {
+    "waiting": _l("waiting"),
+    "in_progress": _l("in progress"),
+    "signed": _l("signed"),
+    "expired": _l("expired"),
+    "cancelled": _l("cancelled"),
+}
+# kept across "Open on this device": the device's own settings, never the staff member's sign-in
+_DEVICE_KEYS = ("lang", "device_label", "_remember")
+
+
+def _locale() -> str:
+    return str(get_locale() or "en")
+
+
+def _modalities() -> list[tuple[str, str]]:
+    return [(m.id, m.title) for m in current_texts().language(_locale()).modalities.values()]
+
+
+@bp.route("/", methods=["GET", "POST"])
+@roles_required(*DESK_ROLES)
+def home() -> Any:
+    form = StartSessionForm(today=clinic_now().date(), modalities=_modalities())
+    if form.validate_on_submit():
+        if form.open_here.data:
+            draft = desk.open_here(db.session, form.patient(), issued_by=current_user, who=who(),
+                                   language=_locale(), device_label=session.get("device_label"), now=clinic_now())
+            return _hand_over(draft.token)
+        issued = desk.issue_session(db.session, form.patient(), issued_by=current_user, who=who(),
+                                    language=_locale(), now=clinic_now())
+        return redirect(url_for("desk.code", draft_id=issued.draft.id))
+    rows = desk.today_sessions(db.session, now=clinic_now())
+    return render_template("desk/home.html", form=form, rows=rows, action_form=EmptyForm(),
+                           status_labels=STATUS_LABELS, modality_titles=dict(_modalities()))
+
+
+@bp.route("/sessions/<int:draft_id>/code", methods=["GET"])
+@roles_required(*DESK_ROLES)
+def code(draft_id: int) -> Any:
+    try:
+        draft, issued = desk.current_code(db.session, draft_id, now=clinic_now())
+    except desk.SessionNotFound:
+        abort(404)
+    return render_template("desk/code.html", draft=draft, issued=issued, action_form=EmptyForm(),
+                           modality_titles=dict(_modalities()))
+
+
+@bp.route("/sessions/<int:draft_id>/code", methods=["POST"])
+@roles_required(*DESK_ROLES)
+def new_code(draft_id: int) -> Response:
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        desk.reissue_code(db.session, draft_id, issued_by=current_user, who=who(), now=clinic_now())
+    except desk.SessionNotFound:
+        abort(404)
+    except desk.SessionClosed as exc:
+        flash(_closed_message(exc.status), "error")
+        return redirect(url_for("desk.home"))
+    return redirect(url_for("desk.code", draft_id=draft_id))
+
+
+@bp.route("/sessions/<int:draft_id>/cancel", methods=["POST"])
+@roles_required(*DESK_ROLES)
+def cancel(draft_id: int) -> Response:
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        desk.cancel_session(db.session, draft_id, who=who(), now=clinic_now())
+    except desk.SessionNotFound:
+        abort(404)
+    except desk.SessionClosed as exc:
+        flash(_closed_message(exc.status), "error")
+        return redirect(url_for("desk.home"))
+    # no patient name here: flashed messages travel in the cookie
+    flash(_("The session was cancelled. Its code no longer works, and its tablet went back to the start."), "info")
+    return redirect(url_for("desk.home"))
+
+
+def _closed_message(status: str) -> str:
+    if status == "submitted":
+        return _("That session is already signed, so it cannot be changed here.")
+    return _("That session was already cancelled.")
+
+
+def _hand_over(token: str) -> Response:
+    """Sign the staff member out of this browser and give it the patient's draft instead."""
+    keep = {key: session[key] for key in _DEVICE_KEYS if key in session}
+    logout_user()
+    session.clear()
+    session.update(keep)
+    session[DRAFT_KEY] = token
+    return redirect(url_for("wizard.identity"))

@@ -1,0 +1,238 @@
+"""The signed consent record: one JSON document that is stored, exported and printed.
+
+The record is built once, when the patient signs, and never edited in place.
+The PDF is a rendering of it (``kiosk.documents.pdf``) and ``export --json`` writes it.
+Keeping one shape for all three means the printed words and the stored words
+cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal, NotRequired, TypedDict
+
+Severity = Literal["stop", "review", "info"]
+SEVERITY_ORDER: tuple[Severity, ...] = ("stop", "review", "info")
+
+
+class Section(TypedDict):
+    id: str
+    title: str
+    text: str
+
+
+class Risk(TypedDict):
+    id: str
+    title: str
+    text: str
+
+
+class QuestionShown(TypedDict):
+    id: str
+    type: Literal["bool", "date"]
+    text: str
+
+
+class CheckOptionShown(TypedDict):
+    id: str
+    text: str
+
+
+class CheckShown(TypedDict):
+    """A comprehension question as shown after the risks; `answer` is the right option's id."""
+
+    id: str
+    text: str
+    options: list[CheckOptionShown]
+    answer: str
+    explanation: str
+
+
+class TextsShown(TypedDict):
+    """Exactly the words the patient was shown, in the language shown."""
+
+    language: str
+    modality: str
+    title: str
+    summary: str
+    sections: list[Section]
+    risks: list[Risk]
+    comprehension: list[CheckShown]  # absent from records signed before the comprehension check
+    questions: list[QuestionShown]
+    esign_statement: str
+    consent_statement: str
+    signature_meaning: str
+
+
+class TextsRef(TypedDict):
+    """Which words were shown. ``sha256`` is the SHA-256 of ``shown`` as canonical JSON: keys sorted,
+    separators ``(",", ":")``, non-ASCII kept, UTF-8 (``kiosk.texts.loader.fingerprint``), so anyone can recompute it."""
+
+    version: str  # the modality file's version
+    common_version: str
+    rules_version: str
+    sha256: str
+    shown: TextsShown
+
+
+class Patient(TypedDict):
+    full_name: str
+    date_of_birth: str  # ISO date
+    phone: str | None
+    email: str | None
+    identity_check: str | None  # how the desk checked identity, if it did
+
+
+class Area(TypedDict):
+    id: str
+    label: str
+
+
+class Treatment(TypedDict):
+    modality: str
+    modality_title: str
+    areas: list[Area]
+    area_other: str | None
+    planned_sessions: int
+
+
+class RiskAck(TypedDict):
+    id: str
+    title: str
+    initials: str
+    acknowledged_at: str  # ISO datetime with offset
+    shown_at: str | None  # when this risk's page was first shown
+    seconds: float | None  # from first shown to acknowledged: time spent on this text
+
+
+class Answer(TypedDict):
+    question: str
+    text: str  # the question as the patient read it
+    type: Literal["bool", "date"]
+    value: bool | str | None  # bool, ISO date, or None for "never / not in 12 months"
+    detail: str | None
+    answered_at: str
+
+
+class ComprehensionAnswer(TypedDict):
+    """The patient's choice in the comprehension check, with the right answer as shown to them."""
+
+    question: str
+    text: str
+    chosen: str  # option id
+    chosen_text: str
+    answer: str  # the right option's id
+    answer_text: str
+    correct: bool
+    explanation: str
+    answered_at: str | None
+
+
+class Flag(TypedDict):
+    question: str
+    severity: Severity
+    reason: str
+
+
+class Signature(TypedDict):
+    method: Literal["drawn", "typed"]
+    typed_name: str | None
+    printed_name: str
+    signed_at: str  # ISO datetime with offset
+    timezone: str  # IANA name, e.g. Europe/Madrid
+    meaning: str
+    image_sha256: str | None  # SHA-256 of the PNG when drawn
+
+
+class EsignConsent(TypedDict):
+    statement: str
+    agreed_at: str  # given on the review step, before the signature
+
+
+class StepEvent(TypedDict):
+    step: str
+    shown_at: str | None
+    completed_at: str | None
+    seconds: float | None  # time from first shown to last completed
+
+
+class Trail(TypedDict):
+    draft_started_at: str
+    started_by: str  # e.g. "front desk (desk@clinic)": the staff member who started the session
+    opened_on: NotRequired[str | None]  # "tablet code" or "desk device"
+    opened_with_code: NotRequired[str | None]  # the one-time code typed on the tablet, e.g. "K7P-M2Q"
+    opened_at: NotRequired[str | None]
+    device_label: str | None
+    ip_address: str | None
+    user_agent: str | None
+    steps: list[StepEvent]
+
+
+class Verification(TypedDict):
+    """Printed on every page: the short code and the public page that checks a copy of the PDF."""
+
+    code: str
+    url: str
+
+
+class ConsentRecord(TypedDict):
+    document_id: str
+    clinic_name: str
+    language: str
+    created_at: str  # ISO datetime with offset: when the consent was stored
+    patient: Patient
+    treatment: Treatment
+    texts: TextsRef
+    risks: list[RiskAck]
+    answers: list[Answer]
+    comprehension: list[ComprehensionAnswer]  # absent from records signed before the comprehension check
+    flags: list[Flag]
+    highest_severity: Severity | None
+    esign_consent: EsignConsent
+    consent_statement: str
+    signature: Signature
+    trail: Trail
+    renews: NotRequired[dict[str, str]]  # a re-consent: the consent it replaces, why, and both text versions
+    verification: NotRequired[Verification]
+
+
+Decision = Literal["cleared", "not_cleared", "consultation"]
+
+
+class Review(TypedDict):
+    """A doctor's decision as printed on a later PDF revision; the signed record itself is never changed."""
+
+    doctor_name: str
+    doctor_email: str
+    decision: Decision
+    note: str | None
+    decided_at: str  # ISO datetime with offset
+    timezone: str  # IANA name, e.g. Europe/Madrid
+    meaning: str  # the statement the doctor ticked before confirming with their password
+    revision: int  # the PDF revision this review produces
+    original_sha256: str  # SHA-256 of the patient-signed original (revision 1), which stays intact
+
+
+def highest_severity(flags: list[Flag]) -> Severity | None:
+    """Pick the most serious flag so lists can sort and colour consents by it."""
+    for severity in SEVERITY_ORDER:
+        if any(flag["severity"] == severity for flag in flags):
+            return severity
+    return None
+
+
+def severity_rank(severity: Severity | None) -> int:
+    """0 for stop up to 3 for no flag, so queues can sort the most urgent first."""
+    return SEVERITY_ORDER.index(severity) if severity in SEVERITY_ORDER else len(SEVERITY_ORDER)
+
+
+def describe_answer(answer: Answer, labels: Mapping[str, Any]) -> Any:
+    """An answer in words (labels: yes, no, not_in_12_months, not_answered), the same on screen and on paper."""
+    value = answer.get("value")
+    if answer.get("type") == "date":
+        return labels["not_in_12_months"] if value in (None, "", False) else str(value)
+    if value is True:
+        return labels["yes"]
+    if value is False:
+        return labels["no"]
+    return labels["not_answered"] if value is None else str(value)

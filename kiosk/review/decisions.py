@@ -1,0 +1,340 @@
+"""One consent as the doctor reads it, its PDF revisions, and the doctor's signed decision.
+
+A decision never edits what the patient signed. It adds a review row, a status
+event, an audit event and a new PDF revision: the previous revision's bytes
+plus an incremental update with the review in the frame the original reserved
+for it, sealed with its own signature (kiosk.documents.sealing). Revision 1, the
+patient-signed original, stays byte for byte as stored, and inside every
+later revision too, where its seal still validates. A later decision is allowed (after a consultation, say): it adds
+another review and another revision, and the latest decision is the one that
+counts for readiness (kiosk.review.queue).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from kiosk.staff import accounts
+from kiosk.core import audit
+from kiosk.consent import queries as consents
+from kiosk.rules.comprehension import flag_id
+from kiosk.core.audit import Who
+from kiosk.core.models import AuditEvent, Consent, ConsentDocument, ConsentEvent, ConsentReview, User
+from kiosk.documents.pdf import render_review_appearance
+from kiosk.documents.record import SEVERITY_ORDER, Review, describe_answer
+from kiosk.review.queue import DECISION_LABELS, DECISIONS, Readiness, consent_readiness
+from kiosk.documents.sealing import REVIEW_FIELD_PREFIX, SealError, SealKey, add_signed_revision, review_area
+from kiosk.core.translation import lazy_gettext as _l
+
+ANSWER_LABELS: dict[str, Any] = {
+    "yes": _l("Yes"),
+    "no": _l("No"),
+    "not_in_12_months": _l("Not in the last 12 months"),
+    "not_answered": _l("Not answered"),
+}
+
+NOTE_MAX = 4000
+
+
+@dataclass(frozen=True)
+class FlagReason:
+    severity: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class AnswerView:
+    """One screening answer with the words the patient read; `flags` is empty for unflagged answers."""
+
+    question: str
+    text: str | None  # None for a rule computed from the patient's details (e.g. under_18)
+    answer: Any
+    detail: str | None
+    answered_at: datetime | None
+    flags: list[FlagReason]
+
+    @property
+    def severity(self) -> str | None:
+        return self.flags[0].severity if self.flags else None
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    revision: int
+    kind: str
+    sha256: str
+    size: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ReviewView:
+    doctor_name: str
+    decision: str
+    decision_label: Any
+    note: str | None
+    at: datetime
+    revision: int
+
+
+@dataclass(frozen=True)
+class EventView:
+    at: datetime
+    actor: str
+    action: str
+    detail: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class ConsentPage:
+    """Everything the doctor's consent page shows, with times already in the clinic's zone."""
+
+    consent: Consent
+    record: dict[str, Any]
+    created_at: datetime
+    readiness: Readiness
+    has_stop: bool
+    flagged: list[AnswerView]
+    other_answers: list[AnswerView]
+    risks: list[dict[str, Any]]
+    comprehension: list[dict[str, Any]]  # the check after the risks, as the patient answered it
+    documents: list[DocumentView]
+    reviews: list[ReviewView]
+    status_history: list[EventView]
+    trail: list[EventView]
+
+
+def _parse_time(value: str | None, tz: ZoneInfo) -> datetime | None:
+    """A record's ISO time shown on the clinic's clock; None when missing or unreadable."""
+    try:
+        return datetime.fromisoformat(value).astimezone(tz) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _severity_order(severity: str | None) -> int:
+    return SEVERITY_ORDER.index(severity) if severity in SEVERITY_ORDER else len(SEVERITY_ORDER)
+
+
+def _answers(record: dict[str, Any], tz: ZoneInfo) -> tuple[list[AnswerView], list[AnswerView]]:
+    """Flagged answers first (worst first, each with its rule's reason), then the others in asked order."""
+    flags_by_question: dict[str, list[FlagReason]] = {}
+    for flag in sorted(record.get("flags") or [], key=lambda f: _severity_order(f.get("severity"))):
+        flags_by_question.setdefault(str(flag.get("question")), []).append(
+            FlagReason(str(flag.get("severity")), str(flag.get("reason") or "")))
+    flagged: list[AnswerView] = []
+    others: list[AnswerView] = []
+    answered: set[str] = set()
+    for answer in record.get("answers") or []:
+        qid = str(answer.get("question"))
+        answered.add(qid)
+        view = AnswerView(question=qid, text=answer.get("text"), answer=describe_answer(answer, ANSWER_LABELS),
+                          detail=answer.get("detail"), answered_at=_parse_time(answer.get("answered_at"), tz),
+                          flags=flags_by_question.get(qid, []))
+        (flagged if view.flags else others).append(view)
+    for check in record.get("comprehension") or []:  # a wrong answer in the check after the risks
+        qid = flag_id(str(check.get("question")))
+        if qid in flags_by_question:
+            answered.add(qid)
+            flagged.append(AnswerView(question=qid, text=check.get("text"), answer=check.get("chosen_text"),
+                                      detail=None, answered_at=_parse_time(check.get("answered_at"), tz),
+                                      flags=flags_by_question[qid]))
+    for qid, reasons in flags_by_question.items():  # rules on the patient's details, not on an answer
+        if qid not in answered:
+            flagged.append(AnswerView(question=qid, text=None, answer=record["patient"].get("date_of_birth"),
+                                      detail=None, answered_at=None, flags=reasons))
+    flagged.sort(key=lambda a: _severity_order(a.severity))
+    return flagged, others
+
+
+# What each audit action means, in the words a doctor or an auditor reads on a consent's trail.
+ACTION_LABELS: dict[str, Any] = {
+    "login": _l("Signed in"), "login_failed": _l("Sign-in failed"), "login_locked": _l("Sign-in refused (locked)"),
+    "logout": _l("Signed out"), "session_expired": _l("Signed out after inactivity"),
+    "consent_viewed": _l("Consent viewed"), "pdf_downloaded": _l("PDF opened"),
+    "consent_decided": _l("Decision signed"), "export": _l("Exported"),
+    "code_issued": _l("Tablet code issued"), "code_used": _l("Tablet code used by the patient"),
+    "code_refused": _l("Tablet code refused"), "session_opened_here": _l("Session opened on the desk's device"),
+    "session_cancelled": _l("Session cancelled"), "user_created": _l("Account created"),
+    "audit_viewed": _l("Audit log viewed"),
+    "checkin_started": _l("Check-in started at the desk"), "checkin_signed": _l("Check-in signed by the patient"),
+    "checkin_decided": _l("Decision on a check-in signed"), "session_recorded": _l("Session recorded"),
+    "consent_withdrawn": _l("Consent withdrawn"),
+}
+
+
+# A consent's statuses, as its history on the doctor's page names them.
+STATUS_LABELS: dict[str, Any] = {"submitted": _l("Signed by the patient"), "reviewed": _l("Reviewed by a doctor"),
+                                 "withdrawn": _l("Withdrawn")}
+
+
+def _event(event: AuditEvent, tz: ZoneInfo) -> EventView:
+    label = ACTION_LABELS.get(event.action, event.action)
+    return EventView(at=event.at.astimezone(tz), actor=event.actor, action=label, detail=event.detail)
+
+
+def consent_page(session: Session, document_id: str, tz: ZoneInfo) -> ConsentPage:
+    """Gather one consent for the doctor; raises consents.ConsentNotFound. Writes nothing."""
+    consent = consents.get_consent(session, document_id)
+    record: dict[str, Any] = consent.record
+    flagged, others = _answers(record, tz)
+    risks = [dict(ack, acknowledged_at=_parse_time(ack.get("acknowledged_at"), tz))
+             for ack in record.get("risks") or []]
+    return ConsentPage(
+        consent=consent,
+        record=record,
+        created_at=consent.created_at.astimezone(tz),
+        readiness=consent_readiness(consent),
+        has_stop=consent.severity_rank == 0,
+        flagged=flagged,
+        other_answers=others,
+        risks=risks,
+        comprehension=list(record.get("comprehension") or []),
+        documents=[DocumentView(d.revision, d.kind, d.sha256, len(d.pdf), d.created_at.astimezone(tz))
+                   for d in consent.documents],
+        reviews=[ReviewView(r.doctor_name, r.decision, DECISION_LABELS.get(r.decision, r.decision), r.note,
+                            r.at.astimezone(tz), r.document_revision) for r in consent.reviews],
+        status_history=[EventView(e.at.astimezone(tz), e.actor, STATUS_LABELS.get(e.status, e.status),
+                                  {"note": e.note} if e.note else None)
+                        for e in consent.events],
+        trail=[_event(e, tz) for e in audit.trail(session, consent.id, consent.draft_id)],
+    )
+
+
+def open_consent(session: Session, who: Who, document_id: str, tz: ZoneInfo,
+                 now: datetime | None = None) -> ConsentPage:
+    """The consent page for a doctor, with the view written to the audit log first."""
+    consent = consents.get_consent(session, document_id)
+    audit.record(session, who, "consent_viewed", consent_id=consent.id, target=consent.document_id, at=now)
+    return consent_page(session, document_id, tz)
+
+
+class DocumentNotFound(LookupError):
+    """The consent exists but has no PDF revision with that number."""
+
+
+def open_pdf(session: Session, who: Who, document_id: str, revision: int | None = None,
+             now: datetime | None = None) -> ConsentDocument:
+    """A PDF revision (the newest when none is named), with the download written to the audit log."""
+    consent = consents.get_consent(session, document_id)
+    if revision is None:
+        document = consents.latest_document(consent)
+    else:
+        document = next((d for d in consent.documents if d.revision == revision), None)  # type: ignore[assignment]
+        if document is None:
+            raise DocumentNotFound(f"{document_id} revision {revision}")
+    audit.record(session, who, "pdf_downloaded", consent_id=consent.id, target=consent.document_id, at=now,
+                 detail={"revision": document.revision, "kind": document.kind, "sha256": document.sha256})
+    return document
+
+
+# --------------------------------------------------------------------------
+# The decision
+# --------------------------------------------------------------------------
+
+
+REVIEW_SEAL_REASON = "Doctor's review: {decision}"
+
+
+def revised_pdf(pdf: bytes, review: Review, language: str, seal_key: SealKey, clinic_name: str) -> bytes:
+    """The newest revision plus an incremental update: the review drawn in its reserved frame, signed."""
+    area = review_area(pdf)
+    appearance = render_review_appearance(review, language, area.right - area.left)
+    return add_signed_revision(pdf, seal_key, appearance_pdf=appearance, area=area,
+                               field_name=f"{REVIEW_FIELD_PREFIX}{review['revision']}",
+                               signer_name=review["doctor_name"], location=clinic_name,
+                               reason=REVIEW_SEAL_REASON.format(decision=review["decision"]))
+
+
+class DecisionRefused(Exception):
+    """Nothing was saved; `errors` maps a form field (or "decision") to the message to show there."""
+
+    def __init__(self, errors: dict[str, Any]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def check_decision(session: Session, who: Who, doctor: User, *, decision: str, note: str | None, password: str,
+                   meaning: str, withdrawn: bool, stop: bool, now: datetime, purpose: str) -> str | None:
+    """The rules every signed decision follows (on a consent or a check-in); returns the cleaned note or refuses."""
+    note = (note or "").strip() or None
+    errors: dict[str, Any] = {}
+    if decision not in DECISIONS:
+        errors["decision"] = _l("Please choose a decision.")
+    elif withdrawn:
+        errors["decision"] = _l("This consent was withdrawn, so no decision can be recorded on it.")
+    if decision == "cleared" and stop and not note:
+        errors["note"] = _l("A note is required to clear a consent with a stop flag: say why treatment may go ahead.")
+    if note and len(note) > NOTE_MAX:
+        errors["note"] = _l("Please keep the note under %(max)d characters.", max=NOTE_MAX)
+    if not meaning.strip():
+        errors["meaning"] = _l("Please tick the statement to sign your decision.")
+    if errors:
+        raise DecisionRefused(errors)
+    confirmed = accounts.confirm_password(session, doctor, password, who=who, now=now, purpose=purpose)
+    if confirmed == "locked":
+        raise DecisionRefused({"password": _l("Too many wrong passwords. Nothing was saved; try again in 15 minutes.")})
+    if confirmed != "ok":
+        raise DecisionRefused({"password": _l(
+            "That password is not correct. Nothing was saved; please enter your own password.")})
+    return note
+
+
+def decide(session: Session, who: Who, doctor: User, document_id: str, *, decision: str, note: str | None,
+           password: str, meaning: str, now: datetime, timezone_name: str, seal_key: SealKey,
+           clinic_name: str) -> ConsentReview:
+    """Record a doctor's signed decision and its sealed PDF revision in one transaction, or refuse with reasons."""
+    consent = consents.get_consent(session, document_id)
+    note = check_decision(session, who, doctor, decision=decision, note=note, password=password, meaning=meaning,
+                          withdrawn=consent.status == "withdrawn", stop=consent.severity_rank == 0, now=now,
+                          purpose=f"decision on {consent.document_id}")
+
+    documents = consent.documents
+    original = documents[0]
+    revision = documents[-1].revision + 1
+    decided_at = now.astimezone(ZoneInfo(timezone_name))
+    review: Review = {
+        "doctor_name": doctor.name,
+        "doctor_email": doctor.email,
+        "decision": decision,  # type: ignore[typeddict-item]
+        "note": note,
+        "decided_at": decided_at.isoformat(),
+        "timezone": timezone_name,
+        "meaning": meaning,
+        "revision": revision,
+        "original_sha256": original.sha256,
+    }
+    try:
+        pdf = revised_pdf(documents[-1].pdf, review, consent.language, seal_key, clinic_name)
+    except SealError as exc:
+        raise DecisionRefused({"decision": _l(
+            "The decision could not be added to this consent's PDF (%(reason)s). Nothing was saved.",
+            reason=str(exc))}) from None
+    sha256 = hashlib.sha256(pdf).hexdigest()
+    row = ConsentReview(doctor_id=doctor.id, doctor_name=doctor.name, decision=decision, note=note,
+                        meaning=meaning, at=now, document_revision=revision)
+    try:
+        with session.no_autoflush:  # one flush at commit, so a clash surfaces here and nowhere else
+            consent.reviews.append(row)
+            consent.documents.append(ConsentDocument(revision=revision, kind="doctor_review", pdf=pdf,
+                                                     sha256=sha256, created_at=now))
+            consent.events.append(ConsentEvent(status="reviewed", actor=doctor.email, at=now,
+                                               note=f"{decision}: {note}" if note else decision))
+            consent.status = "reviewed"
+            audit.record(session, who, "consent_decided", consent_id=consent.id, target=consent.document_id,
+                         at=now, detail={"decision": decision, "revision": revision, "sha256": sha256,
+                                         "original_sha256": original.sha256}, commit=False)
+        session.commit()
+    except IntegrityError:  # another decision took this revision number a moment earlier
+        session.rollback()
+        raise DecisionRefused({"decision": _l(
+            "Another decision on this consent was saved at the same moment, so yours was not. "
+            "Please read the page again and decide again if needed.")}) from None
+    return row

@@ -1,0 +1,241 @@
+"""The doctors' review queue and readiness: the one answer to "may this patient be treated?", wherever a consent appears."""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import Session, aliased
+
+from kiosk.consent import queries as consents
+from kiosk.core.models import Consent, ConsentReview
+from kiosk.documents.record import severity_rank
+from kiosk.core.translation import lazy_gettext as _l
+
+PER_PAGE = 25
+QUEUE_STATUSES = ("submitted", "reviewed", "withdrawn")
+DECISIONS = ("cleared", "not_cleared", "consultation")
+_NEEDS_DOCTOR = severity_rank("review")  # ranks 0 (stop) and 1 (review) must be seen by a doctor
+
+# --------------------------------------------------------------------------
+# Readiness: the one answer to "may this patient be treated?"
+# --------------------------------------------------------------------------
+
+READINESS_LABELS: dict[str, Any] = {
+    "not_ready": _l("Not ready for treatment"),
+    "cleared": _l("Cleared for treatment"),
+    "not_cleared": _l("Not cleared"),
+    "consultation": _l("Needs a consultation"),
+    "ready": _l("Ready (no doctor review needed)"),
+    "withdrawn": _l("Withdrawn"),
+}
+DECISION_LABELS: dict[str, Any] = {
+    "cleared": _l("Cleared for treatment"),
+    "not_cleared": _l("Not cleared"),
+    "consultation": _l("Needs a consultation"),
+}
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """A key for styling and tests, and the words staff read."""
+
+    key: str  # not_ready | cleared | not_cleared | consultation | ready | withdrawn
+    label: Any  # a lazy translated string
+
+    def __str__(self) -> str:
+        return str(self.label)
+
+
+def readiness(status: str, rank: int, decision: str | None) -> Readiness:
+    """Every list and page that shows a consent asks this, so they can never disagree."""
+    if status == "withdrawn":
+        key = "withdrawn"
+    elif decision in DECISIONS:
+        key = decision
+    elif rank <= _NEEDS_DOCTOR:
+        key = "not_ready"
+    else:
+        key = "ready"
+    return Readiness(key, READINESS_LABELS[key])
+
+
+def _latest_decisions(session: Session, consent_ids: list[int]) -> dict[int, str]:
+    """The newest decision per consent, in one query for a whole page of consents."""
+    if not consent_ids:
+        return {}
+    newest = (select(func.max(ConsentReview.id)).where(ConsentReview.consent_id.in_(consent_ids))
+              .group_by(ConsentReview.consent_id))
+    rows = session.execute(select(ConsentReview.consent_id, ConsentReview.decision)
+                           .where(ConsentReview.id.in_(newest.scalar_subquery())))
+    return {consent_id: decision for consent_id, decision in rows}
+
+
+def consent_readiness(consent: Consent) -> Readiness:
+    """Readiness of one loaded consent."""
+    decision = consent.reviews[-1].decision if consent.reviews else None
+    return readiness(consent.status, consent.severity_rank, decision)
+
+
+def staff_list(session: Session, limit: int = 200) -> list[dict[str, Any]]:
+    """The /staff list (newest first) with each consent's readiness added."""
+    rows = consents.list_consents(session, limit=limit)
+    ids = dict(session.execute(select(Consent.document_id, Consent.id)
+                               .where(Consent.document_id.in_([r["id"] for r in rows]))).all()) if rows else {}
+    decisions = _latest_decisions(session, list(ids.values()))
+    for row in rows:
+        row["readiness"] = readiness(row["status"], severity_rank(row["highest_severity"]),
+                                     decisions.get(ids.get(row["id"], -1)))
+    return rows
+
+
+# --------------------------------------------------------------------------
+# The queue
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the doctor narrowed the queue to; values the form could not read are already left out."""
+
+    status: str = "submitted"
+    modality: str | None = None
+    date_from: date | None = None  # clinic-local dates, both ends included
+    date_to: date | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    document_id: str
+    created_at: datetime  # in the clinic's time zone
+    patient_name: str
+    date_of_birth: date
+    modality: str
+    highest_severity: str | None
+    status: str
+    readiness: Readiness
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[QueueRow]
+    total: int
+    page: int
+    pages: int
+    per_page: int
+    asked_page: int  # differs from page when the page asked for does not exist
+
+
+def _day_start_utc(day: date, tz: ZoneInfo) -> datetime | None:
+    """Midnight of a clinic-local day in UTC; None when the day is beyond what datetimes hold."""
+    try:
+        return datetime.combine(day, time(0), tz).astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _fold(value: str | None) -> str | None:
+    """Case-fold the searched text as SQLite's registered kiosk_casefold folds the stored names."""
+    return None if value is None else unicodedata.normalize("NFC", value).casefold()
+
+
+def _like_pattern(text: str) -> str:
+    """A substring pattern with the user's own % and _ taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _name_condition(session: Session, name: str) -> ColumnElement[bool]:
+    """Case-insensitive substring match on the patient's name, including non-ASCII letters (Ñ/ñ, Ł/ł).
+
+    A leading-wildcard LIKE cannot seek in an index, so the match runs in a subquery that reads only
+    the small ix_consents_patient_name index (name and row id) instead of every wide table row.
+    SQLite's LIKE folds ASCII letters only, so a search with other letters compares through a
+    case-folding function registered on the connection.
+    """
+    names = aliased(Consent)
+    bind = session.connection()
+    if bind.dialect.name == "sqlite":
+        if name.isascii():
+            match = names.patient_name.like(_like_pattern(name), escape="\\")
+        else:
+            raw = bind.connection.driver_connection
+            # str.casefold itself (names are NOT NULL and stored NFC): a C function, no Python frame per row
+            raw.create_function("kiosk_casefold", 1, str.casefold, deterministic=True)
+            match = func.kiosk_casefold(names.patient_name).like(_like_pattern(_fold(name) or ""), escape="\\")
+    else:
+        match = names.patient_name.ilike(_like_pattern(name), escape="\\")
+    return Consent.id.in_(select(names.id).where(match))
+
+
+def _conditions(session: Session, filters: QueueFilter, tz: ZoneInfo) -> list[ColumnElement[bool]]:
+    """WHERE clauses for the filters; status comes first so the queue index is used."""
+    status = filters.status if filters.status in QUEUE_STATUSES else "submitted"
+    conditions: list[ColumnElement[bool]] = [Consent.status == status]
+    if filters.modality:
+        conditions.append(Consent.modality == filters.modality)
+    if filters.date_from:
+        start = _day_start_utc(filters.date_from, tz)
+        if start is not None:
+            conditions.append(Consent.created_at >= start)
+    if filters.date_to:
+        try:
+            end = _day_start_utc(filters.date_to + timedelta(days=1), tz)
+        except OverflowError:
+            end = None
+        if end is not None:
+            conditions.append(Consent.created_at < end)
+    if filters.name:
+        conditions.append(_name_condition(session, filters.name))
+    return conditions
+
+
+QUEUE_ORDER = (Consent.severity_rank, Consent.created_at.desc())
+
+
+def _rows_query(conditions: list[ColumnElement[bool]], limit: int, offset: int) -> Select[Any]:
+    """One page of queue rows, most urgent then newest first.
+
+    The page's ids are found first, from ix_consents_queue alone when only status and dates filter;
+    only those rows are then read, and only the columns a row shows (not the record or the signature).
+    Deep pages therefore skip index entries, not wide table rows.
+    """
+    page_ids = (select(Consent.id).where(*conditions).order_by(*QUEUE_ORDER).limit(limit).offset(offset)
+                .correlate(None))
+    return (select(Consent.id, Consent.document_id, Consent.created_at, Consent.patient_name,
+                   Consent.date_of_birth, Consent.modality, Consent.highest_severity, Consent.severity_rank,
+                   Consent.status)
+            .where(Consent.id.in_(page_ids))
+            .order_by(*QUEUE_ORDER))
+
+
+def queue_query(session: Session, filters: QueueFilter, tz: ZoneInfo, page: int = 1) -> Select[Any]:
+    """The statement behind one queue page (for EXPLAIN QUERY PLAN in the bench)."""
+    return _rows_query(_conditions(session, filters, tz), PER_PAGE, (max(page, 1) - 1) * PER_PAGE)
+
+
+def queue(session: Session, filters: QueueFilter, *, page: int, tz: ZoneInfo, per_page: int = PER_PAGE) -> QueuePage:
+    """One page of the review queue; a page past the end gives the last page, never an error."""
+    conditions = _conditions(session, filters, tz)
+    total = session.scalar(select(func.count()).select_from(Consent).where(*conditions)) or 0
+    pages = max(1, math.ceil(total / per_page))
+    current = min(max(page, 1), pages)
+    found = session.execute(_rows_query(conditions, per_page, (current - 1) * per_page)).all()
+    decisions = _latest_decisions(session, [r.id for r in found if r.status == "reviewed"])
+    rows = [
+        QueueRow(document_id=r.document_id, created_at=r.created_at.astimezone(tz), patient_name=r.patient_name,
+                 date_of_birth=r.date_of_birth, modality=r.modality, highest_severity=r.highest_severity,
+                 status=r.status, readiness=readiness(r.status, r.severity_rank, decisions.get(r.id)))
+        for r in found
+    ]
+    return QueuePage(rows=rows, total=total, page=current, pages=pages, per_page=per_page, asked_page=page)
+
+
+# --------------------------------------------------------------------------
+# One consent, as the doctor reads it

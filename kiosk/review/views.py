@@ -1,0 +1,107 @@
+"""The doctors' pages: the review queue, one consent with its flagged answers, and the signed decision."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from forms.review import DecisionForm, QueueFilterForm
+from kiosk.course import checkins
+from kiosk.consent import queries as consents
+from kiosk.review import queue as review_queue
+from kiosk.review import decisions as reviews
+from kiosk.core.extensions import db
+from kiosk.staff.views import roles_required
+from kiosk.core import web as common  # through the module, so tests can replace common.clinic_now
+
+bp = Blueprint("doctor", __name__, url_prefix="/doctor")
+
+
+def _clinic_tz() -> ZoneInfo:
+    """The clinic's zone: dates in filters and every time on these pages are the clinic's wall clock."""
+    return ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
+
+
+def _modality_titles() -> dict[str, str]:
+    """Treatment ids to their titles in the staff member's language, for filters and tables."""
+    texts = common.current_texts()
+    language = str(get_locale() or "en")
+    return {m: texts.modality(language, m).title for m in texts.rules.modalities}
+
+
+def page_window(page: int, pages: int, radius: int = 2) -> list[int | None]:
+    """Page numbers to link: first, last and a few around the current one; None marks a gap."""
+    shown = sorted({1, pages, *range(max(1, page - radius), min(pages, page + radius) + 1)})
+    window: list[int | None] = []
+    for number in shown:
+        if window and number - (window[-1] or 0) > 1:
+            window.append(None)
+        window.append(number)
+    return window
+
+
+@bp.route("/queue", methods=["GET"])
+@roles_required("doctor", "admin")
+def queue() -> Any:
+    """The review queue; unusable filter values are dropped and named on the page, never a 500."""
+    titles = _modality_titles()
+    form = QueueFilterForm(request.args, modalities=list(titles.items()))
+    values, problems = form.filters()
+    page_number, page_problem = form.page_number()
+    result = review_queue.queue(db.session, review_queue.QueueFilter(**values), page=page_number, tz=_clinic_tz())
+    if page_problem:
+        problems.append(page_problem)
+    elif result.page != result.asked_page:
+        problems.append(_("There is no page %(asked)d, so page %(page)d of %(pages)d is shown.",
+                          asked=result.asked_page, page=result.page, pages=result.pages))
+    return render_template("review/queue.html", form=form, result=result, problems=problems, titles=titles,
+                           args=form.query_args(values), window=page_window(result.page, result.pages),
+                           checkins=checkins.pending_review(db.session), tz=_clinic_tz())
+
+
+@bp.route("/consents/<document_id>", methods=["GET", "POST"])
+@roles_required("doctor", "admin")
+def consent(document_id: str) -> Any:
+    """One consent for the doctor (GET, audited as a view) and the signed decision on it (POST)."""
+    form = DecisionForm()
+    try:
+        if request.method == "GET":
+            page = reviews.open_consent(db.session, common.who(), document_id, _clinic_tz(), common.clinic_now())
+            return render_template("review/consent.html", page=page, form=form, titles=_modality_titles())
+        if form.validate_on_submit():
+            try:
+                review = reviews.decide(db.session, common.who(), current_user._get_current_object(), document_id,
+                                        **form.values(), now=common.clinic_now(),
+                                        timezone_name=current_app.config["CLINIC_TIMEZONE"],
+                                        seal_key=common.seal_key(), clinic_name=current_app.config["CLINIC_NAME"])
+            except reviews.DecisionRefused as exc:
+                for name, message in exc.errors.items():
+                    form[name].errors = [*form[name].errors, message]
+            else:
+                flash(_("Decision saved and signed: %(decision)s. The PDF now has revision %(revision)d; "
+                        "the patient-signed original is unchanged.",
+                        decision=review_queue.DECISION_LABELS[review.decision], revision=review.document_revision),
+                      "success")
+                return redirect(url_for("doctor.consent", document_id=document_id))
+        page = reviews.consent_page(db.session, document_id, _clinic_tz())  # a re-shown form is not a new view
+        return render_template("review/consent.html", page=page, form=form, titles=_modality_titles())
+    except consents.ConsentNotFound:
+        abort(404)
+
+
+@bp.route("/consents/<document_id>/revisions/<int:revision>.pdf", methods=["GET"])
+@roles_required("doctor", "admin")
+def revision_pdf(document_id: str, revision: int) -> Any:
+    """Any stored PDF revision, byte for byte; the download is audited."""
+    try:
+        document = reviews.open_pdf(db.session, common.who(), document_id, revision, common.clinic_now())
+    except (consents.ConsentNotFound, reviews.DocumentNotFound):
+        abort(404)
+    return send_file(io.BytesIO(document.pdf), mimetype="application/pdf",
+                     download_name=f"{document_id}-r{document.revision}.pdf")

@@ -1,0 +1,230 @@
+"""Staff accounts: creation, the password policy, sign-in with its lockout, and lookup."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from kiosk.core import audit
+from kiosk.core.audit import Who
+from kiosk.core.models import Attempt, User
+
+ROLES = ("frontdesk", "doctor", "admin")
+
+PASSWORD_MIN_LENGTH = 12
+PASSWORD_MAX_LENGTH = 256  # what the login form accepts
+COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent / "data" / "common_passwords.txt"
+
+# Five failed sign-ins for one account, or from one address, within the window lock it until
+# the oldest of those five is a window old. Refused tries are failures too (see lockout_remaining).
+LOGIN_FAILURE_LIMIT = 5
+LOGIN_WINDOW = timedelta(minutes=15)
+LOGIN_KIND = "login"
+
+
+class AccountError(ValueError):
+    """A refused account change, with a message fit for the command line or a form."""
+
+
+# --- password policy -------------------------------------------------------------------------------
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of common passwords, lower-cased, read once."""
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def _email_names(email: str) -> set[str]:
+    """The parts of an address's local part a password must not contain ("elena.ruiz" → elena.ruiz, elena, ruiz)."""
+    local = email.strip().lower().partition("@")[0]
+    names = {local} if len(local) >= 3 else set()
+    names.update(piece for piece in re.split(r"[._+\-]", local) if len(piece) >= 4)
+    return names
+
+
+def password_problem(password: str, email: str = "") -> str | None:
+    """Why the policy refuses this password, or None when it is acceptable; shown to whoever chose it."""
+    if len(password) < PASSWORD_MIN_LENGTH:
+        return _("The password must be at least %(num)d characters long.", num=PASSWORD_MIN_LENGTH)
+    if len(password) > PASSWORD_MAX_LENGTH:
+        return _("The password must be at most %(num)d characters long.", num=PASSWORD_MAX_LENGTH)
+    if len(set(password)) == 1:
+        return _("The password must not be one character repeated.")
+    lowered = password.lower()
+    if lowered in common_passwords():
+        return _("That password is one of the most commonly used passwords. Please choose another.")
+    for name in sorted(_email_names(email), key=len, reverse=True):
+        if name in lowered:
+            return _("The password must not contain the name from the email address (%(name)s).", name=name)
+    return None
+
+
+def check_password_policy(password: str, email: str = "") -> None:
+    """Raise AccountError with the policy's reason when the password is too weak."""
+    problem = password_problem(password, email)
+    if problem is not None:
+        raise AccountError(problem)
+
+
+# --- creating accounts -----------------------------------------------------------------------------
+
+def normalize_email(email: str) -> str:
+    """The stored, lower-cased form of an address; AccountError says what is wrong with a bad one."""
+    try:
+        # test_environment allows the reserved .test domain the test suite uses; no DNS look-ups
+        result = validate_email(email.strip(), check_deliverability=False, test_environment=True)
+    except EmailNotValidError as exc:
+        raise AccountError(_("%(email)s is not a valid email address: %(reason)s", email=repr(email), reason=str(exc)))
+    return result.normalized.lower()
+
+
+def check_new_user(session: Session, *, email: str, role: str, name: str) -> str:
+    """Everything about a new account except its password, checked before anyone is asked for one; returns the email to store."""
+    if role not in ROLES:
+        raise AccountError(_("unknown role %(role)s (choose one of: %(roles)s)", role=repr(role), roles=", ".join(ROLES)))
+    if not name.strip():
+        raise AccountError(_("the name must not be empty"))
+    if len(name.strip()) > 200:
+        raise AccountError(_("the name must be at most %(num)d characters long", num=200))
+    email = normalize_email(email)
+    if session.scalar(select(User).where(User.email == email)) is not None:
+        raise AccountError(_("a user with email %(email)s already exists", email=email))
+    return email
+
+
+def create_user(session: Session, *, email: str, role: str, name: str, password: str, who: Who | None = None,
+                now: datetime | None = None) -> User:
+    """A new staff login with a scrypt-hashed password that meets the policy; audited as user_created when `who` is given."""
+    email = check_new_user(session, email=email, role=role, name=name)
+    check_password_policy(password, email)
+    user = User(email=email, role=role, name=name.strip(), password_hash=generate_password_hash(password))
+    session.add(user)
+    if who is not None:
+        audit.record(session, who, "user_created", target=email, detail={"role": role, "name": name.strip()},
+                     at=now, commit=False)
+    session.commit()
+    return user
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """Replace a user's password with one that meets the policy."""
+    check_password_policy(password, user.email)
+    user.password_hash = generate_password_hash(password)
+    session.commit()
+
+
+# --- signing in ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LoginResult:
+    """What a sign-in try came to: ok (with the user), wrong credentials, or refused while locked."""
+
+    outcome: Literal["ok", "wrong", "locked"]
+    user: User | None = None
+    retry_in: timedelta | None = None
+
+    @property
+    def retry_minutes(self) -> int:
+        """Whole minutes until a locked sign-in may be tried again, rounded up, at least 1."""
+        seconds = self.retry_in.total_seconds() if self.retry_in else 0
+        return max(1, math.ceil(seconds / 60))
+
+
+@cache
+def _timing_hash() -> str:
+    """A hash to check unknown emails against, so they take as long as known ones."""
+    return generate_password_hash("timing-equaliser")
+
+
+def lockout_remaining(session: Session, *, email: str, ip_address: str | None, now: datetime) -> timedelta | None:
+    """How long sign-ins for this email or from this address stay refused, or None when they are not locked.
+
+    Every failed try counts, including those refused while locked (the Attempt table has no
+    column to tell them apart), so the lock lifts once fewer than five failures are in the window.
+    """
+    since = now - LOGIN_WINDOW
+    waits: list[timedelta] = []
+    for column, value in ((Attempt.subject, email), (Attempt.ip_address, ip_address)):
+        if not value:
+            continue
+        recent = session.scalars(
+            select(Attempt.at)
+            .where(Attempt.kind == LOGIN_KIND, column == value, Attempt.succeeded.is_(False), Attempt.at > since)
+            .order_by(Attempt.at.desc()).limit(LOGIN_FAILURE_LIMIT)
+        ).all()
+        if len(recent) >= LOGIN_FAILURE_LIMIT:
+            waits.append(recent[-1] + LOGIN_WINDOW - now)
+    return max(waits) if waits else None
+
+
+def authenticate(session: Session, email: str, password: str, *, ip_address: str | None, user_agent: str | None,
+                 now: datetime) -> LoginResult:
+    """Check one sign-in try against the lockout and the password; every try is stored as an Attempt and audited."""
+    email = email.strip().lower()[:254]
+    client = Who(actor=email or "anonymous", ip_address=ip_address, user_agent=user_agent)
+    wait = lockout_remaining(session, email=email, ip_address=ip_address, now=now)
+    if wait is not None:
+        result = LoginResult("locked", retry_in=wait)
+        _record_try(session, client, email, now, succeeded=False, action="login_locked",
+                    detail={"retry_in_minutes": result.retry_minutes})
+        return result
+    user = session.scalar(select(User).where(User.email == email))
+    if user is None:
+        check_password_hash(_timing_hash(), password)
+        reason = "unknown_email"
+    elif not check_password_hash(user.password_hash, password):
+        reason = "wrong_password"
+    elif not user.active:
+        reason = "inactive"
+    else:
+        _record_try(session, Who(actor=user.email, actor_id=user.id, ip_address=ip_address, user_agent=user_agent),
+                    email, now, succeeded=True, action="login")
+        return LoginResult("ok", user=user)
+    _record_try(session, client, email, now, succeeded=False, action="login_failed", detail={"reason": reason})
+    return LoginResult("wrong")
+
+
+def confirm_password(session: Session, user: User, password: str, *, who: Who, now: datetime,
+                     purpose: str) -> str:
+    """Re-check a signed-in user's password before a signature ("ok", "wrong" or "locked").
+
+    Wrong tries count toward the same lockout as the sign-in form, so a signing form
+    cannot be used to guess a password.
+    """
+    if lockout_remaining(session, email=user.email, ip_address=who.ip_address, now=now) is not None:
+        _record_try(session, who, user.email, now, succeeded=False, action="login_locked", detail={"during": purpose})
+        return "locked"
+    if user.active and check_password_hash(user.password_hash, password or ""):
+        return "ok"
+    _record_try(session, who, user.email, now, succeeded=False, action="login_failed",
+                detail={"reason": "wrong_password", "during": purpose})
+    return "wrong"
+
+
+def _record_try(session: Session, who: Who, email: str, now: datetime, *, succeeded: bool, action: str,
+                detail: dict[str, object] | None = None) -> None:
+    """The Attempt row the lockout counts and its audit event, in one transaction."""
+    session.add(Attempt(kind=LOGIN_KIND, subject=email or None, ip_address=who.ip_address, succeeded=succeeded,
+                        at=now))
+    audit.record(session, who, action, target=email or None, detail=detail, at=now, commit=False)
+    session.commit()
+
+
+def get_user(session: Session, user_id: str) -> User | None:
+    """The user behind a session's id, for Flask-Login; a deactivated account's sessions end at its next request."""
+    if not user_id.isdigit():
+        return None
+    user = session.get(User, int(user_id))
+    return user if user is not None and user.active else None

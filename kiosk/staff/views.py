@@ -1,0 +1,168 @@
+"""Staff sign-in and sign-out, the idle timeout, and the signed-consents list where doctors open each consent's PDF."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import wraps
+from typing import Any
+
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session,
+                   url_for)
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+
+from forms.staff import LoginForm
+from forms.base import EmptyForm
+from kiosk.staff import accounts
+from kiosk.core import audit
+from kiosk.consent import queries as consents
+from kiosk.review import queue as review_queue
+from kiosk.review import decisions as reviews
+from kiosk.core.extensions import db
+from kiosk.core.translation import lazy_gettext as _l
+from kiosk.core import web as common  # through the module, so tests can replace common.clinic_now
+
+bp = Blueprint("auth", __name__)
+
+
+def init_login(manager: LoginManager) -> None:
+    """Tell Flask-Login how to load staff and where to send anonymous visitors."""
+    manager.login_view = "auth.login"
+    manager.login_message = None
+    manager.user_loader(lambda user_id: accounts.get_user(db.session, user_id))
+
+
+def roles_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Let only these staff roles in; others get a 403 page, anonymous visitors the login page."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        @login_required
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+# Each role's pages: (endpoint, label). The first is where the role lands after signing in.
+ROLE_PAGES: dict[str, tuple[tuple[str, Any], ...]] = {
+    "frontdesk": (("desk.home", _l("Today's sessions")),),
+    "doctor": (("doctor.queue", _l("Review queue")), ("auth.staff_home", _l("All consents"))),
+    "admin": (("admin.audit_log", _l("Audit log")), ("doctor.queue", _l("Review queue")),
+              ("desk.home", _l("Front desk")), ("auth.staff_home", _l("All consents"))),
+}
+ROLE_LABELS: dict[str, Any] = {"frontdesk": _l("front desk"), "doctor": _l("doctor"), "admin": _l("administrator")}
+
+
+def home_for(role: str) -> str:
+    """The URL a role lands on after signing in."""
+    for endpoint, _label in ROLE_PAGES.get(role, ()):
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint)
+    return url_for("auth.staff_home")
+
+
+@bp.app_context_processor
+def staff_context() -> dict[str, Any]:
+    """The staff bar's links and sign-out form, for signed-in staff only."""
+    if not current_user.is_authenticated:
+        return {}
+    links = [
+        {"url": url_for(endpoint), "label": str(label), "current": request.endpoint == endpoint}
+        for endpoint, label in ROLE_PAGES.get(current_user.role, ())
+        if endpoint in current_app.view_functions
+    ]
+    role = ROLE_LABELS.get(current_user.role, current_user.role)
+    # formdata=None: the sign-out form is only drawn here, and reading this request's body could fail
+    # again inside an error page (a body over the size limit would turn the 413 page into a 500)
+    return {"staff_links": links, "logout_form": EmptyForm(formdata=None), "staff_role": role}
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    """Sign staff in; wrong and locked tries get a message, and the service records every try."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        now = common.clinic_now()
+        result = accounts.authenticate(db.session, form.email.data, form.password.data,
+                                       ip_address=request.remote_addr, user_agent=request.headers.get("User-Agent"),
+                                       now=now)
+        if result.user is not None:
+            login_user(result.user)
+            session[SEEN_KEY] = now.isoformat()
+            return redirect(common.safe_next(request.args.get("next")) or home_for(result.user.role))
+        if result.outcome == "locked":
+            refusal = ngettext("Too many attempts. Try again in %(num)d minute.",
+                               "Too many attempts. Try again in %(num)d minutes.", result.retry_minutes)
+            return (render_template("staff/login.html", form=form, refusal=refusal), 429,
+                    {"Retry-After": str(result.retry_minutes * 60)})
+        form.password.errors.append(_("That email and password do not match an active account."))
+    return render_template("staff/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Any:
+    """Sign out, written to the audit log."""
+    if EmptyForm().validate_on_submit() and current_user.is_authenticated:
+        audit.record(db.session, common.who(), "logout", at=common.clinic_now())
+        logout_user()
+        session.pop(SEEN_KEY, None)
+    return redirect(url_for("auth.login"))
+
+
+# The idle timeout: staff pages note the time of each request; one that comes too late signs the user out.
+SEEN_KEY = "staff_seen"
+TABLET_BLUEPRINTS = frozenset({"wizard", "checkin"})  # the patient's pages: never timed out, never keep a staff login alive
+
+
+def _last_seen() -> datetime | None:
+    try:
+        return datetime.fromisoformat(session[SEEN_KEY])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+@bp.before_app_request
+def end_idle_staff_session() -> Any:
+    """Sign staff out after STAFF_IDLE_MINUTES without a request, so an unattended screen does not stay signed in."""
+    if request.endpoint in (None, "static") or request.blueprint in TABLET_BLUEPRINTS:
+        return None
+    if not current_user.is_authenticated:
+        return None
+    now = common.clinic_now()
+    minutes = int(current_app.config.get("STAFF_IDLE_MINUTES", 15))
+    seen = _last_seen()
+    if seen is not None and now - seen > timedelta(minutes=minutes):
+        audit.record(db.session, common.who(), "session_expired", at=now,
+                     detail={"idle_minutes": int((now - seen).total_seconds() // 60), "limit_minutes": minutes})
+        logout_user()
+        session.pop(SEEN_KEY, None)
+        flash(ngettext("You were signed out after %(num)d minute without activity.",
+                       "You were signed out after %(num)d minutes without activity.", minutes))
+        back = request.full_path.rstrip("?") if request.method == "GET" and request.endpoint != "auth.login" else None
+        return redirect(url_for("auth.login", next=back))
+    session[SEEN_KEY] = now.isoformat()
+    return None
+
+
+@bp.route("/staff", methods=["GET"])
+@roles_required("frontdesk", "doctor", "admin")
+def staff_home() -> Any:
+    return render_template("staff/consents.html", rows=review_queue.staff_list(db.session, limit=200))
+
+
+@bp.route("/staff/consents/<document_id>.pdf", methods=["GET"])
+@roles_required("doctor", "admin")
+def consent_pdf(document_id: str) -> Any:
+    try:  # the newest revision; the download is written to the audit log
+        document = reviews.open_pdf(db.session, common.who(), document_id, now=common.clinic_now())
+    except consents.ConsentNotFound:
+        abort(404)
+    return send_file(io.BytesIO(document.pdf), mimetype="application/pdf", download_name=f"{document_id}.pdf")

@@ -1,0 +1,577 @@
+"""Load and validate the clinic-editable consent texts and screening rules.
+
+The medical director edits YAML files in ``consent_texts/``; a typo there must
+never reach a patient, so every problem is collected and reported with the file,
+line and field before the app serves anything. No Flask here: the CLI, the
+engine and the tests use it directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+
+from kiosk.documents.record import TextsRef, TextsShown
+from kiosk.texts.parity import check_parity
+from kiosk.texts.yaml_doc import ID, Path_, YamlDoc, check_language
+
+if TYPE_CHECKING:
+    from kiosk.texts.checkin import CheckinText
+
+SEVERITIES = ("stop", "review", "info")
+ANSWER_TYPES = ("bool", "date")
+SECTION_IDS = (
+    "what_it_is",
+    "how_a_session_goes",
+    "number_of_sessions",
+    "benefits",
+    "alternatives",
+    "aftercare",
+    "limits",
+)
+DERIVED_RULES = {"under_18": ("min_age",)}
+CHECK_QUESTIONS = (2, 3)  # how many comprehension questions a treatment asks, at least and at most
+CHECK_OPTIONS = (2, 4)  # how many options a comprehension question offers
+_CHECK_ID_MAX = 40  # a wrong answer's flag is stored as "comprehension.<id>" in a 64-character column
+
+
+
+class TextsError(Exception):
+    """Raised with every problem found, so the director can fix them all in one go."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    type: str
+    reason: str
+    severity: dict[str, str]
+    within_months: int | None = None
+
+    def applies_to(self, modality: str) -> bool:
+        """A question is asked only for the treatments its rule names."""
+        return modality in self.severity
+
+
+@dataclass(frozen=True)
+class DerivedRule:
+    id: str
+    severity: str
+    reason: str
+    params: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Renewal:
+    """The flag on a new consent that replaces an expired or outdated one (rules.yaml `checkin.renewal`)."""
+
+    severity: str
+    reason_new_version: str
+    reason_expired: str
+
+
+@dataclass(frozen=True)
+class Rules:
+    version: str
+    modalities: tuple[str, ...]
+    questions: tuple[Question, ...]
+    derived: tuple[DerivedRule, ...]
+    comprehension_reason: str = ""  # what the doctor reads for a wrong comprehension answer
+    checkin_questions: tuple[Question, ...] = ()
+    renewal: Renewal | None = None
+
+    def checkin_for(self, modality: str) -> list[Question]:
+        """The check-in questions asked before a later session of this treatment, in file order."""
+        return [q for q in self.checkin_questions if q.applies_to(modality)]
+
+    def question(self, question_id: str) -> Question | None:
+        """Look up by id; None lets callers report unknown ids themselves."""
+        return next((q for q in self.questions if q.id == question_id), None)
+
+    def questions_for(self, modality: str) -> list[Question]:
+        """The questions a patient choosing this treatment must answer, in file order."""
+        return [q for q in self.questions if q.applies_to(modality)]
+
+
+@dataclass(frozen=True)
+class QuestionText:
+    text: str
+    help: str | None
+    detail_label: str | None
+
+
+@dataclass(frozen=True)
+class RiskText:
+    id: str
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class CheckOption:
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class CheckQuestion:
+    """A multiple-choice question asked after the risks, to see whether the patient understood them."""
+
+    id: str
+    text: str
+    options: tuple[CheckOption, ...]
+    answer: str  # the id of the one right option
+    explanation: str
+
+    def option(self, option_id: str | None) -> CheckOption | None:
+        """Look up by id; None for an id this question does not offer."""
+        return next((o for o in self.options if o.id == option_id), None)
+
+
+@dataclass(frozen=True)
+class ModalityText:
+    id: str
+    version: str
+    title: str
+    summary: str
+    planned_sessions: int
+    sections: dict[str, str]
+    risks: tuple[RiskText, ...]
+    comprehension: tuple[CheckQuestion, ...] = ()
+
+
+@dataclass(frozen=True)
+class CommonText:
+    version: str
+    areas: dict[str, str]
+    section_titles: dict[str, str]
+    esign_statement: str
+    consent_statement: str
+    signature_meaning: str
+    flagged_notice: str
+
+
+@dataclass(frozen=True)
+class LanguageTexts:
+    language: str
+    common: CommonText
+    questions: dict[str, QuestionText]
+    modalities: dict[str, ModalityText]
+
+
+@dataclass(frozen=True)
+class Texts:
+    rules: Rules
+    languages: dict[str, LanguageTexts]
+    source: str = ""
+    checkin: dict[str, CheckinText] = field(default_factory=dict)
+    _cache: dict[tuple[str, str], TextsRef] = field(default_factory=dict, compare=False, repr=False)
+
+    def language(self, language: str) -> LanguageTexts:
+        """Fall back to English so a stale language choice never breaks a page."""
+        return self.languages.get(language) or self.languages["en"]
+
+    def checkin_text(self, language: str) -> CheckinText:
+        """The check-in words in this language, falling back to English like `language`."""
+        return self.checkin.get(language) or self.checkin["en"]
+
+    def modality(self, language: str, modality: str) -> ModalityText:
+        return self.language(language).modalities[modality]
+
+    def reference(self, language: str, modality: str) -> TextsRef:
+        """Version, fingerprint and full words shown, which every consent stores."""
+        key = (language, modality)
+        if key not in self._cache:
+            lang = self.language(language)
+            shown = _shown(lang, self.rules, modality)
+            self._cache[key] = TextsRef(
+                version=lang.modalities[modality].version,
+                common_version=lang.common.version,
+                rules_version=self.rules.version,
+                sha256=fingerprint(shown),
+                shown=shown,
+            )
+        return self._cache[key]
+
+
+def fingerprint(shown: TextsShown) -> str:
+    """SHA-256 of canonical JSON, so anyone holding the stored words can recompute it."""
+    canonical = json.dumps(shown, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _shown(lang: LanguageTexts, rules: Rules, modality: str) -> TextsShown:
+    mod = lang.modalities[modality]
+    return TextsShown(
+        language=lang.language,
+        modality=modality,
+        title=mod.title,
+        summary=mod.summary,
+        sections=[
+            {"id": sid, "title": lang.common.section_titles[sid], "text": mod.sections[sid]}
+            for sid in SECTION_IDS
+        ],
+        risks=[{"id": r.id, "title": r.title, "text": r.text} for r in mod.risks],
+        questions=[
+            {"id": q.id, "type": q.type, "text": lang.questions[q.id].text}  # type: ignore[typeddict-item]
+            for q in rules.questions_for(modality)
+        ],
+        comprehension=[
+            {"id": c.id, "text": c.text, "options": [{"id": o.id, "text": o.text} for o in c.options],
+             "answer": c.answer, "explanation": c.explanation}
+            for c in mod.comprehension
+        ],
+        esign_statement=lang.common.esign_statement,
+        consent_statement=lang.common.consent_statement.format(treatment=mod.title),
+        signature_meaning=lang.common.signature_meaning.format(treatment=mod.title),
+    )
+
+
+# --------------------------------------------------------------------------
+# Loading with located errors (the YAML reader is kiosk/yaml_doc.py)
+
+
+def load_texts(directory: str | Path) -> Texts:
+    """Load every language and the rules, or raise TextsError listing every problem."""
+    root = Path(directory)
+    errors: list[str] = []
+    if not root.is_dir():
+        raise TextsError([f"{root}: consent texts folder not found"])
+    rules = _load_rules(YamlDoc(root / "rules.yaml", root, errors))
+    lang_dirs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    if not any(p.name == "en" for p in lang_dirs):
+        errors.append(f"{root.name}/en: the English texts folder is missing")
+    from kiosk.texts.checkin import is_checkin_only, load_checkin_texts  # it builds on this module's helpers
+
+    languages: dict[str, LanguageTexts] = {}
+    docs: dict[str, dict[str, YamlDoc]] = {}
+    for lang_dir in lang_dirs:
+        if is_checkin_only(lang_dir):
+            continue
+        docs[lang_dir.name] = {}
+        lang = _load_language(lang_dir, root, rules, errors, docs[lang_dir.name])
+        if lang is not None:
+            languages[lang.language] = lang
+    check_parity(docs, errors)
+    checkin = load_checkin_texts(lang_dirs, root, rules, errors)
+    if errors:
+        raise TextsError(errors)
+    assert rules is not None
+    return Texts(rules=rules, languages=languages, source=str(root), checkin=checkin)
+
+
+def load_rules(directory: str | Path) -> Rules:
+    """Only the rules, for dry-running the engine without any language's texts."""
+    root = Path(directory)
+    errors: list[str] = []
+    rules = _load_rules(YamlDoc(root / "rules.yaml", root, errors))
+    if errors or rules is None:
+        raise TextsError(errors)
+    return rules
+
+
+def _load_rules(doc: YamlDoc) -> Rules | None:
+    if not doc.ok:
+        return None
+    data = doc.mapping(doc.data, ())
+    version = doc.text(data, "version", ())
+    raw_mods = data.get("modalities")
+    modalities: list[str] = []
+    if not isinstance(raw_mods, list) or not raw_mods:
+        doc.error(("modalities",) if "modalities" in data else (), 'missing field "modalities" (a list of treatment ids)')
+    else:
+        for i, mod in enumerate(raw_mods):
+            if not isinstance(mod, str) or not ID.match(mod):
+                doc.error(("modalities", i), f"invalid treatment id {mod!r}")
+            elif mod in modalities:
+                doc.error(("modalities", i), f"treatment {mod} is listed twice")
+            else:
+                modalities.append(mod)
+    questions = _questions(doc, data, (), modalities)
+    derived: list[DerivedRule] = []
+    raw_derived = data.get("derived") or []
+    if not isinstance(raw_derived, list):
+        doc.error(("derived",), "should be a list")
+        raw_derived = []
+    for i, raw in enumerate(raw_derived):
+        path: Path_ = ("derived", i)
+        d = doc.mapping(raw, path)
+        did = doc.ident(d, "id", path)
+        if did and did not in DERIVED_RULES:
+            doc.error(path + ("id",), f"unknown derived rule {did} (known: {', '.join(DERIVED_RULES)})")
+            continue
+        params: dict[str, int] = {}
+        for name in DERIVED_RULES.get(did, ()):
+            value = d.get(name)
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 150:
+                doc.error(path + (name,) if name in d else path, f"{name} must be a whole number")
+            else:
+                params[name] = value
+        severity = d.get("severity")
+        if severity not in SEVERITIES:
+            doc.error(path + ("severity",) if "severity" in d else path,
+                      f"severity must be one of {', '.join(SEVERITIES)}, not {severity!r}")
+        reason = doc.text(d, "reason", path, placeholders=("age", "min_age", "as_of"))
+        derived.append(DerivedRule(did, str(severity), reason, params))
+    comprehension_reason = doc.text(data, "comprehension_reason", (), placeholders=("question", "chosen", "answer"))
+    checkin_questions, renewal = _checkin_rules(doc, data, modalities, {q.id for q in questions})
+    return Rules(str(version), tuple(modalities), tuple(questions), tuple(derived), comprehension_reason,
+                 checkin_questions, renewal)
+
+
+def _checkin_rules(doc: YamlDoc, data: dict[str, Any], modalities: list[str],
+                   screening_ids: set[str]) -> tuple[tuple[Question, ...], Renewal | None]:
+    """The `checkin` section: questions judged like the screening ones, and the renewal flag."""
+    if "checkin" not in data:
+        doc.error((), 'missing section "checkin" (the questions asked before each later session)')
+        return (), None
+    section = doc.mapping(data.get("checkin"), ("checkin",))
+    questions = _questions(doc, section, ("checkin",), modalities)
+    for i, q in enumerate(questions):
+        if q.id in screening_ids:
+            doc.error(("checkin", "questions", i, "id"), f"{q.id} is already a screening question; use another id")
+    path: Path_ = ("checkin", "renewal")
+    raw = doc.mapping(section.get("renewal"), path)
+    severity = raw.get("severity")
+    if severity not in SEVERITIES:
+        doc.error(path + ("severity",) if "severity" in raw else path,
+                  f"severity must be one of {', '.join(SEVERITIES)}, not {severity!r}")
+    names = ("previous", "signed_on", "old_version", "new_version")
+    renewal = Renewal(str(severity), doc.text(raw, "reason_new_version", path, placeholders=names),
+                      doc.text(raw, "reason_expired", path, placeholders=names))
+    return tuple(questions), renewal
+
+
+def _questions(doc: YamlDoc, data: dict[str, Any], prefix: Path_, modalities: list[str]) -> list[Question]:
+    """A `questions` list: each with id, type, reason and a severity per treatment."""
+    questions: list[Question] = []
+    raw_questions = data.get("questions")
+    if not isinstance(raw_questions, list) or not raw_questions:
+        doc.error(prefix + ("questions",) if "questions" in data else prefix, 'missing field "questions" (a list)')
+        raw_questions = []
+    for i, raw in enumerate(raw_questions):
+        path: Path_ = prefix + ("questions", i)
+        q = doc.mapping(raw, path)
+        qid = doc.ident(q, "id", path)
+        if qid and any(other.id == qid for other in questions):
+            doc.error(path + ("id",), f"question {qid} is defined twice")
+        qtype = q.get("type")
+        if qtype not in ANSWER_TYPES:
+            doc.error(path + ("type",) if "type" in q else path, f"type must be one of {', '.join(ANSWER_TYPES)}, not {qtype!r}")
+        within = q.get("within_months")
+        if qtype == "date" and (not isinstance(within, int) or isinstance(within, bool) or not 1 <= within <= 120):
+            doc.error(path + ("within_months",) if "within_months" in q else path,
+                      "a date question needs within_months: a whole number of months from 1 to 120")
+        placeholders = ("value", "as_of", "within_months") if qtype == "date" else ()
+        reason = doc.text(q, "reason", path, placeholders=placeholders)
+        severity = _severity_map(doc, q, path, modalities)
+        questions.append(Question(qid, str(qtype), reason, severity, within if qtype == "date" else None))
+    return questions
+
+
+def _severity_map(doc: YamlDoc, q: dict[str, Any], path: Path_, modalities: list[str]) -> dict[str, str]:
+    raw = q.get("severity")
+    if not isinstance(raw, dict) or not raw:
+        doc.error(path + ("severity",) if "severity" in q else path,
+                  'missing field "severity" (a map from treatment id to stop, review or info)')
+        return {}
+    out: dict[str, str] = {}
+    for mod, sev in raw.items():
+        where = path + ("severity", str(mod))
+        if mod not in modalities:
+            doc.error(where, f"unknown treatment {mod!r} (known: {', '.join(modalities)})")
+        elif sev not in SEVERITIES:
+            doc.error(where, f"severity must be one of {', '.join(SEVERITIES)}, not {sev!r}")
+        else:
+            out[mod] = sev
+    return out
+
+
+def _load_language(lang_dir: Path, root: Path, rules: Rules | None, errors: list[str],
+                   docs: dict[str, YamlDoc]) -> LanguageTexts | None:
+    """One language's files; `docs` receives each parsed file, by its path inside the language folder."""
+    language = lang_dir.name
+    before = len(errors)
+    docs["common.yaml"] = YamlDoc(lang_dir / "common.yaml", root, errors)
+    docs["questions.yaml"] = YamlDoc(lang_dir / "questions.yaml", root, errors)
+    common = _load_common(docs["common.yaml"], language)
+    questions = _load_questions(docs["questions.yaml"], language, rules)
+    modalities: dict[str, ModalityText] = {}
+    mod_dir = lang_dir / "modalities"
+    files = sorted(mod_dir.glob("*.yaml")) if mod_dir.is_dir() else []
+    known = rules.modalities if rules else ()
+    for path in files:
+        doc = docs[f"modalities/{path.name}"] = YamlDoc(path, root, errors)
+        if rules and path.stem not in known:
+            errors.append(f"{doc.name}: unknown treatment {path.stem!r}: rules.yaml lists {', '.join(known)}")
+            continue
+        mod = _load_modality(doc, path.stem)
+        if mod is not None:
+            modalities[mod.id] = mod
+    for mod_id in known:
+        if not (mod_dir / f"{mod_id}.yaml").exists():
+            errors.append(f"{root.name}/{language}/modalities/{mod_id}.yaml: file is missing (rules.yaml lists {mod_id})")
+    if len(errors) > before or common is None or questions is None:
+        return None
+    return LanguageTexts(language, common, questions, modalities)
+
+
+def _load_common(doc: YamlDoc, language: str) -> CommonText | None:
+    if not doc.ok:
+        return None
+    data = doc.mapping(doc.data, ())
+    check_language(doc, data, language)
+    areas_raw = doc.mapping(data.get("areas"), ("areas",))
+    areas: dict[str, str] = {}
+    for key in areas_raw:
+        if not ID.match(str(key)):
+            doc.error(("areas", str(key)), "area ids use lowercase letters, digits and _")
+        areas[str(key)] = doc.text(areas_raw, str(key), ("areas",))
+    if not areas and "areas" in data:
+        doc.error(("areas",), "list at least one treatment area")
+    titles_raw = doc.mapping(data.get("section_titles"), ("section_titles",))
+    titles = {sid: doc.text(titles_raw, sid, ("section_titles",)) for sid in SECTION_IDS}
+    for extra in set(titles_raw) - set(SECTION_IDS):
+        doc.error(("section_titles", extra), f"unknown section {extra!r} (known: {', '.join(SECTION_IDS)})")
+    return CommonText(
+        version=doc.text(data, "version", ()),
+        areas=areas,
+        section_titles=titles,
+        esign_statement=doc.text(data, "esign_statement", ()),
+        consent_statement=doc.text(data, "consent_statement", (), placeholders=("treatment",)),
+        signature_meaning=doc.text(data, "signature_meaning", (), placeholders=("treatment",)),
+        flagged_notice=doc.text(data, "flagged_notice", ()),
+    )
+
+
+def _load_questions(doc: YamlDoc, language: str, rules: Rules | None) -> dict[str, QuestionText] | None:
+    if not doc.ok:
+        return None
+    data = doc.mapping(doc.data, ())
+    check_language(doc, data, language)
+    return question_texts(doc, data, {q.id for q in rules.questions} if rules else None, "question", "rules.yaml")
+
+
+def question_texts(doc: YamlDoc, data: dict[str, Any], known: set[str] | None, kind: str,
+                   where: str) -> dict[str, QuestionText]:
+    """The `questions` map of a language file: wording for exactly the ids the rules know."""
+    raw = doc.mapping(data.get("questions"), ("questions",))
+    known = set(raw) if known is None else known
+    out: dict[str, QuestionText] = {}
+    for qid, entry in raw.items():
+        path: Path_ = ("questions", str(qid))
+        if qid not in known:
+            doc.error(path, f"unknown {kind} {qid!r}: it is not in {where}")
+            continue
+        item = doc.mapping(entry, path)
+        out[qid] = QuestionText(
+            text=doc.text(item, "text", path),
+            help=doc.text(item, "help", path, required=False) or None,
+            detail_label=doc.text(item, "detail_label", path, required=False) or None,
+        )
+    for qid in sorted(known - set(raw)):
+        doc.error(("questions",), f"{kind} {qid!r} from {where} has no wording here")
+    return out
+
+
+def _load_modality(doc: YamlDoc, stem: str) -> ModalityText | None:
+    if not doc.ok:
+        return None
+    data = doc.mapping(doc.data, ())
+    mod_id = doc.ident(data, "id", ())
+    if mod_id and mod_id != stem:
+        doc.error(("id",), f"id {mod_id!r} does not match the file name {stem!r}")
+    planned = data.get("planned_sessions")
+    if not isinstance(planned, int) or isinstance(planned, bool) or not 1 <= planned <= 50:
+        doc.error(("planned_sessions",) if "planned_sessions" in data else (),
+                  'missing or invalid "planned_sessions" (a whole number from 1 to 50)')
+        planned = 1
+    sections_raw = doc.mapping(data.get("sections"), ("sections",))
+    sections = {sid: doc.text(sections_raw, sid, ("sections",)) for sid in SECTION_IDS}
+    for extra in set(sections_raw) - set(SECTION_IDS):
+        doc.error(("sections", extra), f"unknown section {extra!r} (known: {', '.join(SECTION_IDS)})")
+    risks: list[RiskText] = []
+    raw_risks = data.get("risks")
+    if not isinstance(raw_risks, list) or not raw_risks:
+        doc.error(("risks",) if "risks" in data else (), 'missing field "risks" (a list with at least one risk)')
+        raw_risks = []
+    for i, raw in enumerate(raw_risks):
+        path: Path_ = ("risks", i)
+        item = doc.mapping(raw, path)
+        rid = doc.ident(item, "id", path)
+        if rid and any(r.id == rid for r in risks):
+            doc.error(path + ("id",), f"risk {rid} appears twice")
+        risks.append(RiskText(rid, doc.text(item, "title", path), doc.text(item, "text", path)))
+    comprehension = _load_comprehension(doc, data)
+    return ModalityText(
+        id=stem,
+        version=doc.text(data, "version", ()),
+        title=doc.text(data, "title", ()),
+        summary=doc.text(data, "summary", ()),
+        planned_sessions=planned,
+        sections=sections,
+        risks=tuple(risks),
+        comprehension=comprehension,
+    )
+
+
+def _load_comprehension(doc: YamlDoc, data: dict[str, Any]) -> tuple[CheckQuestion, ...]:
+    """The questions asked after the risks: each with its options, exactly one right, and an explanation."""
+    low, high = CHECK_QUESTIONS
+    raw = data.get("comprehension")
+    if not isinstance(raw, list) or not low <= len(raw) <= high:
+        doc.error(("comprehension",) if "comprehension" in data else (),
+                  f'"comprehension" must be a list of {low} or {high} questions about the risks')
+        raw = raw if isinstance(raw, list) else []
+    questions: list[CheckQuestion] = []
+    for i, entry in enumerate(raw):
+        path: Path_ = ("comprehension", i)
+        item = doc.mapping(entry, path)
+        qid = doc.ident(item, "id", path)
+        if len(qid) > _CHECK_ID_MAX:
+            doc.error(path + ("id",), f"use at most {_CHECK_ID_MAX} characters")
+        if qid and any(q.id == qid for q in questions):
+            doc.error(path + ("id",), f"comprehension question {qid} appears twice")
+        options, answer = _load_options(doc, item, path)
+        questions.append(CheckQuestion(qid, doc.text(item, "text", path), options, answer,
+                                       doc.text(item, "explanation", path)))
+    return tuple(questions)
+
+
+def _load_options(doc: YamlDoc, item: dict[str, Any], path: Path_) -> tuple[tuple[CheckOption, ...], str]:
+    low, high = CHECK_OPTIONS
+    raw = item.get("options")
+    if not isinstance(raw, list) or not low <= len(raw) <= high:
+        doc.error(path + ("options",) if "options" in item else path,
+                  f'"options" must be a list of {low} to {high} answers')
+        raw = raw if isinstance(raw, list) else []
+    options: list[CheckOption] = []
+    right: list[str] = []
+    for j, entry in enumerate(raw):
+        where: Path_ = path + ("options", j)
+        option = doc.mapping(entry, where)
+        oid = doc.ident(option, "id", where)
+        if oid and any(o.id == oid for o in options):
+            doc.error(where + ("id",), f"option {oid} appears twice")
+        correct = option.get("correct", False)
+        if not isinstance(correct, bool):
+            doc.error(where + ("correct",), "correct must be true or false")
+        elif correct:
+            right.append(oid)
+        options.append(CheckOption(oid, doc.text(option, "text", where)))
+    if raw and len(right) != 1:
+        doc.error(path + ("options",), "mark exactly one option with `correct: true`"
+                  + (f" (now {len(right)} are)" if right else " (now none is)"))
+    return tuple(options), right[0] if len(right) == 1 else ""
+
+
+# --------------------------------------------------------------------------
+# Every language says the same things

@@ -1,1 +1,0 @@
-"""HTTP layer: blueprints and error pages. Thin: parse, call a service, render or redirect."""
