@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel import Locale
 from flask import Flask, has_request_context, session
@@ -12,10 +14,15 @@ from forms.rendering import use_fast_input_attributes
 from kiosk.commands import register_commands
 from kiosk.core.config import load_config
 from kiosk.core import i18n
-from kiosk.core import security
+from kiosk.core import security, web
+from kiosk.core.clinic import ClinicServices, install
+from kiosk.documents import signing_keys
+from kiosk.documents.record import Clinic
+from kiosk.documents.sealing import SealKey
 from kiosk.core.extensions import babel, csrf, db, login_manager
 from kiosk.core.migrate import upgrade
-from kiosk.texts.loader import TextsError, load_texts
+from kiosk.texts.loader import load_texts
+from kiosk.texts.model import TextsError
 from kiosk.core.translation import locale_for
 from kiosk.staff import admin_views as admin
 from kiosk.staff import views as auth
@@ -36,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     load_config(app, config)
     register_texts(app)
     register_languages(app)
+    register_clinic(app)
     register_extensions(app)
     app.register_blueprint(wizard.bp)
     app.register_blueprint(language.bp)
@@ -58,6 +66,25 @@ def register_texts(app: Flask) -> None:
         app.extensions["kiosk_texts"] = load_texts(app.config["CONSENT_TEXTS_DIR"])
     except TextsError as exc:
         raise SystemExit("The consent texts have errors; fix them and start again:\n" + str(exc)) from None
+
+
+def register_clinic(app: Flask) -> None:
+    """The clinic's clock, identity and seal as every feature reaches them (tests replace the clock there)."""
+    config = app.config
+
+    def seal_key(now: datetime) -> SealKey:
+        return signing_keys.signing_key(config["SIGNING_KEY_FILE"], config["SIGNING_KEY_PASSPHRASE"],
+                                        create_if_missing=config["ENV_NAME"] == "development",
+                                        organisation=config["CLINIC_NAME"], now=now)
+
+    install(app, ClinicServices(
+        clock=lambda: datetime.now(ZoneInfo(config["CLINIC_TIMEZONE"])),
+        identity=lambda: Clinic(name=config["CLINIC_NAME"], timezone=config["CLINIC_TIMEZONE"],
+                                verify_url=config["PUBLIC_URL"].rstrip("/") + "/verify"),
+        seal_key=seal_key,
+        trusted_certificates=lambda key: signing_keys.trusted_certificates(key, config["SIGNING_TRUSTED_CERTS"] or ""),
+    ))
+    app.add_template_global(web.in_role_group, "in_role_group")
 
 
 def register_languages(app: Flask) -> None:

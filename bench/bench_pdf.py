@@ -49,7 +49,8 @@ from kiosk.documents.pdf.style import (  # noqa: E402
     SIGNATURE_MAX_W,
 )
 from kiosk.documents.record import ConsentRecord  # noqa: E402
-from tests.factories.specimen import specimen_record, specimen_signature_png  # noqa: E402
+from kiosk.demo import demo_signature_png  # noqa: E402
+from tests.factories.specimen import specimen_record  # noqa: E402
 
 Line = tuple[str, float, str]  # font, size, text
 QR_SIZE = 2.6 * cm  # as printed on the audit page
@@ -200,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
 
     register_fonts()  # both sides use the process-wide registered fonts
     record = specimen_record()
-    png = specimen_signature_png()
+    png = demo_signature_png()
     renderer = lambda: render_consent_pdf(record, png)  # noqa: E731
     floor = lambda: render_floor(record, png)  # noqa: E731
     for _ in range(3):  # warm up caches (glyph widths, imports) on both sides

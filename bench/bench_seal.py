@@ -26,7 +26,8 @@ from bench.bench_pdf import _median_ms  # noqa: E402
 from kiosk.documents.pdf import render_consent_pdf, render_review_appearance  # noqa: E402
 from kiosk.documents.sealing import (add_signed_revision, create_signing_key, load_seal_key, review_area,  # noqa: E402
                            seal_pdf)
-from tests.factories.specimen import specimen_record, specimen_signature_png  # noqa: E402
+from kiosk.demo import demo_signature_png  # noqa: E402
+from tests.factories.specimen import specimen_record  # noqa: E402
 from kiosk.documents.verification import verify_pdf  # noqa: E402
 
 
@@ -35,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=40)
     args = parser.parse_args(argv)
 
-    record, png = specimen_record(), specimen_signature_png()
+    record, png = specimen_record(), demo_signature_png()
     with tempfile.TemporaryDirectory() as folder:
         key_file = Path(folder) / "bench.p12"
         create_signing_key(key_file, "bench", organisation="Bench Clinic", now=datetime.now(timezone.utc))

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
+from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -14,9 +18,9 @@ from kiosk.staff import accounts
 from kiosk.consent import drafts
 from kiosk.consent import submission
 from kiosk.core.models import Consent, User
+from kiosk.documents.record import Clinic
 from kiosk.documents.sealing import SealKey
-from tests.factories.specimen import specimen_signature_png
-from kiosk.texts.loader import Texts
+from kiosk.texts.model import Texts
 
 DEMO_STAFF = (
     ("doctor@demo.clinic", "doctor", "Dr. Elena Ruiz"),
@@ -41,7 +45,7 @@ class DemoLogin:
     password: str
 
 
-def seed_demo(session: Session, *, texts: Texts, clinic: submission.Clinic, seal_key: SealKey,
+def seed_demo(session: Session, *, texts: Texts, clinic: Clinic, seal_key: SealKey,
               now: datetime) -> tuple[list[DemoLogin], int]:
     """Create or refresh the demo logins (new passwords each time) and add demo consents once."""
     logins: list[DemoLogin] = []
@@ -56,14 +60,14 @@ def seed_demo(session: Session, *, texts: Texts, clinic: submission.Clinic, seal
     created = 0
     if not session.scalar(select(func.count()).select_from(Consent)):
         for offset, patient in enumerate(DEMO_PATIENTS):
-            _demo_consent(session, patient, texts=texts, clinic=clinic, seal_key=seal_key,
+            sign_demo_consent(session, patient, texts=texts, clinic=clinic, seal_key=seal_key,
                           now=now - timedelta(minutes=40 * offset))
             created += 1
     return logins, created
 
 
-def _demo_consent(session: Session, patient: tuple[str, str, str, list[str], dict[str, Any]], *, texts: Texts,
-                  clinic: submission.Clinic, seal_key: SealKey, now: datetime) -> Consent:
+def sign_demo_consent(session: Session, patient: tuple[str, str, str, list[str], dict[str, Any]], *, texts: Texts,
+                  clinic: Clinic, seal_key: SealKey, now: datetime) -> Consent:
     name, dob, modality, areas, yes = patient
     draft = drafts.start_draft(session, language="en", device_label="Demo tablet", ip_address="127.0.0.1",
                                user_agent="seed-demo", now=now - timedelta(minutes=12), started_by="seed-demo")
@@ -91,6 +95,41 @@ def _demo_consent(session: Session, patient: tuple[str, str, str, list[str], dic
     details = {qid: "Told the desk on arrival." for qid in yes}
     drafts.save_step(session, draft, "screening", {"answers": answers, "details": details}, at())
     drafts.save_step(session, draft, "review", {"esign_agree": True}, at())
-    signature = submission.SignatureInput(method="drawn", png=specimen_signature_png(), typed_name=None,
+    signature = submission.SignatureInput(method="drawn", png=demo_signature_png(), typed_name=None,
                                           printed_name=name)
     return submission.submit(session, draft, signature, texts=texts, clinic=clinic, seal_key=seal_key, now=at())
+
+
+@lru_cache(maxsize=1)
+def demo_signature_png() -> bytes:
+    """Draw a handwriting-like squiggle so the PDF has a real PNG to embed."""
+    width, height = 600, 200
+    image = Image.new("RGBA", (width, height), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(image)
+    ink = (20, 30, 90, 255)
+
+    # A looping stroke made of a slow baseline drift plus a faster loop, like
+    # a cursive first name, then a separate underline flourish.
+    points: list[tuple[float, float]] = []
+    steps = 420
+    for i in range(steps + 1):
+        t = i / steps
+        x = 40 + 470 * t + 28 * math.sin(t * math.pi * 14)
+        y = (
+            110
+            - 18 * math.sin(t * math.pi * 2.2)
+            - 42 * math.cos(t * math.pi * 14) * (0.55 + 0.45 * math.sin(t * math.pi))
+        )
+        points.append((x, y))
+    draw.line(points, fill=ink, width=5, joint="curve")
+
+    flourish = [
+        (70 + 480 * t, 168 - 14 * math.sin(t * math.pi) + 6 * math.sin(t * math.pi * 5))
+        for t in (i / 120 for i in range(121))
+    ]
+    draw.line(flourish, fill=ink, width=4, joint="curve")
+    draw.ellipse((548, 62, 558, 72), fill=ink)  # the dot over an "i"
+
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=False)
+    return out.getvalue()

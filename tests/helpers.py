@@ -72,14 +72,15 @@ def signed_checkin(app: Flask, yes: tuple[str, ...] = (), *, name: str = "Course
     from kiosk.core import audit
     from kiosk.course import checkins
     from kiosk import demo
-    from kiosk.consent.submission import Clinic, SignatureInput
+    from kiosk.consent.submission import SignatureInput
+    from kiosk.documents.record import Clinic
 
     texts = app.extensions["kiosk_texts"]
     clinic = Clinic(name="Test Clinic", timezone=app.config["CLINIC_TIMEZONE"])
     now = now or datetime.now(ZoneInfo(clinic.timezone))
     session = app.extensions["kiosk_db"]()
     key = seal_key_of(app)
-    consent = demo._demo_consent(session, (name, "1990-01-01", modality, ["abdomen"], {}), texts=texts,
+    consent = demo.sign_demo_consent(session, (name, "1990-01-01", modality, ["abdomen"], {}), texts=texts,
                                  clinic=clinic, seal_key=key, now=now)
     issued = checkins.start_checkin(session, consent.document_id, texts=texts, issued_by=None,
                                     who=audit.Who(actor="tests"), now=now, months=12)

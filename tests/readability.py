@@ -15,7 +15,8 @@ from pathlib import Path
 
 from textstat.textstat import textstatistics
 
-from kiosk.texts.loader import LanguageTexts, Texts, load_texts
+from kiosk.texts.loader import load_texts
+from kiosk.texts.model import LanguageTexts, Texts
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXTS_DIR = ROOT / "consent_texts"

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.texts.loader import TextsError, load_texts
+from kiosk.texts.loader import load_texts
+from kiosk.texts.model import TextsError
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "consent_texts"

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from kiosk.core import audit
 from kiosk.desk import sessions as desk
 from kiosk.core.models import Consent, User
-from kiosk.texts.loader import fingerprint
+from kiosk.texts.model import fingerprint
 from tests.conftest import WizardDriver, csrf_token
 from tests.helpers import STAFF_PASSWORD, drawn_signature, pdf_text, staff_login
 

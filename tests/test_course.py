@@ -27,8 +27,9 @@ from kiosk import demo
 from kiosk.rules import validity
 from kiosk.core.models import AuditEvent, Consent, Draft
 from kiosk.rules.screening import ScreeningError, screen_checkin
-from kiosk.consent.submission import Clinic
-from kiosk.texts.loader import TextsError, load_texts
+from kiosk.documents.record import Clinic
+from kiosk.texts.loader import load_texts
+from kiosk.texts.model import TextsError
 from tests.conftest import ROOT, WizardDriver, csrf_token
 from tests.helpers import STAFF_PASSWORD, seal_key_of, staff_login
 
@@ -48,7 +49,7 @@ def make_consent(app: Flask, *, name: str = "Marta Ruiz", modality: str = "micro
                  yes: dict[str, Any] | None = None, signed: datetime | None = None) -> str:
     """A signed consent made through the wizard's own services (as seed-demo does); returns its document id."""
     session = app.extensions["kiosk_db"]()
-    consent = demo._demo_consent(session, (name, "1990-01-01", modality, ["abdomen"], yes or {}),
+    consent = demo.sign_demo_consent(session, (name, "1990-01-01", modality, ["abdomen"], yes or {}),
                                  texts=app.extensions["kiosk_texts"],
                                  clinic=Clinic(name="Test Clinic", timezone=app.config["CLINIC_TIMEZONE"]),
                                  seal_key=seal_key_of(app), now=signed or _now(app))

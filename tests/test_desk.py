@@ -14,9 +14,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
 from kiosk.core import audit
+from kiosk.core.clinic import services_of
 from kiosk.desk import sessions as desk
 from kiosk.consent import drafts
 from kiosk.core.models import Attempt, AuditEvent, Draft, TabletCode
+from kiosk.documents.record import Clinic
 from tests.conftest import csrf_token
 from tests.helpers import staff_login
 
@@ -411,10 +413,9 @@ def test_a_new_code_makes_an_expired_session_waiting_again(app: Flask) -> None:
     assert _statuses(app, T)["Late"] == "waiting"
 
 
-def test_todays_list_page_shows_status_and_actions(app: Flask, staff: dict[str, str],
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_todays_list_page_shows_status_and_actions(app: Flask, staff: dict[str, str]) -> None:
     _set_up_a_day(app)
-    monkeypatch.setattr("kiosk.desk.views.clinic_now", lambda: T)
+    services_of(app).clock = lambda: T
     html = page(desk_client(app).get("/desk/"))
     rows = {m.group(2): m.group(0) for m in re.finditer(
         r'<tr id="session-\d+" data-status="(\w+)">\s*<th scope="row">([^<]+)</th>.*?</tr>', html, re.S)}
@@ -595,6 +596,6 @@ def test_submit_with_a_draft_cancelled_behind_its_back_raises_and_stores_nothing
         key = seal_key()
     with pytest.raises(submission.DraftClosed):
         submission.submit(tablet, draft, signature, texts=app.extensions["kiosk_texts"],
-                          clinic=submission.Clinic("Test Clinic", "Europe/Madrid"), seal_key=key,
+                          clinic=Clinic("Test Clinic", "Europe/Madrid"), seal_key=key,
                           now=datetime.now(timezone.utc))
     assert consents(app) == []

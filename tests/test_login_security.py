@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from kiosk.core.models import Attempt, AuditEvent, User
-from kiosk.core import web as common
+from kiosk.core.clinic import services_of
 from kiosk.staff.views import home_for
 from tests.conftest import csrf_token
 from tests.helpers import staff_login
@@ -23,7 +23,7 @@ EXPIRED = "You were signed out after 15 minutes without activity."
 
 
 class Clock:
-    """Stands in for clinic_now: time stands still until a test moves it."""
+    """Stands in for the clinic's clock: time stands still until a test moves it."""
 
     def __init__(self) -> None:
         self.now = datetime(2031, 3, 4, 9, 0, tzinfo=ZoneInfo("Europe/Madrid"))
@@ -36,9 +36,9 @@ class Clock:
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+def clock(app: Flask) -> Clock:
     frozen = Clock()
-    monkeypatch.setattr(common, "clinic_now", frozen)
+    services_of(app).clock = frozen
     return frozen
 
 

@@ -19,7 +19,8 @@ from pypdf.generic import ContentStream
 
 from kiosk.documents.pdf import LABELS, MARGIN_X, render_consent_pdf
 from kiosk.documents.record import ConsentRecord
-from tests.factories.specimen import specimen_record, specimen_signature_png
+from kiosk.demo import demo_signature_png
+from tests.factories.specimen import specimen_record
 
 EN = LABELS["en"]
 
@@ -31,7 +32,7 @@ EN = LABELS["en"]
 def _render(record: ConsentRecord, png: bytes | None = None, *, drawn: bool = True) -> PdfReader:
     """Render and parse a record, with the specimen signature when it is drawn."""
     if png is None and drawn and record["signature"]["method"] == "drawn":
-        png = specimen_signature_png()
+        png = demo_signature_png()
     return PdfReader(io.BytesIO(render_consent_pdf(record, png)))
 
 
@@ -293,11 +294,11 @@ def test_audit_page_is_last_and_complete(specimen: Any) -> None:
 
 def test_signature_image_hash_in_record_matches_the_specimen_png() -> None:
     record = specimen_record()
-    assert record["signature"]["image_sha256"] == hashlib.sha256(specimen_signature_png()).hexdigest()
+    assert record["signature"]["image_sha256"] == hashlib.sha256(demo_signature_png()).hexdigest()
 
 
 def test_same_record_gives_the_same_bytes() -> None:
-    record, png = specimen_record(), specimen_signature_png()
+    record, png = specimen_record(), demo_signature_png()
     assert render_consent_pdf(record, png) == render_consent_pdf(copy.deepcopy(record), png)
 
 
@@ -347,7 +348,7 @@ def test_typed_signature_has_no_image_and_prints_the_name() -> None:
 
 def test_drawn_signature_png_must_match_the_record() -> None:
     record = specimen_record()
-    other = specimen_signature_png()[:-12] + b"\x00" * 12
+    other = demo_signature_png()[:-12] + b"\x00" * 12
     with pytest.raises(ValueError, match="does not match"):
         render_consent_pdf(record, other)
 

@@ -23,7 +23,8 @@ from kiosk.documents.pdf.checkin import render_withdrawal_pdf
 from kiosk.documents.record import ConsentRecord, Review
 from kiosk.review.decisions import revised_pdf
 from kiosk.documents.sealing import SealKey, load_seal_key, seal_pdf
-from tests.factories.specimen import specimen_record, specimen_signature_png
+from kiosk.demo import demo_signature_png
+from tests.factories.specimen import specimen_record
 from tests.conftest import SIGNING_PASSPHRASE
 from tests.helpers import signed_checkin
 
@@ -76,7 +77,7 @@ def consent_pdf(key: SealKey) -> bytes:
     """The specimen: a drawn signature, a STOP and a REVIEW flag (the flags box), the verification QR table."""
     record = specimen_record()
     assert record["flags"] and record.get("verification")
-    return seal_pdf(render_consent_pdf(record, specimen_signature_png()), key, clinic_name="Test Clinic",
+    return seal_pdf(render_consent_pdf(record, demo_signature_png()), key, clinic_name="Test Clinic",
                     reason="test")
 
 

@@ -22,7 +22,8 @@ from reportlab.pdfgen.canvas import Canvas
 
 from kiosk.documents.pdf import render_consent_pdf
 from kiosk.documents.pdf.qr import QUIET_ZONE, QrCode, qr_matrix
-from tests.factories.specimen import specimen_record, specimen_signature_png
+from kiosk.demo import demo_signature_png
+from tests.factories.specimen import specimen_record
 from tests.conftest import need
 
 Matrix = tuple[float, float, float, float, float, float]
@@ -91,7 +92,7 @@ def _decode(image: Image.Image) -> list[str]:
 @pytest.fixture(scope="module")
 def specimen_pdf() -> tuple[dict[str, Any], bytes]:
     record = specimen_record()
-    return record, render_consent_pdf(record, specimen_signature_png())  # type: ignore[return-value]
+    return record, render_consent_pdf(record, demo_signature_png())  # type: ignore[return-value]
 
 
 def test_the_qr_code_on_the_last_page_scans_to_the_documents_verify_address(specimen_pdf: Any) -> None:
@@ -107,7 +108,7 @@ def test_the_qr_code_on_the_last_page_scans_to_the_documents_verify_address(spec
 def test_another_code_gives_another_qr_code(specimen_pdf: Any) -> None:
     record = copy.deepcopy(specimen_pdf[0])
     record["verification"]["code"] = "ZZ9Z-ZZ9Z-ZZ9Z"
-    pdf = render_consent_pdf(record, specimen_signature_png())
+    pdf = render_consent_pdf(record, demo_signature_png())
     reader = PdfReader(io.BytesIO(pdf))
     width, height = (float(v) for v in reader.pages[-1].mediabox.upper_right)
     decoded = _decode(_raster(_black_boxes(pdf, len(reader.pages) - 1), width, height))
@@ -117,7 +118,7 @@ def test_another_code_gives_another_qr_code(specimen_pdf: Any) -> None:
 def test_no_verification_code_means_no_qr_code(specimen_pdf: Any) -> None:
     record = copy.deepcopy(specimen_pdf[0])
     record["verification"] = {}
-    pdf = render_consent_pdf(record, specimen_signature_png())
+    pdf = render_consent_pdf(record, demo_signature_png())
     assert _black_boxes(pdf, len(PdfReader(io.BytesIO(pdf)).pages) - 1) == []
 
 

@@ -16,7 +16,8 @@ from pypdf import PdfReader
 from kiosk.documents.pdf import LABELS, render_consent_pdf, render_review_appearance
 from kiosk.documents.record import ConsentRecord, Review
 from kiosk.documents.sealing import REVIEW_FIELD_PREFIX, SealError, add_signed_revision, load_seal_key, review_area, seal_pdf
-from tests.factories.specimen import specimen_record, specimen_signature_png
+from kiosk.demo import demo_signature_png
+from tests.factories.specimen import specimen_record
 from tests.conftest import SIGNING_PASSPHRASE
 from tests.helpers import pdf_text
 
@@ -51,7 +52,7 @@ def _revise(signing_key_file: Path, pdf: bytes, review: Review) -> bytes:
 
 def _sealed(signing_key_file: Path, record: ConsentRecord | None = None, png: bytes | None = None) -> bytes:
     record = record or specimen_record()
-    png = specimen_signature_png() if png is None and record["signature"]["method"] == "drawn" else png
+    png = demo_signature_png() if png is None and record["signature"]["method"] == "drawn" else png
     return seal_pdf(render_consent_pdf(record, png), load_seal_key(signing_key_file, SIGNING_PASSPHRASE),
                     clinic_name="Test Clinic", reason="test")
 

@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 from kiosk.rules.screening import ScreeningError, screen
-from kiosk.texts.loader import Rules, load_rules
+from kiosk.texts.loader import load_rules
+from kiosk.texts.model import Rules
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXTS_DIR = ROOT / "consent_texts"

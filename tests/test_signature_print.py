@@ -20,7 +20,8 @@ from forms.consent import decode_signature
 from kiosk.documents.pdf import render_consent_pdf
 from kiosk.documents.pdf.pages import printable_signature
 from kiosk.documents.pdf.style import SIGNATURE_DPI, SIGNATURE_MAX_H, SIGNATURE_MAX_W
-from tests.factories.specimen import specimen_record, specimen_signature_png
+from kiosk.demo import demo_signature_png
+from tests.factories.specimen import specimen_record
 from kiosk.consent.submission import SignatureInput
 from tests.helpers import drawn_signature, signed_checkin
 
@@ -86,7 +87,7 @@ def _whole_canvas_on_white(image: Image.Image, printed: tuple[float, float]) -> 
 @pytest.mark.parametrize("source", ["tablet", "small", "colour"])
 def test_the_embedded_pixels_are_the_whole_canvas_on_white_where_the_ink_is(source: str) -> None:
     """Cut to the ink and its filter's reach: the same pixels there (±1 for rounding), white everywhere else."""
-    png = {"tablet": _png(TABLET), "small": _png((700, 240)), "colour": specimen_signature_png()}[source]
+    png = {"tablet": _png(TABLET), "small": _png((700, 240)), "colour": demo_signature_png()}[source]
     image = Image.open(io.BytesIO(png))
     image.load()
     before = image.tobytes()

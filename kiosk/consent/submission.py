@@ -24,10 +24,10 @@ from kiosk.consent import steps
 from kiosk.rules import validity
 from kiosk.core.models import Consent, ConsentDocument, ConsentEvent, ConsentFlag, Draft
 from kiosk.documents.pdf import render_consent_pdf
-from kiosk.documents.record import Answer, ConsentRecord, RiskAck, StepEvent, highest_severity, severity_rank
+from kiosk.documents.record import Answer, Clinic, ConsentRecord, RiskAck, StepEvent, highest_severity, severity_rank
 from kiosk.rules.screening import screen
 from kiosk.documents.sealing import SealKey, seal_pdf
-from kiosk.texts.loader import Texts
+from kiosk.texts.model import Texts
 
 _ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I, easy to read aloud
 SEAL_REASON = "Informed consent signed by the patient"
@@ -42,13 +42,6 @@ class SignatureInput:
     typed_name: str | None
     printed_name: str
     image: Image.Image | None = field(default=None, compare=False, repr=False)  # `png` as the form decoded it
-
-
-@dataclass(frozen=True)
-class Clinic:
-    name: str
-    timezone: str
-    verify_url: str = "http://127.0.0.1:5000/verify"  # printed on every page with the document's code
 
 
 class DraftClosed(Exception):

@@ -31,13 +31,11 @@ from kiosk.consent import drafts
 from kiosk.consent import steps
 from kiosk.consent import submission
 from kiosk.core.extensions import db
-from kiosk.course.checkin_views import CHECKIN_KEY
-from kiosk.core.web import (Progress, clinic, clinic_now, current_texts, offered_languages, seal_key,
-                                template_url_for, who)
+from kiosk.core.web import (CHECKIN_KEY, DRAFT_KEY, Progress, clinic, clinic_now, current_texts, offered_languages,
+                            seal_key, template_url_for, who)
 
 bp = Blueprint("wizard", __name__)
 
-DRAFT_KEY = "draft"
 
 
 @bp.app_context_processor

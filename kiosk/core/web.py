@@ -1,27 +1,64 @@
-"""Small helpers every blueprint needs: the clinic's clock, the loaded texts and languages, safe redirects."""
+"""What every blueprint needs from the web layer: the clinic's clock and services, session keys, role groups, safe redirects."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, NamedTuple
+from functools import wraps
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
-from flask import current_app, request, url_for
-from flask_login import current_user
+from flask import abort, current_app, request, url_for
+from flask_login import current_user, login_required
 
-from asn1crypto.x509 import Certificate
-
-from kiosk.documents import signing_keys
 from kiosk.core.audit import Who
-from kiosk.documents.sealing import SealKey
-from kiosk.consent.submission import Clinic
-from kiosk.texts.loader import Texts
+from kiosk.core.clinic import services_of
+
+if TYPE_CHECKING:
+    from asn1crypto.x509 import Certificate
+
+    from kiosk.documents.record import Clinic
+    from kiosk.documents.sealing import SealKey
+    from kiosk.texts.model import Texts
+
+# The signed session cookie's keys for a patient on this browser: an open consent draft, an open check-in.
+DRAFT_KEY = "draft"
+CHECKIN_KEY = "checkin"
+
+# Who may do what, by role group: the one policy views (roles_required) and templates (in_role_group) ask.
+ROLE_GROUPS: dict[str, tuple[str, ...]] = {
+    "staff": ("frontdesk", "doctor", "admin"),
+    "desk": ("frontdesk", "admin"),
+    "doctor": ("doctor", "admin"),
+    "admin": ("admin",),
+}
+
+
+def in_role_group(group: str) -> bool:
+    """Whether the signed-in staff member belongs to this role group (False for anyone else)."""
+    return bool(current_user and current_user.is_authenticated and current_user.role in ROLE_GROUPS[group])
+
+
+def roles_required(group: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Let only this role group in; others get a 403 page, anonymous visitors the login page."""
+    allowed = ROLE_GROUPS[group]
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        @login_required
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if current_user.role not in allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
 
 
 def clinic_now() -> datetime:
     """Now in the clinic's time zone, so every stored time reads as the clinic's wall clock with its offset."""
-    return datetime.now(ZoneInfo(current_app.config["CLINIC_TIMEZONE"]))
+    return services_of(current_app).clock()
 
 
 def current_texts() -> Texts:
@@ -91,19 +128,14 @@ def who(actor: str | None = None) -> Who:
 
 def seal_key() -> SealKey:
     """The clinic's seal from the configuration, parsed once per process; development makes a demo key."""
-    config = current_app.config
-    return signing_keys.signing_key(config["SIGNING_KEY_FILE"], config["SIGNING_KEY_PASSPHRASE"],
-                                    create_if_missing=config["ENV_NAME"] == "development",
-                                    organisation=config["CLINIC_NAME"], now=clinic_now())
+    return services_of(current_app).seal_key(clinic_now())
 
 
 def trusted_certificates() -> list[Certificate]:
     """The certificates whose seals count as this installation's."""
-    return signing_keys.trusted_certificates(seal_key(), current_app.config["SIGNING_TRUSTED_CERTS"] or "")
+    return services_of(current_app).trusted_certificates(seal_key())
 
 
 def clinic() -> Clinic:
     """The clinic's name, clock and public verification address, as the services take them."""
-    config = current_app.config
-    return Clinic(name=config["CLINIC_NAME"], timezone=config["CLINIC_TIMEZONE"],
-                  verify_url=config["PUBLIC_URL"].rstrip("/") + "/verify")
+    return services_of(current_app).identity()

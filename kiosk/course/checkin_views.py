@@ -18,11 +18,10 @@ from forms.consent import SignForm, screening_form
 from kiosk.course import checkins
 from kiosk.core.extensions import db
 from kiosk.consent.submission import SignatureInput
-from kiosk.core.web import Progress, clinic, clinic_now, current_texts, seal_key
+from kiosk.core.web import CHECKIN_KEY, Progress, clinic, clinic_now, current_texts, seal_key
 
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
 
-CHECKIN_KEY = "checkin"
 STEPS = ("questions", "sign")  # shown as "Step 1 of 2" in the header, like the wizard's steps
 
 

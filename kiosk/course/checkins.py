@@ -30,8 +30,9 @@ from kiosk.review.queue import Readiness, consent_readiness, readiness
 from kiosk.review.decisions import check_decision
 from kiosk.rules.screening import screen_checkin
 from kiosk.documents.sealing import SealKey, seal_pdf
-from kiosk.consent.submission import Clinic, SignatureInput, new_document_id
-from kiosk.texts.loader import Texts, fingerprint
+from kiosk.consent.submission import SignatureInput, new_document_id
+from kiosk.documents.record import Clinic
+from kiosk.texts.model import Texts, fingerprint
 from kiosk.core.translation import lazy_gettext as _l
 
 

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from kiosk.course import checkins
 from kiosk.consent import queries as consents
 from kiosk.core.models import Checkin, Consent, ConsentEvent, TreatmentSession
-from kiosk.review.queue import Readiness, _name_condition, consent_readiness
-from kiosk.texts.loader import Texts
+from kiosk.review.queue import Readiness, name_condition, consent_readiness
+from kiosk.texts.model import Texts
 
 FIND_LIMIT = 50
 
@@ -88,5 +88,5 @@ def _checkin_row(checkin: Checkin, tz: Any) -> CheckinRow:
 
 def find(session: Session, name: str) -> list[Consent]:
     """Consents whose patient name contains `name` (any case), newest first, for the desk to pick a course."""
-    return list(session.scalars(select(Consent).where(_name_condition(session, name))
+    return list(session.scalars(select(Consent).where(name_condition(session, name))
                                 .order_by(Consent.created_at.desc()).limit(FIND_LIMIT)))

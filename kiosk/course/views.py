@@ -22,13 +22,10 @@ from kiosk.course import withdrawal
 from kiosk.core.extensions import db
 from kiosk.review.queue import DECISION_LABELS
 from kiosk.core import web as common
-from kiosk.staff.views import roles_required
-from kiosk.desk.views import DESK_ROLES
+from kiosk.core.web import roles_required
 
 bp = Blueprint("course", __name__, url_prefix="/course")
 
-STAFF_ROLES = ("frontdesk", "doctor", "admin")
-DOCTOR_ROLES = ("doctor", "admin")
 WITHDRAWAL_MESSAGES = {
     "already_withdrawn": lambda: _("This consent is already withdrawn."),
     "how": lambda: _("Please say how the patient withdrew."),
@@ -62,7 +59,7 @@ def _render(document_id: str, **forms: Any) -> Any:
 
 
 @bp.route("/find", methods=["GET"])
-@roles_required(*STAFF_ROLES)
+@roles_required("staff")
 def find() -> Any:
     form = CourseSearchForm(request.args)
     rows = course.find(db.session, form.q.data) if request.args and form.validate() else []
@@ -70,13 +67,13 @@ def find() -> Any:
 
 
 @bp.route("/<document_id>", methods=["GET"])
-@roles_required(*STAFF_ROLES)
+@roles_required("staff")
 def show(document_id: str) -> Any:
     return _render(document_id)
 
 
 @bp.route("/<document_id>/checkin", methods=["POST"])
-@roles_required(*DESK_ROLES)
+@roles_required("desk")
 def start_checkin(document_id: str) -> Any:
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -93,7 +90,7 @@ def start_checkin(document_id: str) -> Any:
 
 
 @bp.route("/<document_id>/renew", methods=["POST"])
-@roles_required(*DESK_ROLES)
+@roles_required("desk")
 def renew(document_id: str) -> Any:
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -110,7 +107,7 @@ def renew(document_id: str) -> Any:
 
 
 @bp.route("/<document_id>/withdraw", methods=["POST"])
-@roles_required(*DESK_ROLES)
+@roles_required("desk")
 def withdraw(document_id: str) -> Any:
     form = WithdrawForm()
     if not form.validate_on_submit():
@@ -130,7 +127,7 @@ def withdraw(document_id: str) -> Any:
 
 
 @bp.route("/<document_id>/sessions", methods=["POST"])
-@roles_required(*DOCTOR_ROLES)
+@roles_required("doctor")
 def record_session(document_id: str) -> Any:
     form = SessionForm(today=common.clinic_now().date())
     if not form.validate_on_submit():
@@ -150,7 +147,7 @@ def record_session(document_id: str) -> Any:
 
 
 @bp.route("/checkins/<checkin_id>", methods=["GET", "POST"])
-@roles_required(*DOCTOR_ROLES)
+@roles_required("doctor")
 def checkin(checkin_id: str) -> Any:
     form = DecisionForm()
     try:
@@ -174,7 +171,7 @@ def checkin(checkin_id: str) -> Any:
 
 
 @bp.route("/checkins/<checkin_id>.pdf", methods=["GET"])
-@roles_required(*DOCTOR_ROLES)
+@roles_required("doctor")
 def checkin_pdf(checkin_id: str) -> Any:
     try:
         found = checkins.open_pdf(db.session, common.who(), checkin_id, now=common.clinic_now())

@@ -15,13 +15,10 @@ from forms.desk import StartSessionForm
 from kiosk.desk import sessions as desk
 from kiosk.core.extensions import db
 from kiosk.core.translation import lazy_gettext as _l
-from kiosk.staff.views import roles_required
-from kiosk.core.web import clinic_now, current_texts, who
-from kiosk.consent.views import DRAFT_KEY
+from kiosk.core.web import DRAFT_KEY, clinic_now, current_texts, roles_required, who
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
 
-DESK_ROLES = ("frontdesk", "admin")
 STATUS_LABELS = {
     "waiting": _l("waiting"),
     "in_progress": _l("in progress"),
@@ -42,7 +39,7 @@ def _modalities() -> list[tuple[str, str]]:
 
 
 @bp.route("/", methods=["GET", "POST"])
-@roles_required(*DESK_ROLES)
+@roles_required("desk")
 def home() -> Any:
     form = StartSessionForm(today=clinic_now().date(), modalities=_modalities())
     if form.validate_on_submit():
@@ -59,7 +56,7 @@ def home() -> Any:
 
 
 @bp.route("/sessions/<int:draft_id>/code", methods=["GET"])
-@roles_required(*DESK_ROLES)
+@roles_required("desk")
 def code(draft_id: int) -> Any:
     try:
         draft, issued = desk.current_code(db.session, draft_id, now=clinic_now())
@@ -70,7 +67,7 @@ def code(draft_id: int) -> Any:
 
 
 @bp.route("/sessions/<int:draft_id>/code", methods=["POST"])
-@roles_required(*DESK_ROLES)
+@roles_required("desk")
 def new_code(draft_id: int) -> Response:
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -85,7 +82,7 @@ def new_code(draft_id: int) -> Response:
 
 
 @bp.route("/sessions/<int:draft_id>/cancel", methods=["POST"])
-@roles_required(*DESK_ROLES)
+@roles_required("desk")
 def cancel(draft_id: int) -> Response:
     if not EmptyForm().validate_on_submit():
         abort(400)

@@ -9,6 +9,7 @@ cannot drift apart.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Literal, NotRequired, TypedDict
 
 Severity = Literal["stop", "review", "info"]
@@ -236,3 +237,12 @@ def describe_answer(answer: Answer, labels: Mapping[str, Any]) -> Any:
     if value is False:
         return labels["no"]
     return labels["not_answered"] if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class Clinic:
+    """Who issues and seals a document: printed on every page, with the address where its code is checked."""
+
+    name: str
+    timezone: str
+    verify_url: str = "http://127.0.0.1:5000/verify"  # printed on every page with the document's code

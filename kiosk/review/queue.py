@@ -151,7 +151,7 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _name_condition(session: Session, name: str) -> ColumnElement[bool]:
+def name_condition(session: Session, name: str) -> ColumnElement[bool]:
     """Case-insensitive substring match on the patient's name, including non-ASCII letters (Ñ/ñ, Ł/ł).
 
     A leading-wildcard LIKE cannot seek in an index, so the match runs in a subquery that reads only
@@ -192,7 +192,7 @@ def _conditions(session: Session, filters: QueueFilter, tz: ZoneInfo) -> list[Co
         if end is not None:
             conditions.append(Consent.created_at < end)
     if filters.name:
-        conditions.append(_name_condition(session, filters.name))
+        conditions.append(name_condition(session, filters.name))
     return conditions
 
 

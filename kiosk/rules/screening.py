@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from kiosk.documents.record import Flag
-from kiosk.texts.loader import Question, Rules
+from kiosk.texts.model import Question, Rules
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

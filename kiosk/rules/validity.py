@@ -12,7 +12,7 @@ from typing import Any
 
 from kiosk.documents.record import Flag
 from kiosk.rules.screening import months_before
-from kiosk.texts.loader import Rules
+from kiosk.texts.model import Rules
 
 DEFAULT_VALID_MONTHS = 12
 # why a check-in cannot start; the first two are fixed only by a new consent

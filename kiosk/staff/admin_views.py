@@ -13,8 +13,7 @@ from forms.staff import AuditFilterForm
 from kiosk.core import audit
 from kiosk.consent import queries as consents
 from kiosk.core.extensions import db
-from kiosk.staff.views import roles_required
-from kiosk.core.web import who
+from kiosk.core.web import roles_required, who
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PER_PAGE = 50

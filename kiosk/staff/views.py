@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 from datetime import datetime, timedelta
-from functools import wraps
 from typing import Any
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session,
                    url_for)
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from flask_login import LoginManager, current_user, login_user, logout_user
 
 from forms.staff import LoginForm
 from forms.base import EmptyForm
@@ -23,7 +21,8 @@ from kiosk.review import queue as review_queue
 from kiosk.review import decisions as reviews
 from kiosk.core.extensions import db
 from kiosk.core.translation import lazy_gettext as _l
-from kiosk.core import web as common  # through the module, so tests can replace common.clinic_now
+from kiosk.core import web as common
+from kiosk.core.web import roles_required
 
 bp = Blueprint("auth", __name__)
 
@@ -33,22 +32,6 @@ def init_login(manager: LoginManager) -> None:
     manager.login_view = "auth.login"
     manager.login_message = None
     manager.user_loader(lambda user_id: accounts.get_user(db.session, user_id))
-
-
-def roles_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Let only these staff roles in; others get a 403 page, anonymous visitors the login page."""
-
-    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
-        @wraps(view)
-        @login_required
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if current_user.role not in roles:
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 # Each role's pages: (endpoint, label). The first is where the role lands after signing in.
@@ -153,13 +136,13 @@ def end_idle_staff_session() -> Any:
 
 
 @bp.route("/staff", methods=["GET"])
-@roles_required("frontdesk", "doctor", "admin")
+@roles_required("staff")
 def staff_home() -> Any:
     return render_template("staff/consents.html", rows=review_queue.staff_list(db.session, limit=200))
 
 
 @bp.route("/staff/consents/<document_id>.pdf", methods=["GET"])
-@roles_required("doctor", "admin")
+@roles_required("doctor")
 def consent_pdf(document_id: str) -> Any:
     try:  # the newest revision; the download is written to the audit log
         document = reviews.open_pdf(db.session, common.who(), document_id, now=common.clinic_now())

@@ -12,9 +12,7 @@ from forms.tablet import LanguageForm
 from kiosk.consent import drafts
 from kiosk.core import i18n
 from kiosk.core.extensions import db
-from kiosk.core.web import clinic_now, offered_languages, safe_next, this_page
-from kiosk.course.checkin_views import CHECKIN_KEY
-from kiosk.consent.views import DRAFT_KEY
+from kiosk.core.web import CHECKIN_KEY, DRAFT_KEY, clinic_now, offered_languages, safe_next, this_page
 
 bp = Blueprint("language", __name__)
 

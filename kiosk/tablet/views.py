@@ -17,9 +17,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from forms.tablet import TEXT_SIZES, TextSizeForm
-from kiosk.core.web import safe_next, this_page
-from kiosk.course.checkin_views import CHECKIN_KEY
-from kiosk.consent.views import DRAFT_KEY
+from kiosk.core.web import CHECKIN_KEY, DRAFT_KEY, safe_next, this_page
 
 bp = Blueprint("tablet", __name__)
 

@@ -6,29 +6,14 @@ field before the app serves anything. No Flask here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.texts.loader import QuestionText, Rules, question_texts
+from kiosk.texts.model import CheckinText, Rules
+from kiosk.texts.questions import question_texts
 from kiosk.texts.yaml_doc import YamlDoc, check_language
 
 CHECKIN_FILE = "checkin.yaml"
 _LANGUAGE_FILES = ("common.yaml", "questions.yaml", "modalities")
-
-
-@dataclass(frozen=True)
-class CheckinText:
-    """Everything the patient reads during a check-in, in one language."""
-
-    language: str
-    version: str
-    title: str
-    intro: str
-    questions: dict[str, QuestionText]
-    statement: str
-    signature_meaning: str
-    flagged_notice: str
-    clean_notice: str
 
 
 def is_checkin_only(lang_dir: Path) -> bool:

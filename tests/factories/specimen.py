@@ -9,13 +9,10 @@ real texts live in ``consent_texts/`` and are never read from this module.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-import math
-from functools import lru_cache
 
-from PIL import Image, ImageDraw
 
+from kiosk.demo import demo_signature_png
 from kiosk.documents.record import (
     Answer,
     ConsentRecord,
@@ -66,41 +63,6 @@ def _canonical_sha256(value: object) -> str:
     """Fingerprint the texts the same way every time so a reader can recompute it."""
     data = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
-
-
-@lru_cache(maxsize=1)
-def specimen_signature_png() -> bytes:
-    """Draw a handwriting-like squiggle so the PDF has a real PNG to embed."""
-    width, height = 600, 200
-    image = Image.new("RGBA", (width, height), (255, 255, 255, 0))
-    draw = ImageDraw.Draw(image)
-    ink = (20, 30, 90, 255)
-
-    # A looping stroke made of a slow baseline drift plus a faster loop, like
-    # a cursive first name, then a separate underline flourish.
-    points: list[tuple[float, float]] = []
-    steps = 420
-    for i in range(steps + 1):
-        t = i / steps
-        x = 40 + 470 * t + 28 * math.sin(t * math.pi * 14)
-        y = (
-            110
-            - 18 * math.sin(t * math.pi * 2.2)
-            - 42 * math.cos(t * math.pi * 14) * (0.55 + 0.45 * math.sin(t * math.pi))
-        )
-        points.append((x, y))
-    draw.line(points, fill=ink, width=5, joint="curve")
-
-    flourish = [
-        (70 + 480 * t, 168 - 14 * math.sin(t * math.pi) + 6 * math.sin(t * math.pi * 5))
-        for t in (i / 120 for i in range(121))
-    ]
-    draw.line(flourish, fill=ink, width=4, joint="curve")
-    draw.ellipse((548, 62, 558, 72), fill=ink)  # the dot over an "i"
-
-    out = io.BytesIO()
-    image.save(out, format="PNG", optimize=False)
-    return out.getvalue()
 
 
 def _initials(full_name: str) -> str:
@@ -286,7 +248,7 @@ def specimen_record(
     modality_title = _MODALITY_TITLES.get(modality, modality.replace("_", " ").capitalize())
     shown = _texts_shown(modality, modality_title)
     initials = _initials(full_name)
-    signature_png = specimen_signature_png()
+    signature_png = demo_signature_png()
 
     risk_times = ["10:38:02", "10:38:19", "10:38:47", "10:39:05", "10:39:31", "10:39:58"]
     risks: list[RiskAck] = [

@@ -1,0 +1,241 @@
+"""The clinic-editable texts and screening rules as loaded: what the rest of the app reads, never how it was parsed.
+
+Every type here is frozen data built by kiosk.texts.loader (consent texts and
+rules) and kiosk.texts.checkin (check-in words). No Flask here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from kiosk.documents.record import TextsRef, TextsShown
+
+
+SEVERITIES = ("stop", "review", "info")
+ANSWER_TYPES = ("bool", "date")
+SECTION_IDS = (
+    "what_it_is",
+    "how_a_session_goes",
+    "number_of_sessions",
+    "benefits",
+    "alternatives",
+    "aftercare",
+    "limits",
+)
+DERIVED_RULES = {"under_18": ("min_age",)}
+CHECK_QUESTIONS = (2, 3)  # how many comprehension questions a treatment asks, at least and at most
+CHECK_OPTIONS = (2, 4)  # how many options a comprehension question offers
+
+
+
+
+class TextsError(Exception):
+    """Raised with every problem found, so the director can fix them all in one go."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    type: str
+    reason: str
+    severity: dict[str, str]
+    within_months: int | None = None
+
+    def applies_to(self, modality: str) -> bool:
+        """A question is asked only for the treatments its rule names."""
+        return modality in self.severity
+
+
+@dataclass(frozen=True)
+class DerivedRule:
+    id: str
+    severity: str
+    reason: str
+    params: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Renewal:
+    """The flag on a new consent that replaces an expired or outdated one (rules.yaml `checkin.renewal`)."""
+
+    severity: str
+    reason_new_version: str
+    reason_expired: str
+
+
+@dataclass(frozen=True)
+class Rules:
+    version: str
+    modalities: tuple[str, ...]
+    questions: tuple[Question, ...]
+    derived: tuple[DerivedRule, ...]
+    comprehension_reason: str = ""  # what the doctor reads for a wrong comprehension answer
+    checkin_questions: tuple[Question, ...] = ()
+    renewal: Renewal | None = None
+
+    def checkin_for(self, modality: str) -> list[Question]:
+        """The check-in questions asked before a later session of this treatment, in file order."""
+        return [q for q in self.checkin_questions if q.applies_to(modality)]
+
+    def question(self, question_id: str) -> Question | None:
+        """Look up by id; None lets callers report unknown ids themselves."""
+        return next((q for q in self.questions if q.id == question_id), None)
+
+    def questions_for(self, modality: str) -> list[Question]:
+        """The questions a patient choosing this treatment must answer, in file order."""
+        return [q for q in self.questions if q.applies_to(modality)]
+
+
+@dataclass(frozen=True)
+class QuestionText:
+    text: str
+    help: str | None
+    detail_label: str | None
+
+
+@dataclass(frozen=True)
+class RiskText:
+    id: str
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class CheckOption:
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class CheckQuestion:
+    """A multiple-choice question asked after the risks, to see whether the patient understood them."""
+
+    id: str
+    text: str
+    options: tuple[CheckOption, ...]
+    answer: str  # the id of the one right option
+    explanation: str
+
+    def option(self, option_id: str | None) -> CheckOption | None:
+        """Look up by id; None for an id this question does not offer."""
+        return next((o for o in self.options if o.id == option_id), None)
+
+
+@dataclass(frozen=True)
+class ModalityText:
+    id: str
+    version: str
+    title: str
+    summary: str
+    planned_sessions: int
+    sections: dict[str, str]
+    risks: tuple[RiskText, ...]
+    comprehension: tuple[CheckQuestion, ...] = ()
+
+
+@dataclass(frozen=True)
+class CommonText:
+    version: str
+    areas: dict[str, str]
+    section_titles: dict[str, str]
+    esign_statement: str
+    consent_statement: str
+    signature_meaning: str
+    flagged_notice: str
+
+
+@dataclass(frozen=True)
+class LanguageTexts:
+    language: str
+    common: CommonText
+    questions: dict[str, QuestionText]
+    modalities: dict[str, ModalityText]
+
+
+@dataclass(frozen=True)
+class CheckinText:
+    """Everything the patient reads during a check-in, in one language."""
+
+    language: str
+    version: str
+    title: str
+    intro: str
+    questions: dict[str, QuestionText]
+    statement: str
+    signature_meaning: str
+    flagged_notice: str
+    clean_notice: str
+
+
+@dataclass(frozen=True)
+class Texts:
+    rules: Rules
+    languages: dict[str, LanguageTexts]
+    source: str = ""
+    checkin: dict[str, CheckinText] = field(default_factory=dict)
+    _cache: dict[tuple[str, str], TextsRef] = field(default_factory=dict, compare=False, repr=False)
+
+    def language(self, language: str) -> LanguageTexts:
+        """Fall back to English so a stale language choice never breaks a page."""
+        return self.languages.get(language) or self.languages["en"]
+
+    def checkin_text(self, language: str) -> CheckinText:
+        """The check-in words in this language, falling back to English like `language`."""
+        return self.checkin.get(language) or self.checkin["en"]
+
+    def modality(self, language: str, modality: str) -> ModalityText:
+        return self.language(language).modalities[modality]
+
+    def reference(self, language: str, modality: str) -> TextsRef:
+        """Version, fingerprint and full words shown, which every consent stores."""
+        key = (language, modality)
+        if key not in self._cache:
+            lang = self.language(language)
+            shown = _shown(lang, self.rules, modality)
+            self._cache[key] = TextsRef(
+                version=lang.modalities[modality].version,
+                common_version=lang.common.version,
+                rules_version=self.rules.version,
+                sha256=fingerprint(shown),
+                shown=shown,
+            )
+        return self._cache[key]
+
+
+def fingerprint(shown: TextsShown) -> str:
+    """SHA-256 of canonical JSON, so anyone holding the stored words can recompute it."""
+    canonical = json.dumps(shown, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _shown(lang: LanguageTexts, rules: Rules, modality: str) -> TextsShown:
+    mod = lang.modalities[modality]
+    return TextsShown(
+        language=lang.language,
+        modality=modality,
+        title=mod.title,
+        summary=mod.summary,
+        sections=[
+            {"id": sid, "title": lang.common.section_titles[sid], "text": mod.sections[sid]}
+            for sid in SECTION_IDS
+        ],
+        risks=[{"id": r.id, "title": r.title, "text": r.text} for r in mod.risks],
+        questions=[
+            {"id": q.id, "type": q.type, "text": lang.questions[q.id].text}  # type: ignore[typeddict-item]
+            for q in rules.questions_for(modality)
+        ],
+        comprehension=[
+            {"id": c.id, "text": c.text, "options": [{"id": o.id, "text": o.text} for o in c.options],
+             "answer": c.answer, "explanation": c.explanation}
+            for c in mod.comprehension
+        ],
+        esign_statement=lang.common.esign_statement,
+        consent_statement=lang.common.consent_statement.format(treatment=mod.title),
+        signature_meaning=lang.common.signature_meaning.format(treatment=mod.title),
+    )
