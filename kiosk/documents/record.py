@@ -246,3 +246,11 @@ class Clinic:
     name: str
     timezone: str
     verify_url: str = "http://127.0.0.1:5000/verify"  # printed on every page with the document's code
+
+
+COMPREHENSION_FLAG_PREFIX = "comprehension."  # screening ids have no dot, so a flag's question never clashes with one
+
+
+def flag_id(question: str) -> str:
+    """The flag's question id for a comprehension question, distinct from every screening question."""
+    return COMPREHENSION_FLAG_PREFIX + question

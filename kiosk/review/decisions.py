@@ -24,11 +24,10 @@ from sqlalchemy.orm import Session
 from kiosk.staff import accounts
 from kiosk.core import audit
 from kiosk.consent import queries as consents
-from kiosk.rules.comprehension import flag_id
 from kiosk.core.audit import Who
 from kiosk.core.models import AuditEvent, Consent, ConsentDocument, ConsentEvent, ConsentReview, User
 from kiosk.documents.pdf import render_review_appearance
-from kiosk.documents.record import SEVERITY_ORDER, Review, describe_answer
+from kiosk.documents.record import SEVERITY_ORDER, Review, describe_answer, flag_id
 from kiosk.review.queue import DECISION_LABELS, DECISIONS, Readiness, consent_readiness
 from kiosk.documents.sealing import REVIEW_FIELD_PREFIX, SealError, SealKey, add_signed_revision, review_area
 from kiosk.core.translation import lazy_gettext as _l

@@ -8,10 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from kiosk.documents.record import CheckShown, ComprehensionAnswer, Flag
-
-FLAG_PREFIX = "comprehension."  # screening ids have no dot, so a flag's question never clashes with one
-
+from kiosk.documents.record import CheckShown, ComprehensionAnswer, Flag, flag_id
 
 def grade(shown: list[CheckShown], chosen: Mapping[str, str], answered_at: str | None = None) -> list[ComprehensionAnswer]:
     """Each question shown with the option chosen (by id) and whether it was the right one."""
@@ -25,11 +22,6 @@ def grade(shown: list[CheckShown], chosen: Mapping[str, str], answered_at: str |
             correct=picked == check["answer"], explanation=check["explanation"], answered_at=answered_at,
         ))
     return results
-
-
-def flag_id(question: str) -> str:
-    """The flag's question id for a comprehension question, distinct from every screening question."""
-    return FLAG_PREFIX + question
 
 
 def wrong_answer_flags(results: list[ComprehensionAnswer], reason: str) -> list[Flag]:

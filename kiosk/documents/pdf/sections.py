@@ -16,8 +16,7 @@ from kiosk.documents.pdf.style import (CELL_PAD, FONT, FONT_BOLD, INK, KEY_LEADI
                              VALUE_LEADING, VALUE_SIZE, header_row_table)
 from kiosk.documents.pdf.text import (TextBlock, blocks, format_date, format_datetime, heading, language_name, printable,
                              wrap_plain)
-from kiosk.rules.comprehension import flag_id
-from kiosk.documents.record import SEVERITY_ORDER, ConsentRecord, Review, describe_answer
+from kiosk.documents.record import SEVERITY_ORDER, ConsentRecord, Review, describe_answer, flag_id
 
 _KV_STYLE = TableStyle([
     ("VALIGN", (0, 0), (-1, -1), "TOP"),
