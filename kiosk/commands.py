@@ -47,7 +47,7 @@ def check_texts() -> None:
     """Validate consent_texts/ (the app refuses to start when they are wrong) and print each version."""
     texts = current_texts()
     click.echo(f"rules.yaml: version {texts.rules.version}, {len(texts.rules.questions)} questions")
-    for language, lang in sorted(texts.languages.items()):
+    for language in sorted(texts.languages):
         for modality in texts.rules.modalities:
             ref = texts.reference(language, modality)
             click.echo(f"{language}/{modality}: version {ref['version']} sha256 {ref['sha256']}")

@@ -82,7 +82,8 @@ def scores(texts: Texts | None = None) -> list[Score]:
         meter.set_lang(language)
         meter.set_rounding_points(None)
 
-        def score(file: str, passage: str, words: str) -> Score:
+        def score(file: str, passage: str, words: str, language: str = language,
+                  meter: textstatistics = meter) -> Score:
             if language == "en":
                 return Score(language, file, passage, meter.lexicon_count(words), meter.flesch_kincaid_grade(words), None)
             return Score(language, file, passage, meter.lexicon_count(words), meter.fernandez_huerta(words),

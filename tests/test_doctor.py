@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import secrets
 from datetime import date, datetime, timedelta, timezone
@@ -12,7 +11,6 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -566,7 +564,7 @@ def test_wrong_passwords_on_the_decision_form_count_toward_the_account_lock(app,
     [consent] = consents(app)
     staff_login(client, staff["doctor"])
     url = f"/doctor/consents/{consent.document_id}"
-    for attempt in range(6):
+    for _attempt in range(6):
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get(url).get_data(as_text=True))
         response = client.post(url, data={"csrf_token": token.group(1), "decision": "cleared", "note": "ok",
                                           "meaning": "y", "password": "not my password"})

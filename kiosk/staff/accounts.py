@@ -86,7 +86,7 @@ def normalize_email(email: str) -> str:
         # test_environment allows the reserved .test domain the test suite uses; no DNS look-ups
         result = validate_email(email.strip(), check_deliverability=False, test_environment=True)
     except EmailNotValidError as exc:
-        raise AccountError(_("%(email)s is not a valid email address: %(reason)s", email=repr(email), reason=str(exc)))
+        raise AccountError(_("%(email)s is not a valid email address: %(reason)s", email=repr(email), reason=str(exc))) from exc
     return result.normalized.lower()
 
 

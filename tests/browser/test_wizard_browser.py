@@ -9,7 +9,6 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
 from PIL import Image
 from sqlalchemy import func, select
 

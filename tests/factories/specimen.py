@@ -44,18 +44,6 @@ _MODALITY_WHAT: dict[str, str] = {
         "(striae) flatter, narrower and closer to the colour of the "
         "surrounding skin."
     ),
-    "microneedling": (
-        "Microneedling uses a sterile single-use cartridge of very fine "
-        "needles to make controlled micro-injuries in the skin. As the skin "
-        "repairs these, it produces new collagen and elastin, which can make "
-        "stretch marks (striae) less visible."
-    ),
-    "rf_microneedling": (
-        "Radiofrequency microneedling combines very fine insulated needles "
-        "with radiofrequency energy delivered at the needle tips. The heat "
-        "stimulates new collagen and elastin in the deeper layers of the "
-        "skin, which can make stretch marks (striae) less visible."
-    ),
 }
 
 
@@ -191,21 +179,21 @@ def _texts_shown(modality: str, modality_title: str) -> TextsShown:
     questions: list[QuestionShown] = [
         {"id": "pregnant", "type": "bool",
          "text": "Are you pregnant, trying to become pregnant, or breastfeeding?"},
-        {"id": "isotretinoin", "type": "date",
+        {"id": "isotretinoin_last_dose", "type": "date",
          "text": "When did you last take isotretinoin (Roaccutane, Isdiben)?"},
-        {"id": "keloid", "type": "bool",
+        {"id": "keloids", "type": "bool",
          "text": "Have you ever had raised, thick scars (keloid or hypertrophic scars)?"},
-        {"id": "herpes", "type": "bool",
+        {"id": "cold_sores", "type": "bool",
          "text": "Do you get cold sores (herpes simplex) in or near the areas to treat?"},
-        {"id": "anticoagulants", "type": "bool",
+        {"id": "blood_thinners", "type": "bool",
          "text": "Do you take blood thinners (for example warfarin, apixaban or daily aspirin)?"},
-        {"id": "photosensitising", "type": "bool",
+        {"id": "photosensitising_medication", "type": "bool",
          "text": "Do you take any medicine that makes your skin sensitive to light?"},
-        {"id": "tan", "type": "date",
-         "text": "When did you last use a sunbed or get a suntan on the areas to treat?"},
-        {"id": "skin_infection", "type": "bool",
+        {"id": "recent_tan", "type": "bool",
+         "text": "In the last 4 weeks, have you sunbathed, used a sunbed or a self-tanner?"},
+        {"id": "wounds_or_burns_in_area", "type": "bool",
          "text": "Do you have an infection, wound or rash in the areas to treat right now?"},
-        {"id": "autoimmune", "type": "bool",
+        {"id": "systemic_disease", "type": "bool",
          "text": "Do you have an autoimmune disease, such as lupus or scleroderma?"},
     ]
     return {
@@ -265,14 +253,14 @@ def specimen_record(
 
     values: dict[str, tuple[bool | str | None, str | None, str]] = {
         "pregnant": (False, None, "10:40:41"),
-        "isotretinoin": ("2025-08-15", "Finished a 6-month course for acne in August.", "10:40:58"),
-        "keloid": (True, "Raised scar after an appendix operation in 2015.", "10:41:20"),
-        "herpes": (False, None, "10:41:29"),
-        "anticoagulants": (False, None, "10:41:36"),
-        "photosensitising": (False, None, "10:41:44"),
-        "tan": (None, None, "10:41:57"),
-        "skin_infection": (False, None, "10:42:03"),
-        "autoimmune": (False, None, "10:42:10"),
+        "isotretinoin_last_dose": ("2025-08-15", "Finished a 6-month course for acne in August.", "10:40:58"),
+        "keloids": (True, "Raised scar after an appendix operation in 2015.", "10:41:20"),
+        "cold_sores": (False, None, "10:41:29"),
+        "blood_thinners": (False, None, "10:41:36"),
+        "photosensitising_medication": (False, None, "10:41:44"),
+        "recent_tan": (False, None, "10:41:57"),
+        "wounds_or_burns_in_area": (False, None, "10:42:03"),
+        "systemic_disease": (False, None, "10:42:10"),
     }
     answers: list[Answer] = []
     for question in shown["questions"]:
@@ -289,7 +277,7 @@ def specimen_record(
         )
     flags: list[Flag] = [
         {
-            "question": "isotretinoin",
+            "question": "isotretinoin_last_dose",
             "severity": "stop",
             "reason": (
                 "Isotretinoin taken within the last 6 months: laser resurfacing "
@@ -297,7 +285,7 @@ def specimen_record(
             ),
         },
         {
-            "question": "keloid",
+            "question": "keloids",
             "severity": "review",
             "reason": "History of raised scars: the doctor should assess the risk of keloid formation.",
         },
