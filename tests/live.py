@@ -53,10 +53,16 @@ def bench_database(kind: str, workdir: Path, prefix: str, *, empty: bool) -> Ite
         server.close()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def loopback_socket() -> socket.socket:
+    """A TCP socket bound by the OS to a free loopback port, to hand to gunicorn as it is.
+
+    Handing over the bound socket (instead of a port number probed and released) means no other test
+    process or connection can take the port between choosing it and serving on it, so parallel runs never collide.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
 
 
 LIVE_SIGNING_PASSPHRASE = "live test seal"
@@ -128,16 +134,23 @@ class GunicornServer:
 
 
 def start_gunicorn(env: dict[str, str], log: Path, *, workers: int = 1, threads: int = 2,
-                   port: int | None = None, app_module: str | None = None) -> subprocess.Popen[bytes]:
-    """Start `gunicorn -c gunicorn.conf.py` as a clinic would, on a loopback port (another app_module for benches)."""
-    port = port or free_port()
-    env = {**env, "KIOSK_BIND": f"127.0.0.1:{port}", "KIOSK_WORKERS": str(workers), "KIOSK_THREADS": str(threads)}
+                   listener: socket.socket | None = None, app_module: str | None = None) -> subprocess.Popen[bytes]:
+    """Start `gunicorn -c gunicorn.conf.py` as a clinic would, on a loopback socket (another app_module for benches).
+
+    gunicorn serves on `listener` (inherited as fd://N); without one it gets a free port of its own.
+    """
+    sock = listener or loopback_socket()
+    env = {**env, "KIOSK_BIND": f"fd://{sock.fileno()}", "KIOSK_WORKERS": str(workers),
+           "KIOSK_THREADS": str(threads)}
     handle = log.open("wb")
     try:
         command = [str(GUNICORN), "-c", "gunicorn.conf.py", *([app_module] if app_module else [])]
-        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT,
+                                pass_fds=(sock.fileno(),))
     finally:
         handle.close()
+        if listener is None:
+            sock.close()  # gunicorn holds its own copy
 
 
 def wait_until_serving(server: GunicornServer, workers: int, timeout: float = 60) -> None:
@@ -163,9 +176,10 @@ def gunicorn_servers(env: dict[str, str], logs: list[Path], *, workers: int = 1,
     servers = []
     try:
         for log in logs:
-            port = free_port()
-            process = start_gunicorn(env, log, workers=workers, threads=threads, port=port, app_module=app_module)
-            servers.append(GunicornServer(process, port, log))
+            with loopback_socket() as listener:  # closed here once gunicorn has its own copy
+                process = start_gunicorn(env, log, workers=workers, threads=threads, listener=listener,
+                                         app_module=app_module)
+                servers.append(GunicornServer(process, listener.getsockname()[1], log))
         for server in servers:
             wait_until_serving(server, workers, timeout)
         yield servers

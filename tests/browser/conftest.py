@@ -6,8 +6,10 @@ Only Debian's Chromium is used (`apt-get install chromium`); no browser is ever 
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
+import shutil
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -27,7 +29,8 @@ except ImportError:  # the skip (or CI failure) happens in the fixtures, with wh
     sync_playwright = None  # type: ignore[assignment]
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("KIOSK_CHROMIUM", "/usr/bin/chromium")
+# Debian installs it as /usr/bin/chromium; found on PATH (as .ci/run looks for it), or named by KIOSK_CHROMIUM
+CHROMIUM = os.environ.get("KIOSK_CHROMIUM") or shutil.which("chromium") or ""
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -90,7 +93,8 @@ def browser() -> Iterator[Browser]:
     process would fail.
     """
     need(sync_playwright is not None, "the playwright Python package: pip install -r requirements-dev.txt")
-    need(Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK), f"Chromium at {CHROMIUM}: apt-get install chromium")
+    need(bool(CHROMIUM) and Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK),
+         f"Chromium ({CHROMIUM or 'chromium on PATH'}): apt-get install chromium")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
@@ -139,26 +143,39 @@ def screenshots_dir() -> Path:
 
 
 class Screenshots:
-    """Saves NNN-step.png, numbered across the session, so a reviewer can page through a whole walk."""
+    """Saves NNN-step.png, numbered across the session, so a reviewer can page through a whole walk.
 
-    def __init__(self, folder: Path) -> None:
+    Under pytest-xdist each worker numbers its own shots behind its name (gw0-NNN-step.png), so a walk stays
+    in order and workers never overwrite each other; the shots of an earlier run are removed once per run.
+    """
+
+    def __init__(self, folder: Path, worker: str = "", run_id: str = "") -> None:
         self.folder = folder
+        self.prefix = f"{worker}-" if worker else ""
         self.count = 0
         folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.glob("[0-9][0-9]*-*.png"):  # only our own earlier shots, so no stale pages mislead
-            old.unlink()
+        with (folder / ".lock").open("a") as lock:  # the first worker of a run clears; later ones see its run id
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            stamp = folder / ".run"
+            if not run_id or not stamp.exists() or stamp.read_text() != run_id:
+                # only our own earlier shots (NNN-*.png, gwN-NNN-*.png), so no stale pages mislead
+                for old in [*folder.glob("[0-9][0-9]*-*.png"), *folder.glob("gw[0-9]*-[0-9][0-9]*-*.png")]:
+                    old.unlink()
+                stamp.write_text(run_id)
 
     def __call__(self, page: Page, step: str, *, full_page: bool = True) -> Path:
         self.count += 1
         name = re.sub(r"[^a-z0-9]+", "-", step.lower()).strip("-")
-        path = self.folder / f"{self.count:03d}-{name}.png"
+        path = self.folder / f"{self.prefix}{self.count:03d}-{name}.png"
         page.screenshot(path=str(path), full_page=full_page)
         return path
 
 
 @pytest.fixture(scope="session")
 def _screenshots() -> Screenshots:
-    return Screenshots(screenshots_dir())
+    # pytest-xdist names its workers in the environment; without it there is one process, cleared at its start
+    return Screenshots(screenshots_dir(), worker=os.environ.get("PYTEST_XDIST_WORKER", ""),
+                       run_id=os.environ.get("PYTEST_XDIST_TESTRUNUID", ""))
 
 
 @pytest.fixture
