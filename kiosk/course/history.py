@@ -14,6 +14,7 @@ from kiosk.course import checkins
 from kiosk.consent import queries as consents
 from kiosk.core.models import Checkin, Consent, ConsentEvent, TreatmentSession
 from kiosk.review.queue import Readiness, _name_condition, consent_readiness
+from kiosk.rules import validity
 from kiosk.texts.loader import Texts
 
 FIND_LIMIT = 50
