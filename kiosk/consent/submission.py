@@ -22,6 +22,7 @@ from kiosk.rules import comprehension
 from kiosk.consent import drafts
 from kiosk.consent import steps
 from kiosk.rules import validity
+from kiosk.core.db import rows_updated
 from kiosk.core.models import Consent, ConsentDocument, ConsentEvent, ConsentFlag, Draft
 from kiosk.documents.pdf import render_consent_pdf
 from kiosk.documents.record import Answer, ConsentRecord, RiskAck, StepEvent, highest_severity, severity_rank
@@ -129,9 +130,9 @@ def submit(
     try:
         # Close the draft only if it is still open, in the same transaction: a cancel at the desk
         # and a signature on the tablet can race, and exactly one of them must win.
-        closed = session.execute(
-            update(Draft).where(Draft.id == draft.id, Draft.status == "open").values(status="submitted")
-        ).rowcount
+        closed = rows_updated(
+            session, update(Draft).where(Draft.id == draft.id, Draft.status == "open").values(status="submitted")
+        )
         if closed != 1:
             session.rollback()
             existing = _consent_for(session, draft.id)
