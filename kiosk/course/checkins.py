@@ -218,6 +218,7 @@ def build_record(checkin: Checkin, saved: dict[str, Any], signature: SignatureIn
     draft, consent = checkin.draft, checkin.consent
     words = texts.checkin_text(draft.language)
     questions = texts.rules.checkin_for(checkin.modality)
+    shown: dict[str, Any]  # the check-in's own words: not a consent's TextsShown
     shown = {"language": words.language, "title": words.title, "intro": words.intro,
              "questions": [{"id": q.id, "type": q.type, "text": words.questions[q.id].text} for q in questions],
              "statement": words.statement, "signature_meaning": words.signature_meaning}

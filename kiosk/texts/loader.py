@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 
 from kiosk.documents.record import TextsRef, TextsShown
@@ -51,7 +52,7 @@ class TextsError(Exception):
 @dataclass(frozen=True)
 class Question:
     id: str
-    type: str
+    type: Literal["bool", "date"]  # one of ANSWER_TYPES
     reason: str
     severity: dict[str, str]
     within_months: int | None = None
@@ -202,8 +203,8 @@ class Texts:
         return self._cache[key]
 
 
-def fingerprint(shown: TextsShown) -> str:
-    """SHA-256 of canonical JSON, so anyone holding the stored words can recompute it."""
+def fingerprint(shown: Mapping[str, Any]) -> str:
+    """SHA-256 of canonical JSON, so anyone holding the stored words (a consent's or a check-in's) can recompute it."""
     canonical = json.dumps(shown, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -221,7 +222,7 @@ def _shown(lang: LanguageTexts, rules: Rules, modality: str) -> TextsShown:
         ],
         risks=[{"id": r.id, "title": r.title, "text": r.text} for r in mod.risks],
         questions=[
-            {"id": q.id, "type": q.type, "text": lang.questions[q.id].text}  # type: ignore[typeddict-item]
+            {"id": q.id, "type": q.type, "text": lang.questions[q.id].text}
             for q in rules.questions_for(modality)
         ],
         comprehension=[
@@ -373,7 +374,8 @@ def _questions(doc: YamlDoc, data: dict[str, Any], prefix: Path_, modalities: li
         placeholders = ("value", "as_of", "within_months") if qtype == "date" else ()
         reason = doc.text(q, "reason", path, placeholders=placeholders)
         severity = _severity_map(doc, q, path, modalities)
-        questions.append(Question(qid, str(qtype), reason, severity, within if qtype == "date" else None))
+        answer_type: Literal["bool", "date"] = qtype if qtype in ANSWER_TYPES else "bool"  # a wrong one stops the load
+        questions.append(Question(qid, answer_type, reason, severity, within if qtype == "date" else None))
     return questions
 
 

@@ -6,6 +6,7 @@ import hashlib
 import io
 import math
 from datetime import datetime
+from collections.abc import Mapping
 from typing import Any, Callable
 
 from PIL import Image as PILImage
@@ -101,8 +102,9 @@ def pin_timestamp(canvas: Canvas, moment: datetime) -> None:
     stamp.tzname = moment.tzname() or "UTC"
 
 
-def page_decorator(record: ConsentRecord, labels: dict[str, str]) -> Callable[[Canvas, int, int], None]:
-    """Make the function that draws clinic, document id, patient and page N of M on a page."""
+def page_decorator(record: Mapping[str, Any], labels: dict[str, str]) -> Callable[[Canvas, int, int], None]:
+    """Make the function that draws clinic, document id, patient and page N of M on a page (consent, check-in or
+    withdrawal: any record with those keys)."""
     width, height = PAGE_SIZE
     left, right = MARGIN_X, width - MARGIN_X
     doc_text = fit_line(labels["document"].format(id=record.get("document_id", "")), FONT, 8, USABLE_W / 2)
