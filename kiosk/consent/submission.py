@@ -11,6 +11,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from PIL import Image
@@ -38,7 +39,7 @@ SEAL_REASON = "Informed consent signed by the patient"
 class SignatureInput:
     """What the sign step collected, already validated by its form."""
 
-    method: str  # drawn | typed
+    method: Literal["drawn", "typed"]
     png: bytes | None
     typed_name: str | None
     printed_name: str
@@ -220,7 +221,7 @@ def build_record(
         esign_consent={"statement": ref["shown"]["esign_statement"], "agreed_at": data["review"]["saved_at"]},
         consent_statement=ref["shown"]["consent_statement"],
         signature={
-            "method": signature.method,  # type: ignore[typeddict-item]
+            "method": signature.method,
             "typed_name": signature.typed_name,
             "printed_name": signature.printed_name,
             "signed_at": signed_at,

@@ -283,7 +283,7 @@ def add_signed_revision(pdf: bytes, key: SealKey, *, appearance_pdf: bytes, area
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
         box = (area.left, max(area.bottom, area.top - height), area.right, area.top)
         spec = fields.SigFieldSpec(sig_field_name=field_name, on_page=area.page,
-                                   box=box)  # type: ignore[arg-type]  # pyHanko annotates ints, writes each as a PDF real
+                                   box=box)  # type: ignore[arg-type]  # pyHanko types ints, writes PDF reals
         style = StaticStampStyle(
             background=_PdfPageBytes(appearance_pdf), background_opacity=1.0, border_width=0,
             background_layout=layout.SimpleBoxLayoutRule(

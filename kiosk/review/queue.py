@@ -14,12 +14,12 @@ from sqlalchemy.orm import Session, aliased
 
 from kiosk.consent import queries as consents
 from kiosk.core.models import Consent, ConsentReview
-from kiosk.documents.record import severity_rank
+from kiosk.documents.record import Decision, severity_rank
 from kiosk.core.translation import lazy_gettext as _l
 
 PER_PAGE = 25
 QUEUE_STATUSES = ("submitted", "reviewed", "withdrawn")
-DECISIONS = ("cleared", "not_cleared", "consultation")
+DECISIONS: tuple[Decision, ...] = ("cleared", "not_cleared", "consultation")
 _NEEDS_DOCTOR = severity_rank("review")  # ranks 0 (stop) and 1 (review) must be seen by a doctor
 
 # --------------------------------------------------------------------------

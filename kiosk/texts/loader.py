@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 
-from kiosk.documents.record import TextsRef, TextsShown
+from kiosk.documents.record import Severity, TextsRef, TextsShown
 from kiosk.texts.parity import check_parity
 from kiosk.texts.yaml_doc import ID, Path_, YamlDoc, check_language
 
 if TYPE_CHECKING:
     from kiosk.texts.checkin import CheckinText
 
-SEVERITIES = ("stop", "review", "info")
+SEVERITIES: tuple[Severity, ...] = ("stop", "review", "info")
 ANSWER_TYPES = ("bool", "date")
 SECTION_IDS = (
     "what_it_is",
@@ -54,7 +54,7 @@ class Question:
     id: str
     type: Literal["bool", "date"]  # one of ANSWER_TYPES
     reason: str
-    severity: dict[str, str]
+    severity: dict[str, Severity]
     within_months: int | None = None
 
     def applies_to(self, modality: str) -> bool:
@@ -65,7 +65,7 @@ class Question:
 @dataclass(frozen=True)
 class DerivedRule:
     id: str
-    severity: str
+    severity: Severity
     reason: str
     params: dict[str, int]
 
@@ -74,7 +74,7 @@ class DerivedRule:
 class Renewal:
     """The flag on a new consent that replaces an expired or outdated one (rules.yaml `checkin.renewal`)."""
 
-    severity: str
+    severity: Severity
     reason_new_version: str
     reason_expired: str
 
@@ -321,7 +321,8 @@ def _load_rules(doc: YamlDoc) -> Rules | None:
             doc.error(path + ("severity",) if "severity" in d else path,
                       f"severity must be one of {', '.join(SEVERITIES)}, not {severity!r}")
         reason = doc.text(d, "reason", path, placeholders=("age", "min_age", "as_of"))
-        derived.append(DerivedRule(did, str(severity), reason, params))
+        checked: Severity = severity if severity in SEVERITIES else "info"  # a wrong one stops the load
+        derived.append(DerivedRule(did, checked, reason, params))
     comprehension_reason = doc.text(data, "comprehension_reason", (), placeholders=("question", "chosen", "answer"))
     checkin_questions, renewal = _checkin_rules(doc, data, modalities, {q.id for q in questions})
     return Rules(str(version), tuple(modalities), tuple(questions), tuple(derived), comprehension_reason,
@@ -346,7 +347,8 @@ def _checkin_rules(doc: YamlDoc, data: dict[str, Any], modalities: list[str],
         doc.error(path + ("severity",) if "severity" in raw else path,
                   f"severity must be one of {', '.join(SEVERITIES)}, not {severity!r}")
     names = ("previous", "signed_on", "old_version", "new_version")
-    renewal = Renewal(str(severity), doc.text(raw, "reason_new_version", path, placeholders=names),
+    checked: Severity = severity if severity in SEVERITIES else "info"  # a wrong one stops the load
+    renewal = Renewal(checked, doc.text(raw, "reason_new_version", path, placeholders=names),
                       doc.text(raw, "reason_expired", path, placeholders=names))
     return tuple(questions), renewal
 
@@ -379,13 +381,13 @@ def _questions(doc: YamlDoc, data: dict[str, Any], prefix: Path_, modalities: li
     return questions
 
 
-def _severity_map(doc: YamlDoc, q: dict[str, Any], path: Path_, modalities: list[str]) -> dict[str, str]:
+def _severity_map(doc: YamlDoc, q: dict[str, Any], path: Path_, modalities: list[str]) -> dict[str, Severity]:
     raw = q.get("severity")
     if not isinstance(raw, dict) or not raw:
         doc.error(path + ("severity",) if "severity" in q else path,
                   'missing field "severity" (a map from treatment id to stop, review or info)')
         return {}
-    out: dict[str, str] = {}
+    out: dict[str, Severity] = {}
     for mod, sev in raw.items():
         where = path + ("severity", str(mod))
         if mod not in modalities:

@@ -19,7 +19,6 @@ from reportlab.platypus import Flowable
 from kiosk.documents.pdf.style import (FONT, FONT_BOLD, INK, MARGIN_X, MAX_SIGNATURE_PIXELS, MUTED, PAGE_SIZE, RULE, SIGNATURE_DPI,
                              SIGNATURE_MAX_H, SIGNATURE_MAX_W, USABLE_W)
 from kiosk.documents.pdf.text import fit_line, format_date
-from kiosk.documents.record import ConsentRecord
 
 
 # --------------------------------------------------------------------------
