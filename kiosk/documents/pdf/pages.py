@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import io
 import math
-from datetime import datetime
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, Callable
 
 from PIL import Image as PILImage
