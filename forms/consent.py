@@ -220,7 +220,8 @@ def _blank(image: Image.Image) -> bool:
         return True
     if inked != (0, 0, rgba.width, rgba.height):
         return False  # transparent around the ink and not on it: the alpha alone is not one flat value
-    return all(low == high for low, high in rgba.getextrema())
+    # RGBA has four bands, so getextrema gives a (low, high) pair per band, never the single-band pair of floats
+    return all(isinstance(band, tuple) and band[0] == band[1] for band in rgba.getextrema())
 
 
 class ScreeningFormBase(KioskForm):

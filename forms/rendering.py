@@ -45,4 +45,4 @@ def use_fast_input_attributes() -> None:
     `Input.html_params` is the hook WTForms gives its input widgets for this; set once per
     process, it reaches every subclass. Text areas, selects and labels keep WTForms' own.
     """
-    Input.html_params = staticmethod(html_params)  # type: ignore[method-assign]
+    Input.html_params = staticmethod(html_params)

@@ -144,6 +144,7 @@ def export(document_id: str, pdf_path: Path | None, json_path: Path | None, fhir
         outputs.append((json_path, json.dumps(body, ensure_ascii=False, indent=2).encode("utf-8")))
     if fhir_path is not None:
         latest = consents.latest_document(consent)
+        # ignored arg-type: Consent.record is a JSON column (a dict) holding the ConsentRecord written at signing
         bundle = fhir.consent_bundle(consent.record, status=consent.status, latest_pdf=latest.pdf,  # type: ignore[arg-type]
                                      latest_revision=latest.revision)
         outputs.append((fhir_path, json.dumps(bundle, ensure_ascii=False, indent=2).encode("utf-8")))

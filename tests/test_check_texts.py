@@ -375,3 +375,16 @@ def test_a_treatment_needs_two_or_three_comprehension_questions(texts: Path) -> 
     number = line_of(path, r"^comprehension:")
     assert (f'consent_texts/en/modalities/vitamin_c_injection.yaml:{number}: comprehension: "comprehension" must be '
             "a list of 2 or 3 questions about the risks") in errors, errors
+
+
+def test_a_comprehension_written_as_a_mapping_in_both_languages_is_reported_not_a_traceback(texts: Path) -> None:
+    for language in ("en", "es"):
+        path = texts / language / "modalities/co2_laser.yaml"
+        number = line_of(path, r"^comprehension:")
+        replace_line(path, number, "comprehension: {sun_after: avoid the sun}")
+        insert_after(path, number, "old_comprehension:")  # the list that followed is now under another key
+    errors = errors_of(texts)
+    for language in ("en", "es"):
+        number = line_of(texts / language / "modalities/co2_laser.yaml", r"^comprehension:")
+        assert (f'consent_texts/{language}/modalities/co2_laser.yaml:{number}: comprehension: "comprehension" must '
+                "be a list of 2 or 3 questions about the risks") in errors, errors

@@ -11,6 +11,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from PIL import Image
@@ -22,6 +23,7 @@ from kiosk.rules import comprehension
 from kiosk.consent import drafts
 from kiosk.consent import steps
 from kiosk.rules import validity
+from kiosk.core.db import rows_updated
 from kiosk.core.models import Consent, ConsentDocument, ConsentEvent, ConsentFlag, Draft
 from kiosk.documents.pdf import render_consent_pdf
 from kiosk.documents.record import Answer, Clinic, ConsentRecord, RiskAck, StepEvent, highest_severity, severity_rank
@@ -37,7 +39,7 @@ SEAL_REASON = "Informed consent signed by the patient"
 class SignatureInput:
     """What the sign step collected, already validated by its form."""
 
-    method: str  # drawn | typed
+    method: Literal["drawn", "typed"]
     png: bytes | None
     typed_name: str | None
     printed_name: str
@@ -122,9 +124,9 @@ def submit(
     try:
         # Close the draft only if it is still open, in the same transaction: a cancel at the desk
         # and a signature on the tablet can race, and exactly one of them must win.
-        closed = session.execute(
-            update(Draft).where(Draft.id == draft.id, Draft.status == "open").values(status="submitted")
-        ).rowcount
+        closed = rows_updated(
+            session, update(Draft).where(Draft.id == draft.id, Draft.status == "open").values(status="submitted")
+        )
         if closed != 1:
             session.rollback()
             existing = _consent_for(session, draft.id)
@@ -212,7 +214,7 @@ def build_record(
         esign_consent={"statement": ref["shown"]["esign_statement"], "agreed_at": data["review"]["saved_at"]},
         consent_statement=ref["shown"]["consent_statement"],
         signature={
-            "method": signature.method,  # type: ignore[typeddict-item]
+            "method": signature.method,
             "typed_name": signature.typed_name,
             "printed_name": signature.printed_name,
             "signed_at": signed_at,

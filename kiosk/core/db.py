@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import DateTime, Engine, create_engine, event
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import CursorResult, DateTime, Engine, Update, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
 
@@ -34,6 +34,15 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     pass
+
+
+def rows_updated(session: Session, statement: Update) -> int:
+    """Run a conditional UPDATE and say how many rows it changed, so exactly one of two racing writers wins.
+
+    Session.execute is typed as returning a plain Result, but for an UPDATE without RETURNING SQLAlchemy returns
+    a CursorResult; the cast is the one SQLAlchemy documents for reading its rowcount.
+    """
+    return cast(CursorResult[Any], session.execute(statement)).rowcount
 
 
 def make_engine(url: str, *, transactional_ddl: bool = False) -> Engine:

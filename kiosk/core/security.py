@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
     if hops:
         # Behind a proxy every request would otherwise come from the proxy's address, so one
         # lockout or code rate limit would hit every tablet and desk at once.
+        # ignored method-assign: replacing wsgi_app with a middleware is Flask's documented way to add one
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     @app.before_request

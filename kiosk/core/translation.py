@@ -82,7 +82,7 @@ class KioskBabel(Babel):
     def init_app(self, app: Flask, *args: Any, **kwargs: Any) -> None:
         super().init_app(app, *args, **kwargs)
         # Flask-Babel's template callables look the domain up again for each string; these go to it directly
-        app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n at run time
             gettext=lambda s: DOMAIN.get_translations().ugettext(s),
             ngettext=lambda s, p, n: DOMAIN.get_translations().ungettext(s, p, n),
             pgettext=lambda c, s: DOMAIN.get_translations().upgettext(c, s),

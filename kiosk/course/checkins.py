@@ -23,6 +23,7 @@ from kiosk.desk import sessions as desk
 from kiosk.consent import drafts
 from kiosk.rules import validity
 from kiosk.core.audit import Who
+from kiosk.core.db import rows_updated
 from kiosk.core.models import Checkin, CheckinReview, Consent, Draft, TreatmentSession, User
 from kiosk.documents.pdf.checkin import render_checkin_pdf
 from kiosk.documents.record import Answer, highest_severity, severity_rank
@@ -198,9 +199,9 @@ def submit(session: Session, checkin: Checkin, signature: SignatureInput, *, tex
                  detail={"checkin": checkin.document_id, "highest_severity": checkin.highest_severity,
                          "sha256": checkin.pdf_sha256}, commit=False)
     # a cancel at the desk and a signature on the tablet can race: exactly one of them closes the draft
-    closed = session.execute(update(Draft).where(Draft.id == draft.id, Draft.status == "open")
-                             .values(status="submitted", updated_at=now)
-                             .execution_options(synchronize_session=False)).rowcount
+    closed = rows_updated(session, update(Draft).where(Draft.id == draft.id, Draft.status == "open")
+                          .values(status="submitted", updated_at=now)
+                          .execution_options(synchronize_session=False))
     if closed != 1:
         session.rollback()
         session.refresh(checkin)
@@ -218,6 +219,7 @@ def build_record(checkin: Checkin, saved: dict[str, Any], signature: SignatureIn
     draft, consent = checkin.draft, checkin.consent
     words = texts.checkin_text(draft.language)
     questions = texts.rules.checkin_for(checkin.modality)
+    shown: dict[str, Any]  # the check-in's own words: not a consent's TextsShown
     shown = {"language": words.language, "title": words.title, "intro": words.intro,
              "questions": [{"id": q.id, "type": q.type, "text": words.questions[q.id].text} for q in questions],
              "statement": words.statement, "signature_meaning": words.signature_meaning}

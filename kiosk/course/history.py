@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from kiosk.course import checkins
 from kiosk.consent import queries as consents
 from kiosk.core.models import Checkin, Consent, ConsentEvent, TreatmentSession
-from kiosk.review.queue import Readiness, name_condition, consent_readiness
+from kiosk.review.queue import Readiness, consent_readiness, name_condition
+from kiosk.rules import validity
 from kiosk.texts.model import Texts
 
 FIND_LIMIT = 50

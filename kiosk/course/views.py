@@ -83,6 +83,7 @@ def start_checkin(document_id: str) -> Any:
     except consents.ConsentNotFound:
         abort(404)
     except checkins.CheckinRefused as exc:
+        assert exc.validity.reason is not None  # start_checkin refuses only a consent that is not valid, saying why
         flash(_("A check-in cannot start: %(reason)s.", reason=checkins.VALIDITY_LABELS[exc.validity.reason]),
               "error")
         return redirect(url_for("course.show", document_id=document_id))

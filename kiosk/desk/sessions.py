@@ -22,6 +22,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from kiosk.core import audit
 from kiosk.consent import drafts
 from kiosk.core.audit import Who
+from kiosk.core.db import rows_updated
 from kiosk.core.models import Attempt, Draft, TabletCode, User
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: nothing to mix up when read aloud
@@ -161,9 +162,9 @@ def cancel_session(session: Session, draft_id: int, *, who: Who, now: datetime) 
     if draft is None:
         raise SessionNotFound(draft_id)
     # conditional, so a session signed a moment ago is never turned into a cancelled one
-    changed = session.execute(update(Draft).where(Draft.id == draft_id, Draft.status == "open")
-                              .values(status="cancelled", updated_at=now).execution_options(synchronize_session=False))
-    if changed.rowcount != 1:
+    changed = rows_updated(session, update(Draft).where(Draft.id == draft_id, Draft.status == "open")
+                           .values(status="cancelled", updated_at=now).execution_options(synchronize_session=False))
+    if changed != 1:
         session.rollback()
         session.refresh(draft)
         raise SessionClosed(draft.status)
@@ -213,9 +214,9 @@ def redeem_code(session: Session, typed: str, *, who: Who, device_label: str | N
     code = normalize_code(typed)
     row = _redeemable(session, code, now) if code else None
     if row is not None:  # one winner when two tablets type the same code at once
-        claimed = session.execute(update(TabletCode).where(TabletCode.id == row.id, TabletCode.used_at.is_(None))
-                                  .values(used_at=now).execution_options(synchronize_session=False))
-        if claimed.rowcount != 1:
+        claimed = rows_updated(session, update(TabletCode).where(TabletCode.id == row.id, TabletCode.used_at.is_(None))
+                               .values(used_at=now).execution_options(synchronize_session=False))
+        if claimed != 1:
             session.rollback()
             row = None
     if row is None:
@@ -280,11 +281,10 @@ def _unique_code(session: Session, now: datetime) -> str:
 
 
 def _expire_unused_codes(session: Session, draft_id: int, now: datetime) -> int:
-    result = session.execute(
-        update(TabletCode)
+    return rows_updated(
+        session, update(TabletCode)
         .where(TabletCode.draft_id == draft_id, TabletCode.used_at.is_(None), TabletCode.expires_at > now)
         .values(expires_at=now).execution_options(synchronize_session=False))
-    return int(result.rowcount or 0)
 
 
 def _open_draft(session: Session, draft_id: int) -> Draft:

@@ -46,8 +46,8 @@ def _full_url(resource_type: str, resource_id: str) -> str:
 
 def _patient(record: ConsentRecord, patient_id: str) -> dict[str, Any]:
     patient = record["patient"]
-    telecom = [{"system": system, "value": patient[key]}  # type: ignore[literal-required]
-               for system, key in (("phone", "phone"), ("email", "email")) if patient.get(key)]
+    telecom = [{"system": system, "value": value}
+               for system, value in (("phone", patient.get("phone")), ("email", patient.get("email"))) if value]
     resource: dict[str, Any] = {"resourceType": "Patient", "id": patient_id,
                                 "name": [{"text": patient["full_name"]}], "birthDate": patient["date_of_birth"]}
     if telecom:
@@ -58,7 +58,8 @@ def _patient(record: ConsentRecord, patient_id: str) -> dict[str, Any]:
 def _consent(record: ConsentRecord, consent_id: str, patient_ref: str, status: str, pdf: bytes,
              revision: int) -> dict[str, Any]:
     treatment = record["treatment"]
-    areas = [a["label"] for a in treatment["areas"]] + ([treatment["area_other"]] if treatment.get("area_other") else [])
+    other = treatment.get("area_other")
+    areas = [a["label"] for a in treatment["areas"]] + ([other] if other else [])
     return {
         "resourceType": "Consent",
         "id": consent_id,

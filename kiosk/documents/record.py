@@ -58,7 +58,7 @@ class TextsShown(TypedDict):
     summary: str
     sections: list[Section]
     risks: list[Risk]
-    comprehension: list[CheckShown]  # absent from records signed before the comprehension check
+    comprehension: NotRequired[list[CheckShown]]  # absent from records signed before the comprehension check
     questions: list[QuestionShown]
     esign_statement: str
     consent_statement: str
@@ -186,7 +186,7 @@ class ConsentRecord(TypedDict):
     texts: TextsRef
     risks: list[RiskAck]
     answers: list[Answer]
-    comprehension: list[ComprehensionAnswer]  # absent from records signed before the comprehension check
+    comprehension: NotRequired[list[ComprehensionAnswer]]  # absent from records signed before the comprehension check
     flags: list[Flag]
     highest_severity: Severity | None
     esign_consent: EsignConsent
@@ -227,7 +227,7 @@ def severity_rank(severity: Severity | None) -> int:
     return SEVERITY_ORDER.index(severity) if severity in SEVERITY_ORDER else len(SEVERITY_ORDER)
 
 
-def describe_answer(answer: Answer, labels: Mapping[str, Any]) -> Any:
+def describe_answer(answer: Mapping[str, Any], labels: Mapping[str, Any]) -> Any:
     """An answer in words (labels: yes, no, not_in_12_months, not_answered), the same on screen and on paper."""
     value = answer.get("value")
     if answer.get("type") == "date":

@@ -282,7 +282,8 @@ def add_signed_revision(pdf: bytes, key: SealKey, *, appearance_pdf: bytes, area
         height = float(media_box[3]) - float(media_box[1])
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
         box = (area.left, max(area.bottom, area.top - height), area.right, area.top)
-        spec = fields.SigFieldSpec(sig_field_name=field_name, on_page=area.page, box=box)
+        spec = fields.SigFieldSpec(sig_field_name=field_name, on_page=area.page,
+                                   box=box)  # type: ignore[arg-type]  # pyHanko types ints, writes PDF reals
         style = StaticStampStyle(
             background=_PdfPageBytes(appearance_pdf), background_opacity=1.0, border_width=0,
             background_layout=layout.SimpleBoxLayoutRule(

@@ -18,7 +18,7 @@ from typing import Literal
 from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import async_validate_pdf_signature
+from pyhanko.sign.validation import EmbeddedPdfSignature, async_validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
@@ -96,7 +96,7 @@ def _subject(reader: PdfFileReader) -> str | None:
     return str(subject)[:64] if subject else None
 
 
-def _check(sig, context: ValidationContext, fingerprints: set[bytes]) -> SignatureCheck:  # noqa: ANN001
+def _check(sig: EmbeddedPdfSignature, context: ValidationContext, fingerprints: set[bytes]) -> SignatureCheck:
     """Validate one signature; any failure inside pyHanko counts as not intact rather than an error."""
     signer_cert = sig.signer_cert
     ours = signer_cert is not None and signer_cert.sha256 in fingerprints

@@ -226,9 +226,10 @@ def open_pdf(session: Session, who: Who, document_id: str, revision: int | None 
     if revision is None:
         document = consents.latest_document(consent)
     else:
-        document = next((d for d in consent.documents if d.revision == revision), None)  # type: ignore[assignment]
-        if document is None:
+        named = next((d for d in consent.documents if d.revision == revision), None)
+        if named is None:
             raise DocumentNotFound(f"{document_id} revision {revision}")
+        document = named
     audit.record(session, who, "pdf_downloaded", consent_id=consent.id, target=consent.document_id, at=now,
                  detail={"revision": document.revision, "kind": document.kind, "sha256": document.sha256})
     return document
@@ -294,6 +295,7 @@ def decide(session: Session, who: Who, doctor: User, document_id: str, *, decisi
     note = check_decision(session, who, doctor, decision=decision, note=note, password=password, meaning=meaning,
                           withdrawn=consent.status == "withdrawn", stop=consent.severity_rank == 0, now=now,
                           purpose=f"decision on {consent.document_id}")
+    assert decision in DECISIONS  # check_decision refused any other
 
     documents = consent.documents
     original = documents[0]
@@ -302,7 +304,7 @@ def decide(session: Session, who: Who, doctor: User, document_id: str, *, decisi
     review: Review = {
         "doctor_name": doctor.name,
         "doctor_email": doctor.email,
-        "decision": decision,  # type: ignore[typeddict-item]
+        "decision": decision,
         "note": note,
         "decided_at": decided_at.isoformat(),
         "timezone": timezone_name,

@@ -14,12 +14,12 @@ from sqlalchemy.orm import Session, aliased
 
 from kiosk.consent import queries as consents
 from kiosk.core.models import Consent, ConsentReview
-from kiosk.documents.record import severity_rank
+from kiosk.documents.record import Decision, severity_rank
 from kiosk.core.translation import lazy_gettext as _l
 
 PER_PAGE = 25
 QUEUE_STATUSES = ("submitted", "reviewed", "withdrawn")
-DECISIONS = ("cleared", "not_cleared", "consultation")
+DECISIONS: tuple[Decision, ...] = ("cleared", "not_cleared", "consultation")
 _NEEDS_DOCTOR = severity_rank("review")  # ranks 0 (stop) and 1 (review) must be seen by a doctor
 
 # --------------------------------------------------------------------------
@@ -166,6 +166,7 @@ def name_condition(session: Session, name: str) -> ColumnElement[bool]:
             match = names.patient_name.like(_like_pattern(name), escape="\\")
         else:
             raw = bind.connection.driver_connection
+            assert raw is not None  # a checked-out connection always holds its sqlite3 connection
             # str.casefold itself (names are NOT NULL and stored NFC): a C function, no Python frame per row
             raw.create_function("kiosk_casefold", 1, str.casefold, deterministic=True)
             match = func.kiosk_casefold(names.patient_name).like(_like_pattern(_fold(name) or ""), escape="\\")
@@ -199,7 +200,7 @@ def _conditions(session: Session, filters: QueueFilter, tz: ZoneInfo) -> list[Co
 QUEUE_ORDER = (Consent.severity_rank, Consent.created_at.desc())
 
 
-def _rows_query(conditions: list[ColumnElement[bool]], limit: int, offset: int) -> Select[Any]:
+def _rows_query(conditions: list[ColumnElement[bool]], limit: int, offset: int) -> Select[*tuple[Any, ...]]:
     """One page of queue rows, most urgent then newest first.
 
     The page's ids are found first, from ix_consents_queue alone when only status and dates filter;
@@ -215,7 +216,7 @@ def _rows_query(conditions: list[ColumnElement[bool]], limit: int, offset: int) 
             .order_by(*QUEUE_ORDER))
 
 
-def queue_query(session: Session, filters: QueueFilter, tz: ZoneInfo, page: int = 1) -> Select[Any]:
+def queue_query(session: Session, filters: QueueFilter, tz: ZoneInfo, page: int = 1) -> Select[*tuple[Any, ...]]:
     """The statement behind one queue page (for EXPLAIN QUERY PLAN in the bench)."""
     return _rows_query(_conditions(session, filters, tz), PER_PAGE, (max(page, 1) - 1) * PER_PAGE)
 

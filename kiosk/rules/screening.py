@@ -84,7 +84,7 @@ def screen(
             min_age = rule.params["min_age"]
             if age < min_age:
                 reason = rule.reason.format(age=age, min_age=min_age, as_of=as_of.isoformat())
-                flags.append(Flag(question=rule.id, severity=rule.severity, reason=reason))  # type: ignore[typeddict-item]
+                flags.append(Flag(question=rule.id, severity=rule.severity, reason=reason))
     return flags
 
 
@@ -111,7 +111,7 @@ def _judge(questions: list[Question], modality: str, answers: Mapping[str, Any],
             if not isinstance(value, bool):
                 raise ScreeningError(question.id, value, "expected true or false")
             if value:
-                flags.append(Flag(question=question.id, severity=severity, reason=question.reason))  # type: ignore[typeddict-item]
+                flags.append(Flag(question=question.id, severity=severity, reason=question.reason))
         else:
             if value is None or value == "":
                 continue
@@ -123,5 +123,5 @@ def _judge(questions: list[Question], modality: str, answers: Mapping[str, Any],
                 reason = question.reason.format(
                     value=last.isoformat(), as_of=as_of.isoformat(), within_months=question.within_months
                 )
-                flags.append(Flag(question=question.id, severity=severity, reason=reason))  # type: ignore[typeddict-item]
+                flags.append(Flag(question=question.id, severity=severity, reason=reason))
     return flags

@@ -77,7 +77,7 @@ def renewal_flag(rules: Rules, *, reason: str, previous: str, signed_on: date, o
     template = renewal.reason_new_version if reason == "new_version" else renewal.reason_expired
     text = template.format(previous=previous, signed_on=signed_on.isoformat(), old_version=old_version,
                            new_version=new_version)
-    return Flag(question="renewal", severity=renewal.severity, reason=text)  # type: ignore[typeddict-item]
+    return Flag(question="renewal", severity=renewal.severity, reason=text)
 
 
 def renewal_flags(rules: Rules, prefill: dict[str, Any] | None) -> list[Flag]:

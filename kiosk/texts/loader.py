@@ -9,9 +9,9 @@ engine and the tests use it directly.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-
+from kiosk.documents.record import Severity
 from kiosk.texts.parity import check_parity
 from kiosk.texts.checkin import is_checkin_only, load_checkin_texts
 from kiosk.texts.model import (ANSWER_TYPES, CHECK_OPTIONS, CHECK_QUESTIONS, DERIVED_RULES, SECTION_IDS, SEVERITIES,
@@ -107,7 +107,8 @@ def _load_rules(doc: YamlDoc) -> Rules | None:
             doc.error(path + ("severity",) if "severity" in d else path,
                       f"severity must be one of {', '.join(SEVERITIES)}, not {severity!r}")
         reason = doc.text(d, "reason", path, placeholders=("age", "min_age", "as_of"))
-        derived.append(DerivedRule(did, str(severity), reason, params))
+        checked: Severity = severity if severity in SEVERITIES else "info"  # a wrong one stops the load
+        derived.append(DerivedRule(did, checked, reason, params))
     comprehension_reason = doc.text(data, "comprehension_reason", (), placeholders=("question", "chosen", "answer"))
     checkin_questions, renewal = _checkin_rules(doc, data, modalities, {q.id for q in questions})
     return Rules(str(version), tuple(modalities), tuple(questions), tuple(derived), comprehension_reason,
@@ -132,7 +133,8 @@ def _checkin_rules(doc: YamlDoc, data: dict[str, Any], modalities: list[str],
         doc.error(path + ("severity",) if "severity" in raw else path,
                   f"severity must be one of {', '.join(SEVERITIES)}, not {severity!r}")
     names = ("previous", "signed_on", "old_version", "new_version")
-    renewal = Renewal(str(severity), doc.text(raw, "reason_new_version", path, placeholders=names),
+    checked: Severity = severity if severity in SEVERITIES else "info"  # a wrong one stops the load
+    renewal = Renewal(checked, doc.text(raw, "reason_new_version", path, placeholders=names),
                       doc.text(raw, "reason_expired", path, placeholders=names))
     return tuple(questions), renewal
 
@@ -160,17 +162,18 @@ def _questions(doc: YamlDoc, data: dict[str, Any], prefix: Path_, modalities: li
         placeholders = ("value", "as_of", "within_months") if qtype == "date" else ()
         reason = doc.text(q, "reason", path, placeholders=placeholders)
         severity = _severity_map(doc, q, path, modalities)
-        questions.append(Question(qid, str(qtype), reason, severity, within if qtype == "date" else None))
+        answer_type: Literal["bool", "date"] = qtype if qtype in ANSWER_TYPES else "bool"  # a wrong one stops the load
+        questions.append(Question(qid, answer_type, reason, severity, within if qtype == "date" else None))
     return questions
 
 
-def _severity_map(doc: YamlDoc, q: dict[str, Any], path: Path_, modalities: list[str]) -> dict[str, str]:
+def _severity_map(doc: YamlDoc, q: dict[str, Any], path: Path_, modalities: list[str]) -> dict[str, Severity]:
     raw = q.get("severity")
     if not isinstance(raw, dict) or not raw:
         doc.error(path + ("severity",) if "severity" in q else path,
                   'missing field "severity" (a map from treatment id to stop, review or info)')
         return {}
-    out: dict[str, str] = {}
+    out: dict[str, Severity] = {}
     for mod, sev in raw.items():
         where = path + ("severity", str(mod))
         if mod not in modalities:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any, Literal
 
-from kiosk.documents.record import TextsRef, TextsShown
+from kiosk.documents.record import Severity, TextsRef, TextsShown
 
 
-SEVERITIES = ("stop", "review", "info")
+SEVERITIES: tuple[Severity, ...] = ("stop", "review", "info")
 ANSWER_TYPES = ("bool", "date")
 SECTION_IDS = (
     "what_it_is",
@@ -42,9 +44,9 @@ class TextsError(Exception):
 @dataclass(frozen=True)
 class Question:
     id: str
-    type: str
+    type: Literal["bool", "date"]  # one of ANSWER_TYPES
     reason: str
-    severity: dict[str, str]
+    severity: dict[str, Severity]
     within_months: int | None = None
 
     def applies_to(self, modality: str) -> bool:
@@ -55,7 +57,7 @@ class Question:
 @dataclass(frozen=True)
 class DerivedRule:
     id: str
-    severity: str
+    severity: Severity
     reason: str
     params: dict[str, int]
 
@@ -64,7 +66,7 @@ class DerivedRule:
 class Renewal:
     """The flag on a new consent that replaces an expired or outdated one (rules.yaml `checkin.renewal`)."""
 
-    severity: str
+    severity: Severity
     reason_new_version: str
     reason_expired: str
 
@@ -208,8 +210,8 @@ class Texts:
         return self._cache[key]
 
 
-def fingerprint(shown: TextsShown) -> str:
-    """SHA-256 of canonical JSON, so anyone holding the stored words can recompute it."""
+def fingerprint(shown: Mapping[str, Any]) -> str:
+    """SHA-256 of canonical JSON, so anyone holding the stored words (a consent's or a check-in's) can recompute it."""
     canonical = json.dumps(shown, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -227,7 +229,7 @@ def _shown(lang: LanguageTexts, rules: Rules, modality: str) -> TextsShown:
         ],
         risks=[{"id": r.id, "title": r.title, "text": r.text} for r in mod.risks],
         questions=[
-            {"id": q.id, "type": q.type, "text": lang.questions[q.id].text}  # type: ignore[typeddict-item]
+            {"id": q.id, "type": q.type, "text": lang.questions[q.id].text}
             for q in rules.questions_for(modality)
         ],
         comprehension=[

@@ -72,7 +72,9 @@ def _compare_checks(doc: YamlDoc, ref: YamlDoc) -> None:
                       f"the right answer is {right_here!r} here but {right_there!r} in {ref.name}")
 
 
-def _right_option(data: Any, index: int) -> str | None:
+def _right_option(data: Any, index: int | str) -> str | None:
+    if not isinstance(index, int):
+        return None  # "comprehension" is a mapping, not a list: the loader reports that, there is nothing to compare
     options = ((data or {}).get("comprehension") or [])[index].get("options") or []
     right = [o.get("id") for o in options if isinstance(o, dict) and o.get("correct") is True]
     return str(right[0]) if len(right) == 1 else None

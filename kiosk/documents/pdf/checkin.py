@@ -125,7 +125,7 @@ def render_checkin_pdf(record: dict[str, Any], signature_png: bytes | None,
     ]))
     shown = record["texts"]["shown"]
     story += blocks(shown.get("intro"), STYLES["summary"])
-    story += screening_section(record, labels)  # type: ignore[arg-type]
+    story += screening_section(record, labels)
     story += _signature(record, signature_png, labels, signature_image)
     story += heading(labels["audit"], "h2", 4 * cm)
     texts, signature, trail = record["texts"], record["signature"], record.get("trail") or {}
@@ -217,7 +217,7 @@ def _build(story: list[Flowable], record: dict[str, Any], labels: dict[str, str]
                             author=printable(record.get("clinic_name")), subject=printable(record.get("document_id")),
                             creator="consent-kiosk", invariant=1, lang=record.get("language") or "en",
                             initialFontName=FONT, initialFontSize=9.5)
-    decorate = page_decorator(record, labels)  # type: ignore[arg-type]
+    decorate = page_decorator(record, labels)
 
     def make_canvas(*args: Any, **kwargs: Any) -> Canvas:
         return NumberedCanvas(*args, decorate=decorate, timestamp=created, **kwargs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import math
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Callable
 
@@ -18,7 +19,6 @@ from reportlab.platypus import Flowable
 from kiosk.documents.pdf.style import (FONT, FONT_BOLD, INK, MARGIN_X, MAX_SIGNATURE_PIXELS, MUTED, PAGE_SIZE, RULE, SIGNATURE_DPI,
                              SIGNATURE_MAX_H, SIGNATURE_MAX_W, USABLE_W)
 from kiosk.documents.pdf.text import fit_line, format_date
-from kiosk.documents.record import ConsentRecord
 
 
 # --------------------------------------------------------------------------
@@ -101,8 +101,9 @@ def pin_timestamp(canvas: Canvas, moment: datetime) -> None:
     stamp.tzname = moment.tzname() or "UTC"
 
 
-def page_decorator(record: ConsentRecord, labels: dict[str, str]) -> Callable[[Canvas, int, int], None]:
-    """Make the function that draws clinic, document id, patient and page N of M on a page."""
+def page_decorator(record: Mapping[str, Any], labels: dict[str, str]) -> Callable[[Canvas, int, int], None]:
+    """Make the function that draws clinic, document id, patient and page N of M on a page (consent, check-in or
+    withdrawal: any record with those keys)."""
     width, height = PAGE_SIZE
     left, right = MARGIN_X, width - MARGIN_X
     doc_text = fit_line(labels["document"].format(id=record.get("document_id", "")), FONT, 8, USABLE_W / 2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Iterable
 
 from PIL import Image as PILImage
@@ -178,7 +179,7 @@ def _flag_order(flag: dict[str, Any]) -> int:
 
 def _severity_key(severity: object) -> str:
     """Map an unknown severity to "info" styling rather than failing the whole PDF."""
-    return severity if severity in SEVERITY_COLOURS else "info"  # type: ignore[return-value]
+    return severity if severity in SEVERITY_COLOURS else "info"
 
 
 def _marker_text(severity: object, labels: dict[str, str]) -> str:
@@ -228,12 +229,12 @@ def _cells_height(row: list[Any], widths: list[float], pad: float) -> float:
     return tallest
 
 
-def screening_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
-    """The answers as given, flags summarised first and marked on each answer."""
+def screening_section(record: Mapping[str, Any], labels: dict[str, str]) -> list[Flowable]:
+    """The answers as given, flags summarised first and marked on each answer (a consent's or a check-in's)."""
     story: list[Flowable] = _outlined(heading(labels["screening"], "h2", 5 * cm), "screening", labels["screening"])
-    answers: list[dict[str, Any]] = list(record.get("answers") or [])  # type: ignore[arg-type]
+    answers: list[dict[str, Any]] = list(record.get("answers") or [])
     questions = record["texts"]["shown"].get("questions") or []
-    flags: list[dict[str, Any]] = sorted(record.get("flags") or [], key=_flag_order)  # type: ignore[arg-type]
+    flags: list[dict[str, Any]] = sorted(record.get("flags") or [], key=_flag_order)
     text_by_question: dict[Any, Any] = {a.get("question"): a.get("text") for a in answers}
     for q in questions:
         text_by_question.setdefault(q.get("id"), q.get("text"))
@@ -442,8 +443,8 @@ def _qr(url: str, size: float) -> QrCode:
 
 def verification_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
     """The verification code, address and QR code, with how to check a copy of the file."""
-    verification = record.get("verification") or {}
-    code, url = verification.get("code"), verification.get("url")
+    verification = record.get("verification")
+    code, url = (verification.get("code"), verification.get("url")) if verification else (None, None)
     story: list[Flowable] = heading(labels["verify"], "h2", 5 * cm)
     if code and url:
         link = f"{url}?code={code}"
@@ -516,7 +517,7 @@ def audit_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flowabl
 kv_table = _kv_table  # public name for the course PDFs (kiosk.documents.pdf.checkin), which lay out the same rows
 
 
-def _opened_with(trail: dict[str, Any], labels: dict[str, str]) -> str | None:
+def _opened_with(trail: Mapping[str, Any], labels: dict[str, str]) -> str | None:
     """How the patient's session reached the tablet: which one-time code, or the desk's own device."""
     if trail.get("opened_with_code"):
         return labels["opened_with_code"].format(code=trail["opened_with_code"])
