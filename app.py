@@ -13,6 +13,7 @@ from kiosk.commands import register_commands
 from kiosk.core.config import load_config
 from kiosk.core import i18n
 from kiosk.core import security
+from kiosk.core import vocabulary
 from kiosk.core.extensions import babel, csrf, db, login_manager
 from kiosk.core.migrate import upgrade
 from kiosk.texts.loader import TextsError, load_texts
@@ -37,6 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_texts(app)
     register_languages(app)
     register_extensions(app)
+    vocabulary.register_filters(app)
     app.register_blueprint(wizard.bp)
     app.register_blueprint(language.bp)
     app.register_blueprint(tablet.bp)

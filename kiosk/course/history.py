@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from kiosk.course import checkins
 from kiosk.consent import queries as consents
 from kiosk.core.models import Checkin, Consent, ConsentEvent, TreatmentSession
-from kiosk.review.queue import Readiness, _name_condition, consent_readiness
+from kiosk.review.queue import _name_condition, consent_readiness
+from kiosk.rules.readiness import Readiness
 from kiosk.texts.loader import Texts
 
 FIND_LIMIT = 50

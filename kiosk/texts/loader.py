@@ -15,14 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 
-from kiosk.documents.record import TextsRef, TextsShown
+from kiosk.documents.record import SEVERITY_ORDER, TextsRef, TextsShown
 from kiosk.texts.parity import check_parity
 from kiosk.texts.yaml_doc import ID, Path_, YamlDoc, check_language
 
 if TYPE_CHECKING:
     from kiosk.texts.checkin import CheckinText
 
-SEVERITIES = ("stop", "review", "info")
 ANSWER_TYPES = ("bool", "date")
 SECTION_IDS = (
     "what_it_is",
@@ -316,9 +315,9 @@ def _load_rules(doc: YamlDoc) -> Rules | None:
             else:
                 params[name] = value
         severity = d.get("severity")
-        if severity not in SEVERITIES:
+        if severity not in SEVERITY_ORDER:
             doc.error(path + ("severity",) if "severity" in d else path,
-                      f"severity must be one of {', '.join(SEVERITIES)}, not {severity!r}")
+                      f"severity must be one of {', '.join(SEVERITY_ORDER)}, not {severity!r}")
         reason = doc.text(d, "reason", path, placeholders=("age", "min_age", "as_of"))
         derived.append(DerivedRule(did, str(severity), reason, params))
     comprehension_reason = doc.text(data, "comprehension_reason", (), placeholders=("question", "chosen", "answer"))
@@ -341,9 +340,9 @@ def _checkin_rules(doc: YamlDoc, data: dict[str, Any], modalities: list[str],
     path: Path_ = ("checkin", "renewal")
     raw = doc.mapping(section.get("renewal"), path)
     severity = raw.get("severity")
-    if severity not in SEVERITIES:
+    if severity not in SEVERITY_ORDER:
         doc.error(path + ("severity",) if "severity" in raw else path,
-                  f"severity must be one of {', '.join(SEVERITIES)}, not {severity!r}")
+                  f"severity must be one of {', '.join(SEVERITY_ORDER)}, not {severity!r}")
     names = ("previous", "signed_on", "old_version", "new_version")
     renewal = Renewal(str(severity), doc.text(raw, "reason_new_version", path, placeholders=names),
                       doc.text(raw, "reason_expired", path, placeholders=names))
@@ -388,8 +387,8 @@ def _severity_map(doc: YamlDoc, q: dict[str, Any], path: Path_, modalities: list
         where = path + ("severity", str(mod))
         if mod not in modalities:
             doc.error(where, f"unknown treatment {mod!r} (known: {', '.join(modalities)})")
-        elif sev not in SEVERITIES:
-            doc.error(where, f"severity must be one of {', '.join(SEVERITIES)}, not {sev!r}")
+        elif sev not in SEVERITY_ORDER:
+            doc.error(where, f"severity must be one of {', '.join(SEVERITY_ORDER)}, not {sev!r}")
         else:
             out[mod] = sev
     return out

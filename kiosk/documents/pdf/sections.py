@@ -17,7 +17,7 @@ from kiosk.documents.pdf.style import (CELL_PAD, FONT, FONT_BOLD, INK, KEY_LEADI
 from kiosk.documents.pdf.text import (TextBlock, blocks, format_date, format_datetime, heading, language_name, printable,
                              wrap_plain)
 from kiosk.rules.comprehension import flag_id
-from kiosk.documents.record import SEVERITY_ORDER, ConsentRecord, Review, describe_answer
+from kiosk.documents.record import SEVERITY_ORDER, ConsentRecord, Review, describe_answer, severity_rank
 
 _KV_STYLE = TableStyle([
     ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -171,12 +171,6 @@ def comprehension_section(record: ConsentRecord, labels: dict[str, str]) -> list
     return story
 
 
-def _flag_order(flag: dict[str, Any]) -> int:
-    """Sort flags stop, review, info so the worst is read first."""
-    severity = flag.get("severity")
-    return SEVERITY_ORDER.index(severity) if severity in SEVERITY_ORDER else len(SEVERITY_ORDER)
-
-
 def _severity_key(severity: object) -> str:
     """Map an unknown severity to "info" styling rather than failing the whole PDF."""
     return severity if severity in SEVERITY_COLOURS else "info"  # type: ignore[return-value]
@@ -234,7 +228,8 @@ def screening_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flo
     story: list[Flowable] = _outlined(heading(labels["screening"], "h2", 5 * cm), "screening", labels["screening"])
     answers: list[dict[str, Any]] = list(record.get("answers") or [])  # type: ignore[arg-type]
     questions = record["texts"]["shown"].get("questions") or []
-    flags: list[dict[str, Any]] = sorted(record.get("flags") or [], key=_flag_order)  # type: ignore[arg-type]
+    flags: list[dict[str, Any]] = sorted(record.get("flags") or [],  # type: ignore[arg-type]
+                                         key=lambda flag: severity_rank(flag.get("severity")))  # worst first
     text_by_question: dict[Any, Any] = {a.get("question"): a.get("text") for a in answers}
     for q in questions:
         text_by_question.setdefault(q.get("id"), q.get("text"))
