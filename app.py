@@ -14,7 +14,7 @@ from forms.rendering import use_fast_input_attributes
 from kiosk.commands import register_commands
 from kiosk.core.config import load_config
 from kiosk.core import i18n
-from kiosk.core import security, web
+from kiosk.core import security, vocabulary, web
 from kiosk.core.clinic import ClinicServices, install
 from kiosk.documents import signing_keys
 from kiosk.documents.record import Clinic
@@ -45,6 +45,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_languages(app)
     register_clinic(app)
     register_extensions(app)
+    vocabulary.register_filters(app)
     app.register_blueprint(wizard.bp)
     app.register_blueprint(language.bp)
     app.register_blueprint(tablet.bp)

@@ -17,6 +17,7 @@ from forms.base import KioskForm
 from forms.consent import NAME_MAX, clean_text
 from kiosk.course.checkins import SessionInput
 from kiosk.core.translation import lazy_gettext as _l
+from kiosk.core.vocabulary import WITHDRAWAL_METHOD_LABELS
 from kiosk.course.withdrawal import REASON_MAX
 
 TEXT_MAX = 2000
@@ -38,11 +39,9 @@ class CourseSearchForm(Form):
 class WithdrawForm(KioskForm):
     """The patient's withdrawal as the desk records it; the signed-in staff member is who recorded it."""
 
-    how = RadioField(_l("How did the patient tell the clinic?"), choices=[
-        SelectChoice("in_person", _l("In person at the clinic")),
-        SelectChoice("phone", _l("By telephone")),
-        SelectChoice("writing", _l("In writing")),
-    ], validators=[InputRequired(_l("Please say how the patient withdrew."))])
+    how = RadioField(_l("How did the patient tell the clinic?"),
+                     choices=[SelectChoice(code, words) for code, words in WITHDRAWAL_METHOD_LABELS.items()],
+                     validators=[InputRequired(_l("Please say how the patient withdrew."))])
     reason = TextAreaField(
         _l("Reason the patient gave (optional)"), filters=[clean_text],
         validators=[Length(max=REASON_MAX, message=_l("Please use at most %(max)d characters.", max=REASON_MAX))],

@@ -15,6 +15,7 @@ from forms.base import KioskForm
 from forms.consent import clean_text
 from kiosk.review.decisions import NOTE_MAX
 from kiosk.core.translation import lazy_gettext as _l
+from kiosk.core.vocabulary import DECISION_LABELS, QUEUE_STATUS_LABELS
 
 NAME_SEARCH_MAX = 200
 SIGNATURE_MEANING = _l("By signing I confirm that I reviewed the patient's answers and made this decision.")
@@ -23,9 +24,8 @@ SIGNATURE_MEANING = _l("By signing I confirm that I reviewed the patient's answe
 class QueueFilterForm(Form):
     """GET filters: a value that cannot be used is dropped with a message, never an error page."""
 
-    status = SelectField(_l("Status"), default="submitted", choices=[
-        SelectChoice("submitted", _l("Awaiting review")), SelectChoice("reviewed", _l("Reviewed")),
-        SelectChoice("withdrawn", _l("Withdrawn"))])
+    status = SelectField(_l("Status"), default="submitted",
+                         choices=[SelectChoice(code, words) for code, words in QUEUE_STATUS_LABELS.items()])
     modality = SelectField(_l("Treatment"), default="")
     date_from = DateField(_l("Signed from"), validators=[Optional()])
     date_to = DateField(_l("Signed to"), validators=[Optional()])
@@ -79,11 +79,9 @@ class QueueFilterForm(Form):
 class DecisionForm(KioskForm):
     """The doctor's decision; the password check and the note rule need the database, so the service does them."""
 
-    decision = RadioField(_l("Decision"), choices=[
-        SelectChoice("cleared", _l("Cleared for treatment")),
-        SelectChoice("not_cleared", _l("Not cleared")),
-        SelectChoice("consultation", _l("Needs a consultation")),
-    ], validators=[InputRequired(_l("Please choose a decision."))])
+    decision = RadioField(_l("Decision"),
+                          choices=[SelectChoice(code, words) for code, words in DECISION_LABELS.items()],
+                          validators=[InputRequired(_l("Please choose a decision."))])
     note = TextAreaField(
         _l("Note"), filters=[clean_text],
         validators=[Length(max=NOTE_MAX, message=_l("Please keep the note under %(max)d characters.", max=NOTE_MAX))],

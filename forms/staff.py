@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from forms.base import KioskForm
 from kiosk.core.translation import lazy_gettext as _l
+from kiosk.core.vocabulary import AUDIT_ACTION_LABELS, label
 
 
 class LoginForm(KioskForm):
@@ -32,4 +33,5 @@ class AuditFilterForm(KioskForm):
 
     def __init__(self, *args: Any, actions: tuple[str, ...], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.action.choices = [SelectChoice("", _l("Any"))] + [SelectChoice(a, a) for a in actions]
+        self.action.choices = [SelectChoice("", _l("Any")),
+                               *(SelectChoice(a, label(AUDIT_ACTION_LABELS, a)) for a in actions)]

@@ -304,6 +304,23 @@ def test_a_withdrawal_is_recorded_sealed_in_a_revision_and_shown_everywhere(
     assert {"checkin_started", "consent_withdrawn", "session_cancelled"} <= actions
 
 
+def test_the_doctors_consent_page_names_a_withdrawal_revision_in_words_in_english_and_in_spanish(
+        app: Flask, staff: dict[str, str]) -> None:
+    document_id = make_consent(app)
+    desk, doctor = signed_in(app, staff["frontdesk"]), signed_in(app, staff["doctor"])
+    post(desk, f"/course/{document_id}", f"/course/{document_id}/withdraw", {"how": "writing"})
+    revisions = re.compile(r'<ul class="revisions">(.*?)</ul>', re.S)
+
+    english = revisions.search(doctor.get(f"/doctor/consents/{document_id}").get_data(as_text=True))
+    assert english and "with the withdrawal of consent" in english.group(1)
+    assert "withdrawal —" not in english.group(1)  # never the stored code itself
+    with doctor.session_transaction() as session:
+        session["lang"] = "es"
+    spanish = revisions.search(doctor.get(f"/doctor/consents/{document_id}").get_data(as_text=True))
+    assert spanish and "con la retirada del consentimiento" in spanish.group(1)
+    assert "withdrawal" not in spanish.group(1)
+
+
 def test_the_history_of_a_course_of_four_sessions(app: Flask, staff: dict[str, str], tmp_path: Path) -> None:
     document_id = make_consent(app, modality="fractional_laser", signed=_now(app) - timedelta(days=70))
     desk, doctor = signed_in(app, staff["frontdesk"]), signed_in(app, staff["doctor"])

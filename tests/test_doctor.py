@@ -14,7 +14,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from kiosk.core import vocabulary
 from kiosk.review import queue as review_queue
+from kiosk.rules.readiness import readiness
 from kiosk.review import decisions as reviews
 from kiosk.core.models import AuditEvent, Consent, ConsentDocument, ConsentReview, Draft, User
 from kiosk.documents.record import Severity, severity_rank
@@ -127,8 +129,8 @@ def decide(client: FlaskClient, document_id: str, **fields: Any):  # noqa: ANN20
 def test_readiness(app: Flask, status: str, severity: Severity | None, decision: str | None, key: str,
                    label: str) -> None:
     with app.test_request_context():
-        result = review_queue.readiness(status, severity_rank(severity), decision)
-        assert (result.key, str(result.label)) == (key, label)
+        result = readiness(status, severity_rank(severity), decision)
+        assert (result.key, str(vocabulary.label(vocabulary.READINESS_LABELS, result.key))) == (key, label)
 
 
 # --------------------------------------------------------------------------

@@ -226,6 +226,7 @@ def test_verify_page_says_intact_with_document_and_revision(app: Flask, wizard: 
     assert response.status_code == 200
     assert "Intact: issued by this clinic and unchanged" in html and document_id in html
     assert "No, this is the latest revision." in html
+    assert "<dd>1 (signed by the patient)</dd>" in html  # the revision's kind in the vocabulary's words
     assert "Zoë" not in html and "1990-05-17" not in html  # the page itself adds no patient data
 
 

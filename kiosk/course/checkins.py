@@ -27,7 +27,9 @@ from kiosk.core.db import rows_updated
 from kiosk.core.models import Checkin, CheckinReview, Consent, Draft, TreatmentSession, User
 from kiosk.documents.pdf.checkin import render_checkin_pdf
 from kiosk.documents.record import Answer, highest_severity, severity_rank
-from kiosk.review.queue import Readiness, consent_readiness, readiness
+from kiosk.core.vocabulary import READINESS_LABELS, VALIDITY_REASON_LABELS, label
+from kiosk.review.queue import consent_readiness
+from kiosk.rules.readiness import Readiness, readiness
 from kiosk.review.decisions import check_decision
 from kiosk.rules.screening import screen_checkin
 from kiosk.documents.sealing import SealKey, seal_pdf
@@ -339,15 +341,16 @@ def record_session(session: Session, who: Who, doctor: User, document_id: str, v
     checkin = None if number == 1 else next_checkin(consent)
     refusal: Any = None
     if result.reason in ("withdrawn", "expired"):
-        refusal = _l("This consent no longer covers sessions (%(reason)s).", reason=VALIDITY_LABELS[result.reason])
-    elif number == 1 and consent_readiness(consent).key not in ("ready", "cleared"):
+        refusal = _l("This consent no longer covers sessions (%(reason)s).",
+                     reason=label(VALIDITY_REASON_LABELS, result.reason))
+    elif number == 1 and not consent_readiness(consent).treatable:
         refusal = _l("The consent's flagged answers must be decided by a doctor before the first session.")
     elif number > 1 and checkin is None:
         refusal = _l("Session %(n)d needs a signed check-in first: the front desk starts one before each "
                      "session after the first.", n=number)
-    elif checkin is not None and checkin_readiness(checkin).key not in ("ready", "cleared"):
+    elif checkin is not None and not checkin_readiness(checkin).treatable:
         refusal = _l("Check-in %(id)s has answers a doctor must decide before this session: %(state)s.",
-                     id=checkin.document_id, state=checkin_readiness(checkin).label)
+                     id=checkin.document_id, state=label(READINESS_LABELS, checkin_readiness(checkin).key))
     if refusal is not None:
         raise SessionRefused({"session": refusal})
     if values.session_date < consent.created_at.astimezone(now.tzinfo).date():
@@ -365,10 +368,3 @@ def record_session(session: Session, who: Who, doctor: User, document_id: str, v
     session.commit()
     return row
 
-
-VALIDITY_LABELS: dict[str, Any] = {
-    "withdrawn": _l("the patient withdrew this consent"),
-    "expired": _l("the consent has expired"),
-    "new_version": _l("the treatment's texts changed since the patient signed: a new consent is needed"),
-    "not_cleared": _l("the consent's flagged answers are not cleared by a doctor"),
-}

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 from kiosk.course import checkins
 from kiosk.consent import queries as consents
 from kiosk.core.models import Checkin, Consent, ConsentEvent, TreatmentSession
-from kiosk.review.queue import Readiness, consent_readiness, name_condition
+from kiosk.review.queue import consent_readiness, name_condition
 from kiosk.rules import validity
+from kiosk.rules.readiness import Readiness
 from kiosk.texts.model import Texts
 
 FIND_LIMIT = 50

@@ -20,7 +20,7 @@ from kiosk.course import history as course
 from kiosk.review import decisions as reviews
 from kiosk.course import withdrawal
 from kiosk.core.extensions import db
-from kiosk.review.queue import DECISION_LABELS
+from kiosk.core.vocabulary import DECISION_LABELS, VALIDITY_REASON_LABELS, label
 from kiosk.core import web as common
 from kiosk.core.web import roles_required
 
@@ -54,8 +54,7 @@ def _render(document_id: str, **forms: Any) -> Any:
                                                  data={"session_date": common.clinic_now().date()}))
     titles = {m: common.current_texts().modality(str(get_locale() or "en"), m).title
               for m in common.current_texts().rules.modalities}
-    return render_template("course/course.html", page=page, action_form=EmptyForm(), reasons=checkins.VALIDITY_LABELS, titles=titles,
-                           **forms)
+    return render_template("course/course.html", page=page, action_form=EmptyForm(), titles=titles, **forms)
 
 
 @bp.route("/find", methods=["GET"])
@@ -84,7 +83,7 @@ def start_checkin(document_id: str) -> Any:
         abort(404)
     except checkins.CheckinRefused as exc:
         assert exc.validity.reason is not None  # start_checkin refuses only a consent that is not valid, saying why
-        flash(_("A check-in cannot start: %(reason)s.", reason=checkins.VALIDITY_LABELS[exc.validity.reason]),
+        flash(_("A check-in cannot start: %(reason)s.", reason=label(VALIDITY_REASON_LABELS, exc.validity.reason)),
               "error")
         return redirect(url_for("course.show", document_id=document_id))
     return redirect(url_for("desk.code", draft_id=issued.draft.id))
@@ -161,14 +160,14 @@ def checkin(checkin_id: str) -> Any:
                     form[name].errors = [*form[name].errors, message]
             else:
                 flash(_("Decision on the check-in saved and signed: %(decision)s.",
-                        decision=DECISION_LABELS[review.decision]), "success")
+                        decision=label(DECISION_LABELS, review.decision)), "success")
                 return redirect(url_for("course.checkin", checkin_id=checkin_id))
         found = checkins.get_checkin(db.session, checkin_id)
     except consents.ConsentNotFound:
         abort(404)
     tz = common.clinic_now().tzinfo
     return render_template("course/checkin.html", checkin=found, form=form, tz=tz,
-                           readiness=checkins.checkin_readiness(found), decision_labels=DECISION_LABELS)
+                           readiness=checkins.checkin_readiness(found))
 
 
 @bp.route("/checkins/<checkin_id>.pdf", methods=["GET"])

@@ -14,18 +14,10 @@ from forms.base import EmptyForm
 from forms.desk import StartSessionForm
 from kiosk.desk import sessions as desk
 from kiosk.core.extensions import db
-from kiosk.core.translation import lazy_gettext as _l
 from kiosk.core.web import DRAFT_KEY, clinic_now, current_texts, roles_required, who
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
 
-STATUS_LABELS = {
-    "waiting": _l("waiting"),
-    "in_progress": _l("in progress"),
-    "signed": _l("signed"),
-    "expired": _l("expired"),
-    "cancelled": _l("cancelled"),
-}
 # kept across "Open on this device": the device's own settings, never the staff member's sign-in
 _DEVICE_KEYS = ("lang", "device_label", "_remember")
 
@@ -52,7 +44,7 @@ def home() -> Any:
         return redirect(url_for("desk.code", draft_id=issued.draft.id))
     rows = desk.today_sessions(db.session, now=clinic_now())
     return render_template("desk/home.html", form=form, rows=rows, action_form=EmptyForm(),
-                           status_labels=STATUS_LABELS, modality_titles=dict(_modalities()))
+                           modality_titles=dict(_modalities()))
 
 
 @bp.route("/sessions/<int:draft_id>/code", methods=["GET"])

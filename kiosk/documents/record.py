@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, NotRequired, TypedDict
 
 Severity = Literal["stop", "review", "info"]
+# The one order of severities, worst first: queues, sorted flags, texts checks and the PDF all use it.
 SEVERITY_ORDER: tuple[Severity, ...] = ("stop", "review", "info")
 
 
@@ -222,8 +223,8 @@ def highest_severity(flags: list[Flag]) -> Severity | None:
     return None
 
 
-def severity_rank(severity: Severity | None) -> int:
-    """0 for stop up to 3 for no flag, so queues can sort the most urgent first."""
+def severity_rank(severity: object) -> int:
+    """0 for stop up to 3 for no flag (or an unknown word), so queues and lists sort the most urgent first."""
     return SEVERITY_ORDER.index(severity) if severity in SEVERITY_ORDER else len(SEVERITY_ORDER)
 
 

@@ -7,7 +7,7 @@ for it, sealed with its own signature (kiosk.documents.sealing). Revision 1, the
 patient-signed original, stays byte for byte as stored, and inside every
 later revision too, where its seal still validates. A later decision is allowed (after a consultation, say): it adds
 another review and another revision, and the latest decision is the one that
-counts for readiness (kiosk.review.queue).
+counts for readiness (kiosk.rules.readiness).
 """
 
 from __future__ import annotations
@@ -27,17 +27,12 @@ from kiosk.consent import queries as consents
 from kiosk.core.audit import Who
 from kiosk.core.models import AuditEvent, Consent, ConsentDocument, ConsentEvent, ConsentReview, User
 from kiosk.documents.pdf import render_review_appearance
-from kiosk.documents.record import SEVERITY_ORDER, Review, describe_answer, flag_id
-from kiosk.review.queue import DECISION_LABELS, DECISIONS, Readiness, consent_readiness
+from kiosk.core.vocabulary import ANSWER_LABELS
+from kiosk.documents.record import Review, describe_answer, flag_id, severity_rank
+from kiosk.review.queue import consent_readiness
+from kiosk.rules.readiness import DECISIONS, Readiness
 from kiosk.documents.sealing import REVIEW_FIELD_PREFIX, SealError, SealKey, add_signed_revision, review_area
 from kiosk.core.translation import lazy_gettext as _l
-
-ANSWER_LABELS: dict[str, Any] = {
-    "yes": _l("Yes"),
-    "no": _l("No"),
-    "not_in_12_months": _l("Not in the last 12 months"),
-    "not_answered": _l("Not answered"),
-}
 
 NOTE_MAX = 4000
 
@@ -76,8 +71,7 @@ class DocumentView:
 @dataclass(frozen=True)
 class ReviewView:
     doctor_name: str
-    decision: str
-    decision_label: Any
+    decision: str  # shown in words with the decision_label filter
     note: str | None
     at: datetime
     revision: int
@@ -87,7 +81,7 @@ class ReviewView:
 class EventView:
     at: datetime
     actor: str
-    action: str
+    action: str  # a code: a consent status in its history, an audit action in the trail (vocabulary filters)
     detail: dict[str, Any] | None
 
 
@@ -118,14 +112,10 @@ def _parse_time(value: str | None, tz: ZoneInfo) -> datetime | None:
         return None
 
 
-def _severity_order(severity: str | None) -> int:
-    return SEVERITY_ORDER.index(severity) if severity in SEVERITY_ORDER else len(SEVERITY_ORDER)
-
-
 def _answers(record: dict[str, Any], tz: ZoneInfo) -> tuple[list[AnswerView], list[AnswerView]]:
     """Flagged answers first (worst first, each with its rule's reason), then the others in asked order."""
     flags_by_question: dict[str, list[FlagReason]] = {}
-    for flag in sorted(record.get("flags") or [], key=lambda f: _severity_order(f.get("severity"))):
+    for flag in sorted(record.get("flags") or [], key=lambda f: severity_rank(f.get("severity"))):
         flags_by_question.setdefault(str(flag.get("question")), []).append(
             FlagReason(str(flag.get("severity")), str(flag.get("reason") or "")))
     flagged: list[AnswerView] = []
@@ -149,34 +139,12 @@ def _answers(record: dict[str, Any], tz: ZoneInfo) -> tuple[list[AnswerView], li
         if qid not in answered:
             flagged.append(AnswerView(question=qid, text=None, answer=record["patient"].get("date_of_birth"),
                                       detail=None, answered_at=None, flags=reasons))
-    flagged.sort(key=lambda a: _severity_order(a.severity))
+    flagged.sort(key=lambda a: severity_rank(a.severity))
     return flagged, others
 
 
-# What each audit action means, in the words a doctor or an auditor reads on a consent's trail.
-ACTION_LABELS: dict[str, Any] = {
-    "login": _l("Signed in"), "login_failed": _l("Sign-in failed"), "login_locked": _l("Sign-in refused (locked)"),
-    "logout": _l("Signed out"), "session_expired": _l("Signed out after inactivity"),
-    "consent_viewed": _l("Consent viewed"), "pdf_downloaded": _l("PDF opened"),
-    "consent_decided": _l("Decision signed"), "export": _l("Exported"),
-    "code_issued": _l("Tablet code issued"), "code_used": _l("Tablet code used by the patient"),
-    "code_refused": _l("Tablet code refused"), "session_opened_here": _l("Session opened on the desk's device"),
-    "session_cancelled": _l("Session cancelled"), "user_created": _l("Account created"),
-    "audit_viewed": _l("Audit log viewed"),
-    "checkin_started": _l("Check-in started at the desk"), "checkin_signed": _l("Check-in signed by the patient"),
-    "checkin_decided": _l("Decision on a check-in signed"), "session_recorded": _l("Session recorded"),
-    "consent_withdrawn": _l("Consent withdrawn"),
-}
-
-
-# A consent's statuses, as its history on the doctor's page names them.
-STATUS_LABELS: dict[str, Any] = {"submitted": _l("Signed by the patient"), "reviewed": _l("Reviewed by a doctor"),
-                                 "withdrawn": _l("Withdrawn")}
-
-
 def _event(event: AuditEvent, tz: ZoneInfo) -> EventView:
-    label = ACTION_LABELS.get(event.action, event.action)
-    return EventView(at=event.at.astimezone(tz), actor=event.actor, action=label, detail=event.detail)
+    return EventView(at=event.at.astimezone(tz), actor=event.actor, action=event.action, detail=event.detail)
 
 
 def consent_page(session: Session, document_id: str, tz: ZoneInfo) -> ConsentPage:
@@ -198,10 +166,9 @@ def consent_page(session: Session, document_id: str, tz: ZoneInfo) -> ConsentPag
         comprehension=list(record.get("comprehension") or []),
         documents=[DocumentView(d.revision, d.kind, d.sha256, len(d.pdf), d.created_at.astimezone(tz))
                    for d in consent.documents],
-        reviews=[ReviewView(r.doctor_name, r.decision, DECISION_LABELS.get(r.decision, r.decision), r.note,
-                            r.at.astimezone(tz), r.document_revision) for r in consent.reviews],
-        status_history=[EventView(e.at.astimezone(tz), e.actor, STATUS_LABELS.get(e.status, e.status),
-                                  {"note": e.note} if e.note else None)
+        reviews=[ReviewView(r.doctor_name, r.decision, r.note, r.at.astimezone(tz), r.document_revision)
+                 for r in consent.reviews],
+        status_history=[EventView(e.at.astimezone(tz), e.actor, e.status, {"note": e.note} if e.note else None)
                         for e in consent.events],
         trail=[_event(e, tz) for e in audit.trail(session, consent.id, consent.draft_id)],
     )

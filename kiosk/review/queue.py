@@ -1,4 +1,4 @@
-"""The doctors' review queue and readiness: the one answer to "may this patient be treated?", wherever a consent appears."""
+"""The doctors' review queue, and each listed consent's readiness (the rule itself is kiosk.rules.readiness)."""
 
 from __future__ import annotations
 
@@ -14,55 +14,15 @@ from sqlalchemy.orm import Session, aliased
 
 from kiosk.consent import queries as consents
 from kiosk.core.models import Consent, ConsentReview
-from kiosk.documents.record import Decision, severity_rank
-from kiosk.core.translation import lazy_gettext as _l
+from kiosk.documents.record import severity_rank
+from kiosk.rules.readiness import Readiness, readiness
 
 PER_PAGE = 25
 QUEUE_STATUSES = ("submitted", "reviewed", "withdrawn")
-DECISIONS: tuple[Decision, ...] = ("cleared", "not_cleared", "consultation")
-_NEEDS_DOCTOR = severity_rank("review")  # ranks 0 (stop) and 1 (review) must be seen by a doctor
 
 # --------------------------------------------------------------------------
-# Readiness: the one answer to "may this patient be treated?"
+# Readiness (the rule is kiosk.rules.readiness; these read its facts from the database)
 # --------------------------------------------------------------------------
-
-READINESS_LABELS: dict[str, Any] = {
-    "not_ready": _l("Not ready for treatment"),
-    "cleared": _l("Cleared for treatment"),
-    "not_cleared": _l("Not cleared"),
-    "consultation": _l("Needs a consultation"),
-    "ready": _l("Ready (no doctor review needed)"),
-    "withdrawn": _l("Withdrawn"),
-}
-DECISION_LABELS: dict[str, Any] = {
-    "cleared": _l("Cleared for treatment"),
-    "not_cleared": _l("Not cleared"),
-    "consultation": _l("Needs a consultation"),
-}
-
-
-@dataclass(frozen=True)
-class Readiness:
-    """A key for styling and tests, and the words staff read."""
-
-    key: str  # not_ready | cleared | not_cleared | consultation | ready | withdrawn
-    label: Any  # a lazy translated string
-
-    def __str__(self) -> str:
-        return str(self.label)
-
-
-def readiness(status: str, rank: int, decision: str | None) -> Readiness:
-    """Every list and page that shows a consent asks this, so they can never disagree."""
-    if status == "withdrawn":
-        key = "withdrawn"
-    elif decision in DECISIONS:
-        key = decision
-    elif rank <= _NEEDS_DOCTOR:
-        key = "not_ready"
-    else:
-        key = "ready"
-    return Readiness(key, READINESS_LABELS[key])
 
 
 def _latest_decisions(session: Session, consent_ids: list[int]) -> dict[int, str]:

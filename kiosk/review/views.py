@@ -17,6 +17,7 @@ from kiosk.consent import queries as consents
 from kiosk.review import queue as review_queue
 from kiosk.review import decisions as reviews
 from kiosk.core.extensions import db
+from kiosk.core.vocabulary import DECISION_LABELS, label
 from kiosk.core import web as common
 from kiosk.core.web import roles_required
 
@@ -86,7 +87,7 @@ def consent(document_id: str) -> Any:
             else:
                 flash(_("Decision saved and signed: %(decision)s. The PDF now has revision %(revision)d; "
                         "the patient-signed original is unchanged.",
-                        decision=review_queue.DECISION_LABELS[review.decision], revision=review.document_revision),
+                        decision=label(DECISION_LABELS, review.decision), revision=review.document_revision),
                       "success")
                 return redirect(url_for("doctor.consent", document_id=document_id))
         page = reviews.consent_page(db.session, document_id, _clinic_tz())  # a re-shown form is not a new view

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from kiosk.documents.record import Flag
+from kiosk.rules.readiness import TREATABLE
 from kiosk.rules.screening import months_before
 from kiosk.texts.model import Rules
 
@@ -25,7 +26,7 @@ class ConsentFacts:
     """What validity depends on, read from a stored consent and the texts in force."""
 
     status: str  # submitted | reviewed | withdrawn
-    readiness: str  # a review_queue.Readiness key: ready, cleared, not_ready, not_cleared, consultation, withdrawn
+    readiness: str  # a kiosk.rules.readiness key: ready, cleared, not_ready, not_cleared, consultation, withdrawn
     signed_on: date  # the clinic's calendar day of the signature
     texts_version: str  # the treatment's text version the patient signed
     current_version: str  # the treatment's text version the clinic publishes now
@@ -61,7 +62,7 @@ def check(facts: ConsentFacts, *, today: date, months: int = DEFAULT_VALID_MONTH
         reason = "expired"
     elif facts.texts_version != facts.current_version:
         reason = "new_version"
-    elif facts.readiness not in ("ready", "cleared"):
+    elif facts.readiness not in TREATABLE:
         reason = "not_cleared"
     else:
         reason = None

@@ -21,6 +21,7 @@ from kiosk.review import queue as review_queue
 from kiosk.review import decisions as reviews
 from kiosk.core.extensions import db
 from kiosk.core.translation import lazy_gettext as _l
+from kiosk.core.vocabulary import ROLE_LABELS, label
 from kiosk.core import web as common
 from kiosk.core.web import roles_required
 
@@ -41,7 +42,6 @@ ROLE_PAGES: dict[str, tuple[tuple[str, Any], ...]] = {
     "admin": (("admin.audit_log", _l("Audit log")), ("doctor.queue", _l("Review queue")),
               ("desk.home", _l("Front desk")), ("auth.staff_home", _l("All consents"))),
 }
-ROLE_LABELS: dict[str, Any] = {"frontdesk": _l("front desk"), "doctor": _l("doctor"), "admin": _l("administrator")}
 
 
 def home_for(role: str) -> str:
@@ -62,7 +62,7 @@ def staff_context() -> dict[str, Any]:
         for endpoint, label in ROLE_PAGES.get(current_user.role, ())
         if endpoint in current_app.view_functions
     ]
-    role = ROLE_LABELS.get(current_user.role, current_user.role)
+    role = label(ROLE_LABELS, current_user.role)
     # formdata=None: the sign-out form is only drawn here, and reading this request's body could fail
     # again inside an error page (a body over the size limit would turn the 413 page into a 500)
     return {"staff_links": links, "logout_form": EmptyForm(formdata=None), "staff_role": role}

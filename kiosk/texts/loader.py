@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from kiosk.documents.record import Severity
+from kiosk.documents.record import SEVERITY_ORDER, Severity
 from kiosk.texts.parity import check_parity
 from kiosk.texts.checkin import is_checkin_only, load_checkin_texts
 from kiosk.texts.model import (ANSWER_TYPES, CHECK_OPTIONS, CHECK_QUESTIONS, DERIVED_RULES, SECTION_IDS, SEVERITIES,
@@ -103,9 +103,9 @@ def _load_rules(doc: YamlDoc) -> Rules | None:
             else:
                 params[name] = value
         severity = d.get("severity")
-        if severity not in SEVERITIES:
+        if severity not in SEVERITY_ORDER:
             doc.error(path + ("severity",) if "severity" in d else path,
-                      f"severity must be one of {', '.join(SEVERITIES)}, not {severity!r}")
+                      f"severity must be one of {', '.join(SEVERITY_ORDER)}, not {severity!r}")
         reason = doc.text(d, "reason", path, placeholders=("age", "min_age", "as_of"))
         checked: Severity = severity if severity in SEVERITIES else "info"  # a wrong one stops the load
         derived.append(DerivedRule(did, checked, reason, params))
@@ -129,9 +129,9 @@ def _checkin_rules(doc: YamlDoc, data: dict[str, Any], modalities: list[str],
     path: Path_ = ("checkin", "renewal")
     raw = doc.mapping(section.get("renewal"), path)
     severity = raw.get("severity")
-    if severity not in SEVERITIES:
+    if severity not in SEVERITY_ORDER:
         doc.error(path + ("severity",) if "severity" in raw else path,
-                  f"severity must be one of {', '.join(SEVERITIES)}, not {severity!r}")
+                  f"severity must be one of {', '.join(SEVERITY_ORDER)}, not {severity!r}")
     names = ("previous", "signed_on", "old_version", "new_version")
     checked: Severity = severity if severity in SEVERITIES else "info"  # a wrong one stops the load
     renewal = Renewal(checked, doc.text(raw, "reason_new_version", path, placeholders=names),
@@ -178,8 +178,8 @@ def _severity_map(doc: YamlDoc, q: dict[str, Any], path: Path_, modalities: list
         where = path + ("severity", str(mod))
         if mod not in modalities:
             doc.error(where, f"unknown treatment {mod!r} (known: {', '.join(modalities)})")
-        elif sev not in SEVERITIES:
-            doc.error(where, f"severity must be one of {', '.join(SEVERITIES)}, not {sev!r}")
+        elif sev not in SEVERITY_ORDER:
+            doc.error(where, f"severity must be one of {', '.join(SEVERITY_ORDER)}, not {sev!r}")
         else:
             out[mod] = sev
     return out

@@ -17,7 +17,7 @@ from kiosk.documents.pdf.style import (CELL_PAD, FONT, FONT_BOLD, INK, KEY_LEADI
                              VALUE_LEADING, VALUE_SIZE, header_row_table)
 from kiosk.documents.pdf.text import (TextBlock, blocks, format_date, format_datetime, heading, language_name, printable,
                              wrap_plain)
-from kiosk.documents.record import SEVERITY_ORDER, ConsentRecord, Review, describe_answer, flag_id
+from kiosk.documents.record import SEVERITY_ORDER, ConsentRecord, Review, describe_answer, flag_id, severity_rank
 
 _KV_STYLE = TableStyle([
     ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -171,12 +171,6 @@ def comprehension_section(record: ConsentRecord, labels: dict[str, str]) -> list
     return story
 
 
-def _flag_order(flag: dict[str, Any]) -> int:
-    """Sort flags stop, review, info so the worst is read first."""
-    severity = flag.get("severity")
-    return SEVERITY_ORDER.index(severity) if severity in SEVERITY_ORDER else len(SEVERITY_ORDER)
-
-
 def _severity_key(severity: object) -> str:
     """Map an unknown severity to "info" styling rather than failing the whole PDF."""
     return severity if severity in SEVERITY_COLOURS else "info"
@@ -234,7 +228,8 @@ def screening_section(record: Mapping[str, Any], labels: dict[str, str]) -> list
     story: list[Flowable] = _outlined(heading(labels["screening"], "h2", 5 * cm), "screening", labels["screening"])
     answers: list[dict[str, Any]] = list(record.get("answers") or [])
     questions = record["texts"]["shown"].get("questions") or []
-    flags: list[dict[str, Any]] = sorted(record.get("flags") or [], key=_flag_order)
+    flags: list[dict[str, Any]] = sorted(record.get("flags") or [],
+                                         key=lambda flag: severity_rank(flag.get("severity")))  # worst first
     text_by_question: dict[Any, Any] = {a.get("question"): a.get("text") for a in answers}
     for q in questions:
         text_by_question.setdefault(q.get("id"), q.get("text"))

@@ -1,0 +1,141 @@
+"""The words staff and patients read for each coded value (statuses, decisions, readiness, revision kinds ...).
+
+One home, so a page, a message and a form never name the same code differently. Each table is lazily
+translated (shown in the reader's language) and is a Jinja filter (`{{ row.status|consent_status_label }}`);
+a code a table does not know is shown as itself, never an error. The PDF keeps its own per-language words
+(kiosk.documents.pdf.labels), as it is drawn without Flask.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import partial
+from typing import Any
+
+from flask import Flask
+
+from kiosk.core.translation import lazy_gettext as _l
+
+Words = Mapping[str, Any]  # code -> lazy translated string
+
+# A consent's statuses as its history names them (what happened).
+CONSENT_STATUS_LABELS: Words = {
+    "submitted": _l("Signed by the patient"),
+    "reviewed": _l("Reviewed by a doctor"),
+    "withdrawn": _l("Withdrawn"),
+}
+# The same statuses as the doctor's review queue offers them to filter by (what is waiting).
+QUEUE_STATUS_LABELS: Words = {
+    "submitted": _l("Awaiting review"),
+    "reviewed": _l("Reviewed"),
+    "withdrawn": _l("Withdrawn"),
+}
+# A session the front desk started today (kiosk.desk.sessions).
+DESK_SESSION_STATUS_LABELS: Words = {
+    "waiting": _l("waiting"),
+    "in_progress": _l("in progress"),
+    "signed": _l("signed"),
+    "expired": _l("expired"),
+    "cancelled": _l("cancelled"),
+}
+# A check-in before a later session of a course.
+CHECKIN_STATUS_LABELS: Words = {
+    "open": _l("not signed yet"),
+    "submitted": _l("Signed by the patient"),
+    "reviewed": _l("Reviewed by a doctor"),
+}
+# A doctor's signed decision (kiosk.rules.readiness.DECISIONS).
+DECISION_LABELS: Words = {
+    "cleared": _l("Cleared for treatment"),
+    "not_cleared": _l("Not cleared"),
+    "consultation": _l("Needs a consultation"),
+}
+# May this patient be treated? (kiosk.rules.readiness)
+READINESS_LABELS: Words = {
+    "not_ready": _l("Not ready for treatment"),
+    **DECISION_LABELS,
+    "ready": _l("Ready (no doctor review needed)"),
+    "withdrawn": _l("Withdrawn"),
+}
+# What a stored PDF revision of a consent is: "Revision 2 (with the doctor's review)".
+REVISION_KIND_LABELS: Words = {
+    "patient_signed": _l("signed by the patient"),
+    "doctor_review": _l("with the doctor's review"),
+    "withdrawal": _l("with the withdrawal of consent"),
+}
+# What each audit action means, in the words a doctor or an auditor reads (kiosk.core.audit.ACTIONS).
+AUDIT_ACTION_LABELS: Words = {
+    "login": _l("Signed in"), "login_failed": _l("Sign-in failed"), "login_locked": _l("Sign-in refused (locked)"),
+    "logout": _l("Signed out"), "session_expired": _l("Signed out after inactivity"),
+    "consent_viewed": _l("Consent viewed"), "pdf_downloaded": _l("PDF opened"),
+    "consent_decided": _l("Decision signed"), "export": _l("Exported"),
+    "code_issued": _l("Tablet code issued"), "code_used": _l("Tablet code used by the patient"),
+    "code_refused": _l("Tablet code refused"), "session_opened_here": _l("Session opened on the desk's device"),
+    "session_cancelled": _l("Session cancelled"), "user_created": _l("Account created"),
+    "audit_viewed": _l("Audit log viewed"),
+    "checkin_started": _l("Check-in started at the desk"), "checkin_signed": _l("Check-in signed by the patient"),
+    "checkin_decided": _l("Decision on a check-in signed"), "session_recorded": _l("Session recorded"),
+    "consent_withdrawn": _l("Consent withdrawn"),
+}
+# A screening flag's severity ("none": no flag at all).
+SEVERITY_LABELS: Words = {
+    "stop": _l("Stop"),
+    "review": _l("Review"),
+    "info": _l("Info"),
+    "none": _l("None"),
+}
+# How a patient told the clinic they withdraw their consent.
+WITHDRAWAL_METHOD_LABELS: Words = {
+    "in_person": _l("In person at the clinic"),
+    "phone": _l("By telephone"),
+    "writing": _l("In writing"),
+}
+# Why a consent no longer covers a session (kiosk.rules.validity reasons), said inside a sentence.
+VALIDITY_REASON_LABELS: Words = {
+    "withdrawn": _l("the patient withdrew this consent"),
+    "expired": _l("the consent has expired"),
+    "new_version": _l("the treatment's texts changed since the patient signed: a new consent is needed"),
+    "not_cleared": _l("the consent's flagged answers are not cleared by a doctor"),
+}
+# A screening answer in words, the same on screen as on paper (kiosk.documents.record.describe_answer).
+ANSWER_LABELS: Words = {
+    "yes": _l("Yes"),
+    "no": _l("No"),
+    "not_in_12_months": _l("Not in the last 12 months"),
+    "not_answered": _l("Not answered"),
+}
+# A staff member's role, as the staff bar names it.
+ROLE_LABELS: Words = {"frontdesk": _l("front desk"), "doctor": _l("doctor"), "admin": _l("administrator")}
+# The language a consent was signed in, named for staff in their own language.
+LANGUAGE_LABELS: Words = {"en": _l("English"), "es": _l("Spanish")}
+
+# Each table as the Jinja filter that shows it.
+FILTERS: dict[str, Words] = {
+    "consent_status_label": CONSENT_STATUS_LABELS,
+    "queue_status_label": QUEUE_STATUS_LABELS,
+    "desk_status_label": DESK_SESSION_STATUS_LABELS,
+    "checkin_status_label": CHECKIN_STATUS_LABELS,
+    "decision_label": DECISION_LABELS,
+    "readiness_label": READINESS_LABELS,
+    "revision_kind_label": REVISION_KIND_LABELS,
+    "audit_action_label": AUDIT_ACTION_LABELS,
+    "severity_label": SEVERITY_LABELS,
+    "withdrawal_method_label": WITHDRAWAL_METHOD_LABELS,
+    "validity_reason_label": VALIDITY_REASON_LABELS,
+    "answer_label": ANSWER_LABELS,
+    "role_label": ROLE_LABELS,
+    "language_label": LANGUAGE_LABELS,
+}
+
+
+def label(words: Words, code: object) -> Any:
+    """The words for a code (lazy, translated when shown); a code the table does not know is shown as itself."""
+    if code is None:
+        return ""
+    return words.get(code, str(code)) if isinstance(code, str) else str(code)
+
+
+def register_filters(app: Flask) -> None:
+    """Make every table a Jinja filter (create_app calls this once)."""
+    for name, words in FILTERS.items():
+        app.add_template_filter(partial(label, words), name)
