@@ -178,6 +178,10 @@ def test_queue_date_filter_uses_the_clinic_day(app: Flask, staff: dict[str, str]
     assert names(queue_html(client, date_from="2026-03-11")) == ["Twelfth", "Late Night"]
     assert names(queue_html(client, date_from="0001-01-01", date_to="9999-12-31")) == ["Twelfth", "Late Night",
                                                                                       "Tenth"]
+    assert names(queue_html(client, date_to="9999-12-31")) == ["Twelfth", "Late Night", "Tenth"]
+    assert names(queue_html(client, date_from="0001-01-01")) == ["Twelfth", "Late Night", "Tenth"]
+    assert names(queue_html(client, date_from="0001-01-01", date_to="2026-03-10")) == ["Tenth"]
+    assert names(queue_html(client, date_from="2026-03-11", date_to="9999-12-31")) == ["Twelfth", "Late Night"]
 
 
 def test_queue_name_search_is_a_case_insensitive_substring(app: Flask, staff: dict[str, str]) -> None:

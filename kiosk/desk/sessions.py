@@ -12,7 +12,7 @@ import copy
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -22,6 +22,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from kiosk.core import audit
 from kiosk.consent import drafts
 from kiosk.core.audit import Who
+from kiosk.core.dates import clinic_day_range
 from kiosk.core.models import Attempt, Draft, TabletCode, User
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: nothing to mix up when read aloud
@@ -177,14 +178,15 @@ def cancel_session(session: Session, draft_id: int, *, who: Who, now: datetime) 
 
 def today_sessions(session: Session, *, now: datetime) -> list[SessionRow]:
     """The sessions the desk started on `now`'s calendar day, newest first, each with its status."""
-    tz = now.tzinfo
-    day_start = datetime.combine(now.date(), time(), tz)
-    day_end = datetime.combine(now.date() + timedelta(days=1), time(), tz)
-    rows = session.scalars(
-        select(Draft).options(selectinload(Draft.codes))
-        .where(Draft.desk_name.is_not(None), Draft.created_at >= day_start, Draft.created_at < day_end)
-        .order_by(Draft.created_at.desc(), Draft.id.desc())
-    ).all()
+    if now.tzinfo is None:
+        raise ValueError("naive `now`: today is a calendar day in the clinic's time zone")
+    day_start, day_end = clinic_day_range(now.date(), now.date(), now.tzinfo)
+    query = select(Draft).options(selectinload(Draft.codes)).where(Draft.desk_name.is_not(None))
+    if day_start is not None:
+        query = query.where(Draft.created_at >= day_start)
+    if day_end is not None:
+        query = query.where(Draft.created_at < day_end)
+    rows = session.scalars(query.order_by(Draft.created_at.desc(), Draft.id.desc())).all()
     return [_row(draft, now) for draft in rows]
 
 
