@@ -202,6 +202,8 @@ def test_a_flagged_check_in_blocks_the_session_until_a_doctor_decides(app: Flask
 
     page = doctor.get(f"/course/checkins/{checkin.document_id}").get_data(as_text=True)
     assert "Beach holiday last week" in page and "Sun exposure, a sunbed" in page
+    answers = checkin.record["answers"]
+    assert page.count("<td>Yes</td>") == 1 and page.count("<td>No</td>") == len(answers) - 1  # in words
     no_note = decide(doctor, checkin.document_id)  # a stop flag needs a reason to clear
     assert "A note is required" in no_note.get_data(as_text=True)
     assert decide(doctor, checkin.document_id, note="Tan has faded; test patch fine.").status_code == 302

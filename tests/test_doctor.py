@@ -287,6 +287,14 @@ def test_unknown_consent_and_revision_are_404(app: Flask, wizard: Any, staff: di
 # --------------------------------------------------------------------------
 
 
+def test_the_doctor_reads_a_last_dose_as_yes_with_its_date(app: Flask, wizard: Any, staff: dict[str, str]) -> None:
+    recent = (date.today() - timedelta(days=30)).isoformat()
+    document_id = signed_consent(app, wizard, yes={"isotretinoin_last_dose": recent})
+    html = doctor_client(app).get(f"/doctor/consents/{document_id}").get_data(as_text=True)
+    block = html[html.index('id="flag-isotretinoin_last_dose"'):]
+    assert f"Yes, last dose on {recent}" in block[:block.index("</article>")]
+
+
 def test_consent_page_shows_flagged_answers_first_and_writes_consent_viewed(
         app: Flask, wizard: Any, staff: dict[str, str]) -> None:
     document_id = signed_consent(app, wizard, yes=STOP_AND_REVIEW)

@@ -20,6 +20,7 @@ from kiosk.course import history as course
 from kiosk.review import decisions as reviews
 from kiosk.course import withdrawal
 from kiosk.core.extensions import db
+from kiosk.documents.record import describe_answer
 from kiosk.review.queue import DECISION_LABELS
 from kiosk.core import web as common
 from kiosk.staff.views import roles_required
@@ -170,7 +171,9 @@ def checkin(checkin_id: str) -> Any:
         abort(404)
     tz = common.clinic_now().tzinfo
     return render_template("course/checkin.html", checkin=found, form=form, tz=tz,
-                           readiness=checkins.checkin_readiness(found), decision_labels=DECISION_LABELS)
+                           readiness=checkins.checkin_readiness(found), decision_labels=DECISION_LABELS,
+                           answers=[(a, describe_answer(a, reviews.ANSWER_LABELS))
+                                    for a in (found.record or {}).get("answers", [])])
 
 
 @bp.route("/checkins/<checkin_id>.pdf", methods=["GET"])

@@ -38,6 +38,7 @@ ANSWER_LABELS: dict[str, Any] = {
     "no": _l("No"),
     "not_in_12_months": _l("Not in the last 12 months"),
     "not_answered": _l("Not answered"),
+    "yes_last_dose": _l("Yes, last dose on %(day)s"),
 }
 
 NOTE_MAX = 4000
