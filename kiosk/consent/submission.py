@@ -14,7 +14,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from PIL import Image
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -129,10 +129,7 @@ def submit(
     try:
         # Close the draft only if it is still open, in the same transaction: a cancel at the desk
         # and a signature on the tablet can race, and exactly one of them must win.
-        closed = session.execute(
-            update(Draft).where(Draft.id == draft.id, Draft.status == "open").values(status="submitted")
-        ).rowcount
-        if closed != 1:
+        if not drafts.close_if_open(session, draft.id, "submitted", now):
             session.rollback()
             existing = _consent_for(session, draft.id)
             if existing is not None:

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.core import audit
@@ -197,10 +197,7 @@ def submit(session: Session, checkin: Checkin, signature: SignatureInput, *, tex
                  detail={"checkin": checkin.document_id, "highest_severity": checkin.highest_severity,
                          "sha256": checkin.pdf_sha256}, commit=False)
     # a cancel at the desk and a signature on the tablet can race: exactly one of them closes the draft
-    closed = session.execute(update(Draft).where(Draft.id == draft.id, Draft.status == "open")
-                             .values(status="submitted", updated_at=now)
-                             .execution_options(synchronize_session=False)).rowcount
-    if closed != 1:
+    if not drafts.close_if_open(session, draft.id, "submitted", now):
         session.rollback()
         session.refresh(checkin)
         if checkin.status != "open":

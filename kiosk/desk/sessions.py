@@ -162,9 +162,7 @@ def cancel_session(session: Session, draft_id: int, *, who: Who, now: datetime) 
     if draft is None:
         raise SessionNotFound(draft_id)
     # conditional, so a session signed a moment ago is never turned into a cancelled one
-    changed = session.execute(update(Draft).where(Draft.id == draft_id, Draft.status == "open")
-                              .values(status="cancelled", updated_at=now).execution_options(synchronize_session=False))
-    if changed.rowcount != 1:
+    if not drafts.close_if_open(session, draft_id, "cancelled", now):
         session.rollback()
         session.refresh(draft)
         raise SessionClosed(draft.status)
