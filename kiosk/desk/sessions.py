@@ -9,8 +9,6 @@ the clinic's time (views pass clinic_now()).
 from __future__ import annotations
 
 import copy
-import re
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -24,15 +22,14 @@ from kiosk.consent import drafts
 from kiosk.core.audit import Who
 from kiosk.core.dates import clinic_day_range
 from kiosk.core.models import Attempt, Draft, TabletCode, User
+from kiosk.documents import codes
 
-CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: nothing to mix up when read aloud
 CODE_LENGTH = 6
 CODE_VALID_FOR = timedelta(minutes=30)
 IDLE_AFTER = timedelta(minutes=30)  # an opened draft untouched this long shows as expired
 MAX_FAILED_TRIES = 10
 TRY_WINDOW = timedelta(minutes=15)
 
-_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212_.]+")
 
 
 class DeskError(Exception):
@@ -108,15 +105,12 @@ class SessionRow:
 
 def format_code(code: str) -> str:
     """Grouped in threes ("K7P-M2Q") so it is easy to read aloud and type."""
-    return f"{code[:3]}-{code[3:]}"
+    return codes.grouped(code, 3)
 
 
 def normalize_code(typed: str | None) -> str | None:
     """The code as stored, whatever the case, dashes or spaces typed; None when it cannot be a code."""
-    code = _SEPARATORS.sub("", typed or "").upper()
-    if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
-        return None
-    return code
+    return codes.normalize(typed, CODE_LENGTH)
 
 
 # --- the desk ---------------------------------------------------------------------------------------------------
@@ -271,7 +265,7 @@ def _new_code(session: Session, draft: Draft, *, issued_by: User | None, who: Wh
 def _unique_code(session: Session, now: datetime) -> str:
     """A random code no other live code has, so a typed code always means one session."""
     for _attempt in range(20):
-        value = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        value = codes.random_code(CODE_LENGTH)
         clash = session.scalar(select(TabletCode.id).where(TabletCode.code == value, TabletCode.used_at.is_(None),
                                                            TabletCode.expires_at > now))
         if clash is None:
