@@ -481,6 +481,9 @@ def test_the_check_in_tablet_has_the_language_switch_text_size_and_idle_reset(ap
     page = tablet.get("/checkin").get_data(as_text=True)
     assert 'action="/language"' in page and 'id="idle-dialog"' in page and 'action="/tablet/text-size"' in page
     assert "Since your last session, have you started any new medicine?" in page
+    # the intro's three lines stay three paragraphs, as the texts' blank lines say
+    assert "<p>You have already signed a consent for this treatment.</p>" in page
+    assert "<p>If you are not sure, answer yes and tell us more.</p>" in page
 
     switched = post(tablet, "/checkin", "/language", {"lang": "es", "next": "/checkin"})
     assert switched.headers["Location"] == "/checkin"
