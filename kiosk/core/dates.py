@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
 
-def day_start_utc(day: date, tz: tzinfo) -> datetime | None:
+def _day_start_utc(day: date, tz: tzinfo) -> datetime | None:
     """Midnight of a clinic-local day in UTC; None when that instant is beyond what datetimes hold."""
     try:
         return datetime.combine(day, time(0), tz).astimezone(timezone.utc)
@@ -19,8 +19,8 @@ def clinic_day_range(since: date | None, until: date | None, tz: tzinfo) -> tupl
     A missing bound, or one at the edge of the calendar (0001-01-01, 9999-12-31) whose instant a
     datetime cannot hold, comes back as None: no limit on that side, which is what such a date means.
     """
-    start = day_start_utc(since, tz) if since is not None else None
+    start = _day_start_utc(since, tz) if since is not None else None
     end = None
     if until is not None and until < date.max:
-        end = day_start_utc(until + timedelta(days=1), tz)
+        end = _day_start_utc(until + timedelta(days=1), tz)
     return start, end
