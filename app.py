@@ -23,6 +23,7 @@ from kiosk.core.extensions import babel, csrf, db, login_manager
 from kiosk.core.migrate import upgrade
 from kiosk.texts.loader import load_texts
 from kiosk.texts.model import TextsError
+from kiosk.documents.paragraphs import paragraphs
 from kiosk.core.translation import locale_for
 from kiosk.staff import admin_views as admin
 from kiosk.staff import views as auth
@@ -67,6 +68,7 @@ def register_texts(app: Flask) -> None:
         app.extensions["kiosk_texts"] = load_texts(app.config["CONSENT_TEXTS_DIR"])
     except TextsError as exc:
         raise SystemExit("The consent texts have errors; fix them and start again:\n" + str(exc)) from None
+    app.add_template_filter(paragraphs)  # `text|paragraphs`: pages cut a text where the PDF does
 
 
 def register_clinic(app: Flask) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
@@ -66,6 +68,34 @@ def test_bad_filters_get_a_message_not_an_error_page(app, client, staff, query, 
     response = client.get(f"/admin/audit?{query}")
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
+
+
+def _log_at(app, *events: tuple[str, datetime]) -> None:  # noqa: ANN001
+    session = app.extensions["kiosk_db"]()
+    for target, at in events:
+        audit.record(session, audit.Who(actor="desk@x.test"), "code_issued", target=target, at=at)
+    session.close()
+
+
+@pytest.mark.parametrize(("query", "shown", "hidden"), [
+    ("until=9999-12-31", ["late-night", "tenth", "twelfth"], []),
+    ("since=0001-01-01", ["late-night", "tenth", "twelfth"], []),
+    ("since=0001-01-01&until=9999-12-31", ["late-night", "tenth", "twelfth"], []),
+    ("since=0001-01-01&until=2026-03-10", ["tenth"], ["late-night", "twelfth"]),
+    ("since=2026-03-11&until=9999-12-31", ["late-night", "twelfth"], ["tenth"]),
+])
+def test_an_admin_filtering_the_audit_log_to_the_ends_of_the_calendar_gets_the_page_not_an_error(
+        app, client, staff, query, shown, hidden):  # noqa: ANN001
+    # 23:30 UTC on 10 March is 00:30 on 11 March in Madrid, the clinic's day
+    _log_at(app, ("late-night", datetime(2026, 3, 10, 23, 30, tzinfo=timezone.utc)),
+            ("tenth", datetime(2026, 3, 10, 9, 0, tzinfo=timezone.utc)),
+            ("twelfth", datetime(2026, 3, 12, 9, 0, tzinfo=timezone.utc)))
+    staff_login(client, staff["admin"])
+    response = client.get(f"/admin/audit?{query}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert [t for t in shown if t in page] == shown
+    assert [t for t in hidden if t in page] == []
 
 
 @pytest.mark.parametrize("role", ["frontdesk", "doctor"])

@@ -203,6 +203,8 @@ def test_a_flagged_check_in_blocks_the_session_until_a_doctor_decides(app: Flask
 
     page = doctor.get(f"/course/checkins/{checkin.document_id}").get_data(as_text=True)
     assert "Beach holiday last week" in page and "Sun exposure, a sunbed" in page
+    answers = checkin.record["answers"]
+    assert page.count("<td>Yes</td>") == 1 and page.count("<td>No</td>") == len(answers) - 1  # in words
     no_note = decide(doctor, checkin.document_id)  # a stop flag needs a reason to clear
     assert "A note is required" in no_note.get_data(as_text=True)
     assert decide(doctor, checkin.document_id, note="Tan has faded; test patch fine.").status_code == 302
@@ -497,6 +499,9 @@ def test_the_check_in_tablet_has_the_language_switch_text_size_and_idle_reset(ap
     page = tablet.get("/checkin").get_data(as_text=True)
     assert 'action="/language"' in page and 'id="idle-dialog"' in page and 'action="/tablet/text-size"' in page
     assert "Since your last session, have you started any new medicine?" in page
+    # the intro's three lines stay three paragraphs, as the texts' blank lines say
+    assert "<p>You have already signed a consent for this treatment.</p>" in page
+    assert "<p>If you are not sure, answer yes and tell us more.</p>" in page
 
     switched = post(tablet, "/checkin", "/language", {"lang": "es", "next": "/checkin"})
     assert switched.headers["Location"] == "/checkin"

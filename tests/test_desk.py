@@ -599,3 +599,16 @@ def test_submit_with_a_draft_cancelled_behind_its_back_raises_and_stores_nothing
                           clinic=Clinic("Test Clinic", "Europe/Madrid"), seal_key=key,
                           now=datetime.now(timezone.utc))
     assert consents(app) == []
+
+
+def test_a_draft_closes_once_and_whoever_comes_second_is_told_it_lost(app: Flask) -> None:
+    """The one guard the desk's cancel, the consent's signature and the check-in's signature share."""
+    draft_id = issue(app).draft.id
+    now = real_now()
+    first, second = db(app), db(app)
+    assert drafts.close_if_open(first, draft_id, "cancelled", now) is True
+    first.commit()
+    assert drafts.close_if_open(second, draft_id, "submitted", now + timedelta(seconds=1)) is False
+    second.rollback()
+    draft = stored(app, draft_id)
+    assert draft.status == "cancelled" and draft.updated_at == now

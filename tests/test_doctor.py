@@ -178,6 +178,10 @@ def test_queue_date_filter_uses_the_clinic_day(app: Flask, staff: dict[str, str]
     assert names(queue_html(client, date_from="2026-03-11")) == ["Twelfth", "Late Night"]
     assert names(queue_html(client, date_from="0001-01-01", date_to="9999-12-31")) == ["Twelfth", "Late Night",
                                                                                       "Tenth"]
+    assert names(queue_html(client, date_to="9999-12-31")) == ["Twelfth", "Late Night", "Tenth"]
+    assert names(queue_html(client, date_from="0001-01-01")) == ["Twelfth", "Late Night", "Tenth"]
+    assert names(queue_html(client, date_from="0001-01-01", date_to="2026-03-10")) == ["Tenth"]
+    assert names(queue_html(client, date_from="2026-03-11", date_to="9999-12-31")) == ["Twelfth", "Late Night"]
 
 
 def test_queue_name_search_is_a_case_insensitive_substring(app: Flask, staff: dict[str, str]) -> None:
@@ -281,6 +285,14 @@ def test_unknown_consent_and_revision_are_404(app: Flask, wizard: Any, staff: di
 # --------------------------------------------------------------------------
 # the consent page
 # --------------------------------------------------------------------------
+
+
+def test_the_doctor_reads_a_last_dose_as_yes_with_its_date(app: Flask, wizard: Any, staff: dict[str, str]) -> None:
+    recent = (date.today() - timedelta(days=30)).isoformat()
+    document_id = signed_consent(app, wizard, yes={"isotretinoin_last_dose": recent})
+    html = doctor_client(app).get(f"/doctor/consents/{document_id}").get_data(as_text=True)
+    block = html[html.index('id="flag-isotretinoin_last_dose"'):]
+    assert f"Yes, last dose on {recent}" in block[:block.index("</article>")]
 
 
 def test_consent_page_shows_flagged_answers_first_and_writes_consent_viewed(

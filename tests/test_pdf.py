@@ -245,7 +245,7 @@ def test_every_answer_and_the_flags_are_marked(specimen: Any) -> None:
         if answer["detail"]:
             assert _squash(answer["detail"]) in whole
     assert _squash(EN["not_in_12_months"]) in whole  # the date question answered "never"
-    assert "2025-08-15" in whole
+    assert _squash("Yes, last dose on 2025-08-15") in whole  # the date question answered with a date
     for flag in record["flags"]:
         assert _squash(flag["reason"]) in whole
     # The summary box and the answer row both carry the marker; the title block counts them.

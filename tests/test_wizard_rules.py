@@ -117,6 +117,23 @@ def test_screening_needs_every_answer_and_the_isotretinoin_date(app, wizard):  #
     assert stored_draft(app).data["screening"]["answers"]["isotretinoin_last_dose"] == recent
 
 
+def test_the_review_page_reads_back_each_answer_in_the_words_the_record_prints(app, wizard):  # noqa: ANN001
+    recent = date.today() - timedelta(days=30)
+    wizard.start()
+    wizard.identity()
+    wizard.treatment("co2_laser")
+    wizard.explanation()
+    wizard.risks(app, "co2_laser")
+    wizard.comprehension(app, "co2_laser")
+    wizard.screening(app, "co2_laser", yes={"isotretinoin_last_dose": recent.isoformat()})
+    html = page(wizard.get("/consent/review"))
+    assert f'class="answer-yes">Yes, last dose on {recent:%B} {recent.day}, {recent.year}<' in html
+    assert html.count(">No<") == len(app.extensions["kiosk_texts"].rules.questions_for("co2_laser")) - 1
+    wizard.screening(app, "co2_laser")
+    html = page(wizard.get("/consent/review"))
+    assert ">Not in the last 12 months<" in html and "last dose" not in html
+
+
 def _png_data_url(image: Image.Image) -> str:
     out = io.BytesIO()
     image.save(out, "PNG")

@@ -9,12 +9,13 @@ from __future__ import annotations
 import copy
 import secrets
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from kiosk.consent import steps
+from kiosk.core.db import rows_updated
 from kiosk.core.models import Draft
 
 
@@ -159,3 +160,13 @@ def set_language(session: Session, draft: Draft, language: str, now: datetime) -
     draft.language = language
     draft.trail = trail
     session.commit()
+
+
+def close_if_open(session: Session, draft_id: int, status: Literal["submitted", "cancelled"], now: datetime) -> bool:
+    """Close a draft only if it is still open, in the caller's transaction; True when this call closed it.
+
+    A cancel at the desk and a signature on the tablet can race: the guarded UPDATE lets exactly one win.
+    The draft in the session gets the new status too; a caller whose call returned False rolls back.
+    """
+    closed = update(Draft).where(Draft.id == draft_id, Draft.status == "open").values(status=status, updated_at=now)
+    return rows_updated(session, closed) == 1

@@ -8,14 +8,13 @@ instead of making another.
 from __future__ import annotations
 
 import hashlib
-import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from PIL import Image
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,15 +22,14 @@ from kiosk.rules import comprehension
 from kiosk.consent import drafts
 from kiosk.consent import steps
 from kiosk.rules import validity
-from kiosk.core.db import rows_updated
 from kiosk.core.models import Consent, ConsentDocument, ConsentEvent, ConsentFlag, Draft
+from kiosk.documents import codes
 from kiosk.documents.pdf import render_consent_pdf
 from kiosk.documents.record import Answer, Clinic, ConsentRecord, RiskAck, StepEvent, highest_severity, severity_rank
 from kiosk.rules.screening import screen
 from kiosk.documents.sealing import SealKey, seal_pdf
 from kiosk.texts.model import Texts
 
-_ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I, easy to read aloud
 SEAL_REASON = "Informed consent signed by the patient"
 
 
@@ -58,16 +56,9 @@ class NotReadyToSign(Exception):
         self.first_open = first_open
 
 
-def new_verification_code() -> str:
-    """XXXX-XXXX-XXXX from the read-aloud alphabet: 60 random bits, printed on every page of the PDF."""
-    raw = "".join(secrets.choice(_ID_ALPHABET) for _ in range(12))
-    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
-
-
 def new_document_id(now: datetime) -> str:
-    """CK-YYYYMMDD-XXXXXXXX: dated for people, 40 random bits so ids never repeat in practice."""
-    suffix = "".join(secrets.choice(_ID_ALPHABET) for _ in range(8))
-    return f"CK-{now:%Y%m%d}-{suffix}"
+    """CK-YYYYMMDD-XXXXXXXX: dated for people, about 40 random bits so ids never repeat in practice."""
+    return f"CK-{now:%Y%m%d}-{codes.random_code(8)}"
 
 
 def submit(
@@ -94,7 +85,7 @@ def submit(
     local_now = now.astimezone(ZoneInfo(clinic.timezone))
     document_id = new_document_id(local_now)
     record = build_record(draft, signature, texts=texts, clinic=clinic, local_now=local_now, document_id=document_id)
-    record["verification"] = {"code": new_verification_code(), "url": clinic.verify_url}
+    record["verification"] = {"code": codes.verification_code(), "url": clinic.verify_url}
     pdf = seal_pdf(render_consent_pdf(record, signature.png, signature.image), seal_key, clinic_name=clinic.name,
                    reason=SEAL_REASON)
     consent = Consent(
@@ -124,10 +115,7 @@ def submit(
     try:
         # Close the draft only if it is still open, in the same transaction: a cancel at the desk
         # and a signature on the tablet can race, and exactly one of them must win.
-        closed = rows_updated(
-            session, update(Draft).where(Draft.id == draft.id, Draft.status == "open").values(status="submitted")
-        )
-        if closed != 1:
+        if not drafts.close_if_open(session, draft.id, "submitted", now):
             session.rollback()
             existing = _consent_for(session, draft.id)
             if existing is not None:

@@ -31,8 +31,10 @@ from kiosk.consent import drafts
 from kiosk.consent import steps
 from kiosk.consent import submission
 from kiosk.core.extensions import db
+from kiosk.core.vocabulary import ANSWER_LABELS
 from kiosk.core.web import (CHECKIN_KEY, DRAFT_KEY, Progress, clinic, clinic_now, current_texts, offered_languages,
                             seal_key, template_url_for, who)
+from kiosk.documents.record import describe_answer
 
 bp = Blueprint("wizard", __name__)
 
@@ -273,8 +275,8 @@ def _answer_rows(questions: list[Any], screening: dict[str, Any]) -> list[dict[s
     for q in questions:
         value = screening["answers"].get(q["id"])
         yes = value is True or isinstance(value, str)
-        shown = _("Yes") if value is True else _("No") if not yes else _("Yes, last dose on %(day)s",
-                                                                         day=format_date(date.fromisoformat(value), "long"))
+        shown = describe_answer({"type": q["type"], "value": value}, ANSWER_LABELS,
+                                day=lambda iso: format_date(date.fromisoformat(iso), "long"))
         rows.append({"text": q["text"], "answer": shown, "yes": yes,
                      "detail": (screening.get("details") or {}).get(q["id"])})
     return rows

@@ -103,6 +103,7 @@ ANSWER_LABELS: Words = {
     "no": _l("No"),
     "not_in_12_months": _l("Not in the last 12 months"),
     "not_answered": _l("Not answered"),
+    "yes_last_dose": _l("Yes, last dose on %(day)s"),
 }
 # A staff member's role, as the staff bar names it.
 ROLE_LABELS: Words = {"frontdesk": _l("front desk"), "doctor": _l("doctor"), "admin": _l("administrator")}

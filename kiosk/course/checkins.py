@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.core import audit
@@ -23,7 +23,6 @@ from kiosk.desk import sessions as desk
 from kiosk.consent import drafts
 from kiosk.rules import validity
 from kiosk.core.audit import Who
-from kiosk.core.db import rows_updated
 from kiosk.core.models import Checkin, CheckinReview, Consent, Draft, TreatmentSession, User
 from kiosk.documents.pdf.checkin import render_checkin_pdf
 from kiosk.documents.record import Answer, highest_severity, severity_rank
@@ -201,10 +200,7 @@ def submit(session: Session, checkin: Checkin, signature: SignatureInput, *, tex
                  detail={"checkin": checkin.document_id, "highest_severity": checkin.highest_severity,
                          "sha256": checkin.pdf_sha256}, commit=False)
     # a cancel at the desk and a signature on the tablet can race: exactly one of them closes the draft
-    closed = rows_updated(session, update(Draft).where(Draft.id == draft.id, Draft.status == "open")
-                          .values(status="submitted", updated_at=now)
-                          .execution_options(synchronize_session=False))
-    if closed != 1:
+    if not drafts.close_if_open(session, draft.id, "submitted", now):
         session.rollback()
         session.refresh(checkin)
         if checkin.status != "open":

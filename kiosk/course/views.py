@@ -20,7 +20,8 @@ from kiosk.course import history as course
 from kiosk.review import decisions as reviews
 from kiosk.course import withdrawal
 from kiosk.core.extensions import db
-from kiosk.core.vocabulary import DECISION_LABELS, VALIDITY_REASON_LABELS, label
+from kiosk.core.vocabulary import ANSWER_LABELS, DECISION_LABELS, VALIDITY_REASON_LABELS, label
+from kiosk.documents.record import describe_answer
 from kiosk.core import web as common
 from kiosk.core.web import roles_required
 
@@ -167,7 +168,9 @@ def checkin(checkin_id: str) -> Any:
         abort(404)
     tz = common.clinic_now().tzinfo
     return render_template("course/checkin.html", checkin=found, form=form, tz=tz,
-                           readiness=checkins.checkin_readiness(found))
+                           readiness=checkins.checkin_readiness(found),
+                           answers=[(a, describe_answer(a, ANSWER_LABELS))
+                                    for a in (found.record or {}).get("answers", [])])
 
 
 @bp.route("/checkins/<checkin_id>.pdf", methods=["GET"])

@@ -9,10 +9,8 @@ the clinic's time (views pass clinic_now()).
 from __future__ import annotations
 
 import copy
-import re
-import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -22,17 +20,17 @@ from sqlalchemy.orm.attributes import flag_modified
 from kiosk.core import audit
 from kiosk.consent import drafts
 from kiosk.core.audit import Who
+from kiosk.core.dates import clinic_day_range
 from kiosk.core.db import rows_updated
 from kiosk.core.models import Attempt, Draft, TabletCode, User
+from kiosk.documents import codes
 
-CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: nothing to mix up when read aloud
 CODE_LENGTH = 6
 CODE_VALID_FOR = timedelta(minutes=30)
 IDLE_AFTER = timedelta(minutes=30)  # an opened draft untouched this long shows as expired
 MAX_FAILED_TRIES = 10
 TRY_WINDOW = timedelta(minutes=15)
 
-_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212_.]+")
 
 
 class DeskError(Exception):
@@ -108,15 +106,12 @@ class SessionRow:
 
 def format_code(code: str) -> str:
     """Grouped in threes ("K7P-M2Q") so it is easy to read aloud and type."""
-    return f"{code[:3]}-{code[3:]}"
+    return codes.grouped(code, 3)
 
 
 def normalize_code(typed: str | None) -> str | None:
     """The code as stored, whatever the case, dashes or spaces typed; None when it cannot be a code."""
-    code = _SEPARATORS.sub("", typed or "").upper()
-    if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
-        return None
-    return code
+    return codes.normalize(typed, CODE_LENGTH)
 
 
 # --- the desk ---------------------------------------------------------------------------------------------------
@@ -162,9 +157,7 @@ def cancel_session(session: Session, draft_id: int, *, who: Who, now: datetime) 
     if draft is None:
         raise SessionNotFound(draft_id)
     # conditional, so a session signed a moment ago is never turned into a cancelled one
-    changed = rows_updated(session, update(Draft).where(Draft.id == draft_id, Draft.status == "open")
-                           .values(status="cancelled", updated_at=now).execution_options(synchronize_session=False))
-    if changed != 1:
+    if not drafts.close_if_open(session, draft_id, "cancelled", now):
         session.rollback()
         session.refresh(draft)
         raise SessionClosed(draft.status)
@@ -178,14 +171,15 @@ def cancel_session(session: Session, draft_id: int, *, who: Who, now: datetime) 
 
 def today_sessions(session: Session, *, now: datetime) -> list[SessionRow]:
     """The sessions the desk started on `now`'s calendar day, newest first, each with its status."""
-    tz = now.tzinfo
-    day_start = datetime.combine(now.date(), time(), tz)
-    day_end = datetime.combine(now.date() + timedelta(days=1), time(), tz)
-    rows = session.scalars(
-        select(Draft).options(selectinload(Draft.codes))
-        .where(Draft.desk_name.is_not(None), Draft.created_at >= day_start, Draft.created_at < day_end)
-        .order_by(Draft.created_at.desc(), Draft.id.desc())
-    ).all()
+    if now.tzinfo is None:
+        raise ValueError("naive `now`: today is a calendar day in the clinic's time zone")
+    day_start, day_end = clinic_day_range(now.date(), now.date(), now.tzinfo)
+    query = select(Draft).options(selectinload(Draft.codes)).where(Draft.desk_name.is_not(None))
+    if day_start is not None:
+        query = query.where(Draft.created_at >= day_start)
+    if day_end is not None:
+        query = query.where(Draft.created_at < day_end)
+    rows = session.scalars(query.order_by(Draft.created_at.desc(), Draft.id.desc())).all()
     return [_row(draft, now) for draft in rows]
 
 
@@ -272,7 +266,7 @@ def _new_code(session: Session, draft: Draft, *, issued_by: User | None, who: Wh
 def _unique_code(session: Session, now: datetime) -> str:
     """A random code no other live code has, so a typed code always means one session."""
     for _attempt in range(20):
-        value = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        value = codes.random_code(CODE_LENGTH)
         clash = session.scalar(select(TabletCode.id).where(TabletCode.code == value, TabletCode.used_at.is_(None),
                                                            TabletCode.expires_at > now))
         if clash is None:

@@ -11,13 +11,13 @@ import base64
 import uuid
 from typing import Any
 
+from kiosk.documents.pdf.labels import LABELS
 from kiosk.documents.record import Answer, ConsentRecord, describe_answer
 
 DOCUMENT_ID_SYSTEM = "urn:consent-kiosk:document-id"
 QUESTIONNAIRE_BASE = "urn:consent-kiosk:questionnaire"
 FHIR_VERSION = "4.0.1"
-_ANSWER_WORDS = {"yes": "Yes", "no": "No", "not_in_12_months": "Not in the last 12 months",
-                 "not_answered": "Not answered"}
+_ANSWER_WORDS = LABELS["en"]  # the export is in English, in the words the English PDF prints
 
 
 def consent_bundle(record: ConsentRecord, *, status: str, latest_pdf: bytes, latest_revision: int) -> dict[str, Any]:

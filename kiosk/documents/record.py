@@ -8,7 +8,7 @@ cannot drift apart.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, NotRequired, TypedDict
 
@@ -228,11 +228,17 @@ def severity_rank(severity: object) -> int:
     return SEVERITY_ORDER.index(severity) if severity in SEVERITY_ORDER else len(SEVERITY_ORDER)
 
 
-def describe_answer(answer: Mapping[str, Any], labels: Mapping[str, Any]) -> Any:
-    """An answer in words (labels: yes, no, not_in_12_months, not_answered), the same on screen and on paper."""
+def describe_answer(answer: Mapping[str, Any], labels: Mapping[str, Any], day: Callable[[str], Any] = str) -> Any:
+    """An answer in words, the same on the patient's review page, the doctor's pages, the PDF and the export.
+
+    labels: yes, no, not_in_12_months, not_answered, and yes_last_dose with a %(day)s placeholder, in the
+    reader's language; day writes a last dose's ISO date the way the page writes dates.
+    """
     value = answer.get("value")
     if answer.get("type") == "date":
-        return labels["not_in_12_months"] if value in (None, "", False) else str(value)
+        if value in (None, "", False):
+            return labels["not_in_12_months"]
+        return labels["yes_last_dose"] % {"day": day(str(value))}
     if value is True:
         return labels["yes"]
     if value is False:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from kiosk.consent import queries as consents
+from kiosk.core.dates import clinic_day_range
 from kiosk.core.models import Consent, ConsentReview
 from kiosk.documents.record import severity_rank
 from kiosk.rules.readiness import Readiness, readiness
@@ -92,14 +93,6 @@ class QueuePage:
     asked_page: int  # differs from page when the page asked for does not exist
 
 
-def _day_start_utc(day: date, tz: ZoneInfo) -> datetime | None:
-    """Midnight of a clinic-local day in UTC; None when the day is beyond what datetimes hold."""
-    try:
-        return datetime.combine(day, time(0), tz).astimezone(timezone.utc)
-    except (OverflowError, ValueError):
-        return None
-
-
 def _fold(value: str | None) -> str | None:
     """Case-fold the searched text as SQLite's registered kiosk_casefold folds the stored names."""
     return None if value is None else unicodedata.normalize("NFC", value).casefold()
@@ -141,17 +134,11 @@ def _conditions(session: Session, filters: QueueFilter, tz: ZoneInfo) -> list[Co
     conditions: list[ColumnElement[bool]] = [Consent.status == status]
     if filters.modality:
         conditions.append(Consent.modality == filters.modality)
-    if filters.date_from:
-        start = _day_start_utc(filters.date_from, tz)
-        if start is not None:
-            conditions.append(Consent.created_at >= start)
-    if filters.date_to:
-        try:
-            end = _day_start_utc(filters.date_to + timedelta(days=1), tz)
-        except OverflowError:
-            end = None
-        if end is not None:
-            conditions.append(Consent.created_at < end)
+    start, end = clinic_day_range(filters.date_from, filters.date_to, tz)
+    if start is not None:
+        conditions.append(Consent.created_at >= start)
+    if end is not None:
+        conditions.append(Consent.created_at < end)
     if filters.name:
         conditions.append(name_condition(session, filters.name))
     return conditions

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,6 +10,7 @@ from flask_babel import gettext as _
 
 from forms.staff import AuditFilterForm
 from kiosk.core import audit
+from kiosk.core.dates import clinic_day_range
 from kiosk.consent import queries as consents
 from kiosk.core.extensions import db
 from kiosk.core.web import roles_required, who
@@ -46,9 +46,8 @@ def _filters(form: AuditFilterForm) -> tuple[audit.AuditFilter, list[str]]:
         except consents.ConsentNotFound:
             problems.append(_("No consent with document id “%(id)s”.", id=form.document.data))
             consent_id = -1
-    since = datetime.combine(form.since.data, time(), tz) if form.since.data and not form.since.errors else None
-    until = (datetime.combine(form.until.data, time(), tz) + timedelta(days=1)
-             if form.until.data and not form.until.errors else None)
+    since, until = clinic_day_range(form.since.data if not form.since.errors else None,
+                                    form.until.data if not form.until.errors else None, tz)
     action = form.action.data if form.action.data in audit.ACTIONS else None
     return audit.AuditFilter(action=action, actor=(form.actor.data or None) if not form.actor.errors else None,
                              consent_id=consent_id, since=since, until=until), problems

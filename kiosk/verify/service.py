@@ -7,7 +7,6 @@ only the document id, when it was sealed and each revision's SHA-256.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,12 +15,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kiosk.core.models import Attempt, Consent, ConsentDocument
+from kiosk.documents import codes
 from kiosk.documents.verification import Verdict, verify_pdf
 
 CHECK_LIMIT = 30  # checks (files or codes) from one address ...
 CHECK_WINDOW = timedelta(minutes=10)  # ... within this window
 CHECK_KIND = "verify"
-_CODE_CHARS = re.compile(r"[^A-Z0-9]")
 
 
 class TooManyChecks(Exception):
@@ -64,14 +63,6 @@ class FileCheck:
     known: Known | None
 
 
-def normalize_code(typed: str | None) -> str | None:
-    """XXXX-XXXX-XXXX as stored, whatever case, spaces or dashes were typed; None when it cannot be a code."""
-    raw = _CODE_CHARS.sub("", (typed or "").upper())
-    if len(raw) != 12:
-        return None
-    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
-
-
 def check_file(session: Session, data: bytes, trusted: list[Certificate], *, ip_address: str | None,
                now: datetime) -> FileCheck:
     """The verdict on an uploaded file and, when it is one of ours, what the database says about its revisions."""
@@ -84,7 +75,7 @@ def check_file(session: Session, data: bytes, trusted: list[Certificate], *, ip_
 def check_code(session: Session, typed: str, *, ip_address: str | None, now: datetime) -> Known | None:
     """The document behind a printed verification code, or None for an unknown code."""
     _count_check(session, ip_address, now)
-    code = normalize_code(typed)
+    code = codes.normalize_verification_code(typed)
     if code is None:
         return None
     consent = session.scalar(select(Consent).where(Consent.verification_code == code))

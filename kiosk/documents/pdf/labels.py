@@ -53,6 +53,7 @@ LABELS: dict[str, dict[str, str]] = {
         "yes": "Yes",
         "no": "No",
         "not_in_12_months": "Not in the last 12 months",
+        "yes_last_dose": "Yes, last dose on %(day)s",  # %-style: record.describe_answer fills it for every page
         "not_answered": "Not answered",
         "detail": "Detail: {detail}",
         "answered_at": "answered {time}",
@@ -214,6 +215,7 @@ LABELS: dict[str, dict[str, str]] = {
         "yes": "S\u00ed",
         "no": "No",
         "not_in_12_months": "No en los \u00faltimos 12 meses",
+        "yes_last_dose": "S\u00ed, \u00faltima dosis el %(day)s",
         "not_answered": "Sin responder",
         "detail": "Detalle: {detail}",
         "answered_at": "respondida el {time}",

@@ -272,9 +272,8 @@ def screening_section(record: Mapping[str, Any], labels: dict[str, str]) -> list
             key = _severity_key(flag.get("severity"))
             cell.append(TextBlock(_marker_text(flag.get("severity"), labels), STYLES[f"marker_{key}"]))
             cell.append(TextBlock(flag.get("reason"), STYLES[f"reason_{key}"]))
-        value = labels["not_answered"] if answer.get("_missing") else describe_answer(answer, labels)
-        if answer.get("type") == "date":
-            value = format_date(value, labels)
+        value = (labels["not_answered"] if answer.get("_missing")
+                 else describe_answer(answer, labels, day=lambda iso: format_date(iso, labels)))
         answer_cell: list[Flowable] = [TextBlock(value, STYLES["cell_bold"])]
         if answer.get("answered_at"):
             answer_cell.append(TextBlock(

@@ -12,6 +12,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import CondPageBreak, Flowable
 
 from kiosk.documents.pdf.style import STYLES
+from kiosk.documents.paragraphs import paragraphs
 
 
 # --------------------------------------------------------------------------
@@ -19,7 +20,6 @@ from kiosk.documents.pdf.style import STYLES
 # --------------------------------------------------------------------------
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_BLANK_LINE = re.compile(r"\n[ \t]*\n+")
 _LIST_PREFIX = re.compile(r"^\s*(?:[\u2022\u2023\u25e6\u2043\u2219*\-\u2013]|\d{1,2}[.)])\s+")
 
 
@@ -133,10 +133,7 @@ class TextBlock(Flowable):
 
 def blocks(text: str | None, style: ParagraphStyle) -> list[Flowable]:
     """Split a verbatim text at blank lines into blocks that print it literally."""
-    if not text:
-        return []
-    blocks = _BLANK_LINE.split(printable(text).strip("\n"))
-    return [TextBlock(block, style) for block in blocks if block.strip()]
+    return [TextBlock(block, style) for block in paragraphs(printable(text))]
 
 
 def heading(text: str, style: str, room: float) -> list[Flowable]:
