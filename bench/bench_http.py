@@ -32,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import create_app  # noqa: E402
-from tests.conftest import WizardDriver  # noqa: E402
+from tests.support import WizardDriver  # noqa: E402
 from tests.live import HttpTablet, bench_database, gunicorn, server_env  # noqa: E402
 
 SIGNING_TABLETS = 16

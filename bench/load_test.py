@@ -32,7 +32,7 @@ from sqlalchemy import func, select  # noqa: E402
 
 from app import create_app  # noqa: E402
 from kiosk.core.models import Consent, Draft  # noqa: E402
-from tests.conftest import WizardDriver  # noqa: E402
+from tests.support import WizardDriver  # noqa: E402
 from tests.live import HttpTablet, bench_database, gunicorn_servers, server_env  # noqa: E402
 
 MODALITIES = ("co2_laser", "fractional_laser", "microdermabrasion", "chemical_peel", "vitamin_c_injection")

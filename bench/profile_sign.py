@@ -36,7 +36,7 @@ from kiosk.documents.pdf import render_consent_pdf  # noqa: E402
 from kiosk.documents.sealing import load_seal_key, seal_pdf  # noqa: E402
 from kiosk.consent.submission import SEAL_REASON  # noqa: E402
 from profile_step import print_profile  # noqa: E402
-from tests.conftest import WizardDriver  # noqa: E402
+from tests.support import WizardDriver  # noqa: E402
 from tests.helpers import drawn_signature  # noqa: E402
 from tests.live import LIVE_SIGNING_PASSPHRASE, bench_database, live_signing_key  # noqa: E402
 

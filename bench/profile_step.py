@@ -25,7 +25,7 @@ from flask.testing import FlaskClient  # noqa: E402
 
 from app import create_app  # noqa: E402
 from floor_app import app as floor_app  # noqa: E402
-from tests.conftest import WizardDriver  # noqa: E402
+from tests.support import WizardDriver  # noqa: E402
 from tests.live import bench_database, live_signing_key, LIVE_SIGNING_PASSPHRASE  # noqa: E402
 
 STEP = "/consent/identity"

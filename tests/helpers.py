@@ -129,7 +129,7 @@ def english_interface_strings(lang: str) -> list[str]:
 
     from babel.messages.pofile import read_po
 
-    from tests.conftest import ROOT
+    from tests.support import ROOT
 
     with (ROOT / "translations" / lang / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         catalog = read_po(handle)

@@ -35,7 +35,7 @@ GUNICORN = Path(sys.executable).with_name("gunicorn")
 def bench_database(kind: str, workdir: Path, prefix: str, *, empty: bool) -> Iterator[str]:
     """A fresh database for a bench run: an SQLite file in `workdir`, or a PostgreSQL database dropped afterwards."""
     from kiosk.core.migrate import upgrade
-    from tests.conftest import POSTGRES_URL, PostgresServer
+    from tests.support import POSTGRES_URL, PostgresServer
 
     if kind == "sqlite":
         url = f"sqlite:///{workdir / 'clinic.sqlite3'}"

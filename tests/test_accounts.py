@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from kiosk.staff import accounts
 from kiosk.core.models import AuditEvent, User
-from tests.conftest import ROOT
+from tests.support import ROOT
 from tests.helpers import staff_login
 
 GOOD = "plum tram violet 1987"

@@ -15,7 +15,7 @@ from flask import Flask
 
 from app import create_app
 from kiosk.core import i18n
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 TRANSLATIONS = ROOT / "translations"
 

@@ -9,7 +9,7 @@ import re
 from flask import Flask
 from pypdf import PdfReader
 
-from tests.conftest import WizardDriver
+from tests.support import WizardDriver
 from tests.helpers import consents, staff_login
 
 

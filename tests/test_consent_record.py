@@ -24,7 +24,7 @@ from kiosk.core import audit
 from kiosk.desk import sessions as desk
 from kiosk.core.models import Consent, User
 from kiosk.texts.model import fingerprint
-from tests.conftest import WizardDriver, csrf_token
+from tests.support import WizardDriver, csrf_token
 from tests.helpers import STAFF_PASSWORD, drawn_signature, pdf_text, staff_login
 
 NAME = "Zoë Ñúñez-Łukasiewicz Đorđević"

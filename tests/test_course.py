@@ -30,7 +30,7 @@ from kiosk.rules.screening import ScreeningError, screen_checkin
 from kiosk.documents.record import Clinic
 from kiosk.texts.loader import load_texts
 from kiosk.texts.model import TextsError
-from tests.conftest import ROOT, WizardDriver, csrf_token
+from tests.support import ROOT, WizardDriver, csrf_token
 from tests.helpers import STAFF_PASSWORD, seal_key_of, staff_login
 
 CODE = re.compile(r'id="tablet-code"[^>]*>([A-Z0-9]{3}-[A-Z0-9]{3})<')

@@ -19,7 +19,7 @@ from kiosk.desk import sessions as desk
 from kiosk.consent import drafts
 from kiosk.core.models import Attempt, AuditEvent, Draft, TabletCode
 from kiosk.documents.record import Clinic
-from tests.conftest import csrf_token
+from tests.support import csrf_token
 from tests.helpers import staff_login
 
 TZ = ZoneInfo("Europe/Madrid")  # the test app's clinic time zone (the default)

@@ -20,7 +20,7 @@ from kiosk.rules.readiness import readiness
 from kiosk.review import decisions as reviews
 from kiosk.core.models import AuditEvent, Consent, ConsentDocument, ConsentReview, Draft, User
 from kiosk.documents.record import Severity, severity_rank
-from tests.conftest import csrf_token
+from tests.support import csrf_token
 from tests.helpers import STAFF_PASSWORD, staff_login
 
 BASE = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
@@ -528,7 +528,7 @@ def test_queue_search_and_decision_on_postgresql(pg_url: str) -> None:
     """The same queue SQL (ILIKE in a subquery, the page-ids subquery) and the decision on PostgreSQL."""
     from app import create_app
     from kiosk.staff import accounts
-    from tests.conftest import WizardDriver
+    from tests.support import WizardDriver
 
     app = create_app({"TESTING": True, "SECRET_KEY": "pg", "DATABASE_URL": pg_url, "AUTO_MIGRATE": False})
     session = _session(app)

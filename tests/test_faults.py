@@ -22,7 +22,7 @@ from sqlalchemy import func, select, text
 
 from app import create_app
 from kiosk.core.models import Consent, ConsentDocument, Draft
-from tests.conftest import WizardDriver
+from tests.support import WizardDriver
 from tests.helpers import drawn_signature
 from tests.live import GunicornServer, HttpTablet, gunicorn, server_env
 

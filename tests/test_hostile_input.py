@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from kiosk.core.models import Consent, Draft
-from tests.conftest import WizardDriver, csrf_token
+from tests.support import WizardDriver, csrf_token
 from tests.helpers import consents, signed_checkin, staff_login
 from tests.test_route_access import EXPECTED, OK, _url
 

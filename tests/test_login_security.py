@@ -13,7 +13,7 @@ from sqlalchemy import select
 from kiosk.core.models import Attempt, AuditEvent, User
 from kiosk.core.clinic import services_of
 from kiosk.staff.views import home_for
-from tests.conftest import csrf_token
+from tests.support import csrf_token
 from tests.helpers import staff_login
 
 WRONG = "not the password at all"

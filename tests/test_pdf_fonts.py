@@ -25,7 +25,7 @@ from kiosk.review.decisions import revised_pdf
 from kiosk.documents.sealing import SealKey, load_seal_key, seal_pdf
 from kiosk.demo import demo_signature_png
 from tests.factories.specimen import specimen_record
-from tests.conftest import SIGNING_PASSPHRASE
+from tests.support import SIGNING_PASSPHRASE
 from tests.helpers import signed_checkin
 
 EMBEDDED_FONT = "DejaVuSans"

@@ -24,7 +24,7 @@ from kiosk.documents.pdf import render_consent_pdf
 from kiosk.documents.pdf.qr import QUIET_ZONE, QrCode, qr_matrix
 from kiosk.demo import demo_signature_png
 from tests.factories.specimen import specimen_record
-from tests.conftest import need
+from tests.support import need
 
 Matrix = tuple[float, float, float, float, float, float]
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in page space

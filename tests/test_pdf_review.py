@@ -18,7 +18,7 @@ from kiosk.documents.record import ConsentRecord, Review
 from kiosk.documents.sealing import REVIEW_FIELD_PREFIX, SealError, add_signed_revision, load_seal_key, review_area, seal_pdf
 from kiosk.demo import demo_signature_png
 from tests.factories.specimen import specimen_record
-from tests.conftest import SIGNING_PASSPHRASE
+from tests.support import SIGNING_PASSPHRASE
 from tests.helpers import pdf_text
 
 EN = LABELS["en"]

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from app import create_app
 from kiosk.core.models import Consent
-from tests.conftest import WizardDriver
+from tests.support import WizardDriver
 from tests.helpers import tap_sign_at_once
 
 

@@ -12,7 +12,7 @@ from app import create_app
 from kiosk.staff import accounts
 from kiosk.desk import sessions as desk
 from kiosk.core.models import Consent, ConsentDocument, Draft
-from tests.conftest import ROOT, WizardDriver, csrf_token
+from tests.support import ROOT, WizardDriver, csrf_token
 from tests.helpers import staff_login
 from tests.live import HttpTablet, gunicorn, server_env, start_gunicorn
 

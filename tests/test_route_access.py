@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import WizardDriver
+from tests.support import WizardDriver
 from tests.helpers import consents, signed_checkin, staff_login
 
 VISITORS = ("anonymous", "tablet", "other_tablet", "frontdesk", "doctor", "admin")

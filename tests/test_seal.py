@@ -22,7 +22,7 @@ from pyhanko_certvalidator import ValidationContext
 from pypdf import PdfReader, PdfWriter
 
 from kiosk.documents.sealing import run_sync
-from tests.conftest import ROOT, SIGNING_PASSPHRASE, csrf_token
+from tests.support import ROOT, SIGNING_PASSPHRASE, csrf_token
 from tests.helpers import consents, drawn_signature, staff_login
 
 

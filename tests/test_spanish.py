@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from app import create_app
 from kiosk.core.models import Draft
-from tests.conftest import ROOT, WizardDriver, csrf_token
+from tests.support import ROOT, WizardDriver, csrf_token
 from tests.helpers import consents, english_interface_strings
 
 KEEP = {"language", "version", "id", "planned_sessions"}

@@ -16,7 +16,7 @@ from app import create_app
 from kiosk.desk import sessions as desk
 from kiosk.consent import steps
 from kiosk.tablet.views import SEEN_KEY
-from tests.conftest import WizardDriver, csrf_token
+from tests.support import WizardDriver, csrf_token
 from tests.test_desk import desk_client, desk_post, page, stored, type_code
 
 RESET_NOTICE = "For your privacy, the screen went back to the start."

@@ -21,7 +21,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from app import create_app
-from tests.conftest import need
+from tests.support import need
 
 try:
     from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright

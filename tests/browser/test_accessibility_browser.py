@@ -24,7 +24,7 @@ from tests.browser.conftest import LiveServer, Screenshots
 from tests.browser.test_staff_flow_browser import sign_in
 from tests.browser.test_wizard_browser import issue_code
 from tests.browser.walk import DONE, path_of, submit, walk_wizard
-from tests.conftest import WizardDriver
+from tests.support import WizardDriver
 from tests.helpers import STAFF_PASSWORD, consents, english_interface_strings
 from tests.test_course import make_consent
 from tests.test_seal import TAMPERED

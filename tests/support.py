@@ -1,0 +1,151 @@
+"""What tests share besides fixtures: the repository root, the CI rule for missing tools, the test seal's
+passphrase, and a driver that walks the tablet wizard like a patient. Tests and benches import it from here;
+tests/conftest.py holds only fixtures and hooks."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+ROOT = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() == "true"
+SIGNING_PASSPHRASE = "test seal passphrase"
+
+
+def need(condition: bool, what_to_install: str) -> None:
+    """Skip when a tool is missing on a developer's machine; under CI=true that is a failure."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"missing in CI: {what_to_install}")
+    pytest.skip(f"needs {what_to_install}")
+
+
+
+_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+class WizardDriver:
+    """Walks the tablet wizard like a patient: GET each page, then POST it with its CSRF token."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+        self.token: str | None = None
+
+    def get(self, url: str, **kwargs: Any):  # noqa: ANN201
+        response = self.client.get(url, **kwargs)
+        match = _CSRF.search(response.get_data(as_text=True))
+        if match:
+            self.token = match.group(1)
+        return response
+
+    def post(self, url: str, data: dict[str, Any], follow: bool = False):  # noqa: ANN201
+        if self.token is None:
+            self.get(url)
+        return self.client.post(url, data={"csrf_token": self.token, **data}, follow_redirects=follow)
+
+    def submit(self, url: str, data: dict[str, Any], follow: bool = False):  # noqa: ANN201
+        """GET the page (as a patient sees it first), then POST the answers."""
+        self.get(url)
+        return self.post(url, data, follow=follow)
+
+    def start(self, name: str = "Zoë Ñúñez", dob: str = "1990-05-17", modality: str | None = None):  # noqa: ANN201
+        """The desk starts a session through its service; the patient types its code on the tablet's start page."""
+        from datetime import date
+
+        from kiosk.core import audit
+        from kiosk.core.clinic import services_of
+        from kiosk.desk import sessions as desk
+
+        app = self.client.application
+        session = app.extensions["kiosk_db"]()
+        try:
+            issued = desk.issue_session(
+                session, desk.NewPatient(full_name=name, date_of_birth=date.fromisoformat(dob), modality=modality),
+                issued_by=None, who=audit.Who(actor="tests"), language="en",
+                now=services_of(app).clock())  # the app's own clock, which a test may have set
+        finally:
+            session.close()
+        self.get("/")
+        response = self.post("/consent/start", {"code": issued.display})
+        assert response.status_code == 302, response.status_code
+        return issued
+
+    def identity(self, name: str = "Zoë Ñúñez", dob: str = "1990-05-17", **extra: str):  # noqa: ANN201
+        return self.submit("/consent/identity", {"full_name": name, "date_of_birth": dob, "phone": "", "email": "",
+                                                 **extra})
+
+    def treatment(self, modality: str = "co2_laser", areas: tuple[str, ...] = ("abdomen",), other: str = ""):  # noqa: ANN201
+        return self.submit("/consent/treatment", {"modality": modality, "areas": list(areas), "area_other": other})
+
+    def explanation(self):  # noqa: ANN201
+        return self.submit("/consent/explanation", {"understood": "y"})
+
+    def risks(self, app: Flask, modality: str, initials: str = "ZÑ") -> list[str]:
+        ids = [r.id for r in app.extensions["kiosk_texts"].modality("en", modality).risks]
+        for index in range(1, len(ids) + 1):
+            response = self.submit(f"/consent/risks/{index}", {"acknowledged": "y", "initials": initials})
+            assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return ids
+
+    def comprehension(self, app: Flask, modality: str, wrong: tuple[str, ...] = ()):  # noqa: ANN201
+        """Answer the check after the risks: right, except a wrong option for each question id in `wrong`."""
+        data: dict[str, str] = {}
+        for check in app.extensions["kiosk_texts"].modality("en", modality).comprehension:
+            pick = next(o.id for o in check.options if o.id != check.answer) if check.id in wrong else check.answer
+            data[f"c_{check.id}"] = pick
+        return self.submit("/consent/comprehension", data)
+
+    def screening(self, app: Flask, modality: str, yes: dict[str, str] | None = None):  # noqa: ANN201
+        yes = yes or {}
+        data: dict[str, Any] = {}
+        for q in app.extensions["kiosk_texts"].rules.questions_for(modality):
+            if q.id in yes:
+                data[f"q_{q.id}"] = "yes"
+                if q.type == "date":
+                    data[f"date_{q.id}"] = yes[q.id]
+                else:
+                    data[f"detail_{q.id}"] = yes[q.id]
+            else:
+                data[f"q_{q.id}"] = "no"
+        return self.submit("/consent/screening", data)
+
+    def review(self):  # noqa: ANN201
+        return self.submit("/consent/review", {"esign_agree": "y"})
+
+    def sign(self, **data: Any):  # noqa: ANN201
+        fields = {"consent_agree": "y", "signature_data": "", "typed_signature": "", "printed_name": "ZOË ÑÚÑEZ"}
+        fields.update(data)
+        return self.submit("/consent/sign", fields)
+
+    def ready_to_sign(self, app: Flask, modality: str = "co2_laser", *, name: str = "Zoë Ñúñez",
+                      yes: dict[str, str] | None = None, wrong: tuple[str, ...] = ()) -> None:
+        """Start with a desk code and answer every step before the signature (`wrong`: see comprehension)."""
+        self.start()
+        assert self.identity(name=name).status_code == 302
+        assert self.treatment(modality).status_code == 302
+        assert self.explanation().status_code == 302
+        self.risks(app, modality)
+        assert self.comprehension(app, modality, wrong).status_code == 302
+        if wrong:  # the right answers were shown; the patient goes on
+            assert self.submit("/consent/comprehension", {}).status_code == 302
+        assert self.screening(app, modality, yes).status_code == 302
+        assert self.review().status_code == 302
+
+    def complete(self, app: Flask, modality: str = "co2_laser", *, name: str = "Zoë Ñúñez",
+                 yes: dict[str, str] | None = None, wrong: tuple[str, ...] = (), **sign: Any):  # noqa: ANN201
+        """Every step up to the signature, then sign; returns the sign POST's response."""
+        self.ready_to_sign(app, modality, name=name, yes=yes, wrong=wrong)
+        return self.sign(**sign)
