@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ from flask.testing import FlaskClient
 from app import create_app
 from kiosk.core.migrate import upgrade
 
-from tests.support import IN_CI, ROOT, SIGNING_PASSPHRASE, WizardDriver, need
+from tests.support import IN_CI, POSTGRES_URL, PostgresServer, ROOT, SIGNING_PASSPHRASE, WizardDriver, need
 
 
 # Property tests: few examples so the suite stays fast; under CI the examples are fixed, so a run is reproducible.
@@ -76,7 +75,6 @@ def instance_demo_key() -> None:
 
 
 BACKENDS = ("sqlite", "postgresql")
-POSTGRES_URL = os.environ.get("KIOSK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 @pytest.fixture(scope="session")
@@ -84,74 +82,6 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
     upgrade(f"sqlite:///{path}")
     return path
-
-
-class PostgresServer:
-    """The local PostgreSQL server: a migrated template database per test session, and fresh copies of it.
-
-    Names carry the process id and a random part, so several test runs on one machine never collide.
-    """
-
-    def __init__(self, url: str) -> None:
-        from kiosk.core.db import make_engine
-
-        self.url = url
-        self.admin = make_engine(url).execution_options(isolation_level="AUTOCOMMIT")
-        self.template: str | None = None
-
-    def available(self) -> bool:
-        from sqlalchemy.exc import OperationalError
-
-        try:
-            with self.admin.connect() as connection:
-                connection.exec_driver_sql("SELECT 1")
-        except OperationalError:
-            return False
-        return True
-
-    def url_for(self, name: str) -> str:
-        return self.url.rsplit("/", 1)[0] + f"/{name}"
-
-    def create(self, prefix: str = "kiosk_test", *, empty: bool = False) -> str:
-        """A new database copied from the migrated template (about 50 ms), or an empty one; returns its URL."""
-        import uuid
-
-        if empty:
-            name = f"{prefix}_empty_{os.getpid()}_{uuid.uuid4().hex[:12]}"
-            self._execute(f'CREATE DATABASE "{name}"')
-            return self.url_for(name)
-        if self.template is None:
-            self.template = f"kiosk_tpl_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-            self._execute(f'CREATE DATABASE "{self.template}"')
-            upgrade(self.url_for(self.template))
-        name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:12]}"
-        self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
-        return self.url_for(name)
-
-    @contextmanager
-    def database(self, prefix: str = "kiosk_test", *, empty: bool = False) -> Iterator[str]:
-        """A new database for the length of the block, dropped afterwards."""
-        url = self.create(prefix, empty=empty)
-        try:
-            yield url
-        finally:
-            self.drop(url)
-
-    def drop(self, url: str) -> None:
-        """Drop a test's database; sessions a test left open are closed first, so nothing talks to it after."""
-        from sqlalchemy.orm import close_all_sessions
-
-        close_all_sessions()
-        self._execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
-
-    def close(self) -> None:
-        if self.template is not None:
-            self._execute(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
-        self.admin.dispose()
-
-    def _execute(self, sql: str) -> None:
-        with self.admin.connect() as connection:
-            connection.exec_driver_sql(sql)
 
 
 @pytest.fixture(scope="session")
