@@ -54,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
 
     def revise() -> bytes:
         area = review_area(sealed)
-        appearance = render_review_appearance(review, "en", area.right - area.left)  # type: ignore[arg-type]
+        appearance = render_review_appearance(review, [], "en", area.right - area.left,  # type: ignore[arg-type]
+                                              area.top - area.bottom)
         return add_signed_revision(sealed, key, appearance_pdf=appearance, area=area, field_name="DoctorReview2",
                                    signer_name="Dr. Bench", reason="bench", location="Bench Clinic")
 

@@ -99,7 +99,7 @@ def test_a_review_revision_names_only_embedded_fonts(consent_pdf: bytes, key: Se
         "timezone": "Europe/Madrid", "meaning": "I reviewed the answers.", "revision": 2,
         "original_sha256": hashlib.sha256(consent_pdf).hexdigest(),
     }
-    revised = revised_pdf(consent_pdf, review, "en", key, "Test Clinic")
+    revised = revised_pdf(consent_pdf, review, [], "en", key, "Test Clinic")
     assert revised.startswith(consent_pdf)
     assert_only_embedded_fonts(revised)
 

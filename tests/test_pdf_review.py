@@ -14,7 +14,7 @@ import pytest
 from pypdf import PdfReader
 
 from kiosk.documents.pdf import LABELS, render_consent_pdf, render_review_appearance
-from kiosk.documents.record import ConsentRecord, Review
+from kiosk.documents.record import ConsentRecord, EarlierDecision, Review
 from kiosk.documents.sealing import REVIEW_FIELD_PREFIX, SealError, add_signed_revision, load_seal_key, review_area, seal_pdf
 from kiosk.demo import demo_signature_png
 from tests.factories.specimen import specimen_record
@@ -41,10 +41,12 @@ def _review(original: bytes, **changes: object) -> Review:
     return review
 
 
-def _revise(signing_key_file: Path, pdf: bytes, review: Review) -> bytes:
+def _revise(signing_key_file: Path, pdf: bytes, review: Review, earlier: list[EarlierDecision] | None = None,
+            language: str = "en") -> bytes:
     key = load_seal_key(signing_key_file, SIGNING_PASSPHRASE)
     area = review_area(pdf)
-    appearance = render_review_appearance(review, "en", area.right - area.left)
+    appearance = render_review_appearance(review, earlier or [], language, area.right - area.left,
+                                          area.top - area.bottom)
     return add_signed_revision(pdf, key, appearance_pdf=appearance, area=area,
                                field_name=f"{REVIEW_FIELD_PREFIX}{review['revision']}",
                                signer_name=review["doctor_name"], reason="review", location="Test Clinic")
@@ -106,8 +108,8 @@ def test_each_decision_prints_in_words(signing_key_file: Path, decision: str, la
 
 def test_same_review_gives_the_same_appearance_dated_by_the_decision() -> None:
     review = _review(b"original")
-    first = render_review_appearance(review, "en", 470)
-    assert first == render_review_appearance(review, "en", 470)
+    first = render_review_appearance(review, [], "en", 470, 480)
+    assert first == render_review_appearance(review, [], "en", 470, 480)
     reader = PdfReader(io.BytesIO(first))
     assert len(reader.pages) == 1
     assert str(reader.metadata.get("/CreationDate", "")).startswith("D:20251125091530")

@@ -215,6 +215,15 @@ class Review(TypedDict):
     original_sha256: str  # SHA-256 of the patient-signed original (revision 1), which stays intact
 
 
+class EarlierDecision(TypedDict):
+    """A decision a later one superseded, listed under the one that counts so the frame tells the whole story."""
+
+    revision: int  # the revision that decision produced, kept in full inside every later revision
+    doctor_name: str
+    decision: str  # cleared | not_cleared | consultation (as stored)
+    decided_at: str  # ISO datetime with offset
+
+
 def highest_severity(flags: list[Flag]) -> Severity | None:
     """Pick the most serious flag so lists can sort and colour consents by it."""
     for severity in SEVERITY_ORDER:

@@ -5,11 +5,13 @@ No Flask, no database, no network. The PKCS#12 file is parsed once per process
 than the signature itself. Signatures are PAdES B-B: there is no timestamp
 server on a closed clinic network, so the signing time is the signer's clock.
 
-A consent's first seal is an approval signature. A doctor's review is added as an incremental
-update: a new signature field whose visible appearance is the review, placed
-in the area the original PDF reserved for it (the outline entry with a
-/FitR rectangle, kiosk.documents.pdf.pages.REVIEW_AREA). Everything the patient's
-seal covers stays byte for byte in the revised file.
+A consent's first seal is an approval signature. A doctor's decision is added as an incremental
+update: a new signature field whose visible appearance is the decision, covering the whole area the
+original PDF reserved for it (the outline entry with a /FitR rectangle,
+kiosk.documents.pdf.pages.REVIEW_AREA). Each later decision's widget is drawn on top of the earlier
+ones (annotations paint in order), so the frame never fills up, however many decisions a document
+gets; the earlier ones stay in full inside the file as the revisions they made. Everything the
+patient's seal covers stays byte for byte in the revised file.
 """
 
 from __future__ import annotations
@@ -46,8 +48,6 @@ T = TypeVar("T")
 
 SEAL_FIELD = "ClinicSeal"
 REVIEW_FIELD_PREFIX = "DoctorReview"
-REVIEW_GAP = 10.0  # points between two reviews in the reserved area
-MIN_REVIEW_HEIGHT = 48.0  # a later review shrinks to fit what is left of the frame, but not below this
 
 
 def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -69,7 +69,7 @@ class SealKeyError(Exception):
 
 
 class SealError(Exception):
-    """A PDF could not be sealed or revised (it is damaged, or has no room reserved for a review)."""
+    """A PDF could not be sealed or revised (it is damaged, or has no frame reserved for a decision)."""
 
 
 @dataclass(frozen=True)
@@ -223,7 +223,7 @@ class Area:
 
 
 def review_area(pdf: bytes) -> Area:
-    """The space left for reviews: the reserved rectangle minus the reviews already placed in it."""
+    """The frame reserved for decisions; every decision's appearance covers all of it."""
     reader = PdfFileReader(io.BytesIO(pdf), strict=False)
     page_ref, rect = _reserved_rectangle(reader)
     index = next((i for i in range(int(reader.root["/Pages"]["/Count"]))
@@ -231,12 +231,6 @@ def review_area(pdf: bytes) -> Area:
     if index is None:
         raise SealError("the review area points at no page of this PDF")
     left, bottom, right, top = rect
-    for annot in page_ref.get_object().get("/Annots") or []:
-        annot = annot.get_object()
-        if annot.get("/FT") == "/Sig":
-            top = min(top, min(float(annot["/Rect"][1]), float(annot["/Rect"][3])) - REVIEW_GAP)
-    if top - bottom < MIN_REVIEW_HEIGHT:
-        raise SealError("the frame reserved for reviews in this PDF is full")
     return Area(index, left, bottom, right, top)
 
 
@@ -276,12 +270,10 @@ class _PdfPageBytes(PdfContent):
 
 def add_signed_revision(pdf: bytes, key: SealKey, *, appearance_pdf: bytes, area: Area, field_name: str,
                         signer_name: str, reason: str, location: str) -> bytes:
-    """Append a signature whose visible appearance is `appearance_pdf`'s first page, fitted into `area`."""
+    """Append a signature whose visible appearance is `appearance_pdf`'s first page, scaled to cover `area`."""
     try:
-        media_box = PdfFileReader(io.BytesIO(appearance_pdf)).root["/Pages"]["/Kids"][0]["/MediaBox"]
-        height = float(media_box[3]) - float(media_box[1])
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-        box = (area.left, max(area.bottom, area.top - height), area.right, area.top)
+        box = (area.left, area.bottom, area.right, area.top)
         spec = fields.SigFieldSpec(sig_field_name=field_name, on_page=area.page,
                                    box=box)  # type: ignore[arg-type]  # pyHanko types ints, writes PDF reals
         style = StaticStampStyle(

@@ -28,7 +28,7 @@ from kiosk.core.audit import Who
 from kiosk.core.models import AuditEvent, Consent, ConsentDocument, ConsentEvent, ConsentReview, User
 from kiosk.documents.pdf import render_review_appearance
 from kiosk.core.vocabulary import ANSWER_LABELS
-from kiosk.documents.record import Review, describe_answer, flag_id, severity_rank
+from kiosk.documents.record import EarlierDecision, Review, describe_answer, flag_id, severity_rank
 from kiosk.review.queue import consent_readiness
 from kiosk.rules.readiness import DECISIONS, Readiness
 from kiosk.documents.sealing import REVIEW_FIELD_PREFIX, SealError, SealKey, add_signed_revision, review_area
@@ -210,10 +210,11 @@ def open_pdf(session: Session, who: Who, document_id: str, revision: int | None 
 REVIEW_SEAL_REASON = "Doctor's review: {decision}"
 
 
-def revised_pdf(pdf: bytes, review: Review, language: str, seal_key: SealKey, clinic_name: str) -> bytes:
-    """The newest revision plus an incremental update: the review drawn in its reserved frame, signed."""
+def revised_pdf(pdf: bytes, review: Review, earlier: list[EarlierDecision], language: str, seal_key: SealKey,
+                clinic_name: str) -> bytes:
+    """The newest revision plus an incremental update: the decision drawn over the whole reserved frame, signed."""
     area = review_area(pdf)
-    appearance = render_review_appearance(review, language, area.right - area.left)
+    appearance = render_review_appearance(review, earlier, language, area.right - area.left, area.top - area.bottom)
     return add_signed_revision(pdf, seal_key, appearance_pdf=appearance, area=area,
                                field_name=f"{REVIEW_FIELD_PREFIX}{review['revision']}",
                                signer_name=review["doctor_name"], location=clinic_name,
@@ -279,8 +280,11 @@ def decide(session: Session, who: Who, doctor: User, document_id: str, *, decisi
         "revision": revision,
         "original_sha256": original.sha256,
     }
+    earlier: list[EarlierDecision] = [
+        {"revision": r.document_revision, "doctor_name": r.doctor_name, "decision": r.decision,
+         "decided_at": r.at.astimezone(ZoneInfo(timezone_name)).isoformat()} for r in consent.reviews]
     try:
-        pdf = revised_pdf(documents[-1].pdf, review, consent.language, seal_key, clinic_name)
+        pdf = revised_pdf(documents[-1].pdf, review, earlier, consent.language, seal_key, clinic_name)
     except SealError as exc:
         raise DecisionRefused({"decision": _l(
             "The decision could not be added to this consent's PDF (%(reason)s). Nothing was saved.",

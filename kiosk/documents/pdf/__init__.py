@@ -36,7 +36,7 @@ from kiosk.documents.pdf.sections import (audit_section, comprehension_section, 
                                 screening_section, signature_section, texts_section)
 from kiosk.documents.pdf.style import FONT, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAGE_SIZE, register_fonts
 from kiosk.documents.pdf.text import format_datetime, printable
-from kiosk.documents.record import ConsentRecord, Review
+from kiosk.documents.record import ConsentRecord, EarlierDecision, Review
 
 __all__ = ["LABELS", "MARGIN_X", "format_datetime", "register_fonts", "render_consent_pdf",
            "render_review_appearance"]
@@ -92,15 +92,41 @@ def render_consent_pdf(record: ConsentRecord, signature_png: bytes | None,
     return buffer.getvalue()
 
 
-def render_review_appearance(review: Review, language: str | None, width: float) -> bytes:
-    """A one-page PDF, `width` wide and as tall as its content, showing a doctor's review for the reserved frame."""
+def render_review_appearance(review: Review, earlier: list[EarlierDecision], language: str | None,
+                             width: float, height: float) -> bytes:
+    """A one-page PDF with the frame's proportions, opaque white, showing a decision over the ones it supersedes.
+
+    It is drawn over the whole reserved frame, covering earlier decisions' appearances, so it must fill the
+    frame exactly: content taller than the frame is laid out on a wider page of the same proportions,
+    which the seal then scales down into the frame.
+    """
     register_fonts()
     labels = labels_for(language)
     pad = 6.0
     scratch = Canvas(io.BytesIO())
-    height = 2 * pad + sum(f.wrapOn(scratch, width - 2 * pad, 1e6)[1] + f.getSpaceBefore() + f.getSpaceAfter()
-                           for f in _flat(review_appearance_story(review, labels)))
+
+    def needed(page_width: float) -> float:
+        story = _flat(review_appearance_story(review, earlier, labels, page_width - 2 * pad))
+        return 2 * pad + sum(f.wrapOn(scratch, page_width - 2 * pad, 1e6)[1] + f.getSpaceBefore() + f.getSpaceAfter()
+                             for f in story)
+
+    page_width = width
+    if needed(width) > height:  # widen until the content fits the frame's proportions at that width
+        low, high = width, width
+        while needed(high) > high * height / width:
+            low, high = high, high * 1.5
+        for _ in range(12):
+            middle = (low + high) / 2
+            low, high = (middle, high) if needed(middle) > middle * height / width else (low, middle)
+        page_width = high
+    page_height = page_width * height / width
     created = _moment(review.get("decided_at"))
+
+    def white(canvas: Canvas, _doc: Any) -> None:
+        canvas.saveState()
+        canvas.setFillColorRGB(1, 1, 1)
+        canvas.rect(0, 0, page_width, page_height, stroke=0, fill=1)
+        canvas.restoreState()
 
     def make_canvas(*args: Any, **kwargs: Any) -> Canvas:
         canvas = Canvas(*args, **kwargs)
@@ -110,13 +136,15 @@ def render_review_appearance(review: Review, language: str | None, width: float)
 
     while True:  # the measure is close; should a line still spill onto a second page, grow and build again
         buffer = io.BytesIO()
-        doc = SimpleDocTemplate(buffer, pagesize=(width, height), leftMargin=pad, rightMargin=pad, topMargin=pad,
-                                bottomMargin=pad, invariant=1, creator="consent-kiosk", initialFontName=FONT,
-                                initialFontSize=9.5)
-        doc.build(_flat(review_appearance_story(review, labels)), canvasmaker=make_canvas)
+        doc = SimpleDocTemplate(buffer, pagesize=(page_width, page_height), leftMargin=pad, rightMargin=pad,
+                                topMargin=pad, bottomMargin=pad, invariant=1, creator="consent-kiosk",
+                                initialFontName=FONT, initialFontSize=9.5)
+        doc.build(_flat(review_appearance_story(review, earlier, labels, page_width - 2 * pad)),
+                  onFirstPage=white, canvasmaker=make_canvas)
         if doc.page <= 1:
             return buffer.getvalue()
-        height *= 1.1
+        page_width *= 1.05
+        page_height = page_width * height / width
 
 
 def _flat(story: list[Flowable]) -> list[Flowable]:

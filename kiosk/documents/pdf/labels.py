@@ -158,6 +158,16 @@ LABELS: dict[str, dict[str, str]] = {
             "doctor\u2019s signature appear in the frame below as a separately signed revision of this file; "
             "everything above stays exactly as the patient signed it, and the patient\u2019s seal stays valid."
         ),
+        "review_current": "The decision that counts (revision {revision}, the latest when this file was made)",
+        "review_earlier": "Earlier decisions, superseded by the one above",
+        "review_earlier_intro": (
+            "Each is kept in full, with its note and signature, as an earlier revision inside this file "
+            "(a PDF reader’s signature panel can show each signed version)."
+        ),
+        "review_earlier_more": (
+            "{count} older decisions (revisions {first} to {last}) are not listed here; each is kept in full "
+            "as its own revision inside this file."
+        ),
         "review_verify_sealed": (
             "This review is revision {revision} of the document, added to the sealed file as an incremental "
             "update with its own seal. The pages the patient signed are unchanged inside this file, and their "
@@ -322,6 +332,16 @@ LABELS: dict[str, dict[str, str]] = {
             "la revisi\u00f3n y la firma del m\u00e9dico aparecer\u00e1n en el recuadro de abajo como una "
             "revisi\u00f3n de este archivo firmada por separado; todo lo anterior queda exactamente como lo "
             "firm\u00f3 el paciente, y el sello del paciente sigue siendo v\u00e1lido."
+        ),
+        "review_current": "La decisión que cuenta (revisión {revision}, la más reciente cuando se generó este archivo)",
+        "review_earlier": "Decisiones anteriores, sustituidas por la de arriba",
+        "review_earlier_intro": (
+            "Cada una se conserva completa, con su nota y su firma, como una revisión anterior dentro de "
+            "este archivo (el panel de firmas de un lector de PDF puede mostrar cada versión firmada)."
+        ),
+        "review_earlier_more": (
+            "{count} decisiones más antiguas (revisiones {first} a {last}) no se enumeran aquí; cada una "
+            "se conserva completa como su propia revisión dentro de este archivo."
         ),
         "review_verify_sealed": (
             "La revisi\u00f3n del m\u00e9dico corresponde a la revisi\u00f3n {revision} del documento, "
