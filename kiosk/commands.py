@@ -21,7 +21,7 @@ from kiosk.documents import fhir
 from kiosk.verify import service as public_verify
 from kiosk.documents import signing_keys
 from kiosk.documents.sealing import SealKeyError
-from kiosk.documents.verification import verify_pdf
+from kiosk.core.vocabulary import DOCUMENT_KIND_LABELS, REVISION_KIND_LABELS
 from kiosk.staff.commands import create_user_command
 from kiosk.core.extensions import db
 from kiosk.core.migrate import upgrade
@@ -190,27 +190,34 @@ def verify_command(pdf_file: Path) -> None:
     except OSError as exc:
         _fail(f"cannot read {pdf_file}: {exc.strerror or exc}", 2)
     try:
-        verdict = verify_pdf(data, trusted_certificates())
+        result = public_verify.inspect_file(db.session, data, trusted_certificates())
     except SealKeyError as exc:
         _fail(str(exc))
+    verdict = result.verdict
     click.echo(f"{verdict.status.upper().replace('_', ' ')}: {verdict.reason}")
     click.echo(f"file sha256: {verdict.sha256}")
-    if verdict.status != "not_pdf":
-        click.echo(f"document: {verdict.document_id or 'unknown'}")
-    if verdict.intact:
-        click.echo(f"revision: {verdict.revision}")
-        known = public_verify.describe(db.session, verdict.document_id, verdict.sha256)
-        if known is None:
-            click.echo("newer revision: unknown (this database holds no record of the document)")
-        elif known.newer_exists:
-            click.echo(f"newer revision: yes, revision {known.latest} exists")
+    if result.stored:
+        known = result.known
+        assert known is not None and known.matched is not None  # stored means a revision matched
+        click.echo(f"document: {known.document_id} ({DOCUMENT_KIND_LABELS[known.document_kind]})")
+        click.echo(f"revision: {known.matched.revision} ({REVISION_KIND_LABELS.get(known.matched.kind, known.matched.kind)})")
+        if known.newer is not None:
+            click.echo(f"newer revision: yes, revision {known.newer.revision} "
+                       f"({REVISION_KIND_LABELS.get(known.newer.kind, known.newer.kind)}) exists")
         else:
             click.echo("newer revision: no, this is the latest")
+    elif result.sealed_but_not_stored:
+        click.echo("NOT STORED: sealed with this installation's key, but no stored revision has this file's "
+                   "SHA-256, so whether it is current cannot be said; ask the clinic for its copy")
+        if verdict.document_id:
+            click.echo(f"document named inside the file (not confirmed): {verdict.document_id}")
+    elif verdict.status != "not_pdf" and verdict.document_id:
+        click.echo(f"document named inside the file (untrusted, the file failed the check): {verdict.document_id}")
     for check in verdict.signatures:
         state = "intact" if check.intact and check.valid else "BROKEN"
         click.echo(f"  seal {check.field}: {state}, signed {check.signed_at or '?'}, coverage {check.coverage}, "
                    f"later changes {check.modification_level or '?'}" + ("" if check.ours else ", NOT this installation's certificate"))
-    sys.exit(VERIFY_EXIT[verdict.status])
+    sys.exit(VERIFY_EXIT["unknown"] if result.sealed_but_not_stored else VERIFY_EXIT[verdict.status])
 
 
 @click.command("db-upgrade")

@@ -175,7 +175,7 @@ def test_verify_command_intact_modified_and_not_a_pdf(app: Flask, wizard: Any, s
 
     revised = _decide(app, document_id)
     newer = run_verify(app, path)  # the same file, now that the doctor has added revision 2
-    assert newer.returncode == 0 and "newer revision: yes, revision 2 exists" in newer.stdout
+    assert newer.returncode == 0 and "newer revision: yes, revision 2 (with the doctor's review) exists" in newer.stdout
     (tmp_path / "revised.pdf").write_bytes(revised)
     latest = run_verify(app, tmp_path / "revised.pdf")
     assert latest.returncode == 0 and "revision: 2" in latest.stdout and "newer revision: no" in latest.stdout

@@ -62,6 +62,12 @@ REVISION_KIND_LABELS: Words = {
     "patient_signed": _l("signed by the patient"),
     "doctor_review": _l("with the doctor's review"),
     "withdrawal": _l("with the withdrawal of consent"),
+    "checkin_signed": _l("check-in signed by the patient"),
+}
+# What kind of sealed document a verified file is.
+DOCUMENT_KIND_LABELS: Words = {
+    "consent": _l("consent"),
+    "checkin": _l("treatment-day check-in"),
 }
 # What each audit action means, in the words a doctor or an auditor reads (kiosk.core.audit.ACTIONS).
 AUDIT_ACTION_LABELS: Words = {
@@ -119,6 +125,7 @@ FILTERS: dict[str, Words] = {
     "decision_label": DECISION_LABELS,
     "readiness_label": READINESS_LABELS,
     "revision_kind_label": REVISION_KIND_LABELS,
+    "document_kind_label": DOCUMENT_KIND_LABELS,
     "audit_action_label": AUDIT_ACTION_LABELS,
     "severity_label": SEVERITY_LABELS,
     "withdrawal_method_label": WITHDRAWAL_METHOD_LABELS,

@@ -55,8 +55,8 @@ class Verdict:
     status: Status
     reason: str
     sha256: str
-    document_id: str | None = None  # as the file names itself (PDF subject); trust it only when intact
-    revision: int | None = None  # number of signatures: 1 for the patient's original, 2+ after reviews
+    document_id: str | None = None  # as the file names itself (PDF subject): a claim, never a fact on its own
+    seals: int | None = None  # number of signatures in the file (not its revision number: the database has that)
     signatures: list[SignatureCheck] = field(default_factory=list)
 
     @property

@@ -1,7 +1,8 @@
 """The public check of a consent PDF: a file or a printed code in, a verdict out, rate-limited per address.
 
 It shows nothing about the patient beyond what the file itself holds: for a
-file, the verdict and which document and revision it is; for a code alone,
+file, the verdict and, when the file is exactly a stored revision, which
+document and revision it is and whether a newer one exists; for a code alone,
 only the document id, when it was sealed and each revision's SHA-256.
 """
 
@@ -14,7 +15,7 @@ from asn1crypto.x509 import Certificate
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kiosk.core.models import Attempt, Consent, ConsentDocument
+from kiosk.core.models import Attempt, Checkin, Consent, ConsentDocument
 from kiosk.documents import codes
 from kiosk.documents.verification import Verdict, verify_pdf
 
@@ -36,7 +37,7 @@ class RevisionInfo:
     revision: int
     sha256: str
     created_at: datetime
-    kind: str  # patient_signed, doctor_review or withdrawal: what the page says each revision is
+    kind: str  # patient_signed, doctor_review, withdrawal or checkin_signed: what the page says each revision is
 
 
 @dataclass(frozen=True)
@@ -44,31 +45,57 @@ class Known:
     """What this installation holds about a document: its revisions' fingerprints, nothing about the patient."""
 
     document_id: str
+    document_kind: str  # consent or checkin
     sealed_at: datetime
     revisions: list[RevisionInfo]
     matching_revision: int | None  # the stored revision this exact file is, if any
 
     @property
-    def latest(self) -> int:
-        return self.revisions[-1].revision if self.revisions else 0
+    def latest(self) -> RevisionInfo | None:
+        return self.revisions[-1] if self.revisions else None
 
     @property
-    def newer_exists(self) -> bool:
-        return self.matching_revision is not None and self.matching_revision < self.latest
+    def matched(self) -> RevisionInfo | None:
+        return next((r for r in self.revisions if r.revision == self.matching_revision), None)
+
+    @property
+    def newer(self) -> RevisionInfo | None:
+        """The newest stored revision when it is newer than the file's; None when the file is the latest."""
+        latest = self.latest
+        if self.matching_revision is None or latest is None or latest.revision <= self.matching_revision:
+            return None
+        return latest
 
 
 @dataclass(frozen=True)
 class FileCheck:
+    """The seal's verdict on a file and, only when the file is byte for byte a stored revision, that revision."""
+
     verdict: Verdict
     known: Known | None
+
+    @property
+    def stored(self) -> bool:
+        """Intact and exactly a file this clinic stored: only then are its document, revision and newer ones facts."""
+        return self.verdict.intact and self.known is not None
+
+    @property
+    def sealed_but_not_stored(self) -> bool:
+        """Sealed with this clinic's key, yet no stored revision has its fingerprint: only the clinic can say more."""
+        return self.verdict.intact and self.known is None
 
 
 def check_file(session: Session, data: bytes, trusted: list[Certificate], *, ip_address: str | None,
                now: datetime) -> FileCheck:
     """The verdict on an uploaded file and, when it is one of ours, what the database says about its revisions."""
     _count_check(session, ip_address, now)
+    return inspect_file(session, data, trusted)
+
+
+def inspect_file(session: Session, data: bytes, trusted: list[Certificate]) -> FileCheck:
+    """The seal's verdict plus the stored revision with this file's SHA-256; nothing is taken from the file's say-so."""
     verdict = verify_pdf(data, trusted)
-    known = describe(session, verdict.document_id, verdict.sha256) if verdict.intact else None
+    known = describe(session, verdict.sha256) if verdict.intact else None
     return FileCheck(verdict, known)
 
 
@@ -79,26 +106,35 @@ def check_code(session: Session, typed: str, *, ip_address: str | None, now: dat
     if code is None:
         return None
     consent = session.scalar(select(Consent).where(Consent.verification_code == code))
-    return _known(consent, None) if consent is not None else None
+    return _consent_known(consent, None) if consent is not None else None
 
 
-def describe(session: Session, document_id: str | None, sha256: str) -> Known | None:
-    """The stored revisions of a document; the matching one is found by the file's SHA-256."""
-    consent = None
+def describe(session: Session, sha256: str) -> Known | None:
+    """The document whose stored revision has exactly this SHA-256, of any kind; None when no stored file has it.
+
+    The document id a file names is never used to look one up: a sealed file that matches no stored
+    revision (its unsigned padding changed, say) must not be reported as the latest of anything.
+    """
     match = session.scalar(select(ConsentDocument).where(ConsentDocument.sha256 == sha256))
     if match is not None:
-        consent = match.consent
-    elif document_id:
-        consent = session.scalar(select(Consent).where(Consent.document_id == document_id))
-    if consent is None:
-        return None
-    return _known(consent, match.revision if match is not None else None)
+        return _consent_known(match.consent, match.revision)
+    checkin = session.scalar(select(Checkin).where(Checkin.pdf_sha256 == sha256))
+    if checkin is not None:
+        return _checkin_known(checkin)
+    return None
 
 
-def _known(consent: Consent, matching: int | None) -> Known:
+def _consent_known(consent: Consent, matching: int | None) -> Known:
     revisions = [RevisionInfo(d.revision, d.sha256, d.created_at, d.kind) for d in consent.documents]
-    return Known(document_id=consent.document_id, sealed_at=consent.created_at, revisions=revisions,
-                 matching_revision=matching)
+    return Known(document_id=consent.document_id, document_kind="consent", sealed_at=consent.created_at,
+                 revisions=revisions, matching_revision=matching)
+
+
+def _checkin_known(checkin: Checkin) -> Known:
+    sealed_at = checkin.signed_at or checkin.created_at
+    revisions = [RevisionInfo(1, checkin.pdf_sha256 or "", sealed_at, "checkin_signed")]
+    return Known(document_id=checkin.document_id, document_kind="checkin", sealed_at=sealed_at,
+                 revisions=revisions, matching_revision=1)
 
 
 def _count_check(session: Session, ip_address: str | None, now: datetime) -> None:
