@@ -147,3 +147,23 @@ def test_a_modified_file_names_its_document_only_as_an_untrusted_claim(app: Flas
     assert f"document named inside the file (untrusted, the file failed the check): {document_id}" in result.stdout
     html = upload(app, tampered).get_data(as_text=True)
     assert "Document the file names (not confirmed)" in html
+
+
+def test_a_patient_checking_a_file_can_read_the_verdict_in_spanish(app: Flask, wizard: Any,
+                                                                   staff: dict[str, str]) -> None:
+    """The QR code on a Spanish consent leads to /verify: the page offers its language switch, like every patient page."""
+    from tests.support import csrf_token
+
+    document_id = signed_consent(app, wizard)
+    pdf = load(app, document_id).documents[0].pdf
+    client = app.test_client()
+    page = client.get("/verify").get_data(as_text=True)
+    assert 'name="lang" value="es"' in page
+    client.post("/language", data={"csrf_token": csrf_token(page), "lang": "es", "next": "/verify"})
+    token = csrf_token(client.get("/verify").get_data(as_text=True))
+    import io
+
+    html = client.post("/verify", data={"csrf_token": token, "document": (io.BytesIO(pdf), "consentimiento.pdf")},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    assert "<dd>1 (firmada por el paciente)</dd>" in html, html[:3000]
+    assert f"{document_id} (consentimiento)" in html and "No, esta es la revisión más reciente." in html

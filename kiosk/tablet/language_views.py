@@ -26,10 +26,10 @@ class LanguageChoice(NamedTuple):
 
 @bp.app_context_processor
 def language_context() -> dict[str, Any]:
-    """The other languages to offer, the page to return to, and whether this is a patient's page."""
+    """The other languages to offer, the page to return to, and whether a patient may read this page (the switch shows)."""
     current = str(get_locale() or "en")
     choices = [LanguageChoice(code, i18n.language_name(code)) for code in offered_languages() if code != current]
-    return {"language_choices": choices, "language_next": this_page(), "patient_page": request.blueprint in ("wizard", "checkin")}
+    return {"language_choices": choices, "language_next": this_page(), "patient_page": request.blueprint in ("wizard", "checkin", "verify")}
 
 
 @bp.route("/language", methods=["POST"])

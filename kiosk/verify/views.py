@@ -48,7 +48,8 @@ def upload() -> Any:
                                           now=clinic_now())
     except public_verify.TooManyChecks as exc:
         return _too_many(exc, file_form=form)
-    return _render(file_form=VerifyFileForm(formdata=None), result=result,
+    # a stored file also gets its document's list of revisions (fingerprints only), the matching one marked
+    return _render(file_form=VerifyFileForm(formdata=None), result=result, known=result.known if result.stored else None,
                    filename=(form.document.data.filename or "")[:120])
 
 
