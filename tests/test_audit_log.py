@@ -31,13 +31,34 @@ def test_the_database_refuses_to_change_or_remove_audit_rows(app, statement):  #
     assert session.execute(text("SELECT count(*) FROM audit_events")).scalar() == 2
 
 
+@pytest.mark.parametrize("db_backend", ["sqlite"])  # REPLACE is SQLite's; PostgreSQL's ON CONFLICT is below
+@pytest.mark.parametrize("verb", ["INSERT OR REPLACE", "REPLACE"])
+def test_sqlite_refuses_to_replace_an_audit_row(app, verb):  # noqa: ANN001
+    """REPLACE deletes the old row without firing DELETE triggers: it once turned a sign-in into a sign-out."""
+    _log(app, 2)
+    session = app.extensions["kiosk_db"]()
+    before = session.execute(text("SELECT id, actor, action FROM audit_events ORDER BY id")).all()
+    first = before[0].id
+    with pytest.raises(DatabaseError, match="append-only"):
+        session.execute(text(f"{verb} INTO audit_events (id, at, actor, action) "
+                             f"VALUES ({first}, '2026-01-01 00:00:00', 'mallory', 'logout')"))
+    session.rollback()
+    assert session.execute(text("SELECT id, actor, action FROM audit_events ORDER BY id")).all() == before
+    session.execute(text("INSERT INTO audit_events (at, actor, action) VALUES ('2026-01-01 00:00:00', 'cli', 'export')"))
+    session.commit()  # an ordinary new row is still welcome
+    assert session.execute(text("SELECT count(*) FROM audit_events")).scalar() == len(before) + 1
+
+
 def test_the_append_only_rule_holds_on_postgresql(pg_url):  # noqa: ANN001
     from kiosk.core.db import make_engine
 
     engine = make_engine(pg_url)
     with engine.begin() as connection:
         connection.execute(text("INSERT INTO audit_events (at, actor, action) VALUES (now(), 'cli', 'export')"))
-    for statement in ("UPDATE audit_events SET actor = 'x'", "DELETE FROM audit_events", "TRUNCATE audit_events"):
+    upsert = ("INSERT INTO audit_events (id, at, actor, action) SELECT id, now(), 'mallory', 'logout' "
+              "FROM audit_events ON CONFLICT (id) DO UPDATE SET actor = excluded.actor")
+    for statement in ("UPDATE audit_events SET actor = 'x'", "DELETE FROM audit_events", "TRUNCATE audit_events",
+                      upsert):
         with pytest.raises(DatabaseError, match="append-only"), engine.begin() as connection:
             connection.execute(text(statement))
     with engine.connect() as connection:
