@@ -86,6 +86,7 @@ def server_env(database_url: str, **settings: str) -> dict[str, str]:
         "KIOSK_ENV_NAME": "production",
         "KIOSK_SECRET_KEY": "live-test-secret-" + "k" * 32,
         "KIOSK_SESSION_COOKIE_SECURE": "true",
+        "KIOSK_TRUSTED_HOSTS": "127.0.0.1,localhost",
         "KIOSK_CLINIC_NAME": "Live Clinic",
         "KIOSK_SIGNING_KEY_FILE": str(live_signing_key()),
         "KIOSK_SIGNING_KEY_PASSPHRASE": LIVE_SIGNING_PASSPHRASE,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.helpers import staff_login
@@ -64,7 +66,7 @@ def test_in_production_the_session_cookie_is_https_only(db_url: str) -> None:
     from app import create_app
 
     app = create_app({"DATABASE_URL": db_url, "AUTO_MIGRATE": False, "ENV_NAME": "production", "SECRET_KEY": "s" * 40,
-                      "SESSION_COOKIE_SECURE": True})
+                      "SESSION_COOKIE_SECURE": True, "TRUSTED_HOSTS": "kiosk.example"})
     client = app.test_client()
     header = client.get("/", base_url="https://kiosk.example").headers["Set-Cookie"]
     assert "; Secure" in header and "; HttpOnly" in header and "SameSite=Lax" in header
@@ -95,8 +97,48 @@ def test_production_refuses_a_missing_secret_key_and_insecure_cookies(db_url: st
     with pytest.raises(SystemExit) as refused:
         create_app(base)
     message = str(refused.value)
-    assert "KIOSK_SECRET_KEY" in message and "KIOSK_SESSION_COOKIE_SECURE" in message
+    assert "KIOSK_SECRET_KEY" in message and "KIOSK_SESSION_COOKIE_SECURE" in message and "KIOSK_TRUSTED_HOSTS" in message
     with pytest.raises(SystemExit, match="KIOSK_SESSION_COOKIE_SECURE"):
-        create_app({**base, "SECRET_KEY": "x" * 64})
-    app = create_app({**base, "SECRET_KEY": "x" * 64, "SESSION_COOKIE_SECURE": True})
+        create_app({**base, "SECRET_KEY": "x" * 64, "TRUSTED_HOSTS": "kiosk.example"})
+    with pytest.raises(SystemExit, match="KIOSK_TRUSTED_HOSTS"):
+        create_app({**base, "SECRET_KEY": "x" * 64, "SESSION_COOKIE_SECURE": True})
+    app = create_app({**base, "SECRET_KEY": "x" * 64, "SESSION_COOKIE_SECURE": True,
+                      "TRUSTED_HOSTS": "kiosk.example, kiosk.local"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["TRUSTED_HOSTS"] == ["kiosk.example", "kiosk.local"]
+
+
+def test_a_forged_host_header_gets_no_redirect_to_another_host(db_url: str) -> None:
+    """Werkzeug's slash-merging redirect used to send `//admin//audit` with `Host: evil.example` to evil.example."""
+    from app import create_app
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": db_url, "AUTO_MIGRATE": False,
+                      "TRUSTED_HOSTS": "kiosk.example"})
+    client = app.test_client()
+    forged = client.get("//admin//audit", headers={"Host": "evil.example"})
+    assert forged.status_code == 400 and "evil.example" not in forged.headers.get("Location", "")
+    honest = client.get("//admin//audit", headers={"Host": "kiosk.example"})
+    assert honest.status_code == 308 and honest.headers["Location"].startswith("http://kiosk.example/")
+    assert client.get("/login", headers={"Host": "kiosk.example:8443"}).status_code == 200  # any port of a trusted host
+    app.extensions["kiosk_db"].kw["bind"].dispose()
+
+
+def test_the_sqlite_database_and_the_instance_folder_are_private(tmp_path: Path) -> None:
+    """Patient data at rest is readable by the app's own account only, like the keys beside it."""
+    import os
+    import stat
+
+    from sqlalchemy import text
+
+    from app import create_app
+
+    path = tmp_path / "clinic" / "kiosk.sqlite3"
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": f"sqlite:///{path}", "AUTO_MIGRATE": True})
+    session = app.extensions["kiosk_db"]()
+    session.execute(text("SELECT count(*) FROM audit_events"))
+    for file in (path, path.with_name(path.name + "-wal")):
+        assert file.exists(), file
+        assert stat.S_IMODE(os.stat(file).st_mode) == 0o600, (file, oct(os.stat(file).st_mode))
+    assert stat.S_IMODE(os.stat(app.instance_path).st_mode) == 0o700
+    session.close()
+    app.extensions["kiosk_db"].kw["bind"].dispose()

@@ -46,3 +46,54 @@ def test_only_doctors_and_admins_open_consent_pdfs(app, client, wizard, staff): 
     doctor = app.test_client()
     staff_login(doctor, "doctor@x.test")
     assert doctor.get("/staff/consents/CK-UNKNOWN.pdf").status_code == 404
+
+
+@pytest.mark.parametrize("role", ["frontdesk", "doctor"])
+def test_a_tablet_code_typed_where_staff_are_signed_in_signs_them_out(app, client, wizard, staff, role):  # noqa: ANN001
+    """The patient holding that browser must not reach the desk, the queue or a consent's PDF."""
+    from sqlalchemy import select
+
+    from kiosk.core.models import AuditEvent
+
+    staff_login(client, staff[role])
+    assert client.get("/staff").status_code == 200
+    wizard.start()  # the same browser: the patient types the code the desk gave them
+    for page in ("/staff", "/doctor/queue", "/desk/"):
+        response = client.get(page)
+        assert response.status_code == 302 and "/login" in response.headers["Location"], page
+    assert wizard.get("/consent/identity").status_code == 200  # the patient carries on with their consent
+    session = app.extensions["kiosk_db"]()
+    logged = session.scalars(select(AuditEvent).where(AuditEvent.action == "logout")).all()
+    assert [(e.actor, e.detail) for e in logged] == [(staff[role], {"reason": "tablet_code_redeemed"})]
+
+
+def test_signing_in_renews_the_form_token(app, client, staff):  # noqa: ANN001
+    """A token read off the sign-in page (a shared screen, a photo) no longer works once someone has signed in."""
+    import re
+
+    from tests.helpers import STAFF_PASSWORD
+
+    page = client.get("/login").get_data(as_text=True)
+    before = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    assert client.post("/login", data={"csrf_token": before, "email": staff["frontdesk"],
+                                       "password": STAFF_PASSWORD}).status_code == 302
+    stale = client.post("/logout", data={"csrf_token": before})
+    assert stale.status_code == 400 and "This page had expired" in stale.get_data(as_text=True)
+    assert client.get("/staff").status_code == 200  # still signed in: the stale token did nothing
+    fresh = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/staff").get_data(as_text=True))
+    assert fresh.group(1) != before
+
+
+@pytest.mark.parametrize(("hours_later", "status"), [(3, 302), (5, 400)])
+def test_a_form_token_works_for_a_shift_and_then_expires(app, client, staff, monkeypatch, hours_later, status):  # noqa: ANN001
+    import re
+    import time
+
+    import itsdangerous.timed
+
+    staff_login(client, staff["frontdesk"])
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                      client.get("/staff").get_data(as_text=True)).group(1)
+    monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp",
+                        lambda self: int(time.time()) + hours_later * 3600)
+    assert client.post("/logout", data={"csrf_token": token}).status_code == status

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import format_date, get_locale, ngettext, refresh
+from flask_login import current_user
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -30,10 +31,11 @@ from kiosk.desk import sessions as desk
 from kiosk.consent import drafts
 from kiosk.consent import steps
 from kiosk.consent import submission
+from kiosk.core import audit
 from kiosk.core.extensions import db
 from kiosk.core.vocabulary import ANSWER_LABELS
 from kiosk.core.web import (CHECKIN_KEY, DRAFT_KEY, Progress, clinic, clinic_now, current_texts, offered_languages,
-                            seal_key, template_url_for, who)
+                            hand_to_patient, seal_key, template_url_for, who)
 from kiosk.documents.record import describe_answer
 
 bp = Blueprint("wizard", __name__)
@@ -130,10 +132,14 @@ def begin() -> Any:
     except desk.InvalidCode:
         form.code.errors.append(_("That code is not valid. Please ask the front desk for a new one."))
         return _start_page(form)
-    if checkins.is_checkin_draft(draft):  # a check-in before a later session: its own pages, its own key
-        session[CHECKIN_KEY] = draft.token
+    key = CHECKIN_KEY if checkins.is_checkin_draft(draft) else DRAFT_KEY  # a check-in has its own pages and key
+    if current_user.is_authenticated:  # a code typed where staff were signed in: the patient gets no staff pages
+        audit.record(db.session, who(), "logout", at=clinic_now(), detail={"reason": "tablet_code_redeemed"})
+        hand_to_patient(key, draft.token)
+    else:
+        session[key] = draft.token
+    if key == CHECKIN_KEY:
         return redirect(url_for("checkin.questions"))
-    session[DRAFT_KEY] = draft.token
     _read_in(draft.language)  # a patient resuming on another tablet goes on in the language they were reading
     return _after_save(draft)
 

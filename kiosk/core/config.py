@@ -15,6 +15,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     """Defaults, then KIOSK_* and DATABASE_URL from the environment, then explicit overrides (tests)."""
     instance = Path(app.instance_path)
+    private_folder(instance)
     app.config.update(
         SECRET_KEY=None,
         DATABASE_URL=f"sqlite:///{instance / 'consent-kiosk.sqlite3'}",
@@ -23,7 +24,9 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         CLINIC_TIMEZONE="Europe/Madrid",
         AUTO_MIGRATE=True,
         MAX_CONTENT_LENGTH=3 * 1024 * 1024,
-        WTF_CSRF_TIME_LIMIT=None,
+        # a form's token outlives any page a person keeps open (staff sign out after 15 idle minutes, the tablet
+        # resets after about two), yet a token copied from a screen is worthless by the next shift
+        WTF_CSRF_TIME_LIMIT=4 * 3600,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         BABEL_DEFAULT_LOCALE="en",
@@ -38,12 +41,14 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         SIGNING_KEY_PASSPHRASE=None,  # unset: read from SIGNING_KEY_FILE + ".passphrase" (demo keys)
         SIGNING_TRUSTED_CERTS="",  # comma-separated PEM files of earlier seals, still accepted by verify
         PUBLIC_URL="http://127.0.0.1:5000",  # printed on every PDF page: where /verify is reached
+        TRUSTED_HOSTS=None,  # host names the app answers to (KIOSK_TRUSTED_HOSTS, comma-separated); required in production
     )
     app.config.from_prefixed_env("KIOSK")
     if os.environ.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
     if overrides:
         app.config.update(overrides)
+    app.config["TRUSTED_HOSTS"] = _host_list(app.config.get("TRUSTED_HOSTS"))
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["CLINIC_TIMEZONE"])
     _check_idle_timings(app.config)
     if app.config["ENV_NAME"] == "production":
@@ -61,6 +66,9 @@ def _check_production(config: dict[str, Any]) -> None:
                         "app process (e.g. python3 -c 'import secrets; print(secrets.token_hex(32))')")
     if not config.get("SESSION_COOKIE_SECURE"):
         problems.append("set KIOSK_SESSION_COOKIE_SECURE=true and serve the app over HTTPS only")
+    if not config.get("TRUSTED_HOSTS"):
+        problems.append("set KIOSK_TRUSTED_HOSTS to the host names the app is reached under, comma-separated "
+                        "(e.g. kiosk.clinic.example), so no request can make it build links to another host")
     if problems:
         raise SystemExit("consent-kiosk will not start in production:\n" + "\n".join(f"- {p}" for p in problems))
 
@@ -74,9 +82,27 @@ def _check_idle_timings(config: dict[str, Any]) -> None:
                              f"at least 1 (got {value!r})")
 
 
+def _host_list(value: Any) -> list[str] | None:
+    """KIOSK_TRUSTED_HOSTS as a list: the environment gives "a,b" (or a JSON list); None or empty means unchecked."""
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",")]
+    hosts = [str(host) for host in value or [] if str(host)]
+    return hosts or None
+
+
+def private_folder(folder: Path) -> None:
+    """Make (or tighten) a folder only this account can enter: it holds the database, keys and secrets."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if folder.stat().st_mode & 0o077:
+        try:
+            folder.chmod(0o700)
+        except OSError:  # not ours to change (a read-only or shared mount): the operator's choice stands
+            pass
+
+
 def _instance_secret(instance: Path) -> str:
     """A random key kept in the instance folder, so sessions survive restarts and are shared by workers."""
-    instance.mkdir(parents=True, exist_ok=True)
+    private_folder(instance)
     path = instance / "secret_key"
     if not path.exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

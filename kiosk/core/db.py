@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, DateTime, Engine, Update, create_engine, event
@@ -45,6 +47,31 @@ def rows_updated(session: Session, statement: Update) -> int:
     return cast(CursorResult[Any], session.execute(statement)).rowcount
 
 
+SQLITE_FILE_PREFIX = "sqlite:///"
+
+
+def private_sqlite_file(url: str) -> None:
+    """Create an SQLite database file readable by this account only (0600), and tighten one made wider.
+
+    SQLite creates its file with the process umask (usually 0644: world-readable patient data) and gives the
+    -wal and -shm files the database file's own mode, so setting the main file's mode is enough for new ones.
+    """
+    if not url.startswith(SQLITE_FILE_PREFIX) or ":memory:" in url:
+        return
+    path = Path(url[len(SQLITE_FILE_PREFIX):].split("?", 1)[0])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if file.stat().st_mode & 0o077:
+                file.chmod(0o600)
+        except OSError:  # absent (no -wal yet) or not ours to change
+            pass
+
+
 def make_engine(url: str, *, transactional_ddl: bool = False) -> Engine:
     """SQLite gets WAL and a busy timeout so concurrent tablets wait instead of failing.
 
@@ -53,6 +80,7 @@ def make_engine(url: str, *, transactional_ddl: bool = False) -> Engine:
     the whole upgrade is one real transaction and a failure leaves nothing behind.
     """
     if url.startswith("sqlite"):
+        private_sqlite_file(url)
         engine = create_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")

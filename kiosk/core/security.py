@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, g, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
@@ -19,6 +19,16 @@ CONTENT_SECURITY_POLICY = "; ".join((
     "form-action 'self'",
     "frame-ancestors 'none'",
 ))
+
+
+def renew_csrf_token() -> None:
+    """Forget the form-token secret at sign-in, so a token seen before it (say, on a shared screen) is worthless after.
+
+    Flask-WTF keeps the secret in the session and caches the signed token in `g`, both under its field name.
+    """
+    name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    session.pop(name, None)
+    g.pop(name, None)
 
 
 def init_app(app: Flask) -> None:

@@ -8,8 +8,8 @@ from functools import wraps
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, request, url_for
-from flask_login import current_user, login_required
+from flask import abort, current_app, request, session, url_for
+from flask_login import current_user, login_required, logout_user
 
 from kiosk.core.audit import Who
 from kiosk.core.clinic import services_of
@@ -24,6 +24,21 @@ if TYPE_CHECKING:
 # The signed session cookie's keys for a patient on this browser: an open consent draft, an open check-in.
 DRAFT_KEY = "draft"
 CHECKIN_KEY = "checkin"
+# what a browser keeps when it is handed to a patient: the device's own settings, never a staff sign-in
+DEVICE_KEYS = ("lang", "device_label", "text_size", "_remember")
+
+
+def hand_to_patient(key: str, token: str) -> None:
+    """Give this browser to a patient's draft, signing out any staff member first: a patient never holds a staff login.
+
+    Used when the desk opens a session on its own device and when a code is typed in a browser where
+    staff were signed in; only the device's settings survive (DEVICE_KEYS).
+    """
+    keep = {name: session[name] for name in DEVICE_KEYS if name in session}
+    logout_user()
+    session.clear()
+    session.update(keep)
+    session[key] = token
 
 # Who may do what, by role group: the one policy views (roles_required) and templates (in_role_group) ask.
 ROLE_GROUPS: dict[str, tuple[str, ...]] = {

@@ -7,20 +7,16 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from forms.base import EmptyForm
 from forms.desk import StartSessionForm
 from kiosk.desk import sessions as desk
 from kiosk.core.extensions import db
-from kiosk.core.web import DRAFT_KEY, clinic_now, current_texts, roles_required, who
+from kiosk.core.web import DRAFT_KEY, clinic_now, current_texts, hand_to_patient, roles_required, who
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
-
-# kept across "Open on this device": the device's own settings, never the staff member's sign-in
-_DEVICE_KEYS = ("lang", "device_label", "_remember")
-
 
 def _locale() -> str:
     return str(get_locale() or "en")
@@ -98,9 +94,5 @@ def _closed_message(status: str) -> str:
 
 def _hand_over(token: str) -> Response:
     """Sign the staff member out of this browser and give it the patient's draft instead."""
-    keep = {key: session[key] for key in _DEVICE_KEYS if key in session}
-    logout_user()
-    session.clear()
-    session.update(keep)
-    session[DRAFT_KEY] = token
+    hand_to_patient(DRAFT_KEY, token)
     return redirect(url_for("wizard.identity"))

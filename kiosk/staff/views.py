@@ -20,6 +20,7 @@ from kiosk.consent import queries as consents
 from kiosk.review import queue as review_queue
 from kiosk.review import decisions as reviews
 from kiosk.core.extensions import db
+from kiosk.core.security import renew_csrf_token
 from kiosk.core.translation import lazy_gettext as _l
 from kiosk.core.vocabulary import ROLE_LABELS, label
 from kiosk.core import web as common
@@ -79,6 +80,7 @@ def login() -> Any:
                                        now=now)
         if result.user is not None:
             login_user(result.user)
+            renew_csrf_token()
             session[SEEN_KEY] = now.isoformat()
             return redirect(common.safe_next(request.args.get("next")) or home_for(result.user.role))
         if result.outcome == "locked":
