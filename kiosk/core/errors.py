@@ -8,7 +8,8 @@ from flask import Flask, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.wrappers import Response
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -18,6 +19,12 @@ def register_error_handlers(app: Flask) -> None:
     def csrf_error(_exc: CSRFError) -> Any:
         message = _("This page had expired, so nothing was saved from it. Please go back, reload the page and try again.")
         return render_template("error.html", title=_("Please try again"), message=message), 400
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(_exc: SecurityError) -> Any:
+        # a request for a host outside KIOSK_TRUSTED_HOSTS: no page can be built, since every link and
+        # stylesheet address on it would name the host the request claimed
+        return Response(_("This address is not one this clinic's system answers to."), 400, mimetype="text/plain")
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
