@@ -52,11 +52,15 @@ def _clinic(app: Flask) -> Clinic:
 
 def _sign(app: Flask, *, yes: dict[str, Any] | None = None, modality: str = "co2_laser",
           signed: datetime | None = None) -> str:
-    """A consent signed through the wizard's own services (as seed-demo does); returns its document id."""
+    """A consent signed through the wizard's own services (as seed-demo does); returns its document id.
+
+    seed-demo's patient takes some minutes over the wizard from `signed` on: by default that was half an hour
+    ago, so the doctor and the desk act after the signature, as they would.
+    """
     session = app.extensions["kiosk_db"]()
     consent = demo.sign_demo_consent(session, (NAME, "1990-05-17", modality, ["abdomen"], yes or {}),
                                      texts=app.extensions["kiosk_texts"], clinic=_clinic(app),
-                                     seal_key=seal_key_of(app), now=signed or _now(app))
+                                     seal_key=seal_key_of(app), now=signed or _now(app) - timedelta(minutes=30))
     session.close()
     return consent.document_id
 
@@ -82,7 +86,14 @@ def _withdraw(app: Flask, email: str, document_id: str) -> None:
 
 
 def _stored(app: Flask, document_id: str) -> Consent:
-    return consents.get_consent(app.extensions["kiosk_db"](), document_id)
+    """The stored consent with its revisions, read through a session of our own."""
+    session = app.extensions["kiosk_db"]()
+    try:
+        consent = consents.get_consent(session, document_id)
+        assert consent.documents  # loaded now, to be read after the session closes
+        return consent
+    finally:
+        session.close()
 
 
 def _export(app: Flask, document_id: str, tmp_path: Path) -> dict[str, Any]:
@@ -257,7 +268,7 @@ STATUS_CASES = {
 def test_the_consent_status_follows_the_doctor_and_the_calendar(
         app: Flask, staff: dict[str, str], tmp_path: Path, case: str) -> None:
     yes, decided, withdrawn, days_ago, expected = STATUS_CASES[case]
-    signed = _now(app) - timedelta(days=days_ago)
+    signed = _now(app) - timedelta(days=days_ago, minutes=30)
     document_id = _sign(app, yes=yes, modality="microdermabrasion", signed=signed)
     for decision in decided:
         _decide(app, staff["doctor"], document_id, decision, note="Seen in person.")
@@ -275,6 +286,7 @@ def test_the_consent_status_follows_the_doctor_and_the_calendar(
     if withdrawn:
         withdrawal_revision = _revisions(bundle)[len(decided) + 2]
         assert period["end"] == withdrawal_revision["date"]  # the consent ended when it was withdrawn
+        assert datetime.fromisoformat(period["start"]) < datetime.fromisoformat(period["end"])
         recorder = _resolve(bundle, withdrawal_revision["author"][0])
         assert recorder["telecom"][0]["value"] == staff["frontdesk"]
         assert withdrawal_revision["description"].endswith("the withdrawal of consent")

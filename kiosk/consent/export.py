@@ -34,7 +34,7 @@ def consent_state(session: Session, consent: Consent, *, texts: Texts, now: date
     tz = now.tzinfo
     doctor_ids = {r.doctor_id for r in consent.reviews}
     emails: dict[int, str] = dict(session.execute(
-        select(User.id, User.email).where(User.id.in_(doctor_ids))).tuples().all()) if doctor_ids else {}
+        select(User.id, User.email).where(User.id.in_(doctor_ids))).all()) if doctor_ids else {}
     decisions = tuple(
         fhir.DoctorDecision(decision=r.decision, note=r.note, decided_at=r.at.astimezone(tz),
                             doctor=fhir.Staff(r.doctor_name, emails.get(r.doctor_id)), revision=r.document_revision)

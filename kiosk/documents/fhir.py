@@ -355,6 +355,11 @@ def _day(labels: dict[str, str]) -> Callable[[str], str]:
     return day
 
 
+def _coding(system: str, code: str, display: str | None) -> dict[str, str]:
+    """A Coding; FHIR allows no empty string, so a missing display is left out rather than sent blank."""
+    return {"system": system, "code": code, **({"display": display} if display else {})}
+
+
 def _item(link_id: str, text: str, answers: list[dict[str, Any]]) -> dict[str, Any]:
     item: dict[str, Any] = {"linkId": link_id, "text": text}
     if answers:
@@ -396,11 +401,11 @@ def _comprehension_item(check: ComprehensionAnswer, labels: dict[str, str]) -> d
     if not check.get("chosen"):
         return _item(link_id, check["text"], [])
     return _item(link_id, check["text"], [{
-        "valueCoding": {"system": system, "code": check["chosen"], "display": check["chosen_text"]},
+        "valueCoding": _coding(system, check["chosen"], check["chosen_text"]),
         "item": [
             _item(f"{link_id}:correct", labels["fhir_comprehension_correct"], [{"valueBoolean": check["correct"]}]),
-            _item(f"{link_id}:right_answer", labels["fhir_comprehension_right_answer"], [{"valueCoding": {
-                "system": system, "code": check["answer"], "display": check["answer_text"]}}]),
+            _item(f"{link_id}:right_answer", labels["fhir_comprehension_right_answer"],
+                  [{"valueCoding": _coding(system, check["answer"], check["answer_text"])}]),
         ]}])
 
 
