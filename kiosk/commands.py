@@ -16,8 +16,8 @@ from flask.cli import with_appcontext
 
 from kiosk.core import audit
 from kiosk.consent import queries as consents
+from kiosk.consent.export import fhir_bundle
 from kiosk import demo
-from kiosk.documents import fhir
 from kiosk.verify import service as public_verify
 from kiosk.documents import signing_keys
 from kiosk.documents.sealing import SealKeyError
@@ -127,9 +127,9 @@ def list_consents(as_json: bool) -> None:
 @click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the stored PDF here.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the full record here.")
 @click.option("--fhir", "fhir_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the record as a FHIR R4 Bundle (Patient, Consent, QuestionnaireResponse) here.")
+              help="Write the consent as a FHIR R4 Bundle (its status, answers, flags, decisions, revisions) here.")
 def export(document_id: str, pdf_path: Path | None, json_path: Path | None, fhir_path: Path | None) -> None:
-    """Write a consent's stored PDF byte for byte, its full record as JSON, and/or the record as FHIR."""
+    """Write a consent's stored PDF byte for byte, its full record as JSON, and/or what the clinic knows as FHIR."""
     if pdf_path is None and json_path is None and fhir_path is None:
         _fail("say where to write: --pdf OUT.pdf, --json OUT.json and/or --fhir OUT.json", 2)
     try:
@@ -143,10 +143,8 @@ def export(document_id: str, pdf_path: Path | None, json_path: Path | None, fhir
         body: Any = consents.export_record(consent)
         outputs.append((json_path, json.dumps(body, ensure_ascii=False, indent=2).encode("utf-8")))
     if fhir_path is not None:
-        latest = consents.latest_document(consent)
-        # ignored arg-type: Consent.record is a JSON column (a dict) holding the ConsentRecord written at signing
-        bundle = fhir.consent_bundle(consent.record, status=consent.status, latest_pdf=latest.pdf,  # type: ignore[arg-type]
-                                     latest_revision=latest.revision)
+        bundle = fhir_bundle(db.session, consent.document_id, texts=current_texts(), now=clinic_now(),
+                             months=int(current_app.config["CONSENT_VALID_MONTHS"]))
         outputs.append((fhir_path, json.dumps(bundle, ensure_ascii=False, indent=2).encode("utf-8")))
     for path, payload in outputs:
         try:

@@ -1,42 +1,142 @@
-"""A signed consent as FHIR: a Bundle with the Patient, the Consent and a QuestionnaireResponse of the answers.
+"""A signed consent as FHIR R4: what the clinic knows about it, as one Bundle another system can file.
 
-No Flask, no database: record and stored revisions in, plain JSON-ready dicts
-out. The resources are written to FHIR R4 (4.0.1), the version most hospital
-systems exchange; the tests validate them with fhir.resources' R4 models.
+The Bundle holds the Patient, the Consent (its status from the doctor's decisions and the consent's validity,
+its provision's period the validity period, the patient-signed original as its source), one DetectedIssue per
+screening flag (each doctor's decision a mitigation, by a Practitioner), one DocumentReference per stored PDF
+revision (the chain linked with relatesTo "appends"), and a QuestionnaireResponse of everything the patient
+answered, labelled in the consent's language.
+
+No Flask, no database, no clock, no rules: kiosk.consent.export gathers the facts (readiness and validity come
+from kiosk.rules through the use cases every page asks) and passes them in as a ConsentState. The resources are
+written to FHIR R4 (4.0.1), the version most hospital systems exchange; the tests validate them with
+fhir.resources' R4 models.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from kiosk.documents.pdf.labels import LABELS
-from kiosk.documents.record import Answer, ConsentRecord, describe_answer
+from kiosk.documents.pdf.labels import labels_for
+from kiosk.documents.record import Answer, ComprehensionAnswer, ConsentRecord, Flag, describe_answer, flag_id
 
-DOCUMENT_ID_SYSTEM = "urn:consent-kiosk:document-id"
-QUESTIONNAIRE_BASE = "urn:consent-kiosk:questionnaire"
 FHIR_VERSION = "4.0.1"
-_ANSWER_WORDS = LABELS["en"]  # the export is in English, in the words the English PDF prints
+DOCUMENT_ID_SYSTEM = "urn:consent-kiosk:document-id"
+REVISION_SYSTEM = "urn:consent-kiosk:document-revision"  # "<document id>/<revision number>"
+SHA256_SYSTEM = "urn:consent-kiosk:sha256"  # a revision's SHA-256 in hex, as /verify and the PDFs print it
+FLAG_SYSTEM = "urn:consent-kiosk:screening-flag"  # a flag's question or rule id
+DECISION_SYSTEM = "urn:consent-kiosk:decision"  # cleared | not_cleared | consultation
+ANSWER_SYSTEM = "urn:consent-kiosk:answer"  # yes | no, for questions whose "yes" carries a date
+COMPREHENSION_SYSTEM = "urn:consent-kiosk:comprehension"  # + ":<question id>", the options' ids as codes
+QUESTIONNAIRE_BASE = "urn:consent-kiosk:questionnaire"
+
+# Codes of HL7 and LOINC code systems, with each code system's own display (the validator compares them).
+CONSENT_SCOPE = {"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "treatment",
+                 "display": "Treatment"}
+PATIENT_CONSENT = {"system": "http://loinc.org", "code": "59284-0", "display": "Patient Consent"}
+OPT_IN = {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "OPTIN", "display": "opt-in"}
+
+# kiosk.rules.readiness keys -> Consent.status (README "FHIR export"); validity can only make it inactive
+STATUS_BY_READINESS = {
+    "not_ready": "proposed",  # a stop or review flag awaits a doctor's decision
+    "consultation": "proposed",  # the doctor wants to see the patient before deciding
+    "not_cleared": "rejected",
+    "cleared": "active",
+    "ready": "active",  # no flag needs a doctor
+    "withdrawn": "inactive",
+}
+ENDED = ("withdrawn", "expired")  # kiosk.rules.validity reasons that end a consent whatever the decisions say
+SEVERITY = {"stop": "high", "review": "moderate", "info": "low"}  # flag severity -> DetectedIssue.severity
 
 
-def consent_bundle(record: ConsentRecord, *, status: str, latest_pdf: bytes, latest_revision: int) -> dict[str, Any]:
-    """A collection Bundle: Patient, Consent (with the newest sealed PDF attached) and QuestionnaireResponse."""
+@dataclass(frozen=True)
+class Staff:
+    """A member of staff who signed something in the chain: a doctor's decision, a recorded withdrawal."""
+
+    name: str
+    email: str | None
+
+
+@dataclass(frozen=True)
+class DoctorDecision:
+    """One signed decision (kiosk.rules.readiness.DECISIONS), oldest first; the newest one counts."""
+
+    decision: str
+    note: str | None
+    decided_at: datetime
+    doctor: Staff
+    revision: int  # the PDF revision that carries it
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One stored PDF revision: kind patient_signed (number 1), doctor_review or withdrawal."""
+
+    number: int
+    kind: str
+    pdf: bytes
+    sha256: str
+    created_at: datetime
+    author: Staff | None  # None: the patient
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    """Everything the export says, as plain data: the signed record and what happened to it since."""
+
+    record: ConsentRecord
+    readiness: str  # a kiosk.rules.readiness key
+    validity_reason: str | None  # kiosk.rules.validity: None while the consent covers another session
+    valid_until: date  # the first day the consent no longer covers
+    decisions: tuple[DoctorDecision, ...]
+    revisions: tuple[Revision, ...]  # in order, revision 1 first
+    withdrawn_at: datetime | None
+
+
+def consent_status(readiness: str, validity_reason: str | None) -> str:
+    """Consent.status from the app's own answers, so the export never says more than the course page does."""
+    if validity_reason in ENDED:
+        return "inactive"
+    status = STATUS_BY_READINESS.get(readiness, "proposed")
+    if status == "active" and validity_reason is not None:
+        return "inactive"  # cleared, but signed on texts the clinic has replaced: the next session needs a new one
+    return status
+
+
+def consent_bundle(state: ConsentState, *, assembled_at: datetime) -> dict[str, Any]:
+    """A collection Bundle of everything the clinic holds on one consent, as of `assembled_at`."""
+    record = state.record
     document_id = record["document_id"]
-    patient_id, consent_id, answers_id = (f"{kind}-{document_id}" for kind in ("patient", "consent", "answers"))
-    patient_ref = _full_url("Patient", patient_id)
-    resources = [
-        _patient(record, patient_id),
-        _consent(record, consent_id, patient_ref, status, latest_pdf, latest_revision),
-        _questionnaire_response(record, answers_id, patient_ref),
+    labels = labels_for(record["language"])
+    refs = _Refs(document_id)
+    staff = {_staff_key(person): person for person in
+             [d.doctor for d in state.decisions] + [r.author for r in state.revisions if r.author is not None]}
+    resources: list[dict[str, Any]] = [
+        _patient(record, refs),
+        _consent(state, refs, labels),
+        _questionnaire_response(record, refs, labels),
+        *[_detected_issue(record, flag, index, state.decisions, refs, labels)
+          for index, flag in enumerate(record["flags"], start=1)],
+        *[_document_reference(state, revision, refs, labels) for revision in state.revisions],
+        *[_practitioner(person, refs) for person in staff.values()],
     ]
     return {
         "resourceType": "Bundle",
         "type": "collection",
         "identifier": {"system": DOCUMENT_ID_SYSTEM, "value": document_id},
-        "timestamp": record["created_at"],
+        "timestamp": assembled_at.isoformat(),
         "entry": [{"fullUrl": _full_url(r["resourceType"], r["id"]), "resource": r} for r in resources],
     }
+
+
+# --------------------------------------------------------------------------
+# Ids and references
+# --------------------------------------------------------------------------
 
 
 def _full_url(resource_type: str, resource_id: str) -> str:
@@ -44,80 +144,291 @@ def _full_url(resource_type: str, resource_id: str) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'consent-kiosk:{resource_type}/{resource_id}')}"
 
 
-def _patient(record: ConsentRecord, patient_id: str) -> dict[str, Any]:
+def _staff_key(person: Staff) -> str:
+    return (person.email or person.name).lower()
+
+
+class _Refs:
+    """The ids of one Bundle's resources (letters, digits, '-' and '.' only) and references to them."""
+
+    def __init__(self, document_id: str) -> None:
+        self.document_id = document_id
+        self.patient_id = f"patient-{document_id}"
+        self.consent_id = f"consent-{document_id}"
+        self.answers_id = f"answers-{document_id}"
+
+    def patient(self) -> dict[str, str]:
+        return {"reference": _full_url("Patient", self.patient_id)}
+
+    def consent(self) -> dict[str, str]:
+        return {"reference": _full_url("Consent", self.consent_id)}
+
+    def answers(self) -> dict[str, str]:
+        return {"reference": _full_url("QuestionnaireResponse", self.answers_id)}
+
+    @staticmethod
+    def practitioner_id(person: Staff) -> str:
+        return f"practitioner-{uuid.uuid5(uuid.NAMESPACE_URL, 'consent-kiosk:staff/' + _staff_key(person)).hex[:16]}"
+
+    def practitioner(self, person: Staff) -> dict[str, str]:
+        return {"reference": _full_url("Practitioner", self.practitioner_id(person)), "display": person.name}
+
+    def revision_id(self, number: int) -> str:
+        return f"revision-{self.document_id}-{number}"
+
+    def revision(self, number: int) -> dict[str, str]:
+        return {"reference": _full_url("DocumentReference", self.revision_id(number))}
+
+
+# --------------------------------------------------------------------------
+# Resources
+# --------------------------------------------------------------------------
+
+
+def _patient(record: ConsentRecord, refs: _Refs) -> dict[str, Any]:
     patient = record["patient"]
     telecom = [{"system": system, "value": value}
                for system, value in (("phone", patient.get("phone")), ("email", patient.get("email"))) if value]
-    resource: dict[str, Any] = {"resourceType": "Patient", "id": patient_id,
+    resource: dict[str, Any] = {"resourceType": "Patient", "id": refs.patient_id,
                                 "name": [{"text": patient["full_name"]}], "birthDate": patient["date_of_birth"]}
     if telecom:
         resource["telecom"] = telecom
     return resource
 
 
-def _consent(record: ConsentRecord, consent_id: str, patient_ref: str, status: str, pdf: bytes,
-             revision: int) -> dict[str, Any]:
-    treatment = record["treatment"]
-    other = treatment.get("area_other")
-    areas = [a["label"] for a in treatment["areas"]] + ([other] if other else [])
+def _practitioner(person: Staff, refs: _Refs) -> dict[str, Any]:
+    resource: dict[str, Any] = {"resourceType": "Practitioner", "id": refs.practitioner_id(person),
+                                "name": [{"text": person.name}]}
+    if person.email:
+        resource["telecom"] = [{"system": "email", "value": person.email}]
+    return resource
+
+
+def _period(state: ConsentState) -> dict[str, str]:
+    """From the signature to the last day the consent covers, or to the withdrawal if that came first.
+
+    A date-only end includes the whole day (FHIR Period), so it is the day before validity's first day not covered.
+    """
+    end: str = (state.valid_until - timedelta(days=1)).isoformat()
+    if state.withdrawn_at is not None and state.withdrawn_at.date() < state.valid_until:
+        end = state.withdrawn_at.isoformat()
+    return {"start": state.record["signature"]["signed_at"], "end": end}
+
+
+def _revision_title(state: ConsentState, revision: Revision, labels: dict[str, str]) -> str:
+    """A revision named as a person reads it, in the consent's language (e.g. "..., revision 2: the doctor's
+    decision \u2014 Needs a consultation"), so a receiving system can list the chain without opening the PDFs."""
+    if revision.kind == "doctor_review":
+        decided = next((d for d in state.decisions if d.revision == revision.number), None)
+        words = labels.get(f"decision_{decided.decision}", decided.decision) if decided else labels["none"]
+        kind = labels["fhir_kind_doctor_review"].format(decision=words)
+    else:
+        kind = labels.get(f"fhir_kind_{revision.kind}", revision.kind)
+    return labels["fhir_revision_title"].format(document_id=state.record["document_id"], revision=revision.number,
+                                                kind=kind)
+
+
+def _attachment(state: ConsentState, revision: Revision, labels: dict[str, str]) -> dict[str, Any]:
+    """The sealed PDF itself; Attachment.hash is SHA-1 in base64 as R4 defines it (the SHA-256 is an identifier)."""
+    record = state.record
     return {
-        "resourceType": "Consent",
-        "id": consent_id,
-        "identifier": [{"system": DOCUMENT_ID_SYSTEM, "value": record["document_id"]}],
-        "status": "inactive" if status == "withdrawn" else "active",
-        "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "treatment",
-                              "display": "Treatment"}]},
-        "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0", "display": "Patient Consent"}]}],
-        "patient": {"reference": patient_ref},
-        "dateTime": record["signature"]["signed_at"],
-        "performer": [{"reference": patient_ref}],
-        "organization": [{"display": record["clinic_name"]}],
-        "sourceAttachment": {"contentType": "application/pdf", "language": record["language"],
-                             "data": base64.b64encode(pdf).decode("ascii"), "size": len(pdf),
-                             "title": f"{record['document_id']} revision {revision} (sealed PDF)",
-                             "creation": record["created_at"]},
-        "policyRule": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "OPTIN",
-                                   "display": "opt-in"}],
-                       "text": record["consent_statement"]},
-        "provision": {"type": "permit",
-                      "code": [{"text": f"{treatment['modality_title']}: {', '.join(areas)}; "
-                                        f"{treatment['planned_sessions']} sessions planned"}]},
+        "contentType": "application/pdf",
+        "language": record["language"],
+        "data": base64.b64encode(revision.pdf).decode("ascii"),
+        "size": len(revision.pdf),
+        "hash": base64.b64encode(hashlib.sha1(revision.pdf, usedforsecurity=False).digest()).decode("ascii"),
+        "title": _revision_title(state, revision, labels),
+        "creation": revision.created_at.isoformat(),
     }
 
 
-def _answer_value(answer: Answer) -> dict[str, Any]:
-    value = answer.get("value")
-    if answer.get("type") == "bool" and isinstance(value, bool):
-        return {"valueBoolean": value}
-    if answer.get("type") == "date" and isinstance(value, str) and value:
-        return {"valueDate": value}
-    return {"valueString": str(describe_answer(answer, _ANSWER_WORDS))}
+def _consent(state: ConsentState, refs: _Refs, labels: dict[str, str]) -> dict[str, Any]:
+    record = state.record
+    treatment = record["treatment"]
+    other = treatment.get("area_other")
+    areas = [a["label"] for a in treatment["areas"]] + ([other] if other else [])
+    original = next(r for r in state.revisions if r.number == 1)
+    return {
+        "resourceType": "Consent",
+        "id": refs.consent_id,
+        "language": record["language"],
+        "identifier": [{"system": DOCUMENT_ID_SYSTEM, "value": record["document_id"]}],
+        "status": consent_status(state.readiness, state.validity_reason),
+        "scope": {"coding": [CONSENT_SCOPE]},
+        "category": [{"coding": [PATIENT_CONSENT]}],
+        "patient": refs.patient(),
+        "dateTime": record["signature"]["signed_at"],
+        "performer": [refs.patient()],
+        "organization": [{"display": record["clinic_name"]}],
+        "sourceAttachment": _attachment(state, original, labels),  # always what the patient signed
+        "policyRule": {"coding": [OPT_IN], "text": record["consent_statement"]},
+        "provision": {"type": "permit", "period": _period(state),
+                      "code": [{"text": f"{treatment['modality_title']}: {', '.join(areas)}; "
+                                        f"{labels['planned_sessions']}: {treatment['planned_sessions']}"}]},
+    }
 
 
-def _questionnaire_response(record: ConsentRecord, answers_id: str, patient_ref: str) -> dict[str, Any]:
-    texts = record["texts"]
+def _flag_text(record: ConsentRecord, flag: Flag) -> str:
+    """The question a flag is about, as the patient read it; a rule on the patient's details keeps its id."""
+    for answer in record["answers"]:
+        if answer["question"] == flag["question"]:
+            return answer["text"]
+    for check in record.get("comprehension") or []:
+        if flag_id(check["question"]) == flag["question"]:
+            return check["text"]
+    return flag["question"]
+
+
+def _mitigation(decision: DoctorDecision, refs: _Refs, labels: dict[str, str]) -> dict[str, Any]:
+    words = labels.get(f"decision_{decision.decision}", decision.decision)
+    text = labels["fhir_decision_note"].format(decision=words, note=decision.note) if decision.note else words
+    return {"action": {"coding": [{"system": DECISION_SYSTEM, "code": decision.decision, "display": words}],
+                       "text": text},
+            "date": decision.decided_at.isoformat(),
+            "author": refs.practitioner(decision.doctor)}
+
+
+def _detected_issue(record: ConsentRecord, flag: Flag, index: int, decisions: tuple[DoctorDecision, ...],
+                    refs: _Refs, labels: dict[str, str]) -> dict[str, Any]:
+    """A screening flag; every decision on the consent answers all its flags, so each is a mitigation here."""
+    resource: dict[str, Any] = {
+        "resourceType": "DetectedIssue",
+        "id": f"issue-{record['document_id']}-{index}",
+        "language": record["language"],
+        "identifier": [{"system": FLAG_SYSTEM, "value": f"{record['document_id']}/{flag['question']}"}],
+        "status": "final",
+        "code": {"coding": [{"system": FLAG_SYSTEM, "code": flag["question"]}], "text": _flag_text(record, flag)},
+        "severity": SEVERITY.get(flag["severity"], "low"),
+        "patient": refs.patient(),
+        "identifiedDateTime": record["signature"]["signed_at"],
+        "implicated": [refs.consent(), refs.answers()],
+        "detail": flag["reason"],
+    }
+    if decisions:
+        resource["mitigation"] = [_mitigation(d, refs, labels) for d in decisions]
+    return resource
+
+
+def _document_reference(state: ConsentState, revision: Revision, refs: _Refs,
+                        labels: dict[str, str]) -> dict[str, Any]:
+    """One stored revision: the PDF, its SHA-256, who added it, and the revisions it builds on."""
+    record = state.record
+    resource: dict[str, Any] = {
+        "resourceType": "DocumentReference",
+        "id": refs.revision_id(revision.number),
+        "language": record["language"],
+        "masterIdentifier": {"system": REVISION_SYSTEM, "value": f"{record['document_id']}/{revision.number}"},
+        "identifier": [{"system": SHA256_SYSTEM, "value": revision.sha256},
+                       {"system": DOCUMENT_ID_SYSTEM, "value": record["document_id"]}],
+        "status": "current",  # no revision replaces another: each adds to the ones before it
+        "docStatus": "final",
+        "type": {"coding": [PATIENT_CONSENT]},
+        "subject": refs.patient(),
+        "date": revision.created_at.isoformat(),
+        "author": [refs.practitioner(revision.author) if revision.author is not None else refs.patient()],
+        "custodian": {"display": record["clinic_name"]},
+        "description": _revision_title(state, revision, labels),
+        "content": [{"attachment": _attachment(state, revision, labels)}],
+        "context": {"related": [refs.consent()]},
+    }
+    earlier = [r.number for r in state.revisions if r.number < revision.number]
+    if earlier:
+        # a decision is the previous revision plus an incremental update; a withdrawal is its own sealed file
+        # naming the SHA-256s of the original and of the revision before it
+        targets = sorted({earlier[-1], 1} if revision.kind == "withdrawal" else {earlier[-1]})
+        resource["relatesTo"] = [{"code": "appends", "target": refs.revision(n)} for n in targets]
+    return resource
+
+
+# --------------------------------------------------------------------------
+# The answers
+# --------------------------------------------------------------------------
+
+
+def _day(labels: dict[str, str]) -> Callable[[str], str]:
+    """Writes a date answer's day the way the consent's PDF writes dates."""
+    def day(iso: str) -> str:
+        try:
+            return date.fromisoformat(iso).strftime(labels["date_format"])
+        except ValueError:
+            return iso
+    return day
+
+
+def _coding(system: str, code: str, display: str | None) -> dict[str, str]:
+    """A Coding; FHIR allows no empty string, so a missing display is left out rather than sent blank."""
+    return {"system": system, "code": code, **({"display": display} if display else {})}
+
+
+def _item(link_id: str, text: str, answers: list[dict[str, Any]]) -> dict[str, Any]:
+    item: dict[str, Any] = {"linkId": link_id, "text": text}
+    if answers:
+        item["answer"] = answers
+    return item
+
+
+def _screening_item(answer: Answer, labels: dict[str, str]) -> dict[str, Any]:
+    """One answer type per question: a yes/no question answers valueBoolean; a date question answers a yes/no
+    valueCoding, with the date as a nested item when there is one; a detail is a nested item of the answer."""
+    qid, value = answer["question"], answer.get("value")
+    entry: dict[str, Any] | None
+    nested: list[dict[str, Any]] = []
+    if answer.get("type") == "date":
+        given = isinstance(value, str) and bool(value)
+        entry = {"valueCoding": {"system": ANSWER_SYSTEM, "code": "yes" if given else "no",
+                                 "display": str(describe_answer(answer, labels, _day(labels)))}}
+        if given:
+            nested.append(_item(f"{qid}:date", labels["fhir_last_dose"], [{"valueDate": value}]))
+    elif isinstance(value, bool):
+        entry = {"valueBoolean": value}
+    elif value is None:
+        entry = None  # not answered
+    else:
+        entry = {"valueString": str(describe_answer(answer, labels, _day(labels)))}
+    if answer.get("detail"):
+        nested.append(_item(f"{qid}:detail", labels["fhir_detail"], [{"valueString": answer["detail"]}]))
+    if entry is None:
+        return _item(qid, answer["text"], [])
+    if nested:
+        entry["item"] = nested
+    return _item(qid, answer["text"], [entry])
+
+
+def _comprehension_item(check: ComprehensionAnswer, labels: dict[str, str]) -> dict[str, Any]:
+    """A check question after the risks: the option chosen, whether it was right, and the right one."""
+    link_id = f"comprehension:{check['question']}"
+    system = f"{COMPREHENSION_SYSTEM}:{check['question']}"
+    if not check.get("chosen"):
+        return _item(link_id, check["text"], [])
+    return _item(link_id, check["text"], [{
+        "valueCoding": _coding(system, check["chosen"], check["chosen_text"]),
+        "item": [
+            _item(f"{link_id}:correct", labels["fhir_comprehension_correct"], [{"valueBoolean": check["correct"]}]),
+            _item(f"{link_id}:right_answer", labels["fhir_comprehension_right_answer"],
+                  [{"valueCoding": _coding(system, check["answer"], check["answer_text"])}]),
+        ]}])
+
+
+def _questionnaire_response(record: ConsentRecord, refs: _Refs, labels: dict[str, str]) -> dict[str, Any]:
+    """Every risk with its initials and time, every check question, every screening answer, in the order asked."""
     items: list[dict[str, Any]] = []
     for risk in record["risks"]:
-        items.append({"linkId": f"risk:{risk['id']}", "text": risk["title"], "answer": [{
-            "valueBoolean": True,
-            "item": [{"linkId": f"risk:{risk['id']}:initials", "text": "Initials",
-                      "answer": [{"valueString": risk["initials"]}]},
-                     {"linkId": f"risk:{risk['id']}:acknowledged_at", "text": "Acknowledged at",
-                      "answer": [{"valueDateTime": risk["acknowledged_at"]}]}]}]})
-    for answer in record["answers"]:
-        entry = _answer_value(answer)
-        if answer.get("detail"):
-            entry["item"] = [{"linkId": f"{answer['question']}:detail", "text": "Detail",
-                              "answer": [{"valueString": answer["detail"]}]}]
-        items.append({"linkId": answer["question"], "text": answer["text"], "answer": [entry]})
+        items.append(_item(f"risk:{risk['id']}", risk["title"], [{"valueBoolean": True, "item": [
+            _item(f"risk:{risk['id']}:initials", labels["fhir_initials"], [{"valueString": risk["initials"]}]),
+            _item(f"risk:{risk['id']}:acknowledged_at", labels["fhir_acknowledged_at"],
+                  [{"valueDateTime": risk["acknowledged_at"]}]),
+        ]}]))
+    items += [_comprehension_item(check, labels) for check in record.get("comprehension") or []]
+    items += [_screening_item(answer, labels) for answer in record["answers"]]
     return {
         "resourceType": "QuestionnaireResponse",
-        "id": answers_id,
+        "id": refs.answers_id,
+        "language": record["language"],
         "identifier": {"system": DOCUMENT_ID_SYSTEM, "value": record["document_id"]},
-        "questionnaire": f"{QUESTIONNAIRE_BASE}:{record['treatment']['modality']}|{texts['version']}",
+        "questionnaire": f"{QUESTIONNAIRE_BASE}:{record['treatment']['modality']}|{record['texts']['version']}",
         "status": "completed",
-        "subject": {"reference": patient_ref},
+        "subject": refs.patient(),
         "authored": record["signature"]["signed_at"],
-        "author": {"reference": patient_ref},
+        "author": refs.patient(),
         "item": items,
     }

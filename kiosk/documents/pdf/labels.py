@@ -177,6 +177,18 @@ LABELS: dict[str, dict[str, str]] = {
             "en=English;es=Espa\u00f1ol;ca=Catal\u00e0;fr=Fran\u00e7ais;de=Deutsch;"
             "it=Italiano;pt=Portugu\u00eas"
         ),
+        # the FHIR export (kiosk.documents.fhir): item labels, revision titles, decisions with a note
+        "fhir_initials": "Initials",
+        "fhir_acknowledged_at": "Acknowledged at",
+        "fhir_detail": "Detail",
+        "fhir_last_dose": "Date of the last dose",
+        "fhir_comprehension_correct": "Chose the right answer",
+        "fhir_comprehension_right_answer": "The right answer",
+        "fhir_revision_title": "{document_id}, revision {revision}: {kind}",
+        "fhir_kind_patient_signed": "the consent as the patient signed it",
+        "fhir_kind_doctor_review": "the doctor\u2019s decision \u2014 {decision}",
+        "fhir_kind_withdrawal": "the withdrawal of consent",
+        "fhir_decision_note": "{decision}. Doctor\u2019s note: {note}",
     },
     "es": {
         "datetime_format": "%d/%m/%Y %H:%M:%S",
@@ -354,6 +366,17 @@ LABELS: dict[str, dict[str, str]] = {
             "en=Ingl\u00e9s;es=Espa\u00f1ol;ca=Catal\u00e1n;fr=Franc\u00e9s;de=Alem\u00e1n;"
             "it=Italiano;pt=Portugu\u00e9s"
         ),
+        "fhir_initials": "Iniciales",
+        "fhir_acknowledged_at": "Confirmado el",
+        "fhir_detail": "Detalle",
+        "fhir_last_dose": "Fecha de la \u00faltima dosis",
+        "fhir_comprehension_correct": "Eligi\u00f3 la respuesta correcta",
+        "fhir_comprehension_right_answer": "La respuesta correcta",
+        "fhir_revision_title": "{document_id}, revisi\u00f3n {revision}: {kind}",
+        "fhir_kind_patient_signed": "el consentimiento tal como lo firm\u00f3 el paciente",
+        "fhir_kind_doctor_review": "la decisi\u00f3n del m\u00e9dico \u2014 {decision}",
+        "fhir_kind_withdrawal": "la revocaci\u00f3n del consentimiento",
+        "fhir_decision_note": "{decision}. Nota del m\u00e9dico: {note}",
     },
 }
 
