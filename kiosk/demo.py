@@ -55,7 +55,7 @@ def seed_demo(session: Session, *, texts: Texts, clinic: Clinic, seal_key: SealK
         if user is None:
             accounts.create_user(session, email=email, role=role, name=name, password=password)
         else:
-            accounts.set_password(session, user, password)
+            accounts.set_password(session, user, password, now=now)
         logins.append(DemoLogin(email, role, password))
     created = 0
     if not session.scalar(select(func.count()).select_from(Consent)):

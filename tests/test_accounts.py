@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime, timezone
 import secrets
 import subprocess
 import sys
@@ -46,7 +47,7 @@ def test_services_refuse_weak_passwords_too(app) -> None:  # noqa: ANN001
         accounts.create_user(session, email="n@x.test", role="doctor", name="N", password="short")
     user = accounts.create_user(session, email="n@x.test", role="doctor", name="N", password=GOOD)
     with pytest.raises(accounts.AccountError, match="commonly used"):
-        accounts.set_password(session, user, "password123456")
+        accounts.set_password(session, user, "password123456", now=datetime.now(timezone.utc))
     session.close()
 
 

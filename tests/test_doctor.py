@@ -369,7 +369,7 @@ def test_another_staff_members_password_does_not_sign(app: Flask, wizard: Any, s
 
     session = _session(app)
     admin = session.scalar(select(User).where(User.email == "admin@x.test"))
-    accounts.set_password(session, admin, "a different secret 8421")
+    accounts.set_password(session, admin, "a different secret 8421", now=BASE)
     session.close()
     document_id = signed_consent(app, wizard, yes=STOP_AND_REVIEW)
     response = decide(doctor_client(app), document_id, note="x", password="a different secret 8421")

@@ -97,3 +97,42 @@ def test_a_form_token_works_for_a_shift_and_then_expires(app, client, staff, mon
     monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp",
                         lambda self: int(time.time()) + hours_later * 3600)
     assert client.post("/logout", data={"csrf_token": token}).status_code == status
+
+
+def _copy_of_cookie(app, client):  # noqa: ANN001, ANN202
+    """Another browser (another address) holding a copy of this browser's session cookie."""
+    other = app.test_client()
+    other.set_cookie("session", client.get_cookie("session").value)
+    other.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    return other
+
+
+def test_signing_out_ends_every_copy_of_the_session(app, client, wizard, staff):  # noqa: ANN001
+    """A cookie copied before sign-out and replayed afterwards from elsewhere opens nothing."""
+    from tests.support import csrf_token
+
+    staff_login(client, staff["doctor"])
+    copy = _copy_of_cookie(app, client)
+    assert copy.get("/doctor/queue").status_code == 200  # the copy works while the sign-in lasts
+    client.post("/logout", data={"csrf_token": csrf_token(client.get("/staff").get_data(as_text=True))})
+    for page in ("/doctor/queue", "/staff"):
+        response = copy.get(page)
+        assert response.status_code == 302 and "/login" in response.headers["Location"], page
+
+
+def test_a_new_password_ends_every_open_sign_in(app, client, staff):  # noqa: ANN001
+    from datetime import datetime, timezone
+
+    from sqlalchemy import select
+
+    from kiosk.core.models import User
+    from kiosk.staff import accounts
+
+    staff_login(client, staff["frontdesk"])
+    assert client.get("/desk/").status_code == 200
+    session = app.extensions["kiosk_db"]()
+    user = session.scalar(select(User).where(User.email == staff["frontdesk"]))
+    accounts.set_password(session, user, "an entirely new secret 9315", now=datetime.now(timezone.utc))
+    session.close()
+    response = client.get("/desk/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]

@@ -156,6 +156,20 @@ class User(Base):
         return str(self.id)
 
 
+class StaffSession(Base):
+    """One staff sign-in, held on the server, so signing out or a new password ends every copy of its cookie."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)  # the cookie holds the token, never this
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # the idle clock, shared by every copy
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(24))  # signed_out | idle | password_changed | handed_over
+
+
 class ConsentReview(Base):
     """A doctor's decision on a consent, confirmed with their password; it produces a new PDF revision."""
 

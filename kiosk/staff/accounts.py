@@ -19,6 +19,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from kiosk.core import audit
 from kiosk.core.audit import Who
 from kiosk.core.models import Attempt, User
+from kiosk.staff import sessions as staff_sessions
 
 ROLES = ("frontdesk", "doctor", "admin")
 
@@ -118,11 +119,12 @@ def create_user(session: Session, *, email: str, role: str, name: str, password:
     return user
 
 
-def set_password(session: Session, user: User, password: str) -> None:
-    """Replace a user's password with one that meets the policy."""
+def set_password(session: Session, user: User, password: str, *, now: datetime) -> None:
+    """Replace a user's password with one that meets the policy; every open sign-in of the account ends."""
     check_password_policy(password, user.email)
     user.password_hash = generate_password_hash(password)
     session.commit()
+    staff_sessions.end_all(session, user, reason="password_changed", now=now)
 
 
 # --- signing in ------------------------------------------------------------------------------------
@@ -220,11 +222,3 @@ def _record_try(session: Session, who: Who, email: str, now: datetime, *, succee
                         at=now))
     audit.record(session, who, action, target=email or None, detail=detail, at=now, commit=False)
     session.commit()
-
-
-def get_user(session: Session, user_id: str) -> User | None:
-    """The user behind a session's id, for Flask-Login; a deactivated account's sessions end at its next request."""
-    if not user_id.isdigit():
-        return None
-    user = session.get(User, int(user_id))
-    return user if user is not None and user.active else None

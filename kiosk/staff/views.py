@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session,
                    url_for)
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import LoginManager, current_user, login_user, logout_user
+from flask_login import LoginManager, current_user, login_user, logout_user, user_logged_out
 
 from forms.staff import LoginForm
 from forms.base import EmptyForm
 from kiosk.staff import accounts
+from kiosk.staff import sessions as staff_sessions
 from kiosk.core import audit
 from kiosk.consent import queries as consents
 from kiosk.review import queue as review_queue
@@ -33,7 +34,17 @@ def init_login(manager: LoginManager) -> None:
     """Tell Flask-Login how to load staff and where to send anonymous visitors."""
     manager.login_view = "auth.login"
     manager.login_message = None
-    manager.user_loader(lambda user_id: accounts.get_user(db.session, user_id))
+    manager.user_loader(lambda user_id: staff_sessions.signed_in_user(db.session, user_id, session.get(TOKEN_KEY)))
+    user_logged_out.connect(_end_server_session, weak=False)
+
+
+TOKEN_KEY = "staff_token"  # the cookie's half of the sign-in; the server's half is a staff_sessions row
+
+
+def _end_server_session(_app: Any, user: Any = None, **_extra: Any) -> None:
+    """Every sign-out (the button, idle expiry, handing a browser to a patient) ends the sign-in for every copy."""
+    staff_sessions.end(db.session, session.get(TOKEN_KEY), reason="signed_out", now=common.clinic_now())
+    session.pop(TOKEN_KEY, None)
 
 
 # Each role's pages: (endpoint, label). The first is where the role lands after signing in.
@@ -81,7 +92,7 @@ def login() -> Any:
         if result.user is not None:
             login_user(result.user)
             renew_csrf_token()
-            session[SEEN_KEY] = now.isoformat()
+            session[TOKEN_KEY] = staff_sessions.start(db.session, result.user, now)
             return redirect(common.safe_next(request.args.get("next")) or home_for(result.user.role))
         if result.outcome == "locked":
             refusal = ngettext("Too many attempts. Try again in %(num)d minute.",
@@ -98,20 +109,11 @@ def logout() -> Any:
     if EmptyForm().validate_on_submit() and current_user.is_authenticated:
         audit.record(db.session, common.who(), "logout", at=common.clinic_now())
         logout_user()
-        session.pop(SEEN_KEY, None)
     return redirect(url_for("auth.login"))
 
 
-# The idle timeout: staff pages note the time of each request; one that comes too late signs the user out.
-SEEN_KEY = "staff_seen"
+# The idle timeout: each sign-in's last request is noted on the server; one that comes too late signs the user out.
 TABLET_BLUEPRINTS = frozenset({"wizard", "checkin"})  # the patient's pages: never timed out, never keep a staff login alive
-
-
-def _last_seen() -> datetime | None:
-    try:
-        return datetime.fromisoformat(session[SEEN_KEY])
-    except (KeyError, TypeError, ValueError):
-        return None
 
 
 @bp.before_app_request
@@ -123,18 +125,17 @@ def end_idle_staff_session() -> Any:
         return None
     now = common.clinic_now()
     minutes = int(current_app.config.get("STAFF_IDLE_MINUTES", 15))
-    seen = _last_seen()
-    if seen is not None and now - seen > timedelta(minutes=minutes):
-        audit.record(db.session, common.who(), "session_expired", at=now,
-                     detail={"idle_minutes": int((now - seen).total_seconds() // 60), "limit_minutes": minutes})
-        logout_user()
-        session.pop(SEEN_KEY, None)
-        flash(ngettext("You were signed out after %(num)d minute without activity.",
-                       "You were signed out after %(num)d minutes without activity.", minutes))
-        back = request.full_path.rstrip("?") if request.method == "GET" and request.endpoint != "auth.login" else None
-        return redirect(url_for("auth.login", next=back))
-    session[SEEN_KEY] = now.isoformat()
-    return None
+    token = session.get(TOKEN_KEY)
+    if staff_sessions.still_active(db.session, token, now=now, idle=timedelta(minutes=minutes)):
+        return None
+    idle = staff_sessions.idle_for(db.session, token, now) or timedelta(minutes=minutes)
+    audit.record(db.session, common.who(), "session_expired", at=now,
+                 detail={"idle_minutes": int(idle.total_seconds() // 60), "limit_minutes": minutes})
+    logout_user()
+    flash(ngettext("You were signed out after %(num)d minute without activity.",
+                   "You were signed out after %(num)d minutes without activity.", minutes))
+    back = request.full_path.rstrip("?") if request.method == "GET" and request.endpoint != "auth.login" else None
+    return redirect(url_for("auth.login", next=back))
 
 
 @bp.route("/staff", methods=["GET"])
