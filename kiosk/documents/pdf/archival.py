@@ -182,6 +182,8 @@ def iso_date(moment: datetime) -> str:
 class ArchivalCanvas(Canvas):
     """A reportlab canvas whose saved file is PDF/A-1b (see the module's docstring); its pages draw as any canvas's."""
 
+    _filename: Any  # where reportlab saves: a path or a file object
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("pdfVersion", PDF_VERSION)
         super().__init__(*args, **kwargs)
@@ -207,7 +209,8 @@ def _add_metadata_and_output_intent(doc: Any) -> None:
         setattr(info, field, xml_safe(str(getattr(info, field) or "")))
     stamp = doc._timeStamp  # what reportlab dates /CreationDate and /ModDate by (pinned to the record's time)
     offset = timedelta(hours=stamp.dhh, minutes=stamp.dmm if stamp.dhh >= 0 else -stamp.dmm)
-    dated = iso_date(datetime(*stamp.YMDhms, tzinfo=timezone(offset)))
+    year, month, day, hour, minute, second = stamp.YMDhms
+    dated = iso_date(datetime(year, month, day, hour, minute, second, tzinfo=timezone(offset)))
     lang = getattr(doc.Catalog, "Lang", None)
     xmp = PDFStream(PDFDictionary({"Type": PDFName("Metadata"), "Subtype": PDFName("XML")}), xmp_packet(DocumentInfo(
         title=info.title, author=info.author, subject=info.subject, keywords=info.keywords, creator=info.creator,
@@ -309,9 +312,11 @@ class ArchivalIncrementalWriter(IncrementalPdfFileWriter):
         if self.modified is None or self._info is None or "/Metadata" not in self.root:
             return
         info = self._info.get_object()
+        metadata = self.root.raw_get("/Metadata")
+        if not isinstance(info, generic.DictionaryObject) or not isinstance(metadata, generic.IndirectObject):
+            return
         info["/ModDate"] = generic.pdf_date(self.modified)
         self.mark_update(self._info)
-        metadata = self.root.raw_get("/Metadata")
         lang = self.root.get("/Lang")
         stream = generic.StreamObject({generic.pdf_name("/Type"): generic.pdf_name("/Metadata"),
                                        generic.pdf_name("/Subtype"): generic.pdf_name("/XML")},
@@ -335,8 +340,9 @@ def _document_info(info: generic.DictionaryObject, language: str | None) -> Docu
 def document_date(pdf: bytes) -> datetime | None:
     """When a rendered PDF says it was made (/CreationDate): a review's appearance is dated by its decision."""
     try:
-        return generic.parse_pdf_date(str(PdfFileReader(io.BytesIO(pdf)).trailer["/Info"]["/CreationDate"]))
-    except (KeyError, PdfError, ValueError):
+        info = PdfFileReader(io.BytesIO(pdf)).trailer["/Info"]
+        return generic.parse_pdf_date(str(info["/CreationDate"]))
+    except (KeyError, TypeError, PdfError):
         return None
 
 
