@@ -35,7 +35,6 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils import generic, layout
 from pyhanko.pdf_utils.content import PdfContent
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.keys.internal import translate_pyca_cryptography_cert_to_asn1, translate_pyca_cryptography_key_to_asn1
@@ -43,6 +42,8 @@ from pyhanko.sign import fields, signers
 from pyhanko.sign.fields import SigSeedSubFilter
 from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from kiosk.documents.pdf.archival import ArchivalIncrementalWriter, document_date, give_empty_appearance
 
 T = TypeVar("T")
 
@@ -199,13 +200,18 @@ def new_passphrase() -> str:
 
 def seal_pdf(pdf: bytes, key: SealKey, *, clinic_name: str, reason: str) -> bytes:
     """Seal a freshly rendered consent (an approval signature: a certification one would forbid the new
-    signature field a review adds, which pyHanko then reports as a modification)."""
+    signature field a review adds, which pyHanko then reports as a modification).
+
+    The seal is invisible; its widget gets an empty appearance and the print flag, as PDF/A-1 asks of every
+    annotation, and the metadata stays as rendered (kiosk.documents.pdf.archival)."""
     meta = signers.PdfSignatureMetadata(
         field_name=SEAL_FIELD, md_algorithm="sha256", subfilter=SigSeedSubFilter.PADES,
         reason=reason[:200], location=clinic_name[:200], name=clinic_name[:200],
     )
     try:
-        writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+        writer = ArchivalIncrementalWriter(pdf)
+        fields.append_signature_field(writer, fields.SigFieldSpec(sig_field_name=SEAL_FIELD))
+        give_empty_appearance(writer, SEAL_FIELD)
         out = run_sync(signers.async_sign_pdf(writer, meta, signer=key.signer, output=io.BytesIO(),
                                               bytes_reserved=SIGNATURE_ROOM))
     except (PdfError, ValueError) as exc:
@@ -272,7 +278,7 @@ def add_signed_revision(pdf: bytes, key: SealKey, *, appearance_pdf: bytes, area
                         signer_name: str, reason: str, location: str) -> bytes:
     """Append a signature whose visible appearance is `appearance_pdf`'s first page, scaled to cover `area`."""
     try:
-        writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+        writer = ArchivalIncrementalWriter(pdf, modified=document_date(appearance_pdf))  # PDF/A: dated by the decision
         box = (area.left, area.bottom, area.right, area.top)
         spec = fields.SigFieldSpec(sig_field_name=field_name, on_page=area.page,
                                    box=box)  # type: ignore[arg-type]  # pyHanko types ints, writes PDF reals

@@ -30,6 +30,7 @@ from PIL import Image as PILImage
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, SimpleDocTemplate
 
+from kiosk.documents.pdf.archival import ArchivalCanvas
 from kiosk.documents.pdf.labels import LABELS, labels_for
 from kiosk.documents.pdf.pages import NumberedCanvas, page_decorator, pin_timestamp
 from kiosk.documents.pdf.sections import (audit_section, comprehension_section, identity_section, review_appearance_story, review_area_section,
@@ -129,7 +130,7 @@ def render_review_appearance(review: Review, earlier: list[EarlierDecision], lan
         canvas.restoreState()
 
     def make_canvas(*args: Any, **kwargs: Any) -> Canvas:
-        canvas = Canvas(*args, **kwargs)
+        canvas = ArchivalCanvas(*args, **kwargs)
         if created is not None:
             pin_timestamp(canvas, created)
         return canvas

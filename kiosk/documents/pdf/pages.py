@@ -16,6 +16,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
 
+from kiosk.documents.pdf.archival import ArchivalCanvas
 from kiosk.documents.pdf.style import (FONT, FONT_BOLD, INK, MARGIN_X, MAX_SIGNATURE_PIXELS, MUTED, PAGE_SIZE, RULE, SIGNATURE_DPI,
                              SIGNATURE_MAX_H, SIGNATURE_MAX_W, USABLE_W)
 from kiosk.documents.pdf.text import fit_line, format_date
@@ -30,8 +31,8 @@ REVIEW_AREA = "doctor_review_area"  # the outline entry whose /FitR rectangle is
 _MARKS_ATTR = "_kiosk_marks"  # outline entries noted while a page is laid out, written when it is final
 
 
-class NumberedCanvas(Canvas):
-    """Hold each finished page until the end, then stamp header/footer with the page total."""
+class NumberedCanvas(ArchivalCanvas):
+    """Hold each finished page until the end, then stamp header/footer with the page total (saved as PDF/A-1b)."""
 
     def __init__(self, *args: Any, decorate: Callable[[Canvas, int, int], None],
                  timestamp: datetime | None = None, **kwargs: Any) -> None:
@@ -61,7 +62,7 @@ class NumberedCanvas(Canvas):
                     self.bookmarkPage(key, fit="XYZ", left=0, top=rect[0])
                 self.addOutlineEntry(title, key, level=0)
             Canvas.showPage(self)
-        Canvas.save(self)
+        super().save()
 
 
 def add_mark(canvas: Canvas, key: str, title: str, rect: tuple[float, ...]) -> None:
