@@ -21,6 +21,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from kiosk.documents.sealing import run_sync
 from tests.helpers import pdf_text
+from tests.test_pdfa import preflight
 from tests.support import need
 from tests.test_doctor import STOP_AND_REVIEW, decide, doctor_client, load, signed_consent
 
@@ -58,7 +59,7 @@ def _review_page_widgets(pdf: bytes) -> list[str]:
     return []
 
 
-def test_twenty_decisions_on_one_consent_are_all_stored_sealed_and_valid(app: Flask, wizard: Any,
+def test_twenty_decisions_on_one_consent_are_all_stored_sealed_and_valid(app: Flask, wizard: Any, tmp_path: Path,
                                                                         staff: dict[str, str]) -> None:
     document_id = signed_consent(app, wizard, yes=STOP_AND_REVIEW, name="María José Fernández-Villalobos")
     client = doctor_client(app)
@@ -86,6 +87,10 @@ def test_twenty_decisions_on_one_consent_are_all_stored_sealed_and_valid(app: Fl
     assert report.count("Signature Validation: Signature is Valid.") == 21, report
     for document in consent.documents[1:-1:5]:  # a sample of the intermediate revisions, for poppler too
         assert _pdfsig(document.pdf).count("Signature is Valid.") == document.revision
+
+    # the twentieth revision is as archival as the first: PDF/A-1b for Preflight
+    (tmp_path / "revision-21.pdf").write_bytes(last)
+    assert preflight([tmp_path / "revision-21.pdf"], tmp_path / "files.txt") == {"revision-21.pdf": []}
 
     # the decision that counts is drawn last, over the whole frame, and reads as the one that counts
     assert _review_page_widgets(last) == [f"DoctorReview{n}" for n in range(2, 22)]
