@@ -17,12 +17,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
-from kiosk.core import audit
+from kiosk.core import audit, throttle
 from kiosk.consent import drafts
 from kiosk.core.audit import Who
 from kiosk.core.dates import clinic_day_range
 from kiosk.core.db import rows_updated
-from kiosk.core.models import Attempt, Draft, TabletCode, User
+from kiosk.core.models import Draft, TabletCode, User
 from kiosk.documents import codes
 
 CODE_LENGTH = 6
@@ -30,6 +30,7 @@ CODE_VALID_FOR = timedelta(minutes=30)
 IDLE_AFTER = timedelta(minutes=30)  # an opened draft untouched this long shows as expired
 MAX_FAILED_TRIES = 10
 TRY_WINDOW = timedelta(minutes=15)
+CODE_RULE = throttle.Rule("code", MAX_FAILED_TRIES, TRY_WINDOW)  # wrong codes from one tablet's address
 
 
 
@@ -201,10 +202,10 @@ def session_status(draft: Draft, now: datetime) -> str:
 def redeem_code(session: Session, typed: str, *, who: Who, device_label: str | None, language: str | None,
                 now: datetime) -> Draft:
     """Open the session behind a code on this tablet, once; wrong codes count against the tablet's address."""
-    retry_after = _locked_for(session, who.ip_address, now)
-    if retry_after is not None:
+    tried = throttle.take(session, CODE_RULE, ip_address=who.ip_address, subject=None, now=now)
+    if tried.wait is not None:
         audit.record(session, who, "code_refused", detail={"reason": "too_many_tries"}, at=now)
-        raise TooManyTries(retry_after)
+        raise TooManyTries(tried.wait)
     code = normalize_code(typed)
     row = _redeemable(session, code, now) if code else None
     if row is not None:  # one winner when two tablets type the same code at once
@@ -214,7 +215,6 @@ def redeem_code(session: Session, typed: str, *, who: Who, device_label: str | N
             session.rollback()
             row = None
     if row is None:
-        session.add(Attempt(kind="code", ip_address=who.ip_address, succeeded=False, at=now))
         audit.record(session, who, "code_refused", detail={"reason": _refusal_reason(session, code, now)},
                      at=now, commit=False)
         session.commit()
@@ -222,7 +222,7 @@ def redeem_code(session: Session, typed: str, *, who: Who, device_label: str | N
     draft = row.draft
     _mark_opened(draft, who=who, device_label=device_label, language=language, now=now, here=False,
                  code=format_code(row.code))
-    session.add(Attempt(kind="code", ip_address=who.ip_address, succeeded=True, at=now))
+    throttle.succeeded(session, tried)
     audit.record(session, who, "code_used", target=_target(draft), detail={"draft_id": draft.id, "code_id": row.id},
                  at=now, commit=False)
     session.commit()
@@ -332,17 +332,6 @@ def _refusal_reason(session: Session, code: str | None, now: datetime) -> str:
     if latest.used_at is not None:
         return "used"
     return "expired"
-
-
-def _locked_for(session: Session, ip_address: str | None, now: datetime) -> timedelta | None:
-    """How long this address must wait, when it has had too many wrong codes lately; None when it may try."""
-    recent = session.scalars(
-        select(Attempt.at).where(Attempt.kind == "code", Attempt.ip_address == ip_address,
-                                 Attempt.succeeded.is_(False), Attempt.at > now - TRY_WINDOW)
-        .order_by(Attempt.at.desc()).limit(MAX_FAILED_TRIES)).all()
-    if len(recent) < MAX_FAILED_TRIES:
-        return None
-    return max(recent[-1] + TRY_WINDOW - now, timedelta(seconds=1))
 
 
 def _waiting_code(draft: Draft, now: datetime) -> TabletCode | None:

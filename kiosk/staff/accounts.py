@@ -16,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from kiosk.core import audit
+from kiosk.core import audit, throttle
 from kiosk.core.audit import Who
-from kiosk.core.models import Attempt, User
+from kiosk.core.models import User
 from kiosk.staff import sessions as staff_sessions
 
 ROLES = ("frontdesk", "doctor", "admin")
@@ -27,11 +27,15 @@ PASSWORD_MIN_LENGTH = 12
 PASSWORD_MAX_LENGTH = 256  # what the login form accepts
 COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent / "data" / "common_passwords.txt"
 
-# Five failed sign-ins for one account, or from one address, within the window lock it until
-# the oldest of those five is a window old. Refused tries are failures too (see lockout_remaining).
+# Five failed sign-ins from one address within the window lock that address (for every account) until the
+# oldest of those five is a window old. An account is never locked as such: a stranger elsewhere on the
+# network cannot lock a doctor out. A signed-in user's password before a signature (confirm_password) is
+# judged on that user's own failures at their own address. Refused tries never extend a lock (kiosk.core.throttle).
 LOGIN_FAILURE_LIMIT = 5
 LOGIN_WINDOW = timedelta(minutes=15)
 LOGIN_KIND = "login"
+LOGIN_RULE = throttle.Rule(LOGIN_KIND, LOGIN_FAILURE_LIMIT, LOGIN_WINDOW)
+CONFIRM_RULE = throttle.Rule(LOGIN_KIND, LOGIN_FAILURE_LIMIT, LOGIN_WINDOW, per_subject=True)  # and they lock sign-in there too
 
 
 class AccountError(ValueError):
@@ -150,37 +154,15 @@ def _timing_hash() -> str:
     return generate_password_hash("timing-equaliser")
 
 
-def lockout_remaining(session: Session, *, email: str, ip_address: str | None, now: datetime) -> timedelta | None:
-    """How long sign-ins for this email or from this address stay refused, or None when they are not locked.
-
-    Every failed try counts, including those refused while locked (the Attempt table has no
-    column to tell them apart), so the lock lifts once fewer than five failures are in the window.
-    """
-    since = now - LOGIN_WINDOW
-    waits: list[timedelta] = []
-    for column, value in ((Attempt.subject, email), (Attempt.ip_address, ip_address)):
-        if not value:
-            continue
-        recent = session.scalars(
-            select(Attempt.at)
-            .where(Attempt.kind == LOGIN_KIND, column == value, Attempt.succeeded.is_(False), Attempt.at > since)
-            .order_by(Attempt.at.desc()).limit(LOGIN_FAILURE_LIMIT)
-        ).all()
-        if len(recent) >= LOGIN_FAILURE_LIMIT:
-            waits.append(recent[-1] + LOGIN_WINDOW - now)
-    return max(waits) if waits else None
-
-
 def authenticate(session: Session, email: str, password: str, *, ip_address: str | None, user_agent: str | None,
                  now: datetime) -> LoginResult:
     """Check one sign-in try against the lockout and the password; every try is stored as an Attempt and audited."""
     email = email.strip().lower()[:254]
     client = Who(actor=email or "anonymous", ip_address=ip_address, user_agent=user_agent)
-    wait = lockout_remaining(session, email=email, ip_address=ip_address, now=now)
-    if wait is not None:
-        result = LoginResult("locked", retry_in=wait)
-        _record_try(session, client, email, now, succeeded=False, action="login_locked",
-                    detail={"retry_in_minutes": result.retry_minutes})
+    tried = throttle.take(session, LOGIN_RULE, ip_address=ip_address, subject=email or None, now=now)
+    if tried.wait is not None:
+        result = LoginResult("locked", retry_in=tried.wait)
+        _audit_try(session, client, email, now, action="login_locked", detail={"retry_in_minutes": result.retry_minutes})
         return result
     user = session.scalar(select(User).where(User.email == email))
     if user is None:
@@ -191,10 +173,11 @@ def authenticate(session: Session, email: str, password: str, *, ip_address: str
     elif not user.active:
         reason = "inactive"
     else:
-        _record_try(session, Who(actor=user.email, actor_id=user.id, ip_address=ip_address, user_agent=user_agent),
-                    email, now, succeeded=True, action="login")
+        throttle.succeeded(session, tried)
+        _audit_try(session, Who(actor=user.email, actor_id=user.id, ip_address=ip_address, user_agent=user_agent),
+                   email, now, action="login")
         return LoginResult("ok", user=user)
-    _record_try(session, client, email, now, succeeded=False, action="login_failed", detail={"reason": reason})
+    _audit_try(session, client, email, now, action="login_failed", detail={"reason": reason})
     return LoginResult("wrong")
 
 
@@ -202,23 +185,24 @@ def confirm_password(session: Session, user: User, password: str, *, who: Who, n
                      purpose: str) -> str:
     """Re-check a signed-in user's password before a signature ("ok", "wrong" or "locked").
 
-    Wrong tries count toward the same lockout as the sign-in form, so a signing form
-    cannot be used to guess a password.
+    Wrong tries count toward a lockout of that user at that address, so a signing form cannot be used to
+    guess a password, and nobody else's wrong tries can stop a doctor from signing.
     """
-    if lockout_remaining(session, email=user.email, ip_address=who.ip_address, now=now) is not None:
-        _record_try(session, who, user.email, now, succeeded=False, action="login_locked", detail={"during": purpose})
+    tried = throttle.take(session, CONFIRM_RULE, ip_address=who.ip_address, subject=user.email, now=now)
+    if tried.refused:
+        _audit_try(session, who, user.email, now, action="login_locked", detail={"during": purpose})
         return "locked"
     if user.active and check_password_hash(user.password_hash, password or ""):
+        throttle.succeeded(session, tried)
+        session.commit()
         return "ok"
-    _record_try(session, who, user.email, now, succeeded=False, action="login_failed",
-                detail={"reason": "wrong_password", "during": purpose})
+    _audit_try(session, who, user.email, now, action="login_failed",
+               detail={"reason": "wrong_password", "during": purpose})
     return "wrong"
 
 
-def _record_try(session: Session, who: Who, email: str, now: datetime, *, succeeded: bool, action: str,
-                detail: dict[str, object] | None = None) -> None:
-    """The Attempt row the lockout counts and its audit event, in one transaction."""
-    session.add(Attempt(kind=LOGIN_KIND, subject=email or None, ip_address=who.ip_address, succeeded=succeeded,
-                        at=now))
+def _audit_try(session: Session, who: Who, email: str, now: datetime, *, action: str,
+               detail: dict[str, object] | None = None) -> None:
+    """The try's audit event (its Attempt row is kiosk.core.throttle's), committed with the try's outcome."""
     audit.record(session, who, action, target=email or None, detail=detail, at=now, commit=False)
     session.commit()

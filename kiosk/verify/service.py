@@ -12,16 +12,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from asn1crypto.x509 import Certificate
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk.core.models import Attempt, Checkin, Consent, ConsentDocument
+from kiosk.core import throttle
+from kiosk.core.models import Checkin, Consent, ConsentDocument
 from kiosk.documents import codes
 from kiosk.documents.verification import Verdict, verify_pdf
 
 CHECK_LIMIT = 30  # checks (files or codes) from one address ...
 CHECK_WINDOW = timedelta(minutes=10)  # ... within this window
 CHECK_KIND = "verify"
+CHECK_RULE = throttle.Rule(CHECK_KIND, CHECK_LIMIT, CHECK_WINDOW, failures_only=False)
 
 
 class TooManyChecks(Exception):
@@ -138,14 +140,7 @@ def _checkin_known(checkin: Checkin) -> Known:
 
 
 def _count_check(session: Session, ip_address: str | None, now: datetime) -> None:
-    """Count this check against the address (in the database, so the limit holds across processes)."""
-    since = now - CHECK_WINDOW
-    recent = session.scalar(select(func.count()).select_from(Attempt).where(
-        Attempt.kind == CHECK_KIND, Attempt.ip_address == ip_address, Attempt.at > since))
-    if (recent or 0) >= CHECK_LIMIT:
-        oldest = session.scalars(select(Attempt.at).where(
-            Attempt.kind == CHECK_KIND, Attempt.ip_address == ip_address, Attempt.at > since)
-            .order_by(Attempt.at.desc()).limit(CHECK_LIMIT)).all()[-1]
-        raise TooManyChecks(max(oldest + CHECK_WINDOW - now, timedelta(seconds=1)))
-    session.add(Attempt(kind=CHECK_KIND, ip_address=ip_address, succeeded=True, at=now))
-    session.commit()
+    """Count this check against the address, deciding and recording it in one step (kiosk.core.throttle)."""
+    tried = throttle.take(session, CHECK_RULE, ip_address=ip_address, subject=None, now=now)
+    if tried.wait is not None:
+        raise TooManyChecks(tried.wait)
