@@ -208,8 +208,9 @@ class PageCheck:
             self.problems.extend(f"{label}: {target}" for target in small_targets(page))
             if self.lang != "en":
                 shown = page.evaluate(_WORDS)
+                # whole words only: "Document" is English, "Documento" is not
                 self.problems.extend(f"{label}: English left: {text!r}" for text in english_for(self.lang)
-                                     if text in shown)
+                                     if re.search(rf"(?<!\w){re.escape(text)}(?!\w)", shown))
 
     def assert_clean(self) -> None:
         self.audit.assert_clean()
