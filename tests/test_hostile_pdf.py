@@ -13,6 +13,7 @@ import io
 import time
 import tracemalloc
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -157,6 +158,16 @@ def test_a_check_that_needs_more_memory_than_allowed_is_too_complex() -> None:
     assert verify_pdf(pdf, [certificate]).intact
     checked = verify_untrusted(pdf, [certificate], limits=Limits(memory_bytes=1024 * 1024))
     assert checked.verdict.status == "too_complex", checked
+
+
+def test_a_check_that_needs_more_cpu_than_allowed_is_stopped_and_too_complex() -> None:
+    """Past a screen opened wide, 40 signed revisions take pyHanko about 2.4 s of CPU: the child is stopped at 1 s."""
+    wide = replace(BOUNDS, max_revisions=100, max_signatures=100)
+    started = time.monotonic()
+    checked = verify_untrusted(hostile.many_signed_revisions(40), [], limits=Limits(cpu_seconds=1), bounds=wide)
+    assert checked.outcome == "cpu_limit" and checked.verdict.status == "too_complex", checked
+    assert "computing time" in checked.verdict.reason
+    assert time.monotonic() - started < ANSWER_WITHIN
 
 
 def test_a_check_that_overruns_the_wall_clock_is_stopped_and_too_complex() -> None:
