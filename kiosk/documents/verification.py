@@ -107,8 +107,12 @@ def verify_pdf(data: bytes, trusted: list[asn1_x509.Certificate], bounds: Bounds
 
 def too_complex(data: bytes, why: str, bounds: Bounds = BOUNDS) -> Verdict:
     """The verdict on a file that could not be checked within the bounds; `why` says which bound, in words."""
-    digest = hashlib.sha256(data).hexdigest() if len(data) <= bounds.max_bytes else ""  # a prefix's hash would mislead
-    return Verdict("too_complex", f"The file could not be checked: it is too complex ({why}).", digest)
+    return Verdict("too_complex", f"The file could not be checked: it is too complex ({why}).", _digest(data, bounds))
+
+
+def _digest(data: bytes, bounds: Bounds) -> str:
+    """The file's SHA-256, or "" past the size bound: the caller may have read only a prefix, whose hash would mislead."""
+    return hashlib.sha256(data).hexdigest() if len(data) <= bounds.max_bytes else ""
 
 
 def screen_pdf(data: bytes, bounds: Bounds = BOUNDS) -> Verdict | None:
@@ -119,7 +123,7 @@ def screen_pdf(data: bytes, bounds: Bounds = BOUNDS) -> Verdict | None:
     tenth of a second here; nothing is parsed, decompressed or hashed before it passes.
     """
     if not is_pdf(data):
-        return Verdict("not_pdf", "This file is not a PDF.", hashlib.sha256(data).hexdigest())
+        return Verdict("not_pdf", "This file is not a PDF.", _digest(data, bounds))
     if len(data) > bounds.max_bytes:
         return too_complex(data, f"larger than {bounds.max_bytes // (1024 * 1024)} MB", bounds)
     # every revision ends with startxref and %%EOF; one with a classic table starts it with `xref`
