@@ -1,7 +1,15 @@
-"""The base every form shares, and forms shared by several pages."""
+"""The base every form shares, and forms shared by several pages.
+
+Every text field of every form (KioskForm, and QueryForm for the GET filters) has its value checked as
+it arrived, before any filter normalises it (issue 14): NFC on a post of 300,000 combining marks froze a
+worker for a minute, because normalisation reorders a run of marks in quadratic time and ran before the
+field's length was checked. The check is one filter put first and one validator put first on each
+field, by the forms' Meta, so a new field cannot miss it.
+"""
 
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 from typing import Any
 
@@ -9,7 +17,103 @@ from babel.support import NullTranslations, Translations
 from flask import current_app, has_request_context
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
+from wtforms import Field, Form, StringField
 from wtforms.i18n import messages_path
+from wtforms.meta import DefaultMeta
+from wtforms.validators import Length, StopValidation, ValidationError
+
+from kiosk.core.translation import lazy_gettext as _l
+
+# NFC turns at most 4 code points into one character (UAX #15: NFD's largest expansion is 4), so a raw value
+# longer than 4 x a field's limit can never fit it, whatever normalisation and trimming do to it.
+RAW_FACTOR = 4
+# a text field without a Length(max=...) of its own is checked against this one (WTForms' own message)
+DEFAULT_LENGTH = Length(max=1000)
+# Unicode's stream-safe text format (UAX #15) allows at most 30 combining marks in a row; no language needs more
+MAX_MARK_RUN = 30
+TOO_MANY_MARKS = _l("This text has too many accent marks on one letter. Please type it again.")
+
+
+def longest_mark_run(value: str) -> int:
+    """The longest run of combining marks (non-starters, which NFC reorders) in a text, counted up to the limit."""
+    run = longest = 0
+    combining = unicodedata.combining
+    for character in value:
+        if combining(character):
+            run += 1
+            if run > longest:
+                longest = run
+                if longest > MAX_MARK_RUN:
+                    break
+        else:
+            run = 0
+    return longest
+
+
+def cut_mark_runs(value: str) -> str:
+    """The text with every run of combining marks cut to MAX_MARK_RUN, so what is shown again stays cheap."""
+    out: list[str] = []
+    run = 0
+    combining = unicodedata.combining
+    for character in value:
+        run = run + 1 if combining(character) else 0
+        if run <= MAX_MARK_RUN:
+            out.append(character)
+    return "".join(out)
+
+
+class RawTextCheck:
+    """One text field's check of its raw value: a filter that runs before every other, and a validator first in line.
+
+    Refused input (longer than RAW_FACTOR x the field's limit, or a run of more than MAX_MARK_RUN combining
+    marks) is cut before the field's own filters see it, so they stay cheap, and the cut text is what the
+    page shows again; the validator then stops the field's validation with the field's normal "too long"
+    message (its Length validator's), or TOO_MANY_MARKS.
+    """
+
+    __slots__ = ("field", "length", "refusal")
+
+    def __init__(self, field: Field, length: Length) -> None:
+        self.field = field
+        self.length = length
+        self.refusal: Any = None  # the message (a lazy string) when the raw value was refused
+
+    def filter(self, value: Any) -> Any:
+        """Runs on the value exactly as posted (the field's data is still that value while filters run)."""
+        self.refusal = None
+        if not isinstance(value, str):
+            return value
+        if len(value) > RAW_FACTOR * self.length.max:
+            try:
+                self.length(None, self.field)  # its own message, worded and translated as for any long value
+            except ValidationError as exc:
+                self.refusal = exc.args[0]
+            value = value[:self.length.max]
+        elif not value.isascii() and longest_mark_run(value) > MAX_MARK_RUN:
+            self.refusal = TOO_MANY_MARKS
+            value = cut_mark_runs(value)
+        else:
+            return value
+        self.field.raw_data = [value]
+        return value
+
+    def validate(self, _form: Any, _field: Field) -> None:
+        """First in the field's chain: a refused value gets one message and no other validator runs on it."""
+        if self.refusal is not None:
+            raise StopValidation(self.refusal)
+
+
+class CheckedTextMeta(DefaultMeta):
+    """Binds every text field (StringField and its kinds: text areas, passwords, emails, hidden) with a RawTextCheck."""
+
+    def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Field:
+        field = super().bind_field(form, unbound_field, options)
+        if isinstance(field, StringField):
+            length = next((v for v in field.validators if isinstance(v, Length) and v.max >= 0), DEFAULT_LENGTH)
+            check = RawTextCheck(field, length)
+            field.filters = (check.filter, *field.filters)
+            field.validators = (check.validate, *field.validators)
+        return field
 
 
 @lru_cache(maxsize=None)
@@ -22,10 +126,17 @@ def wtforms_messages(locale: str) -> NullTranslations:
     return Translations.load(messages_path(), [locale], domain="wtforms")
 
 
+class QueryForm(Form):
+    """A GET filter form (no CSRF token, nothing changes), with the same raw text checks as every other form."""
+
+    class Meta(CheckedTextMeta):
+        pass
+
+
 class KioskForm(FlaskForm):
     """Flask-WTF's form, with WTForms' messages in the page's language from a per-process catalogue."""
 
-    class Meta(FlaskForm.Meta):
+    class Meta(CheckedTextMeta, FlaskForm.Meta):
         def get_translations(self, form: Any) -> Any:
             if not current_app.config.get("WTF_I18N_ENABLED", True) or not has_request_context():
                 return super().get_translations(form)

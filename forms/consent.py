@@ -22,6 +22,9 @@ from kiosk.core.translation import lazy_gettext as _l
 NAME_MAX = 200
 DETAIL_MAX = 500
 SIGNATURE_MAX_BYTES = 1024 * 1024
+SIGNATURE_PREFIX = "data:image/png;base64,"
+SIGNATURE_DATA_MAX = (SIGNATURE_MAX_BYTES * 4) // 3 + len(SIGNATURE_PREFIX) + 4  # the base64 of the largest PNG
+SIGNATURE_TOO_LARGE = _l("The signature image is too large. Please clear it and sign again.")
 _PHONE = re.compile(r"^\+?[0-9 ()./-]{6,30}$")
 _INITIALS = re.compile(r"^[^\W\d_]{1,2}([ .\-']?[^\W\d_]){0,4}\.?$")
 
@@ -151,7 +154,8 @@ class SignForm(KioskForm):
         _l("I agree to this statement."),
         validators=[DataRequired(_l("Please tick the box to give your consent."))],
     )
-    signature_data = HiddenField(_l("Signature"))
+    signature_data = HiddenField(_l("Signature"),
+                                 validators=[Length(max=SIGNATURE_DATA_MAX, message=SIGNATURE_TOO_LARGE)])
     typed_signature = StringField(
         _l("Cannot sign with a finger? Type your full name here instead"),
         validators=[Optional(), Length(max=NAME_MAX)], filters=[clean_text], render_kw={"autocomplete": "off"},
@@ -166,6 +170,8 @@ class SignForm(KioskForm):
 
     def validate_signature_data(self, field: HiddenField) -> None:
         self.signature_png = self.signature_image = None
+        if field.errors:
+            return  # too long to be a signature: said once already
         if not field.data:
             if not self.typed_signature.data:
                 raise ValidationError(_l("Please sign in the box with your finger, or type your name below."))
@@ -185,26 +191,31 @@ class SignForm(KioskForm):
 
 def decode_signature(data_url: str) -> tuple[bytes, Image.Image]:
     """Accept only a real, non-empty PNG of at most 1 MB, so the PDF never embeds junk; the pixels are kept for it."""
-    prefix = "data:image/png;base64,"
+    prefix = SIGNATURE_PREFIX
     if not data_url.startswith(prefix):
         raise ValidationError(_l("The signature was not received as an image. Please clear it and sign again."))
-    if len(data_url) > (SIGNATURE_MAX_BYTES * 4) // 3 + len(prefix) + 4:
-        raise ValidationError(_l("The signature image is too large. Please clear it and sign again."))
+    if len(data_url) > SIGNATURE_DATA_MAX:
+        raise ValidationError(SIGNATURE_TOO_LARGE)
     try:
         png = base64.b64decode(data_url[len(prefix):], validate=True)
     except (binascii.Error, ValueError):
         raise ValidationError(_l("The signature image is damaged. Please clear it and sign again.")) from None
     if len(png) > SIGNATURE_MAX_BYTES:
-        raise ValidationError(_l("The signature image is too large. Please clear it and sign again."))
+        raise ValidationError(SIGNATURE_TOO_LARGE)
     try:
+        # Pillow refuses a header claiming more than twice MAX_IMAGE_PIXELS (about 179 million) with
+        # DecompressionBombError, and warns past MAX_IMAGE_PIXELS (an error where warnings are errors):
+        # both are a picture no tablet draws, refused here like any other signature too large to use.
         image = Image.open(io.BytesIO(png))  # in memory: nothing to close, and the pixels stay for the PDF
         if image.format != "PNG":
             raise ValidationError(_l("The signature was not received as an image. Please clear it and sign again."))
         if image.width > 4000 or image.height > 4000:
-            raise ValidationError(_l("The signature image is too large. Please clear it and sign again."))
+            raise ValidationError(SIGNATURE_TOO_LARGE)
         image.load()
         if _blank(image):
             raise ValidationError(_l("The signature box is empty. Please sign with your finger."))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationError(SIGNATURE_TOO_LARGE) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         if isinstance(exc, ValidationError):
             raise

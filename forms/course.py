@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from wtforms import DateField, Form, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from forms.base import KioskForm
+from forms.base import KioskForm, QueryForm
 from forms.consent import NAME_MAX, clean_text
 from kiosk.course.checkins import SessionInput
 from kiosk.core.translation import lazy_gettext as _l
@@ -29,7 +29,7 @@ NUMBING_CREAM_HELP = _l(
     "or trouble breathing: use the smallest amount on the smallest area, for the shortest time.")
 
 
-class CourseSearchForm(Form):
+class CourseSearchForm(QueryForm):
     """The desk looks up a patient's consent by name (GET, so the list can be bookmarked and reloaded)."""
 
     q = StringField(_l("Patient name"), filters=[clean_text],

@@ -6,12 +6,12 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from wtforms import BooleanField, DateField, Form, IntegerField, PasswordField, RadioField, SelectField, StringField
+from wtforms import BooleanField, DateField, IntegerField, PasswordField, RadioField, SelectField, StringField
 from wtforms import TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from forms.base import KioskForm
+from forms.base import KioskForm, QueryForm
 from forms.consent import clean_text
 from kiosk.review.decisions import NOTE_MAX
 from kiosk.core.translation import lazy_gettext as _l
@@ -21,7 +21,7 @@ NAME_SEARCH_MAX = 200
 SIGNATURE_MEANING = _l("By signing I confirm that I reviewed the patient's answers and made this decision.")
 
 
-class QueueFilterForm(Form):
+class QueueFilterForm(QueryForm):
     """GET filters: a value that cannot be used is dropped with a message, never an error page."""
 
     status = SelectField(_l("Status"), default="submitted",

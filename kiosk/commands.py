@@ -21,6 +21,7 @@ from kiosk import demo
 from kiosk.verify import service as public_verify
 from kiosk.documents import signing_keys
 from kiosk.documents.sealing import SealKeyError
+from kiosk.documents.verification import BOUNDS
 from kiosk.core.vocabulary import DOCUMENT_KIND_LABELS, REVISION_KIND_LABELS
 from kiosk.staff.commands import create_user_command
 from kiosk.core.extensions import db
@@ -175,16 +176,17 @@ def init_signing_key() -> None:
     click.echo(f"certificate SHA-256: {fingerprint}")
 
 
-VERIFY_EXIT = {"intact": 0, "modified": 1, "unknown": 1, "not_pdf": 2}
+VERIFY_EXIT = {"intact": 0, "modified": 1, "unknown": 1, "not_pdf": 2, "too_complex": 3}
 
 
 @click.command("verify")
 @with_appcontext
 @click.argument("pdf_file", metavar="FILE.pdf", type=click.Path(dir_okay=False, path_type=Path))
 def verify_command(pdf_file: Path) -> None:
-    """Is this PDF a consent from this installation, intact? Exit 0 intact, 1 modified or unknown, 2 not a PDF."""
+    """Is this PDF a consent from this installation, intact? Exit 0 intact, 1 modified or unknown, 2 not a PDF, 3 too complex."""
     try:
-        data = pdf_file.read_bytes()
+        with pdf_file.open("rb") as handle:  # no more than the largest file checked, plus one byte to tell
+            data = handle.read(BOUNDS.max_bytes + 1)
     except OSError as exc:
         _fail(f"cannot read {pdf_file}: {exc.strerror or exc}", 2)
     try:
@@ -193,7 +195,7 @@ def verify_command(pdf_file: Path) -> None:
         _fail(str(exc))
     verdict = result.verdict
     click.echo(f"{verdict.status.upper().replace('_', ' ')}: {verdict.reason}")
-    click.echo(f"file sha256: {verdict.sha256}")
+    click.echo(f"file sha256: {verdict.sha256 or 'not computed (the file was not read to its end)'}")
     if result.stored:
         known = result.known
         assert known is not None and known.matched is not None  # stored means a revision matched
@@ -209,7 +211,7 @@ def verify_command(pdf_file: Path) -> None:
                    "SHA-256, so whether it is current cannot be said; ask the clinic for its copy")
         if verdict.document_id:
             click.echo(f"document named inside the file (not confirmed): {verdict.document_id}")
-    elif verdict.status != "not_pdf" and verdict.document_id:
+    elif verdict.status not in ("not_pdf", "too_complex") and verdict.document_id:
         click.echo(f"document named inside the file (untrusted, the file failed the check): {verdict.document_id}")
     for check in verdict.signatures:
         state = "intact" if check.intact and check.valid else "BROKEN"

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from kiosk.core.models import Consent, Draft
+from tests import hostile
 from tests.support import WizardDriver, csrf_token
 from tests.helpers import consents, signed_checkin, staff_login
 from tests.test_route_access import EXPECTED, OK, _url
@@ -29,12 +30,23 @@ HOSTILE_STRINGS = (
     "true", "false", "y", "yes", "\u202egnp.exe", "😀" * 300, "\r\nSet-Cookie: x=y", "%00", "%FF%FE",
     "data:image/png;base64,AAAA", "data:image/png;base64," + "iVBORw0KGgo" * 900, "co2_laser", "abdomen", "other",
     "cleared", "stop", "2147483648", "-9223372036854775809",
+    # issue 14: marks stacked on one letter (NFC reorders a run in quadratic time), and PNG headers claiming
+    # sizes no tablet draws (Pillow's decompression-bomb checks)
+    hostile.combining_run(31), hostile.combining_run(5_000, "\u0489"), hostile.combining_run(20_000),
+    *(hostile.png_data_url(hostile.png_claiming(w, h)) for w, h in ((100_000, 100_000), (10_000, 10_000),
+                                                                     (4001, 1), (1, 65_535), (2**31 - 1, 2**31 - 1))),
 )
 # the worst of them, each put in every field of every form in turn
 WORST = ("\x00", "a\x00b@x.test", "A" * 5000, "'; DROP TABLE consents; --", "<script>alert(1)</script>", "%FF%FE",
-         "\ud800".encode("utf-8", "surrogatepass").decode("utf-8", "replace"), "9999-99-99", "-1", "😀" * 300, "")
+         "\ud800".encode("utf-8", "surrogatepass").decode("utf-8", "replace"), "9999-99-99", "-1", "😀" * 300, "",
+         hostile.combining_run(10_000), hostile.png_data_url(hostile.png_claiming(100_000, 100_000)))
 WITH_NUL = st.builds(lambda a, b: a + "\x00" + b, st.text(max_size=20), st.text(max_size=20))
-HOSTILE = st.one_of(st.text(max_size=400), st.sampled_from(HOSTILE_STRINGS), WITH_NUL)
+MARK_RUNS = st.builds(hostile.combining_run, st.sampled_from((1, 2, 30, 31, 121, 1_000, 20_000)),
+                      st.sampled_from(hostile.COMBINING_MARKS), st.sampled_from(("a", "Z", "ñ", " ", "")))
+HUGE_IMAGES = st.builds(lambda w, h: hostile.png_data_url(hostile.png_claiming(w, h)),
+                        st.sampled_from((1, 4000, 4001, 10_000, 100_000, 2**31 - 1)),
+                        st.sampled_from((1, 4000, 4001, 10_000, 100_000, 2**31 - 1)))
+HOSTILE = st.one_of(st.text(max_size=400), st.sampled_from(HOSTILE_STRINGS), WITH_NUL, MARK_RUNS, HUGE_IMAGES)
 QUERY_KEYS = ("status", "modality", "severity", "since", "until", "q", "page", "action", "actor", "document", "device",
               "next", "lang")
 EXTRA_FIELDS = ("next", "draft", "status", "id", "role", "__proto__", "csrf_token2")

@@ -1,6 +1,11 @@
 """A YAML file read with the line of every field, so each mistake names file, line and field.
 
 The director edits consent_texts/ by hand; errors must point where to look. No Flask here.
+
+Aliases (`*name`, and `<<: *name` merges) are refused where they stand, before anything is built: an
+alias bomb (each alias naming a list of earlier aliases, nine levels deep) is a few hundred bytes that
+expands to billions of nodes when the fields are walked for their lines, and hung `check-texts` and
+start-up (issue 14). The texts never need one: each text is written out in full.
 """
 
 from __future__ import annotations
@@ -11,10 +16,23 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import ComposerError
 
 Path_ = tuple[str | int, ...]
 ID = re.compile(r"^[a-z][a-z0-9_]*$")
 MAX_TEXT = 20_000
+
+
+class NoAliasLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing every alias with the line and column where it is written."""
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise ComposerError(
+                None, None, f"an alias (*{event.anchor}) is not allowed in the consent texts: write the text out "
+                            "in full where it is needed", event.start_mark)
+        return super().compose_node(parent, index)
 
 
 class YamlDoc:
@@ -34,17 +52,23 @@ class YamlDoc:
         except UnicodeDecodeError as exc:
             errors.append(f"{self.name}: not UTF-8 text (byte {exc.start})")
             return
+        loader = NoAliasLoader(text)
         try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-            self.data = yaml.safe_load(text)
+            node = loader.get_single_node()
+            self.data = loader.construct_document(node) if node is not None else None
+            if node is not None:
+                self._walk(node, ())
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
             problem = getattr(exc, "problem", None) or str(exc)
             errors.append(f"{self.name}{where}: YAML error: {problem}")
             return
-        if node is not None:
-            self._walk(node, ())
+        except RecursionError:
+            errors.append(f"{self.name}: YAML error: lists or fields nested too deeply to read")
+            return
+        finally:
+            loader.dispose()
         self.ok = True
 
     def _walk(self, node: yaml.Node, path: Path_, line: int | None = None) -> None:

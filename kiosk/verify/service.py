@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from kiosk.core import throttle
 from kiosk.core.models import Checkin, Consent, ConsentDocument
 from kiosk.documents import codes
-from kiosk.documents.verification import Verdict, verify_pdf
+from kiosk.documents.verification import Verdict
+from kiosk.verify.isolation import verify_untrusted
 
 CHECK_LIMIT = 30  # checks (files or codes) from one address ...
 CHECK_WINDOW = timedelta(minutes=10)  # ... within this window
@@ -95,8 +96,11 @@ def check_file(session: Session, data: bytes, trusted: list[Certificate], *, ip_
 
 
 def inspect_file(session: Session, data: bytes, trusted: list[Certificate]) -> FileCheck:
-    """The seal's verdict plus the stored revision with this file's SHA-256; nothing is taken from the file's say-so."""
-    verdict = verify_pdf(data, trusted)
+    """The seal's verdict plus the stored revision with this file's SHA-256; nothing is taken from the file's say-so.
+
+    The file may come from anyone, so it is judged with bounded resources (kiosk.verify.isolation).
+    """
+    verdict = verify_untrusted(data, trusted).verdict
     known = describe(session, verdict.sha256) if verdict.intact else None
     return FileCheck(verdict, known)
 

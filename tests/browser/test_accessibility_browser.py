@@ -23,6 +23,7 @@ from tests.browser.a11y import AxeAudit, horizontal_overflow, small_targets
 from tests.browser.conftest import LiveServer, Screenshots
 from tests.browser.test_staff_flow_browser import sign_in
 from tests.browser.test_wizard_browser import issue_code
+from tests import hostile
 from tests.browser.walk import DONE, path_of, submit, walk_wizard
 from tests.support import WizardDriver
 from tests.helpers import STAFF_PASSWORD, consents, english_interface_strings
@@ -328,7 +329,8 @@ def check_verify_page(page: Page, server: LiveServer, document_id: str, check: P
     uploads = (("the latest revision", pdfs[-1], "consent.pdf", "intact"),
                ("an older revision", pdfs[0], "consent.pdf", "intact"),
                ("a modified copy", TAMPERED["one byte changed"](pdfs[-1]), "consent.pdf", "modified"),
-               ("not a PDF", b"GIF89a not a pdf at all", "photo.pdf", "not_pdf"))
+               ("not a PDF", b"GIF89a not a pdf at all", "photo.pdf", "not_pdf"),
+               ("a file too complex to check", hostile.deeply_nested(400), "deep.pdf", "too_complex"))
     for where, data, name, verdict in uploads:
         page.locator("#document").set_input_files({"name": name, "mimeType": "application/pdf", "buffer": data})
         press(page, "/verify")
