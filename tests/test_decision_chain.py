@@ -22,6 +22,7 @@ from pyhanko_certvalidator import ValidationContext
 from kiosk.documents.sealing import run_sync
 from tests.helpers import pdf_text
 from tests.test_pdfa import preflight
+from tests.test_seal import run_verify, upload
 from tests.support import need
 from tests.test_doctor import STOP_AND_REVIEW, decide, doctor_client, load, signed_consent
 
@@ -98,6 +99,18 @@ def test_twenty_decisions_on_one_consent_are_all_stored_sealed_and_valid(app: Fl
     assert "The decision that counts (revision 21" in text
     assert "Earlier decisions, superseded by the one above" in text
     assert "7 older decisions (revisions 2 to 8)" in text
+
+    # /verify and `flask verify` name each revision's kind and number, and whether a newer one exists; a stored
+    # file is known by its SHA-256, so twenty decisions' seals cost nothing to check
+    for document in (consent.documents[0], consent.documents[9], consent.documents[-1]):
+        html = upload(app, document.pdf).get_data(as_text=True)
+        kind = "signed by the patient" if document.revision == 1 else "with the doctor's review"
+        assert f"<dd>{document.revision} ({kind})</dd>" in html
+        newer = "No, this is the latest revision." if document.revision == 21 else "Yes: revision 21 (with the doctor's review) exists."
+        assert newer in html
+        (tmp_path / "copy.pdf").write_bytes(document.pdf)
+        cli = run_verify(app, tmp_path / "copy.pdf")
+        assert cli.returncode == 0 and f"revision: {document.revision} ({kind})" in cli.stdout, cli.stdout + cli.stderr
 
 
 def test_a_long_note_on_a_second_decision_is_recorded(app: Flask, wizard: Any, staff: dict[str, str]) -> None:

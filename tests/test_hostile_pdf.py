@@ -154,7 +154,8 @@ def test_one_decision_more_is_past_the_bound_and_says_so() -> None:
 
 
 def test_a_check_that_needs_more_memory_than_allowed_is_too_complex() -> None:
-    pdf, certificate = _reviewed_consent(0)
+    # six decisions: a file big enough that judging it must map new memory, whatever the forked child already holds
+    pdf, certificate = _reviewed_consent(6)
     assert verify_pdf(pdf, [certificate]).intact
     checked = verify_untrusted(pdf, [certificate], limits=Limits(memory_bytes=1024 * 1024))
     assert checked.verdict.status == "too_complex", checked
