@@ -34,17 +34,17 @@ def init_login(manager: LoginManager) -> None:
     """Tell Flask-Login how to load staff and where to send anonymous visitors."""
     manager.login_view = "auth.login"
     manager.login_message = None
-    manager.user_loader(lambda user_id: staff_sessions.signed_in_user(db.session, user_id, session.get(TOKEN_KEY)))
+    manager.user_loader(lambda user_id: staff_sessions.signed_in_user(db.session, user_id, session.get(SIGN_IN_KEY)))
     user_logged_out.connect(_end_server_session, weak=False)
 
 
-TOKEN_KEY = "staff_token"  # the cookie's half of the sign-in; the server's half is a staff_sessions row
+SIGN_IN_KEY = "staff_sign_in"  # the cookie's half of the sign-in (a random value); the server's half is a staff_sessions row
 
 
 def _end_server_session(_app: Any, user: Any = None, **_extra: Any) -> None:
     """Every sign-out (the button, idle expiry, handing a browser to a patient) ends the sign-in for every copy."""
-    staff_sessions.end(db.session, session.get(TOKEN_KEY), reason="signed_out", now=common.clinic_now())
-    session.pop(TOKEN_KEY, None)
+    staff_sessions.end(db.session, session.get(SIGN_IN_KEY), reason="signed_out", now=common.clinic_now())
+    session.pop(SIGN_IN_KEY, None)
 
 
 # Each role's pages: (endpoint, label). The first is where the role lands after signing in.
@@ -92,7 +92,7 @@ def login() -> Any:
         if result.user is not None:
             login_user(result.user)
             renew_csrf_token()
-            session[TOKEN_KEY] = staff_sessions.start(db.session, result.user, now)
+            session[SIGN_IN_KEY] = staff_sessions.start(db.session, result.user, now)
             return redirect(common.safe_next(request.args.get("next")) or home_for(result.user.role))
         if result.outcome == "locked":
             refusal = ngettext("Too many attempts. Try again in %(num)d minute.",
@@ -125,7 +125,7 @@ def end_idle_staff_session() -> Any:
         return None
     now = common.clinic_now()
     minutes = int(current_app.config.get("STAFF_IDLE_MINUTES", 15))
-    token = session.get(TOKEN_KEY)
+    token = session.get(SIGN_IN_KEY)
     if staff_sessions.still_active(db.session, token, now=now, idle=timedelta(minutes=minutes)):
         return None
     idle = staff_sessions.idle_for(db.session, token, now) or timedelta(minutes=minutes)
