@@ -66,7 +66,8 @@ class WizardDriver:
         self.get(url)
         return self.post(url, data, follow=follow)
 
-    def start(self, name: str = "Zoë Ñúñez", dob: str = "1990-05-17", modality: str | None = None):  # noqa: ANN201
+    def start(self, name: str = "Zoë Ñúñez", dob: str = "1990-05-17", modality: str | None = None,  # noqa: ANN201
+              identity_check: str | None = None):
         """The desk starts a session through its service; the patient types its code on the tablet's start page."""
         from datetime import date
 
@@ -78,7 +79,8 @@ class WizardDriver:
         session = app.extensions["kiosk_db"]()
         try:
             issued = desk.issue_session(
-                session, desk.NewPatient(full_name=name, date_of_birth=date.fromisoformat(dob), modality=modality),
+                session, desk.NewPatient(full_name=name, date_of_birth=date.fromisoformat(dob), modality=modality,
+                                         identity_check=identity_check),
                 issued_by=None, who=audit.Who(actor="tests"), language="en",
                 now=services_of(app).clock())  # the app's own clock, which a test may have set
         finally:

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from app import create_app
@@ -110,3 +111,27 @@ def test_two_servers_share_everything_through_the_database(db_url: str, tmp_path
         assert consent.patient_name == "Zoë Ñúñez" and consent.modality == modality
         assert session.scalar(select(func.count()).select_from(ConsentDocument)) == 1
     app.extensions["kiosk_db"].kw["bind"].dispose()
+
+
+def test_production_refuses_to_listen_beyond_this_machine_without_a_proxy(tmp_path: Path) -> None:
+    """Without a buffering proxy in front, a few clients sending a byte at a time hold every worker thread."""
+    from tests.live import GUNICORN
+
+    env = {**server_env(f"sqlite:///{tmp_path / 'clinic.sqlite3'}"), "KIOSK_BIND": "0.0.0.0:0"}
+    with (tmp_path / "gunicorn.log").open("wb") as log:
+        process = subprocess.Popen([str(GUNICORN), "-c", "gunicorn.conf.py"], cwd=ROOT, env=env, stdout=log,
+                                   stderr=subprocess.STDOUT)
+    assert process.wait(timeout=30) != 0
+    text = (tmp_path / "gunicorn.log").read_text()
+    assert "will not start in production" in text and "behind a reverse proxy" in text and "0.0.0.0:0" in text
+    assert "Listening at" not in text and "Traceback" not in text
+
+
+def test_a_proxy_in_front_or_a_loopback_address_is_accepted(db_url: str) -> None:
+    base = {"DATABASE_URL": db_url, "AUTO_MIGRATE": False, "ENV_NAME": "production", "SECRET_KEY": "x" * 64,
+            "SESSION_COOKIE_SECURE": True, "TRUSTED_HOSTS": "kiosk.example"}
+    with pytest.raises(SystemExit, match="behind a reverse proxy"):
+        create_app({**base, "BIND": "10.0.0.5:8000"})
+    for accepted in ({"BIND": "10.0.0.5:8000", "PROXY_FIX_HOPS": 1}, {"BIND": "127.0.0.1:8000,unix:/run/kiosk.sock"}, {}):
+        app = create_app({**base, **accepted})
+        app.extensions["kiosk_db"].kw["bind"].dispose()

@@ -25,7 +25,9 @@ from kiosk.rules import validity
 from kiosk.core.models import Consent, ConsentDocument, ConsentEvent, ConsentFlag, Draft
 from kiosk.documents import codes
 from kiosk.documents.pdf import render_consent_pdf
-from kiosk.documents.record import Answer, Clinic, ConsentRecord, RiskAck, StepEvent, highest_severity, severity_rank
+from kiosk.documents.record import (Answer, CheckedIdentity, Clinic, ConsentRecord, Patient, RiskAck, StepEvent, highest_severity,
+                                    severity_rank)
+from kiosk.rules.identity import identity_change_flags, same_person
 from kiosk.rules.screening import screen
 from kiosk.documents.sealing import SealKey, seal_pdf
 from kiosk.texts.model import Texts
@@ -172,6 +174,22 @@ def build_record(
     checked = data.get("comprehension") or {}
     understood = comprehension.grade(ref["shown"]["comprehension"], checked.get("answers") or {}, checked.get("saved_at"))
     flags += comprehension.wrong_answer_flags(understood, texts.rules.comprehension_reason)
+    prefill = data.get("prefill") or {}
+    how_checked = identity.get("identity_check") or prefill.get("identity_check")
+    signed_person: CheckedIdentity = {"full_name": identity["full_name"], "date_of_birth": identity["date_of_birth"]}
+    desk_checked: CheckedIdentity | None = (
+        {"full_name": prefill["full_name"], "date_of_birth": prefill["date_of_birth"]}
+        if prefill.get("identity_check") and prefill.get("full_name") else None)
+    flags += identity_change_flags(texts.rules, checked=desk_checked, how=how_checked, signed=signed_person)
+    patient: Patient = {
+        "full_name": identity["full_name"],
+        "date_of_birth": identity["date_of_birth"],
+        "phone": identity.get("phone") or None,
+        "email": identity.get("email") or None,
+        "identity_check": how_checked,
+    }
+    if desk_checked is not None and not same_person(desk_checked, signed_person):
+        patient["identity_checked_for"] = desk_checked  # the check covered someone else's name or birth date
     png = signature.png
     signed_at = local_now.isoformat()
     record = ConsentRecord(
@@ -179,13 +197,7 @@ def build_record(
         clinic_name=clinic.name,
         language=lang.language,
         created_at=signed_at,
-        patient={
-            "full_name": identity["full_name"],
-            "date_of_birth": identity["date_of_birth"],
-            "phone": identity.get("phone") or None,
-            "email": identity.get("email") or None,
-            "identity_check": identity.get("identity_check") or (data.get("prefill") or {}).get("identity_check"),
-        },
+        patient=patient,
         treatment={
             "modality": modality,
             "modality_title": ref["shown"]["title"],

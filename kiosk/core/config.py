@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -66,6 +67,12 @@ def _check_production(config: dict[str, Any]) -> None:
                         "app process (e.g. python3 -c 'import secrets; print(secrets.token_hex(32))')")
     if not config.get("SESSION_COOKIE_SECURE"):
         problems.append("set KIOSK_SESSION_COOKIE_SECURE=true and serve the app over HTTPS only")
+    exposed = [address for address in str(config.get("BIND") or DEFAULT_BIND).split(",") if not _loopback(address)]
+    if exposed and not int(config.get("PROXY_FIX_HOPS") or 0):
+        problems.append(f"serve gunicorn on a loopback address (KIOSK_BIND={DEFAULT_BIND}) behind a reverse proxy "
+                        "that buffers whole requests (nginx does by default), and set KIOSK_PROXY_FIX_HOPS; "
+                        f"listening on {', '.join(exposed)} directly, a few clients sending a byte at a time "
+                        "hold every worker thread")
     if not config.get("TRUSTED_HOSTS"):
         problems.append("set KIOSK_TRUSTED_HOSTS to the host names the app is reached under, comma-separated "
                         "(e.g. kiosk.clinic.example), so no request can make it build links to another host")
@@ -80,6 +87,24 @@ def _check_idle_timings(config: dict[str, Any]) -> None:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise SystemExit(f"consent-kiosk will not start: KIOSK_{key} must be a whole number of seconds, "
                              f"at least 1 (got {value!r})")
+
+
+DEFAULT_BIND = "127.0.0.1:8000"  # gunicorn.conf.py's default for KIOSK_BIND
+
+
+def _loopback(address: str) -> bool:
+    """A gunicorn bind only this machine can reach: a loopback host, a unix socket, or a socket handed over (fd://)."""
+    address = address.strip()
+    if address.startswith(("unix:", "fd://")):
+        return True
+    host = address.rsplit(":", 1)[0] if address.count(":") == 1 or address.startswith("[") else address
+    host = host.strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _host_list(value: Any) -> list[str] | None:

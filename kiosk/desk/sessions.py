@@ -23,6 +23,7 @@ from kiosk.core.audit import Who
 from kiosk.core.dates import clinic_day_range
 from kiosk.core.db import rows_updated
 from kiosk.core.models import Draft, TabletCode, User
+from kiosk.rules.identity import same_person
 from kiosk.documents import codes
 
 CODE_LENGTH = 6
@@ -90,7 +91,8 @@ class SessionRow:
     """One line of today's list, with the status the desk sees."""
 
     draft_id: int
-    name: str
+    name: str  # the name signed for, once signed; until then the name the desk entered
+    entered_name: str | None  # the desk's entry, when the patient signed for someone else (see rules.identity)
     modality: str | None
     started_at: datetime
     status: str
@@ -175,7 +177,8 @@ def today_sessions(session: Session, *, now: datetime) -> list[SessionRow]:
     if now.tzinfo is None:
         raise ValueError("naive `now`: today is a calendar day in the clinic's time zone")
     day_start, day_end = clinic_day_range(now.date(), now.date(), now.tzinfo)
-    query = select(Draft).options(selectinload(Draft.codes)).where(Draft.desk_name.is_not(None))
+    query = (select(Draft).options(selectinload(Draft.codes), selectinload(Draft.consent))
+             .where(Draft.desk_name.is_not(None)))
     if day_start is not None:
         query = query.where(Draft.created_at >= day_start)
     if day_end is not None:
@@ -340,7 +343,13 @@ def _waiting_code(draft: Draft, now: datetime) -> TabletCode | None:
 
 def _row(draft: Draft, now: datetime) -> SessionRow:
     waiting = _waiting_code(draft, now)
-    return SessionRow(draft_id=draft.id, name=draft.desk_name or "", modality=draft.planned_modality,
+    entered = draft.desk_name or ""
+    signed = draft.consent.patient_name if draft.consent is not None else entered
+    changed = draft.consent is not None and not same_person(
+        {"full_name": entered, "date_of_birth": str((draft.data.get("prefill") or {}).get("date_of_birth"))},
+        {"full_name": signed, "date_of_birth": draft.consent.date_of_birth.isoformat()})
+    return SessionRow(draft_id=draft.id, name=signed, entered_name=entered if changed else None,
+                      modality=draft.planned_modality,
                       started_at=draft.created_at.astimezone(now.tzinfo), status=session_status(draft, now),
                       code_expires_at=waiting.expires_at.astimezone(now.tzinfo) if waiting else None)
 

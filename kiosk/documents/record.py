@@ -77,12 +77,19 @@ class TextsRef(TypedDict):
     shown: TextsShown
 
 
+class CheckedIdentity(TypedDict):
+    full_name: str
+    date_of_birth: str  # ISO date
+
+
 class Patient(TypedDict):
     full_name: str
     date_of_birth: str  # ISO date
     phone: str | None
     email: str | None
     identity_check: str | None  # how the desk checked identity, if it did
+    # the name and date of birth the desk checked, kept when the patient signed for a different identity
+    identity_checked_for: NotRequired[CheckedIdentity]
 
 
 class Area(TypedDict):

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from kiosk.documents.record import SEVERITY_ORDER, Severity
 from kiosk.texts.parity import check_parity
 from kiosk.texts.checkin import is_checkin_only, load_checkin_texts
-from kiosk.texts.model import (ANSWER_TYPES, CHECK_OPTIONS, CHECK_QUESTIONS, DERIVED_RULES, SECTION_IDS, SEVERITIES,
+from kiosk.texts.model import (ANSWER_TYPES, CHECK_OPTIONS, CHECK_QUESTIONS, DERIVED_PLACEHOLDERS, DERIVED_RULES, SECTION_IDS, SEVERITIES,
                                CheckOption, CheckQuestion, CommonText, DerivedRule, LanguageTexts, ModalityText,
                                Question, QuestionText, Renewal, RiskText, Rules, Texts, TextsError)
 from kiosk.texts.questions import question_texts
@@ -106,7 +106,7 @@ def _load_rules(doc: YamlDoc) -> Rules | None:
         if severity not in SEVERITY_ORDER:
             doc.error(path + ("severity",) if "severity" in d else path,
                       f"severity must be one of {', '.join(SEVERITY_ORDER)}, not {severity!r}")
-        reason = doc.text(d, "reason", path, placeholders=("age", "min_age", "as_of"))
+        reason = doc.text(d, "reason", path, placeholders=DERIVED_PLACEHOLDERS.get(did, ()))
         checked: Severity = severity if severity in SEVERITIES else "info"  # a wrong one stops the load
         derived.append(DerivedRule(did, checked, reason, params))
     comprehension_reason = doc.text(data, "comprehension_reason", (), placeholders=("question", "chosen", "answer"))

@@ -26,7 +26,9 @@ SECTION_IDS = (
     "aftercare",
     "limits",
 )
-DERIVED_RULES = {"under_18": ("min_age",)}
+DERIVED_RULES = {"under_18": ("min_age",), "identity_changed_after_check": ()}  # each rule's whole-number parameters
+# what each derived rule's reason may name
+DERIVED_PLACEHOLDERS = {"under_18": ("age", "min_age", "as_of"), "identity_changed_after_check": ("checked", "how", "signed")}
 CHECK_QUESTIONS = (2, 3)  # how many comprehension questions a treatment asks, at least and at most
 CHECK_OPTIONS = (2, 4)  # how many options a comprehension question offers
 

@@ -22,6 +22,11 @@ LABELS: dict[str, dict[str, str]] = {
         "phone": "Phone",
         "email": "Email",
         "identity_check": "Identity check",
+        "identity_checked_for": "Identity the front desk checked",
+        "identity_checked_for_value": (
+            "{name}, born {dob}: the name or date of birth was changed on the tablet after this check, so the "
+            "check does not cover the patient named above; a doctor confirms who signed"
+        ),
         "treatment": "Treatment",
         "modality": "Treatment",
         "areas": "Treatment areas",
@@ -205,6 +210,12 @@ LABELS: dict[str, dict[str, str]] = {
         "phone": "Tel\u00e9fono",
         "email": "Correo electr\u00f3nico",
         "identity_check": "Comprobaci\u00f3n de identidad",
+        "identity_checked_for": "Identidad que comprob\u00f3 la recepci\u00f3n",
+        "identity_checked_for_value": (
+            "{name}, nacido/a el {dob}: el nombre o la fecha de nacimiento se cambiaron en la tableta despu\u00e9s "
+            "de esta comprobaci\u00f3n, as\u00ed que no cubre al paciente indicado arriba; un m\u00e9dico confirma "
+            "qui\u00e9n firm\u00f3"
+        ),
         "treatment": "Tratamiento",
         "modality": "Tratamiento",
         "areas": "Zonas que se van a tratar",

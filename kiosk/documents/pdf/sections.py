@@ -100,6 +100,10 @@ def identity_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flow
     ]
     rows += [(labels[key], patient.get(key), "")
              for key in ("phone", "email", "identity_check") if patient.get(key)]
+    checked = patient.get("identity_checked_for")
+    if checked:  # the desk's check was for another name or date of birth than the one signed for
+        rows.append((labels["identity_checked_for"], labels["identity_checked_for_value"].format(
+            name=printable(checked.get("full_name")), dob=format_date(checked.get("date_of_birth"), labels)), "bold"))
     story.append(_kv_table(rows))
 
     story += heading(labels["treatment"], "h2", 3 * cm)

@@ -1,0 +1,37 @@
+"""The identity the front desk checked against the identity the patient signed for.
+
+The desk checks an identity document for the name and date of birth it enters; the patient may then
+correct them on the tablet (a typo, a second surname) or change them to someone else's. Either way the
+check no longer covers the signed identity on its own, so the consent says what was checked and a
+doctor confirms who the patient is (rules.yaml `derived: identity_changed_after_check`).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from kiosk.documents.record import CheckedIdentity as Person
+from kiosk.documents.record import Flag
+from kiosk.texts.model import Rules
+
+RULE_ID = "identity_changed_after_check"
+
+
+def same_person(a: Person, b: Person) -> bool:
+    """Same name (ignoring case, spacing and Unicode form) and the same date of birth."""
+    return _folded(a["full_name"]) == _folded(b["full_name"]) and a["date_of_birth"] == b["date_of_birth"]
+
+
+def _folded(name: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", name).casefold().split())
+
+
+def identity_change_flags(rules: Rules, *, checked: Person | None, how: str | None, signed: Person) -> list[Flag]:
+    """A review flag when the desk checked one identity and the consent is signed for another; none otherwise."""
+    if checked is None or not how or same_person(checked, signed):
+        return []
+    rule = next((r for r in rules.derived if r.id == RULE_ID), None)
+    if rule is None:  # a clinic's rules without this rule: the PDF still says what was checked
+        return []
+    reason = rule.reason.format(checked=f"{checked['full_name']} ({checked['date_of_birth']})", how=how,
+                                signed=f"{signed['full_name']} ({signed['date_of_birth']})")
+    return [Flag(question=RULE_ID, severity=rule.severity, reason=reason)]
