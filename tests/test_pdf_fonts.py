@@ -11,6 +11,7 @@ import hashlib
 import io
 from datetime import datetime
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,9 +32,8 @@ from tests.helpers import signed_checkin
 EMBEDDED_FONT = "DejaVuSans"
 
 
-def fonts(pdf: bytes) -> dict[str, bool]:
-    """Every font dictionary reachable from the file's trailer: its /BaseFont and whether its program is in the file."""
-    found: dict[str, bool] = {}
+def font_dictionaries(pdf: bytes) -> Iterator[DictionaryObject]:
+    """Every font dictionary reachable from the file's trailer, every revision's included, each once."""
     seen: set[int] = set()
     todo: list[Any] = [PdfReader(io.BytesIO(pdf)).trailer]
     while todo:
@@ -45,13 +45,20 @@ def fonts(pdf: bytes) -> dict[str, bool]:
             obj = obj.get_object()
         if isinstance(obj, DictionaryObject):
             if obj.get("/Type") == "/Font":
-                font = obj["/DescendantFonts"][0].get_object() if "/DescendantFonts" in obj else obj
-                descriptor = font.get("/FontDescriptor")
-                descriptor = descriptor.get_object() if descriptor is not None else {}
-                found[str(obj.get("/BaseFont"))] = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+                yield obj
             todo += list(obj.values())
         elif isinstance(obj, ArrayObject):
             todo += list(obj)
+
+
+def fonts(pdf: bytes) -> dict[str, bool]:
+    """Every font's /BaseFont and whether its program is in the file."""
+    found: dict[str, bool] = {}
+    for obj in font_dictionaries(pdf):
+        font = obj["/DescendantFonts"][0].get_object() if "/DescendantFonts" in obj else obj
+        descriptor = font.get("/FontDescriptor")
+        descriptor = descriptor.get_object() if descriptor is not None else {}
+        found[str(obj.get("/BaseFont"))] = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
     return found
 
 

@@ -26,7 +26,6 @@ from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from pypdf import PdfReader
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 from sqlalchemy import select
 
 from app import create_app
@@ -37,6 +36,7 @@ from kiosk.course import withdrawal
 from kiosk.documents.sealing import run_sync
 from kiosk.review import decisions
 from kiosk.staff import accounts
+from tests.test_pdf_fonts import font_dictionaries
 from tests.helpers import STAFF_PASSWORD, drawn_signature, seal_key_of, signed_checkin
 from tests.support import SIGNING_PASSPHRASE, WizardDriver, need
 
@@ -241,23 +241,7 @@ def test_a_decision_revision_is_dated_by_the_decision(stored: dict[str, bytes], 
 
 def _subset_names(pdf: bytes) -> list[str]:
     """The /BaseFont of every font dictionary in the file, every revision's included."""
-    names: list[str] = []
-    seen: set[int] = set()
-    todo: list[Any] = [PdfReader(io.BytesIO(pdf)).trailer]
-    while todo:
-        obj = todo.pop()
-        if isinstance(obj, IndirectObject):
-            if obj.idnum in seen:
-                continue
-            seen.add(obj.idnum)
-            obj = obj.get_object()
-        if isinstance(obj, DictionaryObject):
-            if obj.get("/Type") == "/Font":
-                names.append(str(obj["/BaseFont"]).lstrip("/"))
-            todo += list(obj.values())
-        elif isinstance(obj, ArrayObject):
-            todo += list(obj)
-    return names
+    return [str(font["/BaseFont"]).lstrip("/") for font in font_dictionaries(pdf)]
 
 
 def test_every_font_subset_in_a_reviewed_consent_has_a_name_of_its_own(stored: dict[str, bytes]) -> None:
