@@ -469,7 +469,8 @@ def test_not_cleared_and_consultation(app: Flask, wizard: Any, staff: dict[str, 
     client = doctor_client(app)
     assert decide(client, document_id, decision=decision).status_code == 302
     consent = load(app, document_id)
-    assert consent.status == "reviewed" and consent.reviews[0].decision == decision
+    assert consent.status == ("consultation" if decision == "consultation" else "reviewed")
+    assert consent.reviews[0].decision == decision
     assert f'readiness-{decision}">{label}' in client.get("/staff").get_data(as_text=True)
     pdf_label = {"not_cleared": "Not cleared for treatment", "consultation": "Needs a consultation"}[decision]
     assert pdf_label in _pdf_text(consent.documents[1].pdf)

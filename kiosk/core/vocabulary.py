@@ -21,12 +21,13 @@ Words = Mapping[str, Any]  # code -> lazy translated string
 # A consent's statuses as its history names them (what happened).
 CONSENT_STATUS_LABELS: Words = {
     "submitted": _l("Signed by the patient"),
+    "consultation": _l("A doctor asked for a consultation"),
     "reviewed": _l("Reviewed by a doctor"),
     "withdrawn": _l("Withdrawn"),
 }
 # The same statuses as the doctor's review queue offers them to filter by (what is waiting).
 QUEUE_STATUS_LABELS: Words = {
-    "submitted": _l("Awaiting review"),
+    "submitted": _l("Awaiting review"),  # new consents and those after a consultation (kiosk.review.queue)
     "reviewed": _l("Reviewed"),
     "withdrawn": _l("Withdrawn"),
 }

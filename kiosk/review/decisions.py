@@ -299,7 +299,8 @@ def decide(session: Session, who: Who, doctor: User, document_id: str, *, decisi
                                                      sha256=sha256, created_at=now))
             consent.events.append(ConsentEvent(status="reviewed", actor=doctor.email, at=now,
                                                note=f"{decision}: {note}" if note else decision))
-            consent.status = "reviewed"
+            # a consultation is open work: the consent stays in the doctors' list until a closing decision
+            consent.status = "consultation" if decision == "consultation" else "reviewed"
             audit.record(session, who, "consent_decided", consent_id=consent.id, target=consent.document_id,
                          at=now, detail={"decision": decision, "revision": revision, "sha256": sha256,
                                          "original_sha256": original.sha256}, commit=False)

@@ -20,21 +20,31 @@ from kiosk.rules.readiness import Readiness, readiness
 
 PER_PAGE = 25
 QUEUE_STATUSES = ("submitted", "reviewed", "withdrawn")
+# what each queue filter lists: "Awaiting review" is every consent that still needs a doctor, a consultation included
+QUEUE_FILTER_STATUSES = {"submitted": ("submitted", "consultation"), "reviewed": ("reviewed",), "withdrawn": ("withdrawn",)}
 
 # --------------------------------------------------------------------------
 # Readiness (the rule is kiosk.rules.readiness; these read its facts from the database)
 # --------------------------------------------------------------------------
 
 
-def _latest_decisions(session: Session, consent_ids: list[int]) -> dict[int, str]:
+@dataclass(frozen=True)
+class LatestDecision:
+    decision: str
+    at: datetime  # UTC as stored
+    note: str | None
+
+
+def _latest_decisions(session: Session, consent_ids: list[int]) -> dict[int, LatestDecision]:
     """The newest decision per consent, in one query for a whole page of consents."""
     if not consent_ids:
         return {}
     newest = (select(func.max(ConsentReview.id)).where(ConsentReview.consent_id.in_(consent_ids))
               .group_by(ConsentReview.consent_id))
-    rows = session.execute(select(ConsentReview.consent_id, ConsentReview.decision)
+    rows = session.execute(select(ConsentReview.consent_id, ConsentReview.decision, ConsentReview.at,
+                                  ConsentReview.note)
                            .where(ConsentReview.id.in_(newest.scalar_subquery())))
-    return {consent_id: decision for consent_id, decision in rows}
+    return {consent_id: LatestDecision(decision, at, note) for consent_id, decision, at, note in rows}
 
 
 def consent_readiness(consent: Consent) -> Readiness:
@@ -50,8 +60,9 @@ def staff_list(session: Session, limit: int = 200) -> list[dict[str, Any]]:
                                .where(Consent.document_id.in_([r["id"] for r in rows]))).all()) if rows else {}
     decisions = _latest_decisions(session, list(ids.values()))
     for row in rows:
+        latest = decisions.get(ids.get(row["id"], -1))
         row["readiness"] = readiness(row["status"], severity_rank(row["highest_severity"]),
-                                     decisions.get(ids.get(row["id"], -1)))
+                                     latest.decision if latest else None)
     return rows
 
 
@@ -81,6 +92,8 @@ class QueueRow:
     highest_severity: str | None
     status: str
     readiness: Readiness
+    consultation_at: datetime | None = None  # when a doctor asked for the consultation still open (clinic zone)
+    consultation_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -131,7 +144,7 @@ def name_condition(session: Session, name: str) -> ColumnElement[bool]:
 def _conditions(session: Session, filters: QueueFilter, tz: ZoneInfo) -> list[ColumnElement[bool]]:
     """WHERE clauses for the filters; status comes first so the queue index is used."""
     status = filters.status if filters.status in QUEUE_STATUSES else "submitted"
-    conditions: list[ColumnElement[bool]] = [Consent.status == status]
+    conditions: list[ColumnElement[bool]] = [Consent.status.in_(QUEUE_FILTER_STATUSES[status])]
     if filters.modality:
         conditions.append(Consent.modality == filters.modality)
     start, end = clinic_day_range(filters.date_from, filters.date_to, tz)
@@ -175,13 +188,17 @@ def queue(session: Session, filters: QueueFilter, *, page: int, tz: ZoneInfo, pe
     pages = max(1, math.ceil(total / per_page))
     current = min(max(page, 1), pages)
     found = session.execute(_rows_query(conditions, per_page, (current - 1) * per_page)).all()
-    decisions = _latest_decisions(session, [r.id for r in found if r.status == "reviewed"])
-    rows = [
-        QueueRow(document_id=r.document_id, created_at=r.created_at.astimezone(tz), patient_name=r.patient_name,
-                 date_of_birth=r.date_of_birth, modality=r.modality, highest_severity=r.highest_severity,
-                 status=r.status, readiness=readiness(r.status, r.severity_rank, decisions.get(r.id)))
-        for r in found
-    ]
+    decisions = _latest_decisions(session, [r.id for r in found if r.status in ("reviewed", "consultation")])
+    rows = []
+    for r in found:
+        latest = decisions.get(r.id)
+        open_consultation = latest if r.status == "consultation" and latest is not None else None
+        rows.append(QueueRow(
+            document_id=r.document_id, created_at=r.created_at.astimezone(tz), patient_name=r.patient_name,
+            date_of_birth=r.date_of_birth, modality=r.modality, highest_severity=r.highest_severity, status=r.status,
+            readiness=readiness(r.status, r.severity_rank, latest.decision if latest else None),
+            consultation_at=open_consultation.at.astimezone(tz) if open_consultation else None,
+            consultation_note=open_consultation.note if open_consultation else None))
     return QueuePage(rows=rows, total=total, page=current, pages=pages, per_page=per_page, asked_page=page)
 
 
