@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, request, session, url_for
+from flask_babel import get_locale
 from flask_login import current_user, login_required, logout_user
 
 from kiosk.core.audit import Who
@@ -154,3 +155,10 @@ def trusted_certificates() -> list[Certificate]:
 def clinic() -> Clinic:
     """The clinic's name, clock and public verification address, as the services take them."""
     return services_of(current_app).identity()
+
+
+def modality_titles() -> dict[str, str]:
+    """Treatment ids to their titles in the reader's language, for filters and tables (never the raw id)."""
+    texts = current_texts()
+    language = str(get_locale() or "en")
+    return {m: texts.modality(language, m).title for m in texts.rules.modalities}

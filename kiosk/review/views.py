@@ -7,7 +7,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -29,13 +28,6 @@ def _clinic_tz() -> ZoneInfo:
     return ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
 
 
-def _modality_titles() -> dict[str, str]:
-    """Treatment ids to their titles in the staff member's language, for filters and tables."""
-    texts = common.current_texts()
-    language = str(get_locale() or "en")
-    return {m: texts.modality(language, m).title for m in texts.rules.modalities}
-
-
 def page_window(page: int, pages: int, radius: int = 2) -> list[int | None]:
     """Page numbers to link: first, last and a few around the current one; None marks a gap."""
     shown = sorted({1, pages, *range(max(1, page - radius), min(pages, page + radius) + 1)})
@@ -51,7 +43,7 @@ def page_window(page: int, pages: int, radius: int = 2) -> list[int | None]:
 @roles_required("doctor")
 def queue() -> Any:
     """The review queue; unusable filter values are dropped and named on the page, never a 500."""
-    titles = _modality_titles()
+    titles = common.modality_titles()
     form = QueueFilterForm(request.args, modalities=list(titles.items()))
     values, problems = form.filters()
     page_number, page_problem = form.page_number()
@@ -74,7 +66,7 @@ def consent(document_id: str) -> Any:
     try:
         if request.method == "GET":
             page = reviews.open_consent(db.session, common.who(), document_id, _clinic_tz(), common.clinic_now())
-            return render_template("review/consent.html", page=page, form=form, titles=_modality_titles())
+            return render_template("review/consent.html", page=page, form=form, titles=common.modality_titles())
         if form.validate_on_submit():
             try:
                 review = reviews.decide(db.session, common.who(), current_user._get_current_object(), document_id,
@@ -91,7 +83,7 @@ def consent(document_id: str) -> Any:
                       "success")
                 return redirect(url_for("doctor.consent", document_id=document_id))
         page = reviews.consent_page(db.session, document_id, _clinic_tz())  # a re-shown form is not a new view
-        return render_template("review/consent.html", page=page, form=form, titles=_modality_titles())
+        return render_template("review/consent.html", page=page, form=form, titles=common.modality_titles())
     except consents.ConsentNotFound:
         abort(404)
 

@@ -141,7 +141,8 @@ def end_idle_staff_session() -> Any:
 @bp.route("/staff", methods=["GET"])
 @roles_required("staff")
 def staff_home() -> Any:
-    return render_template("staff/consents.html", rows=review_queue.staff_list(db.session, limit=200))
+    return render_template("staff/consents.html", rows=review_queue.staff_list(db.session, limit=200),
+                           titles=common.modality_titles())
 
 
 @bp.route("/staff/consents/<document_id>.pdf", methods=["GET"])

@@ -1,0 +1,126 @@
+"""Staff tables read well at a desk screen (1366 px), a small laptop (1024) and a tablet (800): no word broken
+inside ("Revi ew", "Papadopou lou"), ids and dates whole; a table too wide scrolls in its own box."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from kiosk import demo
+from kiosk.core.audit import Who
+from kiosk.core.models import Consent, User
+from kiosk.documents.record import Clinic
+from kiosk.desk import sessions as desk
+from kiosk.review import decisions
+from tests.browser.conftest import TIMEOUT_MS, LiveServer
+from tests.helpers import STAFF_PASSWORD, seal_key_of
+
+try:
+    from playwright.sync_api import Browser, Page
+except ImportError:  # the fixtures skip (or fail under CI) with what to install
+    pass
+
+WIDTHS = (1366, 1024, 800)
+
+# Words (split at spaces and hyphens) whose letters the browser laid out on more than one line.
+BROKEN_WORDS = """() => {
+  const broken = [];
+  for (const cell of document.querySelectorAll("table.consents th, table.consents td")) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    let node;
+    while ((node = walker.nextNode())) {
+      if (node.parentElement.closest(".hash, .visually-hidden")) continue;  // fingerprints may break anywhere
+      const words = /[^\\s\\-]+/g;
+      let match;
+      while ((match = words.exec(node.textContent))) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        const lines = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+        if (lines.size > 1) broken.push(match[0]);
+      }
+    }
+  }
+  return broken;
+}"""
+# Ids and dates that wrapped at their hyphens.
+SPLIT_WHOLES = """() => [...document.querySelectorAll("table.consents .nowrap, table.consents td.nowrap")]
+  .filter(el => new Set([...el.getClientRects()].map(r => Math.round(r.top))).size > 1 || el.getClientRects().length > 1)
+  .map(el => el.textContent.trim())"""
+
+
+@pytest.fixture
+def clinic_day(live_server: LiveServer, staff: dict[str, str]) -> Iterator[str]:
+    """The demo clinic's five consents (long and accented names) and a consultation on one of them."""
+    app = live_server.app
+    now = datetime.now(ZoneInfo(app.config["CLINIC_TIMEZONE"]))
+    session = app.extensions["kiosk_db"]()
+    demo.seed_demo(session, texts=app.extensions["kiosk_texts"], clinic=Clinic(name="Test Clinic",
+                   timezone=app.config["CLINIC_TIMEZONE"]), seal_key=seal_key_of(app), now=now)
+    doctor = session.scalar(select(User).where(User.email == staff["doctor"]))
+    flagged = session.scalar(select(Consent).where(Consent.severity_rank == 0))
+    decisions.decide(session, Who(actor=doctor.email, actor_id=doctor.id), doctor, flagged.document_id,
+                     decision="consultation", note="Come in first: we need to talk about the pregnancy test.",
+                     password=STAFF_PASSWORD, meaning="I reviewed the answers.", now=now,
+                     timezone_name=app.config["CLINIC_TIMEZONE"], seal_key=seal_key_of(app), clinic_name="Test Clinic")
+    document_id = flagged.document_id
+    reviewed = session.scalar(select(Consent).where(Consent.severity_rank == 1))
+    decisions.decide(session, Who(actor=doctor.email, actor_id=doctor.id), doctor, reviewed.document_id,
+                     decision="cleared", note=None, password=STAFF_PASSWORD, meaning="I reviewed the answers.",
+                     now=now, timezone_name=app.config["CLINIC_TIMEZONE"], seal_key=seal_key_of(app),
+                     clinic_name="Test Clinic")
+    desk_user = session.scalar(select(User).where(User.email == staff["frontdesk"]))
+    for name in ("María José Fernández-Villalobos de la Concepción", "Aleksandra Wiśniewska-Brzęczyszczykiewicz"):
+        desk.issue_session(session, desk.NewPatient(full_name=name, date_of_birth=date(1984, 11, 2),
+                                                    modality="fractional_laser"),
+                           issued_by=desk_user, who=Who(actor=desk_user.email), language="en", now=now)
+    session.close()
+    yield document_id
+
+
+def _signed_in(browser: Browser, server: LiveServer, email: str, width: int) -> Page:
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="en-GB")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.goto(server.url + "/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.wait_for_load_state()
+    return page
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_no_staff_table_breaks_a_word_or_an_id(browser: Browser, live_server: LiveServer, staff: dict[str, str],
+                                               clinic_day: str, width: int) -> None:
+    pages = {"frontdesk": ["/desk/", f"/course/{clinic_day}"],
+             "doctor": ["/doctor/queue", "/doctor/queue?status=reviewed", "/staff", f"/doctor/consents/{clinic_day}"],
+             "admin": ["/admin/audit"]}
+    problems: list[str] = []
+    for role, paths in pages.items():
+        page = _signed_in(browser, live_server, staff[role], width)
+        for path in paths:
+            page.goto(live_server.url + path)
+            assert page.locator("table.consents").count(), f"{path}: no table to measure"
+            problems += [f"{width}px {path}: word broken inside: {word!r}" for word in page.evaluate(BROKEN_WORDS)]
+            problems += [f"{width}px {path}: split: {text!r}" for text in page.evaluate(SPLIT_WHOLES)]
+            wider = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            if wider > 0:
+                problems.append(f"{width}px {path}: the page is {wider}px wider than the screen")
+        page.context.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_the_queue_names_treatments_and_readiness_in_words(browser: Browser, live_server: LiveServer,
+                                                           staff: dict[str, str], clinic_day: str) -> None:
+    page = _signed_in(browser, live_server, staff["doctor"], 1366)
+    page.goto(live_server.url + "/staff")
+    text: Any = page.locator("table.consents").inner_text()
+    for raw in ("co2_laser", "\tmicrodermabrasion\t", "fractional_laser", "chemical_peel", "vitamin_c"):
+        assert raw not in text, raw
+    page.context.close()
