@@ -17,6 +17,7 @@ from kiosk.core.models import Consent, User
 from kiosk.documents.record import Clinic
 from kiosk.desk import sessions as desk
 from kiosk.review import decisions
+from tests.browser.a11y import axe_violations
 from tests.browser.conftest import TIMEOUT_MS, LiveServer
 from tests.helpers import STAFF_PASSWORD, seal_key_of
 
@@ -109,6 +110,7 @@ def test_no_staff_table_breaks_a_word_or_an_id(browser: Browser, live_server: Li
             assert page.locator("table.consents").count(), f"{path}: no table to measure"
             problems += [f"{width}px {path}: word broken inside: {word!r}" for word in page.evaluate(BROKEN_WORDS)]
             problems += [f"{width}px {path}: split: {text!r}" for text in page.evaluate(SPLIT_WHOLES)]
+            problems += [f"{width}px {path}: axe {v['id']}: {v['nodes'][0]['target']}" for v in axe_violations(page)]
             wider = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             if wider > 0:
                 problems.append(f"{width}px {path}: the page is {wider}px wider than the screen")
