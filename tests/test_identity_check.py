@@ -64,3 +64,12 @@ def test_a_correction_without_a_desk_check_is_not_flagged_but_the_desk_sees_the_
     staff_login(client, staff["frontdesk"])
     desk = client.get("/desk/").get_data(as_text=True)
     assert "Ana García López" in desk and "The desk entered Ana Garcia" in desk
+
+
+def test_the_doctor_reads_the_identity_flag_in_words(app: Flask, wizard: WizardDriver, staff: dict[str, str]) -> None:
+    consent = _sign_as(app, wizard, checked=("Alice Checked", "1984-11-02"), signed=("Mallory Other", "1999-09-09"))
+    doctor = app.test_client()
+    staff_login(doctor, staff["doctor"])
+    html = doctor.get(f"/doctor/consents/{consent.document_id}").get_data(as_text=True)
+    assert "Identity changed after the front desk's check" in html.replace("&#39;", "'")
+    assert "Rule “identity_changed_after_check”" not in html and ">identity_changed_after_check<" not in html

@@ -65,6 +65,13 @@ REVISION_KIND_LABELS: Words = {
     "withdrawal": _l("with the withdrawal of consent"),
     "checkin_signed": _l("check-in signed by the patient"),
 }
+# The rules that read the patient's details or the consent's history rather than one answer (rules.yaml `derived`,
+# the renewal flag), as a doctor reads their flag's heading.
+DETAIL_RULE_LABELS: Words = {
+    "under_18": _l("Age, from the date of birth"),
+    "identity_changed_after_check": _l("Identity changed after the front desk's check"),
+    "renewal": _l("Re-consent replacing an earlier consent"),
+}
 # What kind of sealed document a verified file is.
 DOCUMENT_KIND_LABELS: Words = {
     "consent": _l("consent"),
@@ -127,6 +134,7 @@ FILTERS: dict[str, Words] = {
     "readiness_label": READINESS_LABELS,
     "revision_kind_label": REVISION_KIND_LABELS,
     "document_kind_label": DOCUMENT_KIND_LABELS,
+    "detail_rule_label": DETAIL_RULE_LABELS,
     "audit_action_label": AUDIT_ACTION_LABELS,
     "severity_label": SEVERITY_LABELS,
     "withdrawal_method_label": WITHDRAWAL_METHOD_LABELS,
