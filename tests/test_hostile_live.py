@@ -38,7 +38,7 @@ def test_hostile_pdfs_at_once_are_each_too_complex_within_five_seconds_and_the_w
         "40 signed revisions": (hostile.many_signed_revisions(40), "too_complex"),
         "400 KB of nested arrays": (hostile.deeply_nested(400), "too_complex"),
         "a cross-reference stream inflating to 16 MB": (hostile.xref_stream_bomb(16), "too_complex"),
-        "16 signed revisions (inside the screen: judged in a child)": (hostile.many_signed_revisions(16), "unknown"),
+        "12 signed revisions (inside the screen: judged in a child)": (hostile.many_signed_revisions(12), "unknown"),
     }
     with gunicorn(server_env(db_url), tmp_path / "gunicorn.log", workers=1, threads=len(files)) as server:
         def send(pdf: bytes) -> tuple[HttpResponse, float]:

@@ -135,18 +135,19 @@ def _reviewed_consent(decisions: int) -> tuple[bytes, Any]:
     return hostile.consent_with_decisions(key, decisions), key.certificate
 
 
-def test_a_consent_with_fifteen_decisions_is_inside_every_bound_and_checks_intact() -> None:
-    """The seal and 15 decisions (the most the bounds admit) verify in the child, well inside its CPU limit."""
+def test_a_consent_with_the_most_decisions_admitted_is_inside_every_bound_and_checks_intact() -> None:
+    """The seal and as many decisions as the bounds admit are judged in the child, within its limits.
+
+    (How much CPU that takes is bench/bench_hostile.py's to measure, not a test's.)"""
     decisions = BOUNDS.max_signatures - 1
     pdf, certificate = _reviewed_consent(decisions)
     assert screen_pdf(pdf) is None
     checked = verify_untrusted(pdf, [certificate])
     assert checked.outcome == "judged" and checked.verdict.status == "intact", checked
-    assert checked.child_cpu_seconds < 0.75 * Limits().cpu_seconds
 
 
 def test_one_decision_more_is_past_the_bound_and_says_so() -> None:
-    """The price of the bound: a consent with a sixteenth decision cannot be checked by upload (README "Security")."""
+    """The price of the bound: a copy the clinic did not store with one decision more is too complex (README "Security")."""
     pdf, _certificate = _reviewed_consent(BOUNDS.max_signatures)
     verdict = screen_pdf(pdf)
     assert verdict is not None and verdict.status == "too_complex"
