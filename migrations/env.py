@@ -24,4 +24,8 @@ with engine.connect() as connection:
         if connection.dialect.name == "postgresql":
             connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_ID})")
         context.run_migrations()
+        if connection.dialect.name == "sqlite":  # foreign keys are off while migrating (kiosk.core.db.make_engine)
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"the migration would leave rows pointing at nothing: {broken[:5]}")
 engine.dispose()

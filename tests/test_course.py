@@ -6,7 +6,6 @@ the pure rules (validity, the check-in engine, the texts loader) are tested dire
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import shutil
@@ -18,7 +17,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from pypdf import PdfReader
 from sqlalchemy import select
 
 from app import create_app
@@ -32,6 +30,7 @@ from kiosk.texts.loader import load_texts
 from kiosk.texts.model import TextsError
 from tests.support import ROOT, WizardDriver, csrf_token
 from tests.helpers import STAFF_PASSWORD, seal_key_of, staff_login
+from tests.helpers import pdf_text as helpers_pdf_text
 
 CODE = re.compile(r'id="tablet-code"[^>]*>([A-Z0-9]{3}-[A-Z0-9]{3})<')
 
@@ -152,7 +151,8 @@ def sealed_by_us(app: Flask, pdf: bytes) -> bool:
 
 
 def pdf_text(data: bytes) -> str:
-    return " ".join(" ".join((page.extract_text() or "").split()) for page in PdfReader(io.BytesIO(data)).pages)
+    """Every page's text and every signed revision's appearance (a decision or a withdrawal), spaces collapsed."""
+    return " ".join(helpers_pdf_text(data).split())
 
 
 # --------------------------------------------------------------------------

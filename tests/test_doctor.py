@@ -18,7 +18,7 @@ from kiosk.core import vocabulary
 from kiosk.review import queue as review_queue
 from kiosk.rules.readiness import readiness
 from kiosk.review import decisions as reviews
-from kiosk.core.models import AuditEvent, Consent, ConsentDocument, ConsentReview, Draft, User
+from kiosk.core.models import AuditEvent, Consent, Decision, Document, DocumentRevision, Draft, User
 from kiosk.documents.record import Severity, severity_rank
 from tests.support import csrf_token
 from tests.helpers import STAFF_PASSWORD, staff_login
@@ -42,15 +42,15 @@ def add_consent(app: Flask, name: str, *, severity: Severity | None = None, moda
     session = _session(app)
     draft = Draft(token=secrets.token_hex(16), status="submitted", data={}, trail={})
     document_id = f"CK-TEST-{secrets.token_hex(4).upper()}"
-    consent = Consent(document_id=document_id, draft=draft, created_at=created, status=status, patient_name=name,
+    consent = Consent(document=Document(id=document_id, kind="consent", created_at=created), draft=draft, created_at=created, status=status, patient_name=name,
                       date_of_birth=date(1990, 1, 1), modality=modality, language="en", highest_severity=severity,
                       severity_rank=severity_rank(severity), texts_version="t", texts_sha256="0" * 64,
                       rules_version="r", record={}, signature_png=None)
     session.add(consent)
     if decision:
         doctor = session.scalar(select(User).where(User.role == "doctor"))
-        consent.reviews.append(ConsentReview(doctor_id=doctor.id, doctor_name=doctor.name, decision=decision,
-                                             note=None, meaning="m", at=created, document_revision=2))
+        consent.reviews.append(Decision(doctor_id=doctor.id, doctor_name=doctor.name, decision=decision,
+                                        note=None, meaning="m", at=created, document_revision=2))
     session.commit()
     session.close()
     return document_id
@@ -84,7 +84,8 @@ def load(app: Flask, document_id: str) -> Consent:
     """The stored consent with its revisions, reviews and events loaded, read through a fresh session."""
     session = _session(app)
     consent = session.scalar(select(Consent).where(Consent.document_id == document_id).options(
-        selectinload(Consent.documents), selectinload(Consent.reviews), selectinload(Consent.events)))
+        selectinload(Consent.document).selectinload(Document.revisions),
+        selectinload(Consent.document).selectinload(Document.decisions), selectinload(Consent.events)))
     session.close()
     return consent
 
@@ -508,7 +509,7 @@ def test_decision_rolls_back_when_the_revision_number_was_taken(app: Flask, wiza
     consent = session.scalar(select(Consent).where(Consent.document_id == document_id))
     _ = consent.documents  # loaded before the other doctor's revision arrives
     other = _session(app)
-    other.add(ConsentDocument(consent_id=consent.id, revision=2, kind="doctor_review", pdf=b"x", sha256="0" * 64))
+    other.add(DocumentRevision(document_id=document_id, revision=2, kind="doctor_review", pdf=b"x", sha256="0" * 64))
     other.commit()
     other.close()
     from kiosk.core.audit import Who

@@ -18,10 +18,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import func, select, text
+from sqlalchemy import exists, func, select, text
 
 from app import create_app
-from kiosk.core.models import Consent, ConsentDocument, Draft
+from kiosk.core.models import Consent, Document, DocumentRevision, Draft
 from tests.support import WizardDriver
 from tests.helpers import drawn_signature
 from tests.live import GunicornServer, HttpTablet, gunicorn, server_env
@@ -42,8 +42,8 @@ def check_nothing_half_stored(app: Flask) -> None:
         orphans = session.scalar(select(func.count()).select_from(Draft).where(
             Draft.status == "submitted", ~Draft.consent.has()))
         assert orphans == 0
-        assert session.scalar(select(func.count()).select_from(ConsentDocument).where(
-            ~ConsentDocument.consent.has())) == 0
+        assert session.scalar(select(func.count()).select_from(DocumentRevision).join(Document).where(
+            Document.kind == "consent", ~exists().where(Consent.document_id == Document.id))) == 0
 
 
 def sign_while_striking(app: Flask, server: GunicornServer, name: str, modality: str, delay_ms: int,

@@ -20,10 +20,11 @@ from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from kiosk.documents.pdf import render_consent_pdf
-from kiosk.documents.pdf.checkin import render_withdrawal_pdf
-from kiosk.documents.record import ConsentRecord, Review
+from kiosk.documents.pdf import render_withdrawal_appearance
+from kiosk.documents.record import ConsentRecord, Review, Withdrawal
 from kiosk.review.decisions import revised_pdf
-from kiosk.documents.sealing import SealKey, load_seal_key, seal_pdf
+from kiosk.documents.sealing import (REVIEW_FIELD_PREFIX, SealKey, add_signed_revision, load_seal_key, review_area,
+                                     seal_pdf)
 from kiosk.demo import demo_signature_png
 from tests.factories.specimen import specimen_record
 from tests.support import SIGNING_PASSPHRASE
@@ -112,12 +113,17 @@ def test_a_review_revision_names_only_embedded_fonts(consent_pdf: bytes, key: Se
 
 
 def test_a_withdrawal_names_only_embedded_fonts(consent_pdf: bytes, key: SealKey) -> None:
-    withdrawal = {"revision": 2, "at": "2025-11-26T10:00:00+01:00", "timezone": "Europe/Madrid",
-                  "recorded_by": "Front Desk (frontdesk@clinic.test)", "how": "In person", "reason": "Moving away.",
-                  "sessions_done": 1, "original_sha256": hashlib.sha256(consent_pdf).hexdigest(),
-                  "previous_sha256": hashlib.sha256(consent_pdf).hexdigest()}
-    assert_only_embedded_fonts(seal_pdf(render_withdrawal_pdf(specimen_record(), withdrawal), key,  # type: ignore[arg-type]
-                                        clinic_name="Test Clinic", reason="test"))
+    withdrawal: Withdrawal = {
+        "revision": 2, "at": "2025-11-26T10:00:00+01:00", "timezone": "Europe/Madrid",
+        "recorded_by": "Front Desk (frontdesk@clinic.test)", "how": "In person", "reason": "Moving away.",
+        "sessions_done": 1, "original_sha256": hashlib.sha256(consent_pdf).hexdigest()}
+    area = review_area(consent_pdf)
+    appearance = render_withdrawal_appearance(withdrawal, [], "en", area.right - area.left, area.top - area.bottom)
+    revised = add_signed_revision(consent_pdf, key, appearance_pdf=appearance, area=area,
+                                  field_name=f"{REVIEW_FIELD_PREFIX}2", signer_name="Front Desk", reason="test",
+                                  location="Test Clinic")
+    assert revised.startswith(consent_pdf)
+    assert_only_embedded_fonts(revised)
 
 
 def test_a_flagged_checkin_names_only_embedded_fonts(app) -> None:  # noqa: ANN001

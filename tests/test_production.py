@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app import create_app
 from kiosk.staff import accounts
 from kiosk.desk import sessions as desk
-from kiosk.core.models import Consent, ConsentDocument, Draft
+from kiosk.core.models import Consent, DocumentRevision, Draft
 from tests.support import ROOT, WizardDriver, csrf_token
 from tests.helpers import staff_login
 from tests.live import HttpTablet, gunicorn, server_env, start_gunicorn
@@ -109,7 +109,7 @@ def test_two_servers_share_everything_through_the_database(db_url: str, tmp_path
     with app.extensions["kiosk_db"]() as session:
         [consent] = session.scalars(select(Consent)).all()
         assert consent.patient_name == "Zoë Ñúñez" and consent.modality == modality
-        assert session.scalar(select(func.count()).select_from(ConsentDocument)) == 1
+        assert session.scalar(select(func.count()).select_from(DocumentRevision)) == 1
     app.extensions["kiosk_db"].kw["bind"].dispose()
 
 

@@ -92,7 +92,7 @@ def test_a_checkin_pdf_is_known_with_its_kind_and_number(app: Flask, tmp_path: P
     result = _cli(app, tmp_path, checkin.pdf)
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"document: {checkin.document_id} (treatment-day check-in)" in result.stdout
-    assert "revision: 1 (check-in signed by the patient)" in result.stdout
+    assert "revision: 1 (signed by the patient)" in result.stdout
     assert "newer revision: no, this is the latest" in result.stdout
     assert "no record" not in result.stdout
     html = upload(app, checkin.pdf).get_data(as_text=True)

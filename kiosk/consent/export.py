@@ -40,7 +40,7 @@ def consent_state(session: Session, consent: Consent, *, texts: Texts, now: date
                             doctor=fhir.Staff(r.doctor_name, emails.get(r.doctor_id)), revision=r.document_revision)
         for r in consent.reviews)
     withdrawal = next((e for e in consent.events if e.status == "withdrawn"), None)
-    authors: dict[tuple[str, int], fhir.Staff] = {("doctor_review", d.revision): d.doctor for d in decisions}
+    authors: dict[tuple[str, int | None], fhir.Staff] = {("doctor_review", d.revision): d.doctor for d in decisions}
     if withdrawal is not None:
         recorder = _recorded_by(session, withdrawal)
         authors.update({("withdrawal", d.revision): recorder for d in consent.documents if d.kind == "withdrawal"})

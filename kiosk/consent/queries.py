@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk.core.models import Consent, ConsentDocument
+from kiosk.core.models import Consent, DocumentRevision
 
 
 class ConsentNotFound(LookupError):
@@ -41,7 +41,7 @@ def get_consent(session: Session, document_id: str) -> Consent:
     return consent
 
 
-def latest_document(consent: Consent) -> ConsentDocument:
+def latest_document(consent: Consent) -> DocumentRevision:
     """The newest PDF revision; the signed original stays at revision 1."""
     return consent.documents[-1]
 

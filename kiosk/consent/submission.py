@@ -22,7 +22,7 @@ from kiosk.rules import comprehension
 from kiosk.consent import drafts
 from kiosk.consent import steps
 from kiosk.rules import validity
-from kiosk.core.models import Consent, ConsentDocument, ConsentEvent, ConsentFlag, Draft
+from kiosk.core.models import Consent, ConsentEvent, ConsentFlag, Document, DocumentRevision, Draft
 from kiosk.documents import codes
 from kiosk.documents.pdf import render_consent_pdf
 from kiosk.documents.record import (Answer, CheckedIdentity, Clinic, ConsentRecord, Patient, RiskAck, StepEvent, highest_severity,
@@ -90,9 +90,12 @@ def submit(
     record["verification"] = {"code": codes.verification_code(), "url": clinic.verify_url}
     pdf = seal_pdf(render_consent_pdf(record, signature.png, signature.image), seal_key, clinic_name=clinic.name,
                    reason=SEAL_REASON)
+    document = Document(id=document_id, kind="consent", verification_code=record["verification"]["code"],
+                        created_at=now)
+    document.revisions = [DocumentRevision(revision=1, kind="patient_signed", pdf=pdf,
+                                           sha256=hashlib.sha256(pdf).hexdigest(), created_at=now)]
     consent = Consent(
-        document_id=document_id,
-        verification_code=record["verification"]["code"],
+        document=document,
         draft_id=draft.id,
         created_at=now,
         status="submitted",
@@ -109,9 +112,6 @@ def submit(
         signature_png=signature.png,
     )
     consent.flags = [ConsentFlag(**flag) for flag in record["flags"]]
-    consent.documents = [
-        ConsentDocument(revision=1, kind="patient_signed", pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(), created_at=now)
-    ]
     consent.events = [ConsentEvent(status="submitted", actor="patient", at=now)]
     session.add(consent)
     try:

@@ -87,7 +87,9 @@ def make_engine(url: str, *, transactional_ddl: bool = False) -> Engine:
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
+            # a migration rebuilds tables (drop, then rename a copy), which SQLite allows only with foreign keys
+            # off; migrations/env.py runs PRAGMA foreign_key_check before committing instead
+            cursor.execute("PRAGMA foreign_keys=OFF" if transactional_ddl else "PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
             if transactional_ddl:

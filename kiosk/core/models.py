@@ -1,4 +1,4 @@
-"""Database tables: drafts in progress, signed consents with their PDFs, and staff accounts."""
+"""Database tables: drafts in progress, signed consents and check-ins with their sealed documents, and staff."""
 
 from __future__ import annotations
 
@@ -46,13 +46,10 @@ class Consent(Base):
         Index("ix_consents_patient_name", "patient_name"),
         Index("ix_consents_queue", "status", "severity_rank", text("created_at DESC")),
         Index("ix_consents_queue_modality", "status", "modality", "severity_rank", text("created_at DESC")),
-        Index("ix_consents_verification_code", "verification_code", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    document_id: Mapped[str] = mapped_column(String(32), unique=True)
-    # printed on every page of the PDF; /verify?code=... finds the consent (null for consents sealed before 0004)
-    verification_code: Mapped[str | None] = mapped_column(String(16))
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), unique=True)
     draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     status: Mapped[str] = mapped_column(String(16), default="submitted")
@@ -69,15 +66,27 @@ class Consent(Base):
     record: Mapped[dict[str, Any]] = mapped_column(JSON)
     signature_png: Mapped[bytes | None] = mapped_column(LargeBinary)
 
+    document: Mapped[Document] = relationship(lazy="joined", innerjoin=True)
     draft: Mapped[Draft] = relationship(back_populates="consent")
     flags: Mapped[list[ConsentFlag]] = relationship(back_populates="consent", order_by="ConsentFlag.id")
-    documents: Mapped[list[ConsentDocument]] = relationship(
-        back_populates="consent", order_by="ConsentDocument.revision"
-    )
     events: Mapped[list[ConsentEvent]] = relationship(back_populates="consent", order_by="ConsentEvent.id")
-    reviews: Mapped[list[ConsentReview]] = relationship(back_populates="consent", order_by="ConsentReview.id")
     checkins: Mapped[list[Checkin]] = relationship(back_populates="consent", order_by="Checkin.id")
     sessions: Mapped[list[TreatmentSession]] = relationship(back_populates="consent", order_by="TreatmentSession.id")
+
+    @property
+    def verification_code(self) -> str | None:
+        """The code printed on every page; /verify?code=... finds the document (None for consents before 0004)."""
+        return self.document.verification_code
+
+    @property
+    def documents(self) -> list[DocumentRevision]:
+        """The consent's PDF revisions, oldest first: the patient-signed original is revision 1."""
+        return self.document.revisions
+
+    @property
+    def reviews(self) -> list[Decision]:
+        """The doctors' decisions on this consent, oldest first; the newest one counts."""
+        return self.document.decisions
 
 
 class ConsentFlag(Base):
@@ -94,21 +103,60 @@ class ConsentFlag(Base):
     consent: Mapped[Consent] = relationship(back_populates="flags")
 
 
-class ConsentDocument(Base):
-    """A PDF revision with its hash; revisions are added, the signed original is never replaced."""
+class Document(Base):
+    """One thing the clinic signs and seals (a consent or a check-in), with one id, one code and its revisions.
 
-    __tablename__ = "consent_documents"
-    __table_args__ = (UniqueConstraint("consent_id", "revision"),)
+    The id is the public document id printed on every page. Revisions are added in order (the patient's
+    signature first, then doctors' decisions, a withdrawal, ...); none is ever replaced or edited.
+    """
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    consent_id: Mapped[int] = mapped_column(ForeignKey("consents.id"), index=True)
-    revision: Mapped[int] = mapped_column(default=1)
-    kind: Mapped[str] = mapped_column(String(24), default="patient_signed")
-    pdf: Mapped[bytes] = mapped_column(LargeBinary)
-    sha256: Mapped[str] = mapped_column(String(64))
+    __tablename__ = "documents"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # consent | checkin
+    # printed on every page of the PDF; /verify?code=... finds the document (null for PDFs sealed without one)
+    verification_code: Mapped[str | None] = mapped_column(String(16), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    consent: Mapped[Consent] = relationship(back_populates="documents")
+    revisions: Mapped[list[DocumentRevision]] = relationship(back_populates="document",
+                                                             order_by="DocumentRevision.revision")
+    decisions: Mapped[list[Decision]] = relationship(back_populates="document", order_by="Decision.id")
+
+
+class DocumentRevision(Base):
+    """A PDF revision with its hash; each later one holds the earlier one's bytes and adds a sealed update."""
+
+    __tablename__ = "document_revisions"
+    __table_args__ = (UniqueConstraint("document_id", "revision"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), index=True)
+    revision: Mapped[int] = mapped_column()  # 1 is the patient-signed original
+    kind: Mapped[str] = mapped_column(String(24))  # patient_signed | doctor_review | withdrawal
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)  # /verify finds an uploaded file by it
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    document: Mapped[Document] = relationship(back_populates="revisions")
+
+
+class Decision(Base):
+    """A doctor's signed decision on a consent or a check-in, confirmed with their password; the newest counts."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), index=True)
+    doctor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    doctor_name: Mapped[str] = mapped_column(String(200))
+    decision: Mapped[str] = mapped_column(String(16))  # cleared | not_cleared | consultation
+    note: Mapped[str | None] = mapped_column(Text)
+    meaning: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the sealed revision that carries it; null only for check-in decisions made before they were sealed (0013)
+    document_revision: Mapped[int | None] = mapped_column()
+
+    document: Mapped[Document] = relationship(back_populates="decisions")
 
 
 class ConsentEvent(Base):
@@ -170,24 +218,6 @@ class StaffSession(Base):
     end_reason: Mapped[str | None] = mapped_column(String(24))  # signed_out | idle | password_changed | handed_over
 
 
-class ConsentReview(Base):
-    """A doctor's decision on a consent, confirmed with their password; it produces a new PDF revision."""
-
-    __tablename__ = "consent_reviews"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    consent_id: Mapped[int] = mapped_column(ForeignKey("consents.id"), index=True)
-    doctor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    doctor_name: Mapped[str] = mapped_column(String(200))
-    decision: Mapped[str] = mapped_column(String(16))  # cleared | not_cleared | consultation
-    note: Mapped[str | None] = mapped_column(Text)
-    meaning: Mapped[str] = mapped_column(Text)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    document_revision: Mapped[int] = mapped_column()
-
-    consent: Mapped[Consent] = relationship(back_populates="reviews")
-
-
 class TabletCode(Base):
     """A short one-time code the desk reads out so a patient can open their session on the tablet."""
 
@@ -244,7 +274,7 @@ class Checkin(Base):
     __table_args__ = (Index("ix_checkins_queue", "status", "severity_rank"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    document_id: Mapped[str] = mapped_column(String(32), unique=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), unique=True)
     consent_id: Mapped[int] = mapped_column(ForeignKey("consents.id"), index=True)
     # the tablet reaches the check-in through this draft's random token and the desk's one-time code
     draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), unique=True)
@@ -260,30 +290,31 @@ class Checkin(Base):
     rules_version: Mapped[str | None] = mapped_column(String(40))
     record: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     signature_png: Mapped[bytes | None] = mapped_column(LargeBinary)
-    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
-    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
+    document: Mapped[Document] = relationship(lazy="joined", innerjoin=True)
     consent: Mapped[Consent] = relationship(back_populates="checkins")
     draft: Mapped[Draft] = relationship()
-    reviews: Mapped[list[CheckinReview]] = relationship(back_populates="checkin", order_by="CheckinReview.id")
 
+    @property
+    def revisions(self) -> list[DocumentRevision]:
+        """The check-in's PDF revisions, oldest first (none until the patient signs)."""
+        return self.document.revisions
 
-class CheckinReview(Base):
-    """A doctor's decision on a flagged check-in, confirmed with their password; the newest one counts."""
+    @property
+    def reviews(self) -> list[Decision]:
+        """The doctors' decisions on this check-in, oldest first; the newest one counts."""
+        return self.document.decisions
 
-    __tablename__ = "checkin_reviews"
+    @property
+    def pdf(self) -> bytes | None:
+        """The newest revision's bytes, which hold the patient-signed original; None until signed."""
+        return self.document.revisions[-1].pdf if self.document.revisions else None
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id"), index=True)
-    doctor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    doctor_name: Mapped[str] = mapped_column(String(200))
-    decision: Mapped[str] = mapped_column(String(16))  # cleared | not_cleared | consultation
-    note: Mapped[str | None] = mapped_column(Text)
-    meaning: Mapped[str] = mapped_column(Text)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    checkin: Mapped[Checkin] = relationship(back_populates="reviews")
+    @property
+    def pdf_sha256(self) -> str | None:
+        """The SHA-256 of the newest revision."""
+        return self.document.revisions[-1].sha256 if self.document.revisions else None
 
 
 class TreatmentSession(Base):

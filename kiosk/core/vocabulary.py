@@ -58,12 +58,11 @@ READINESS_LABELS: Words = {
     "ready": _l("Ready (no doctor review needed)"),
     "withdrawn": _l("Withdrawn"),
 }
-# What a stored PDF revision of a consent is: "Revision 2 (with the doctor's review)".
+# What a stored PDF revision of a consent or check-in is: "Revision 2 (with the doctor's review)".
 REVISION_KIND_LABELS: Words = {
     "patient_signed": _l("signed by the patient"),
     "doctor_review": _l("with the doctor's review"),
     "withdrawal": _l("with the withdrawal of consent"),
-    "checkin_signed": _l("check-in signed by the patient"),
 }
 # The rules that read the patient's details or the consent's history rather than one answer (rules.yaml `derived`,
 # the renewal flag), as a doctor reads their flag's heading.

@@ -15,21 +15,23 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kiosk.core import audit
+from kiosk.documents import codes
 from kiosk.consent import queries as consents
 from kiosk.desk import sessions as desk
 from kiosk.consent import drafts
 from kiosk.rules import validity
 from kiosk.core.audit import Who
-from kiosk.core.models import Checkin, CheckinReview, Consent, Draft, TreatmentSession, User
+from kiosk.core.models import Checkin, Consent, Decision, Document, DocumentRevision, Draft, TreatmentSession, User
 from kiosk.documents.pdf.checkin import render_checkin_pdf
 from kiosk.documents.record import Answer, highest_severity, severity_rank
 from kiosk.core.vocabulary import READINESS_LABELS, VALIDITY_REASON_LABELS, label
 from kiosk.review.queue import consent_readiness
 from kiosk.rules.readiness import Readiness, readiness
-from kiosk.review.decisions import check_decision
+from kiosk.review.decisions import CLASH, DecisionRefused, check_decision, seal_decision
 from kiosk.rules.screening import screen_checkin
 from kiosk.documents.sealing import SealKey, seal_pdf
 from kiosk.consent.submission import SignatureInput, new_document_id
@@ -98,7 +100,7 @@ def start_checkin(session: Session, document_id: str, *, texts: Texts, issued_by
     draft.desk_name = consent.patient_name
     draft.planned_modality = consent.modality
     draft.issued_by_id = issued_by.id if issued_by is not None else None
-    checkin = Checkin(document_id=new_document_id(now), consent_id=consent.id, draft_id=draft.id, status="open",
+    checkin = Checkin(document=Document(id=new_document_id(now), kind="checkin", created_at=now), consent_id=consent.id, draft_id=draft.id, status="open",
                       modality=consent.modality, language=consent.language, created_at=now,
                       issued_by_id=draft.issued_by_id)
     session.add(checkin)
@@ -182,6 +184,7 @@ def submit(session: Session, checkin: Checkin, signature: SignatureInput, *, tex
         raise AnswersMissing()
     local_now = now.astimezone(ZoneInfo(clinic.timezone))
     record = build_record(checkin, saved, signature, texts=texts, clinic=clinic, local_now=local_now)
+    record["verification"] = {"code": codes.verification_code(), "url": clinic.verify_url}
     pdf = seal_pdf(render_checkin_pdf(record, signature.png, signature.image), seal_key, clinic_name=clinic.name,
                    reason=CHECKIN_SEAL_REASON)
     checkin.record = record
@@ -192,13 +195,14 @@ def submit(session: Session, checkin: Checkin, signature: SignatureInput, *, tex
     checkin.texts_sha256 = record["texts"]["sha256"]
     checkin.rules_version = record["texts"]["rules_version"]
     checkin.signature_png = signature.png
-    checkin.pdf = pdf
-    checkin.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+    checkin.document.verification_code = record["verification"]["code"]
+    checkin.document.revisions.append(DocumentRevision(revision=1, kind="patient_signed", pdf=pdf,
+                                                       sha256=hashlib.sha256(pdf).hexdigest(), created_at=now))
     checkin.status = "submitted"
     audit.record(session, Who(actor="patient", ip_address=draft.ip_address, user_agent=draft.user_agent),
                  "checkin_signed", consent_id=checkin.consent_id, target=checkin.consent.document_id, at=now,
                  detail={"checkin": checkin.document_id, "highest_severity": checkin.highest_severity,
-                         "sha256": checkin.pdf_sha256}, commit=False)
+                         "sha256": checkin.document.revisions[-1].sha256}, commit=False)
     # a cancel at the desk and a signature on the tablet can race: exactly one of them closes the draft
     if not drafts.close_if_open(session, draft.id, "submitted", now):
         session.rollback()
@@ -292,19 +296,27 @@ def pending_review(session: Session) -> list[Checkin]:
 
 
 def decide(session: Session, who: Who, doctor: User, document_id: str, *, decision: str, note: str | None,
-           password: str, meaning: str, now: datetime) -> CheckinReview:
-    """Record a doctor's signed decision on a check-in, or refuse with reasons and save nothing."""
+           password: str, meaning: str, now: datetime, timezone_name: str, seal_key: SealKey,
+           clinic_name: str) -> Decision:
+    """Record a doctor's signed decision on a check-in with its sealed PDF revision, or refuse and save nothing."""
     checkin = get_checkin(session, document_id)
     note = check_decision(session, who, doctor, decision=decision, note=note, password=password, meaning=meaning,
                           withdrawn=checkin.consent.status == "withdrawn", stop=checkin.severity_rank == 0, now=now,
                           purpose=f"decision on check-in {checkin.document_id}")
-    row = CheckinReview(doctor_id=doctor.id, doctor_name=doctor.name, decision=decision, note=note,
-                        meaning=meaning, at=now)
-    checkin.reviews.append(row)
-    checkin.status = "reviewed"
-    audit.record(session, who, "checkin_decided", consent_id=checkin.consent_id, target=checkin.consent.document_id,
-                 at=now, detail={"checkin": checkin.document_id, "decision": decision}, commit=False)
-    session.commit()
+    try:
+        with session.no_autoflush:  # one flush at commit, so a clash surfaces here and nowhere else
+            row = seal_decision(checkin.document, doctor, decision=decision, note=note, meaning=meaning, now=now,
+                                timezone_name=timezone_name, language=checkin.language, seal_key=seal_key,
+                                clinic_name=clinic_name)
+            checkin.status = "reviewed"
+            audit.record(session, who, "checkin_decided", consent_id=checkin.consent_id,
+                         target=checkin.consent.document_id, at=now,
+                         detail={"checkin": checkin.document_id, "decision": decision,
+                                 "revision": row.document_revision, "sha256": checkin.pdf_sha256}, commit=False)
+        session.commit()
+    except IntegrityError:  # another decision took this revision number a moment earlier
+        session.rollback()
+        raise DecisionRefused({"decision": CLASH}) from None
     return row
 
 

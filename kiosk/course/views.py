@@ -32,6 +32,7 @@ WITHDRAWAL_MESSAGES = {
     "how": lambda: _("Please say how the patient withdrew."),
     "too_long": lambda: _("Please keep the reason shorter."),
     "clash": lambda: _("Another change to this consent was saved at the same moment. Please try again."),
+    "not_sealed": lambda: _("The withdrawal could not be added to the consent's sealed PDF. Nothing was saved."),
 }
 
 
@@ -155,7 +156,9 @@ def checkin(checkin_id: str) -> Any:
         if form.validate_on_submit():
             try:
                 review = checkins.decide(db.session, common.who(), _user(), checkin_id, **form.values(),
-                                         now=common.clinic_now())
+                                         now=common.clinic_now(),
+                                         timezone_name=current_app.config["CLINIC_TIMEZONE"],
+                                         seal_key=common.seal_key(), clinic_name=current_app.config["CLINIC_NAME"])
             except reviews.DecisionRefused as exc:
                 for name, message in exc.errors.items():
                     form[name].errors = [*form[name].errors, message]

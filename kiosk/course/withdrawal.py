@@ -1,8 +1,10 @@
-"""Withdrawal of consent at the desk: recorded with who, when, how and why, in a new PDF revision.
+"""Withdrawal of consent at the desk: recorded with who, when, how and why, as a sealed revision of the consent.
 
 Nothing is deleted (records are kept at least 5 years): the consent's status becomes
-"withdrawn", a status event and an audit event are added, the revision recording the
-withdrawal joins the earlier ones, and any check-in still waiting for its tablet is closed.
+"withdrawn", a status event and an audit event are added, and the newest PDF revision gets
+an incremental update that draws the withdrawal over the consent's reserved frame (like a
+doctor's decision, kiosk.documents.pdf.frame) under its own seal. Any check-in still
+waiting for its tablet is closed.
 """
 
 from __future__ import annotations
@@ -18,9 +20,12 @@ from kiosk.core import audit
 from kiosk.consent import queries as consents
 from kiosk.desk import sessions as desk
 from kiosk.core.audit import Who
-from kiosk.core.models import ConsentDocument, ConsentEvent, User
-from kiosk.documents.pdf.checkin import course_labels, render_withdrawal_pdf
-from kiosk.documents.sealing import SealKey, seal_pdf
+from kiosk.core.models import ConsentEvent, DocumentRevision, User
+from kiosk.documents.pdf.frame import render_withdrawal_appearance
+from kiosk.documents.pdf.labels import course_labels
+from kiosk.documents.record import Withdrawal
+from kiosk.documents.sealing import REVIEW_FIELD_PREFIX, SealError, SealKey, add_signed_revision, review_area
+from kiosk.review.decisions import earlier_decisions
 
 HOW = ("in_person", "phone", "writing")
 SEAL_REASON = "Withdrawal of consent recorded by the clinic"
@@ -37,7 +42,7 @@ class WithdrawalRefused(Exception):
 
 
 def withdraw(session: Session, who: Who, staff: User, document_id: str, *, how: str, reason: str | None,
-             now: datetime, timezone_name: str, seal_key: SealKey, clinic_name: str) -> ConsentDocument:
+             now: datetime, timezone_name: str, seal_key: SealKey, clinic_name: str) -> DocumentRevision:
     """Mark the consent withdrawn with its revision, event and audit row in one transaction."""
     consent = consents.get_consent(session, document_id)
     if consent.status == "withdrawn":
@@ -49,20 +54,26 @@ def withdraw(session: Session, who: Who, staff: User, document_id: str, *, how: 
         raise WithdrawalRefused("reason", "too_long")
     documents = consent.documents
     revision = documents[-1].revision + 1
-    labels = course_labels(consent.language)
-    withdrawal = {
+    withdrawal: Withdrawal = {
         "revision": revision, "at": now.astimezone(ZoneInfo(timezone_name)).isoformat(),
         "timezone": timezone_name, "recorded_by": f"{staff.name} ({staff.email})",
-        "how": labels[f"how_{how}"], "reason": reason, "sessions_done": len(consent.sessions),
-        "original_sha256": documents[0].sha256, "previous_sha256": documents[-1].sha256,
+        "how": course_labels(consent.language)[f"how_{how}"], "reason": reason,
+        "sessions_done": len(consent.sessions), "original_sha256": documents[0].sha256,
     }
-    pdf = seal_pdf(render_withdrawal_pdf(consent.record, withdrawal), seal_key, clinic_name=clinic_name,
-                   reason=SEAL_REASON)
+    try:
+        area = review_area(documents[-1].pdf)
+        appearance = render_withdrawal_appearance(withdrawal, earlier_decisions(consent.document, timezone_name),
+                                                  consent.language, area.right - area.left, area.top - area.bottom)
+        pdf = add_signed_revision(documents[-1].pdf, seal_key, appearance_pdf=appearance, area=area,
+                                  field_name=f"{REVIEW_FIELD_PREFIX}{revision}", signer_name=staff.name,
+                                  location=clinic_name, reason=SEAL_REASON)
+    except SealError:
+        raise WithdrawalRefused("how", "not_sealed") from None
     sha256 = hashlib.sha256(pdf).hexdigest()
     try:
         with session.no_autoflush:
-            consent.documents.append(ConsentDocument(revision=revision, kind="withdrawal", pdf=pdf, sha256=sha256,
-                                                     created_at=now))
+            consent.documents.append(DocumentRevision(revision=revision, kind="withdrawal", pdf=pdf, sha256=sha256,
+                                                      created_at=now))
             consent.events.append(ConsentEvent(status="withdrawn", actor=staff.email, at=now,
                                                note=f"{how}: {reason}" if reason else how))
             consent.status = "withdrawn"

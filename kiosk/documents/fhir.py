@@ -70,7 +70,7 @@ class DoctorDecision:
     note: str | None
     decided_at: datetime
     doctor: Staff
-    revision: int  # the PDF revision that carries it
+    revision: int | None  # the PDF revision that carries it (None only for early check-in decisions)
 
 
 @dataclass(frozen=True)

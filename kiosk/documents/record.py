@@ -231,6 +231,19 @@ class EarlierDecision(TypedDict):
     decided_at: str  # ISO datetime with offset
 
 
+class Withdrawal(TypedDict):
+    """A withdrawal of consent as printed in the frame of the revision that records it."""
+
+    revision: int  # the PDF revision this withdrawal produces
+    at: str  # ISO datetime with offset
+    timezone: str  # IANA name
+    recorded_by: str  # the staff member's name and email
+    how: str  # how the patient told the clinic, in the consent's language
+    reason: str | None
+    sessions_done: int
+    original_sha256: str  # SHA-256 of the patient-signed original (revision 1), which stays intact
+
+
 def highest_severity(flags: list[Flag]) -> Severity | None:
     """Pick the most serious flag so lists can sort and colour consents by it."""
     for severity in SEVERITY_ORDER:

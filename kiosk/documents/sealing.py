@@ -73,6 +73,10 @@ class SealError(Exception):
     """A PDF could not be sealed or revised (it is damaged, or has no frame reserved for a decision)."""
 
 
+class NoReservedArea(SealError):
+    """The PDF was made before its kind reserved a frame for later revisions (check-ins before migration 0013)."""
+
+
 @dataclass(frozen=True)
 class SealKey:
     """A parsed PKCS#12: the signer pyHanko uses and the certificate verification compares against."""
@@ -254,7 +258,7 @@ def _reserved_rectangle(reader: PdfFileReader) -> tuple[generic.IndirectObject, 
                 return dest.raw_get(0), tuple(float(dest[i]) for i in range(2, 6))
         item = entry.get("/Next")
         seen += 1
-    raise SealError("this PDF has no area reserved for a doctor's review")
+    raise NoReservedArea("this PDF has no area reserved for a doctor's review")
 
 
 class _PdfPageBytes(PdfContent):

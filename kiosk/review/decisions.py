@@ -25,13 +25,14 @@ from kiosk.staff import accounts
 from kiosk.core import audit
 from kiosk.consent import queries as consents
 from kiosk.core.audit import Who
-from kiosk.core.models import AuditEvent, Consent, ConsentDocument, ConsentEvent, ConsentReview, User
-from kiosk.documents.pdf import render_review_appearance
+from kiosk.core.models import AuditEvent, Consent, ConsentEvent, Decision, Document, DocumentRevision, User
+from kiosk.documents.pdf.frame import render_review_appearance
 from kiosk.core.vocabulary import ANSWER_LABELS
 from kiosk.documents.record import EarlierDecision, Review, describe_answer, flag_id, severity_rank
 from kiosk.review.queue import consent_readiness
 from kiosk.rules.readiness import DECISIONS, Readiness
-from kiosk.documents.sealing import REVIEW_FIELD_PREFIX, SealError, SealKey, add_signed_revision, review_area
+from kiosk.documents.sealing import (REVIEW_FIELD_PREFIX, NoReservedArea, SealError, SealKey, add_signed_revision,
+                                     review_area)
 from kiosk.core.translation import lazy_gettext as _l
 
 NOTE_MAX = 4000
@@ -74,7 +75,7 @@ class ReviewView:
     decision: str  # shown in words with the decision_label filter
     note: str | None
     at: datetime
-    revision: int
+    revision: int | None
 
 
 @dataclass(frozen=True)
@@ -187,7 +188,7 @@ class DocumentNotFound(LookupError):
 
 
 def open_pdf(session: Session, who: Who, document_id: str, revision: int | None = None,
-             now: datetime | None = None) -> ConsentDocument:
+             now: datetime | None = None) -> DocumentRevision:
     """A PDF revision (the newest when none is named), with the download written to the audit log."""
     consent = consents.get_consent(session, document_id)
     if revision is None:
@@ -255,59 +256,75 @@ def check_decision(session: Session, who: Who, doctor: User, *, decision: str, n
     return note
 
 
+def seal_decision(document: Document, doctor: User, *, decision: str, note: str | None, meaning: str, now: datetime,
+                  timezone_name: str, language: str, seal_key: SealKey, clinic_name: str) -> Decision:
+    """Add a checked decision to a document (a consent or a check-in) with the sealed revision that carries it.
+
+    Nothing is committed: the caller adds its own status changes and commits once. A check-in signed before
+    check-ins reserved a frame (migration 0013) gets the decision without a revision, as it did then.
+    """
+    revisions = document.revisions
+    original = revisions[0]
+    revision: int | None = revisions[-1].revision + 1
+    decided_at = now.astimezone(ZoneInfo(timezone_name))
+    review: Review = {
+        "doctor_name": doctor.name, "doctor_email": doctor.email, "decision": decision,  # type: ignore[typeddict-item]
+        "note": note, "decided_at": decided_at.isoformat(), "timezone": timezone_name, "meaning": meaning,
+        "revision": revisions[-1].revision + 1, "original_sha256": original.sha256,
+    }
+    try:
+        pdf: bytes | None = revised_pdf(revisions[-1].pdf, review, earlier_decisions(document, timezone_name),
+                                        language, seal_key, clinic_name)
+    except SealError as exc:
+        if not (isinstance(exc, NoReservedArea) and document.kind == "checkin"):  # every consent PDF has a frame
+            raise DecisionRefused({"decision": _l(
+                "The decision could not be added to the sealed PDF (%(reason)s). Nothing was saved.",
+                reason=str(exc))}) from None
+        pdf, revision = None, None
+    row = Decision(doctor_id=doctor.id, doctor_name=doctor.name, decision=decision, note=note, meaning=meaning,
+                   at=now, document_revision=revision)
+    document.decisions.append(row)
+    if pdf is not None and revision is not None:
+        document.revisions.append(DocumentRevision(revision=revision, kind="doctor_review", pdf=pdf,
+                                                   sha256=hashlib.sha256(pdf).hexdigest(), created_at=now))
+    return row
+
+
+def earlier_decisions(document: Document, timezone_name: str) -> list[EarlierDecision]:
+    """The document's sealed decisions so far, listed in the frame under the next entry."""
+    tz = ZoneInfo(timezone_name)
+    return [{"revision": d.document_revision, "doctor_name": d.doctor_name, "decision": d.decision,
+             "decided_at": d.at.astimezone(tz).isoformat()}
+            for d in document.decisions if d.document_revision is not None]
+
+
+CLASH = _l("Another decision on this document was saved at the same moment, so yours was not. "
+           "Please read the page again and decide again if needed.")
+
+
 def decide(session: Session, who: Who, doctor: User, document_id: str, *, decision: str, note: str | None,
            password: str, meaning: str, now: datetime, timezone_name: str, seal_key: SealKey,
-           clinic_name: str) -> ConsentReview:
+           clinic_name: str) -> Decision:
     """Record a doctor's signed decision and its sealed PDF revision in one transaction, or refuse with reasons."""
     consent = consents.get_consent(session, document_id)
     note = check_decision(session, who, doctor, decision=decision, note=note, password=password, meaning=meaning,
                           withdrawn=consent.status == "withdrawn", stop=consent.severity_rank == 0, now=now,
                           purpose=f"decision on {consent.document_id}")
-    assert decision in DECISIONS  # check_decision refused any other
-
-    documents = consent.documents
-    original = documents[0]
-    revision = documents[-1].revision + 1
-    decided_at = now.astimezone(ZoneInfo(timezone_name))
-    review: Review = {
-        "doctor_name": doctor.name,
-        "doctor_email": doctor.email,
-        "decision": decision,
-        "note": note,
-        "decided_at": decided_at.isoformat(),
-        "timezone": timezone_name,
-        "meaning": meaning,
-        "revision": revision,
-        "original_sha256": original.sha256,
-    }
-    earlier: list[EarlierDecision] = [
-        {"revision": r.document_revision, "doctor_name": r.doctor_name, "decision": r.decision,
-         "decided_at": r.at.astimezone(ZoneInfo(timezone_name)).isoformat()} for r in consent.reviews]
-    try:
-        pdf = revised_pdf(documents[-1].pdf, review, earlier, consent.language, seal_key, clinic_name)
-    except SealError as exc:
-        raise DecisionRefused({"decision": _l(
-            "The decision could not be added to this consent's PDF (%(reason)s). Nothing was saved.",
-            reason=str(exc))}) from None
-    sha256 = hashlib.sha256(pdf).hexdigest()
-    row = ConsentReview(doctor_id=doctor.id, doctor_name=doctor.name, decision=decision, note=note,
-                        meaning=meaning, at=now, document_revision=revision)
     try:
         with session.no_autoflush:  # one flush at commit, so a clash surfaces here and nowhere else
-            consent.reviews.append(row)
-            consent.documents.append(ConsentDocument(revision=revision, kind="doctor_review", pdf=pdf,
-                                                     sha256=sha256, created_at=now))
+            row = seal_decision(consent.document, doctor, decision=decision, note=note, meaning=meaning, now=now,
+                                timezone_name=timezone_name, language=consent.language, seal_key=seal_key,
+                                clinic_name=clinic_name)
+            newest = consent.documents[-1]
             consent.events.append(ConsentEvent(status="reviewed", actor=doctor.email, at=now,
                                                note=f"{decision}: {note}" if note else decision))
             # a consultation is open work: the consent stays in the doctors' list until a closing decision
             consent.status = "consultation" if decision == "consultation" else "reviewed"
             audit.record(session, who, "consent_decided", consent_id=consent.id, target=consent.document_id,
-                         at=now, detail={"decision": decision, "revision": revision, "sha256": sha256,
-                                         "original_sha256": original.sha256}, commit=False)
+                         at=now, detail={"decision": decision, "revision": newest.revision, "sha256": newest.sha256,
+                                         "original_sha256": consent.documents[0].sha256}, commit=False)
         session.commit()
     except IntegrityError:  # another decision took this revision number a moment earlier
         session.rollback()
-        raise DecisionRefused({"decision": _l(
-            "Another decision on this consent was saved at the same moment, so yours was not. "
-            "Please read the page again and decide again if needed.")}) from None
+        raise DecisionRefused({"decision": CLASH}) from None
     return row

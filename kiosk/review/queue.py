@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, aliased
 
 from kiosk.consent import queries as consents
 from kiosk.core.dates import clinic_day_range
-from kiosk.core.models import Consent, ConsentReview
+from kiosk.core.models import Consent, Decision
 from kiosk.documents.record import severity_rank
 from kiosk.rules.readiness import Readiness, readiness
 
@@ -39,11 +39,11 @@ def _latest_decisions(session: Session, consent_ids: list[int]) -> dict[int, Lat
     """The newest decision per consent, in one query for a whole page of consents."""
     if not consent_ids:
         return {}
-    newest = (select(func.max(ConsentReview.id)).where(ConsentReview.consent_id.in_(consent_ids))
-              .group_by(ConsentReview.consent_id))
-    rows = session.execute(select(ConsentReview.consent_id, ConsentReview.decision, ConsentReview.at,
-                                  ConsentReview.note)
-                           .where(ConsentReview.id.in_(newest.scalar_subquery())))
+    newest = (select(func.max(Decision.id)).join(Consent, Consent.document_id == Decision.document_id)
+              .where(Consent.id.in_(consent_ids)).group_by(Decision.document_id))
+    rows = session.execute(select(Consent.id, Decision.decision, Decision.at, Decision.note)
+                           .join(Consent, Consent.document_id == Decision.document_id)
+                           .where(Decision.id.in_(newest.scalar_subquery())))
     return {consent_id: LatestDecision(decision, at, note) for consent_id, decision, at, note in rows}
 
 

@@ -1,4 +1,4 @@
-"""The public check of a consent PDF: a file or a printed code in, a verdict out, rate-limited per address.
+"""The public check of a consent or check-in PDF: a file or a printed code in, a verdict out, rate-limited per address.
 
 It shows nothing about the patient beyond what the file itself holds: for a
 file, the verdict and, when the file is exactly a stored revision, which
@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.core import throttle
-from kiosk.core.models import Checkin, Consent, ConsentDocument
+from kiosk.core.models import Document, DocumentRevision
 from kiosk.documents import codes
 from kiosk.documents.verification import Verdict, is_pdf
 from kiosk.verify.isolation import verify_untrusted
@@ -42,7 +42,7 @@ class RevisionInfo:
     revision: int
     sha256: str
     created_at: datetime
-    kind: str  # patient_signed, doctor_review, withdrawal or checkin_signed: what the page says each revision is
+    kind: str  # patient_signed, doctor_review or withdrawal: what the page says each revision is
 
 
 @dataclass(frozen=True)
@@ -113,13 +113,13 @@ def inspect_file(session: Session, data: bytes, trusted: list[Certificate]) -> F
 
 
 def check_code(session: Session, typed: str, *, ip_address: str | None, now: datetime) -> Known | None:
-    """The document behind a printed verification code, or None for an unknown code."""
+    """The document (consent or check-in) behind a printed verification code, or None for an unknown code."""
     _count_check(session, ip_address, now)
     code = codes.normalize_verification_code(typed)
     if code is None:
         return None
-    consent = session.scalar(select(Consent).where(Consent.verification_code == code))
-    return _consent_known(consent, None) if consent is not None else None
+    document = session.scalar(select(Document).where(Document.verification_code == code))
+    return _known(document, None) if document is not None and document.revisions else None
 
 
 def describe(session: Session, sha256: str) -> Known | None:
@@ -128,26 +128,15 @@ def describe(session: Session, sha256: str) -> Known | None:
     The document id a file names is never used to look one up: a sealed file that matches no stored
     revision (its unsigned padding changed, say) must not be reported as the latest of anything.
     """
-    match = session.scalar(select(ConsentDocument).where(ConsentDocument.sha256 == sha256))
-    if match is not None:
-        return _consent_known(match.consent, match.revision)
-    checkin = session.scalar(select(Checkin).where(Checkin.pdf_sha256 == sha256))
-    if checkin is not None:
-        return _checkin_known(checkin)
-    return None
+    match = session.scalars(select(DocumentRevision).where(DocumentRevision.sha256 == sha256)).first()
+    return _known(match.document, match.revision) if match is not None else None
 
 
-def _consent_known(consent: Consent, matching: int | None) -> Known:
-    revisions = [RevisionInfo(d.revision, d.sha256, d.created_at, d.kind) for d in consent.documents]
-    return Known(document_id=consent.document_id, document_kind="consent", sealed_at=consent.created_at,
+def _known(document: Document, matching: int | None) -> Known:
+    """Every stored revision of the document, from the database: the only source of "a newer one exists"."""
+    revisions = [RevisionInfo(r.revision, r.sha256, r.created_at, r.kind) for r in document.revisions]
+    return Known(document_id=document.id, document_kind=document.kind, sealed_at=revisions[0].created_at,
                  revisions=revisions, matching_revision=matching)
-
-
-def _checkin_known(checkin: Checkin) -> Known:
-    sealed_at = checkin.signed_at or checkin.created_at
-    revisions = [RevisionInfo(1, checkin.pdf_sha256 or "", sealed_at, "checkin_signed")]
-    return Known(document_id=checkin.document_id, document_kind="checkin", sealed_at=sealed_at,
-                 revisions=revisions, matching_revision=1)
 
 
 def _count_check(session: Session, ip_address: str | None, now: datetime) -> None:

@@ -23,24 +23,23 @@ Design notes:
 from __future__ import annotations
 
 import io
-from datetime import datetime
 from typing import Any
 
 from PIL import Image as PILImage
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, KeepTogether, SimpleDocTemplate
+from reportlab.platypus import Flowable, SimpleDocTemplate
 
-from kiosk.documents.pdf.archival import ArchivalCanvas
 from kiosk.documents.pdf.labels import LABELS, labels_for
-from kiosk.documents.pdf.pages import NumberedCanvas, page_decorator, pin_timestamp
-from kiosk.documents.pdf.sections import (audit_section, comprehension_section, identity_section, review_appearance_story, review_area_section,
-                                screening_section, signature_section, texts_section)
+from kiosk.documents.pdf.pages import NumberedCanvas, document_moment, page_decorator
+from kiosk.documents.pdf.frame import render_review_appearance, render_withdrawal_appearance, review_area_section
+from kiosk.documents.pdf.sections import (audit_section, comprehension_section, identity_section, screening_section,
+                                          signature_section, texts_section)
 from kiosk.documents.pdf.style import FONT, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAGE_SIZE, register_fonts
 from kiosk.documents.pdf.text import format_datetime, printable
-from kiosk.documents.record import ConsentRecord, EarlierDecision, Review
+from kiosk.documents.record import ConsentRecord
 
 __all__ = ["LABELS", "MARGIN_X", "format_datetime", "register_fonts", "render_consent_pdf",
-           "render_review_appearance"]
+           "render_review_appearance", "render_withdrawal_appearance"]
 
 
 # --------------------------------------------------------------------------
@@ -84,77 +83,10 @@ def render_consent_pdf(record: ConsentRecord, signature_png: bytes | None,
         initialFontSize=9.5,
     )
     decorate = page_decorator(record, labels)
-    created = _moment(record.get("created_at"))  # dated by the record, never by the clock
+    created = document_moment(record.get("created_at"))  # dated by the record, never by the clock
 
     def make_canvas(*args: Any, **kwargs: Any) -> Canvas:
         return NumberedCanvas(*args, decorate=decorate, timestamp=created, **kwargs)
 
     doc.build(story, canvasmaker=make_canvas)
     return buffer.getvalue()
-
-
-def render_review_appearance(review: Review, earlier: list[EarlierDecision], language: str | None,
-                             width: float, height: float) -> bytes:
-    """A one-page PDF with the frame's proportions, opaque white, showing a decision over the ones it supersedes.
-
-    It is drawn over the whole reserved frame, covering earlier decisions' appearances, so it must fill the
-    frame exactly: content taller than the frame is laid out on a wider page of the same proportions,
-    which the seal then scales down into the frame.
-    """
-    register_fonts()
-    labels = labels_for(language)
-    pad = 6.0
-    scratch = Canvas(io.BytesIO())
-
-    def needed(page_width: float) -> float:
-        story = _flat(review_appearance_story(review, earlier, labels, page_width - 2 * pad))
-        return 2 * pad + sum(f.wrapOn(scratch, page_width - 2 * pad, 1e6)[1] + f.getSpaceBefore() + f.getSpaceAfter()
-                             for f in story)
-
-    page_width = width
-    if needed(width) > height:  # widen until the content fits the frame's proportions at that width
-        low, high = width, width
-        while needed(high) > high * height / width:
-            low, high = high, high * 1.5
-        for _ in range(12):
-            middle = (low + high) / 2
-            low, high = (middle, high) if needed(middle) > middle * height / width else (low, middle)
-        page_width = high
-    page_height = page_width * height / width
-    created = _moment(review.get("decided_at"))
-
-    def white(canvas: Canvas, _doc: Any) -> None:
-        canvas.saveState()
-        canvas.setFillColorRGB(1, 1, 1)
-        canvas.rect(0, 0, page_width, page_height, stroke=0, fill=1)
-        canvas.restoreState()
-
-    def make_canvas(*args: Any, **kwargs: Any) -> Canvas:
-        canvas = ArchivalCanvas(*args, **kwargs)
-        if created is not None:
-            pin_timestamp(canvas, created)
-        return canvas
-
-    while True:  # the measure is close; should a line still spill onto a second page, grow and build again
-        buffer = io.BytesIO()
-        doc = SimpleDocTemplate(buffer, pagesize=(page_width, page_height), leftMargin=pad, rightMargin=pad,
-                                topMargin=pad, bottomMargin=pad, invariant=1, creator="consent-kiosk",
-                                initialFontName=FONT, initialFontSize=9.5)
-        doc.build(_flat(review_appearance_story(review, earlier, labels, page_width - 2 * pad)),
-                  onFirstPage=white, canvasmaker=make_canvas)
-        if doc.page <= 1:
-            return buffer.getvalue()
-        page_width *= 1.05
-        page_height = page_width * height / width
-
-
-def _flat(story: list[Flowable]) -> list[Flowable]:
-    """On one tall page nothing needs keeping together; unwrapped, every piece measures and draws as itself."""
-    return [part for f in story for part in (f._content if isinstance(f, KeepTogether) else [f])]
-
-
-def _moment(value: str | None) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value or "")
-    except ValueError:
-        return None

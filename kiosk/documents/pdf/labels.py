@@ -161,7 +161,13 @@ LABELS: dict[str, dict[str, str]] = {
         "review_area_intro": (
             "Reserved for the doctor\u2019s review. When a doctor reviews this consent, the review and the "
             "doctor\u2019s signature appear in the frame below as a separately signed revision of this file; "
-            "everything above stays exactly as the patient signed it, and the patient\u2019s seal stays valid."
+            "everything above stays exactly as the patient signed it, and the patient\u2019s seal stays valid. "
+            "A withdrawal of consent is recorded in the same frame, in the same way."
+        ),
+        "checkin_area_intro": (
+            "Reserved for the doctor\u2019s decision on this check-in. It appears in the frame below as a "
+            "separately signed revision of this file; everything above stays exactly as the patient signed it, "
+            "and the patient\u2019s seal stays valid."
         ),
         "review_current": "The decision that counts (revision {revision}, the latest when this file was made)",
         "review_earlier": "Earlier decisions, superseded by the one above",
@@ -354,7 +360,13 @@ LABELS: dict[str, dict[str, str]] = {
             "Reservado para la revisi\u00f3n del m\u00e9dico. Cuando un m\u00e9dico revise este consentimiento, "
             "la revisi\u00f3n y la firma del m\u00e9dico aparecer\u00e1n en el recuadro de abajo como una "
             "revisi\u00f3n de este archivo firmada por separado; todo lo anterior queda exactamente como lo "
-            "firm\u00f3 el paciente, y el sello del paciente sigue siendo v\u00e1lido."
+            "firm\u00f3 el paciente, y el sello del paciente sigue siendo v\u00e1lido. "
+            "Una revocaci\u00f3n del consentimiento se registra en el mismo recuadro, de la misma forma."
+        ),
+        "checkin_area_intro": (
+            "Reservado para la decisi\u00f3n del m\u00e9dico sobre este control. Aparecer\u00e1 en el recuadro "
+            "de abajo como una revisi\u00f3n de este archivo firmada por separado; todo lo anterior queda "
+            "exactamente como lo firm\u00f3 el paciente, y el sello del paciente sigue siendo v\u00e1lido."
         ),
         "review_current": "La decisión que cuenta (revisión {revision}, la más reciente cuando se generó este archivo)",
         "review_earlier": "Decisiones anteriores, sustituidas por la de arriba",
@@ -403,3 +415,83 @@ def labels_for(language: str | None) -> dict[str, str]:
         merged.update(LABELS.get(key) or LABELS.get(key.split("-")[0]) or {})
         _labels_cache[key] = merged
     return merged
+
+
+# Only what these two documents print beyond the consent's own labels (kiosk.documents.pdf.labels), by language.
+COURSE_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "checkin_title": "Check-in before a session \u2014 {modality}",
+        "checkin_details": "Check-in",
+        "consent_document": "Consent it belongs to",
+        "session_number": "Session",
+        "screening": "What changed since the last session",
+        "checkin_statement": "Statement",
+        "checkin_verify": (
+            "This check-in belongs to the consent named above and does not replace it. The clinic keeps the "
+            "SHA-256 of this PDF; compute the SHA-256 of a copy (for example: sha256sum checkin.pdf) and compare. "
+            "The SHA-256 of the texts shown is a fingerprint of the exact questions and statement the patient read."
+        ),
+        "withdrawal_current": "Consent withdrawn (revision {revision}, the latest when this file was made)",
+        "withdrawal_notice": (
+            "Revision {revision}: the patient withdrew this consent. No further session may take place under it. "
+            "Earlier revisions, including the patient-signed original, stay unchanged."
+        ),
+        "withdrawal": "Withdrawal",
+        "withdrawn_at": "Withdrawn at",
+        "withdrawal_recorded_by": "Recorded by",
+        "withdrawal_how": "How the patient told the clinic",
+        "withdrawal_reason": "Reason given",
+        "withdrawal_no_reason": "The patient gave no reason.",
+        "sessions_done": "Sessions recorded under this consent",
+        "how_in_person": "In person at the clinic",
+        "how_phone": "By telephone",
+        "how_writing": "In writing",
+        "withdrawal_verify_sealed": (
+            "This withdrawal is revision {revision} of the document, added to the sealed file as an incremental "
+            "update with its own seal. The pages the patient signed are unchanged inside this file, and their "
+            "seal still verifies. Nothing was deleted: the clinic keeps every revision and the consent\u2019s "
+            "history for at least 5 years."
+        ),
+    },
+    "es": {
+        "checkin_title": "Control antes de una sesión \u2014 {modality}",
+        "checkin_details": "Control",
+        "consent_document": "Consentimiento al que pertenece",
+        "session_number": "Sesión",
+        "screening": "Qué ha cambiado desde la última sesión",
+        "checkin_statement": "Declaración",
+        "checkin_verify": (
+            "Este control pertenece al consentimiento indicado arriba y no lo sustituye. La clínica guarda el "
+            "SHA-256 de este PDF; calcule el SHA-256 de una copia (por ejemplo: sha256sum control.pdf) y compárelos. "
+            "El SHA-256 de los textos mostrados es la huella de las preguntas y la declaración exactas que leyó "
+            "el paciente."
+        ),
+        "withdrawal_current": "Consentimiento revocado (revisi\u00f3n {revision}, la m\u00e1s reciente cuando se gener\u00f3 este archivo)",
+        "withdrawal_notice": (
+            "Revisión {revision}: el paciente revocó este consentimiento. No puede hacerse ninguna sesión más con él. "
+            "Las revisiones anteriores, incluido el original firmado por el paciente, no cambian."
+        ),
+        "withdrawal": "Revocación",
+        "withdrawn_at": "Revocado el",
+        "withdrawal_recorded_by": "Registrado por",
+        "withdrawal_how": "Cómo lo comunicó el paciente",
+        "withdrawal_reason": "Motivo indicado",
+        "withdrawal_no_reason": "El paciente no indicó ningún motivo.",
+        "sessions_done": "Sesiones registradas con este consentimiento",
+        "how_in_person": "En persona, en la clínica",
+        "how_phone": "Por teléfono",
+        "how_writing": "Por escrito",
+        "withdrawal_verify_sealed": (
+            "Esta revocaci\u00f3n es la revisi\u00f3n {revision} del documento, a\u00f1adida al archivo sellado como "
+            "una actualizaci\u00f3n incremental con su propio sello. Las p\u00e1ginas que firm\u00f3 el paciente no cambian "
+            "dentro de este archivo y su sello sigue verific\u00e1ndose. No se ha borrado nada: la cl\u00ednica conserva "
+            "todas las revisiones y el historial del consentimiento al menos 5 a\u00f1os."
+        ),
+    },
+}
+
+
+def course_labels(language: str | None) -> dict[str, str]:
+    """The consent PDF's labels with this module's on top, English where a language lacks one."""
+    key = (language or "en").lower().split("-")[0]
+    return {**labels_for(language), **COURSE_LABELS["en"], **COURSE_LABELS.get(key, {})}

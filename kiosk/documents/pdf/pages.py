@@ -87,6 +87,14 @@ class OutlineMark(Flowable):
         add_mark(self.canv, self.key, self.title, (self.canv.absolutePosition(0, 0)[1] + 16,))
 
 
+def document_moment(value: str | None) -> datetime | None:
+    """The moment a PDF is dated by, read from its record (never the clock); None when missing or unreadable."""
+    try:
+        return datetime.fromisoformat(value or "")
+    except ValueError:
+        return None
+
+
 def pin_timestamp(canvas: Canvas, moment: datetime) -> None:
     """Date the PDF by the record, not the clock, so re-rendering gives the same bytes."""
     stamp = getattr(getattr(canvas, "_doc", None), "_timeStamp", None)

@@ -11,15 +11,15 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer, Table, TableStyle
 
 from kiosk.documents.pdf.qr import QrCode, qr_matrix
-from kiosk.documents.pdf.pages import OutlineMark, ReservedArea, Rule, signature_flowable
+from kiosk.documents.pdf.pages import OutlineMark, Rule, signature_flowable
 from kiosk.documents.pdf.style import (CELL_PAD, FONT, FONT_BOLD, INK, KEY_LEADING, KEY_SIZE, KEY_W, MARGIN_BOTTOM, MARGIN_TOP,
                              MUTED, PAGE_SIZE, RULE, SEVERITY_COLOURS, SIGNATURE_MAX_W, STYLES, USABLE_W,
                              VALUE_LEADING, VALUE_SIZE, header_row_table)
 from kiosk.documents.pdf.text import (TextBlock, blocks, format_date, format_datetime, heading, language_name, printable,
                              wrap_plain)
-from kiosk.documents.record import SEVERITY_ORDER, ConsentRecord, EarlierDecision, Review, describe_answer, flag_id, severity_rank
+from kiosk.documents.record import SEVERITY_ORDER, ConsentRecord, describe_answer, flag_id, severity_rank
 
-_KV_STYLE = TableStyle([
+KV_STYLE = TableStyle([
     ("VALIGN", (0, 0), (-1, -1), "TOP"),
     ("FONTNAME", (0, 0), (-1, -1), FONT),
     ("FONTSIZE", (0, 0), (0, -1), KEY_SIZE),
@@ -63,7 +63,7 @@ def _kv_table(rows: Iterable[tuple[str, object, str]], key_width: float = KEY_W,
             extra.append(("FONTNAME", (1, row), (1, row), font))
         if size != VALUE_SIZE:
             extra.append(("FONTSIZE", (1, row), (1, row), size))
-    table = Table(data, colWidths=[key_width, value_width], hAlign="LEFT", style=_KV_STYLE)
+    table = Table(data, colWidths=[key_width, value_width], hAlign="LEFT", style=KV_STYLE)
     if extra:
         table.setStyle(TableStyle(extra))
     return table
@@ -349,98 +349,6 @@ _STEPS_STYLE = TableStyle(header_row_table([
 ]))
 
 
-def _decision_label(review: Review | EarlierDecision, labels: dict[str, str]) -> str:
-    """The decision in words; an unknown value prints as itself rather than failing the PDF."""
-    return labels.get(f"decision_{review.get('decision')}", str(review.get("decision")))
-
-
-def _review_when(review: Review, labels: dict[str, str]) -> str:
-    """Date and time with offset, and the IANA zone name when known."""
-    when = format_datetime(review.get("decided_at"), labels)
-    return f"{when} ({review.get('timezone')})" if review.get("timezone") else when
-
-
-def review_section(review: Review, labels: dict[str, str], width: float = USABLE_W) -> list[Flowable]:
-    """The doctor's decision, note and signature (the heading is on the page the review is placed on)."""
-    story: list[Flowable] = []
-    story.append(_kv_table([
-        (labels["review_doctor"], review.get("doctor_name"), "bold"),
-        (labels["review_decision"], _decision_label(review, labels), "bold"),
-        (labels["review_decided_at"], _review_when(review, labels), ""),
-    ], width=width))
-    story += heading(labels["review_note"], "h3", 2 * cm)
-    # a note may be long: printed as splittable text blocks, never as one table cell taller than a page
-    story += blocks(review.get("note"), STYLES["body"]) or [TextBlock(labels["review_no_note"], STYLES["body"])]
-    block: list[Flowable] = [
-        TextBlock(labels["review_signature"], STYLES["h3"]),
-        TextBlock(labels["review_signed"].format(name=printable(review.get("doctor_name")),
-                                                  email=printable(review.get("doctor_email"))), STYLES["body"]),
-        _kv_table([
-            (labels["printed_name"], review.get("doctor_name"), "bold"),
-            (labels["signed_at"], _review_when(review, labels), ""),
-            (labels["review_meaning"], review.get("meaning"), ""),
-        ], width=width),
-    ]
-    story.append(KeepTogether(block))
-    return story
-
-
-REVIEW_AREA_MIN_HEIGHT = 17 * cm  # most of a page: each decision's appearance covers the whole frame
-EARLIER_DECISIONS_LISTED = 12  # superseded decisions listed by name under the current one; older ones counted
-
-
-def review_area_section(labels: dict[str, str]) -> list[Flowable]:
-    """The doctor's review heading and an empty frame that a later signed revision fills in."""
-    story: list[Flowable] = heading(labels["review"], "h2", REVIEW_AREA_MIN_HEIGHT + 2.5 * cm)
-    story.append(TextBlock(labels["review_area_intro"], STYLES["small"], space_after=6))
-    story.append(ReservedArea(REVIEW_AREA_MIN_HEIGHT, labels["review"]))
-    return story
-
-
-def review_appearance_story(review: Review, earlier: list[EarlierDecision], labels: dict[str, str],
-                            width: float) -> list[Flowable]:
-    """What a decision's revision shows in the frame: it, as the one that counts, over a list of those it supersedes.
-
-    Each decision's appearance covers the whole frame, on top of the earlier ones, so the frame never
-    fills up; a superseded decision stays in full inside the file as the revision it made.
-    """
-    story: list[Flowable] = [TextBlock(labels["review_current"].format(revision=review.get("revision")),
-                                       STYLES["h3"])]
-    story += review_section(review, labels, width)
-    story.append(Spacer(0, 4))
-    story.append(_kv_table([
-        (labels["review_revision"], review.get("revision"), "bold"),
-        (labels["review_original_sha256"], review.get("original_sha256"), "hash"),
-    ], width=width))
-    story += blocks(labels["review_verify_sealed"].format(revision=review.get("revision")), STYLES["small"])
-    if earlier:
-        story += _earlier_decisions(earlier, labels, width)
-    return story
-
-
-def _earlier_decisions(earlier: list[EarlierDecision], labels: dict[str, str], width: float) -> list[Flowable]:
-    """The superseded decisions, newest first: revision, time, doctor and decision, one line each."""
-    story: list[Flowable] = [Spacer(0, 6), TextBlock(labels["review_earlier"], STYLES["h3"]),
-                             TextBlock(labels["review_earlier_intro"], STYLES["small"], space_after=3)]
-    newest_first = sorted(earlier, key=lambda d: d["revision"], reverse=True)
-    listed, unlisted = newest_first[:EARLIER_DECISIONS_LISTED], newest_first[EARLIER_DECISIONS_LISTED:]
-    widths = [0.14 * width, 0.30 * width, 0.30 * width, 0.26 * width]
-    rows = [[wrap_plain(text, FONT, KEY_SIZE, w - CELL_PAD) for text, w in zip(
-        (labels["review_revision"], labels["review_decided_at"], labels["review_doctor"],
-         labels["review_decision"]), widths)]]
-    for decision in listed:
-        cells = (str(decision["revision"]), format_datetime(decision["decided_at"], labels),
-                 decision["doctor_name"], _decision_label(decision, labels))
-        rows.append([wrap_plain(printable(text), FONT, KEY_SIZE, w - CELL_PAD) for text, w in zip(cells, widths)])
-    story.append(Table(rows, colWidths=widths, hAlign="LEFT", repeatRows=1, style=[
-        *_KV_STYLE.getCommands(), ("FONTSIZE", (0, 0), (-1, -1), KEY_SIZE), ("LEADING", (0, 0), (-1, -1), KEY_LEADING),
-        ("TEXTCOLOR", (0, 0), (-1, 0), MUTED), ("TEXTCOLOR", (0, 1), (-1, -1), INK)]))
-    if unlisted:
-        story += blocks(labels["review_earlier_more"].format(
-            count=len(unlisted), first=unlisted[-1]["revision"], last=unlisted[0]["revision"]), STYLES["small"])
-    return story
-
-
 def _steps_with_risks(steps: list[Any], record: ConsentRecord) -> list[dict[str, Any]]:
     """The wizard's steps with one row per risk after the risks step: the time spent on each risk's text."""
     labels_risk = [{"step": f"risk: {ack.get('title') or ack.get('id')}", "shown_at": ack.get("shown_at"),
@@ -459,7 +367,8 @@ def _qr(url: str, size: float) -> QrCode:
     return QrCode(qr_matrix(url, "M"), size)
 
 
-def verification_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
+def verification_section(record: Mapping[str, Any], labels: dict[str, str],
+                         text_key: str = "verify_text") -> list[Flowable]:
     """The verification code, address and QR code, with how to check a copy of the file."""
     verification = record.get("verification")
     code, url = (verification.get("code"), verification.get("url")) if verification else (None, None)
@@ -476,7 +385,7 @@ def verification_section(record: ConsentRecord, labels: dict[str, str]) -> list[
                                                  ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
         story.append(Spacer(0, 4))
         story += blocks(labels["verify_seal"], STYLES["body"])
-    story += blocks(labels["verify_text"], STYLES["body"])
+    story += blocks(labels[text_key], STYLES["body"])
     return story
 
 
