@@ -32,7 +32,7 @@ from app import create_app
 from kiosk.consent.submission import SignatureInput
 from kiosk.core import audit
 from kiosk.core.models import Consent, User
-from kiosk.course import withdrawal
+from kiosk.course import checkins, withdrawal
 from kiosk.documents.sealing import run_sync
 from kiosk.review import decisions
 from kiosk.staff import accounts
@@ -174,6 +174,11 @@ def stored(app: Flask, decided: list[datetime]) -> dict[str, bytes]:
         method="drawn", png=_png(drawn_signature()), typed_name=None, printed_name="Course Patient"))
     assert checkin.record["flags"]
     pdfs["checkin.pdf"] = checkin.pdf
+    checkins.decide(session, who, doctor, checkin.document_id, decision="cleared", note="Seen: go ahead.",
+                    password=STAFF_PASSWORD, meaning=MEANING, now=decided[1], timezone_name=TIMEZONE, seal_key=key,
+                    clinic_name="Test Clinic")
+    session.expire_all()
+    pdfs["checkin-decision-2.pdf"] = checkins.get_checkin(session, checkin.document_id).pdf
     session.close()
     return pdfs
 
@@ -208,6 +213,10 @@ def test_each_doctors_decision_revision_is_pdf_a_1b(verdicts: dict[str, list[str
 
 def test_a_check_in_is_pdf_a_1b(verdicts: dict[str, list[str]]) -> None:
     assert verdicts["checkin.pdf"] == []
+
+
+def test_a_doctors_decision_on_a_check_in_is_pdf_a_1b(verdicts: dict[str, list[str]]) -> None:
+    assert verdicts["checkin-decision-2.pdf"] == []
 
 
 def test_a_withdrawal_is_pdf_a_1b(verdicts: dict[str, list[str]]) -> None:

@@ -98,7 +98,7 @@ def test_a_checkin_pdf_is_known_with_its_kind_and_number(app: Flask, tmp_path: P
     html = upload(app, checkin.pdf).get_data(as_text=True)
     assert "Intact: issued by this clinic and unchanged" in html
     assert f"{checkin.document_id} (treatment-day check-in)" in html
-    assert "<dd>1 (check-in signed by the patient)</dd>" in html
+    assert "<dd>1 (signed by the patient)</dd>" in html
 
 
 def _assert_not_stored(app: Flask, tmp_path: Path, pdf: bytes, document_id: str) -> None:

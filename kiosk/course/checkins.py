@@ -31,7 +31,7 @@ from kiosk.documents.record import Answer, highest_severity, severity_rank
 from kiosk.core.vocabulary import READINESS_LABELS, VALIDITY_REASON_LABELS, label
 from kiosk.review.queue import consent_readiness
 from kiosk.rules.readiness import Readiness, readiness
-from kiosk.review.decisions import CLASH, DecisionRefused, check_decision, seal_decision
+from kiosk.review.decisions import CLASH, DecisionRefused, check_decision, pick_revision, seal_decision
 from kiosk.rules.screening import screen_checkin
 from kiosk.documents.sealing import SealKey, seal_pdf
 from kiosk.consent.submission import SignatureInput, new_document_id
@@ -280,12 +280,15 @@ def get_checkin(session: Session, document_id: str) -> Checkin:
     return checkin
 
 
-def open_pdf(session: Session, who: Who, document_id: str, now: datetime) -> Checkin:
-    """A signed check-in for its PDF, with the download written to the audit log."""
+def open_pdf(session: Session, who: Who, document_id: str, now: datetime,
+             revision: int | None = None) -> DocumentRevision:
+    """A signed check-in's PDF revision (the newest when none is named), with the download audited."""
     checkin = get_checkin(session, document_id)
+    document = pick_revision(checkin.document, revision)
     audit.record(session, who, "pdf_downloaded", consent_id=checkin.consent_id, target=checkin.consent.document_id,
-                 at=now, detail={"checkin": checkin.document_id, "sha256": checkin.pdf_sha256})
-    return checkin
+                 at=now, detail={"checkin": checkin.document_id, "revision": document.revision,
+                                 "kind": document.kind, "sha256": document.sha256})
+    return document
 
 
 def pending_review(session: Session) -> list[Checkin]:

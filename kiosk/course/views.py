@@ -177,11 +177,14 @@ def checkin(checkin_id: str) -> Any:
 
 
 @bp.route("/checkins/<checkin_id>.pdf", methods=["GET"])
+@bp.route("/checkins/<checkin_id>/revisions/<int:revision>.pdf", methods=["GET"])
 @roles_required("doctor")
-def checkin_pdf(checkin_id: str) -> Any:
+def checkin_pdf(checkin_id: str, revision: int | None = None) -> Any:
+    """A check-in's newest PDF revision, or the one named, byte for byte; the download is audited."""
     try:
-        found = checkins.open_pdf(db.session, common.who(), checkin_id, now=common.clinic_now())
-    except consents.ConsentNotFound:
+        found = checkins.open_pdf(db.session, common.who(), checkin_id, now=common.clinic_now(), revision=revision)
+    except (consents.ConsentNotFound, reviews.DocumentNotFound):
         abort(404)
-    return send_file(io.BytesIO(found.pdf or b""), mimetype="application/pdf", download_name=f"{checkin_id}.pdf")
+    return send_file(io.BytesIO(found.pdf), mimetype="application/pdf",
+                     download_name=f"{checkin_id}-r{found.revision}.pdf")
 

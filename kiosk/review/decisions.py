@@ -184,20 +184,22 @@ def open_consent(session: Session, who: Who, document_id: str, tz: ZoneInfo,
 
 
 class DocumentNotFound(LookupError):
-    """The consent exists but has no PDF revision with that number."""
+    """The document exists but has no PDF revision with that number."""
+
+
+def pick_revision(document: Document, revision: int | None) -> DocumentRevision:
+    """A stored revision by number, or the newest when none is named; raises DocumentNotFound."""
+    named = document.revisions[-1:] if revision is None else [r for r in document.revisions if r.revision == revision]
+    if not named:
+        raise DocumentNotFound(f"{document.id} revision {revision}")
+    return named[0]
 
 
 def open_pdf(session: Session, who: Who, document_id: str, revision: int | None = None,
              now: datetime | None = None) -> DocumentRevision:
     """A PDF revision (the newest when none is named), with the download written to the audit log."""
     consent = consents.get_consent(session, document_id)
-    if revision is None:
-        document = consents.latest_document(consent)
-    else:
-        named = next((d for d in consent.documents if d.revision == revision), None)
-        if named is None:
-            raise DocumentNotFound(f"{document_id} revision {revision}")
-        document = named
+    document = pick_revision(consent.document, revision)
     audit.record(session, who, "pdf_downloaded", consent_id=consent.id, target=consent.document_id, at=now,
                  detail={"revision": document.revision, "kind": document.kind, "sha256": document.sha256})
     return document
