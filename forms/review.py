@@ -85,7 +85,7 @@ class DecisionForm(KioskForm):
     note = TextAreaField(
         _l("Note"), filters=[clean_text],
         validators=[Length(max=NOTE_MAX, message=_l("Please keep the note under %(max)d characters.", max=NOTE_MAX))],
-        description=_l("Required to clear a consent with a stop flag: say why treatment may go ahead."),
+        description=_l("Required to clear answers with a stop flag: say why treatment may go ahead."),
     )
     meaning = BooleanField(SIGNATURE_MEANING,
                            validators=[DataRequired(_l("Please tick the statement to sign your decision."))])

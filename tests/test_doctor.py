@@ -382,7 +382,7 @@ def test_clearing_a_stop_flag_needs_a_note(app: Flask, wizard: Any, staff: dict[
     document_id = signed_consent(app, wizard, yes=STOP_AND_REVIEW)
     client = doctor_client(app)
     response = decide(client, document_id, note="   ")
-    assert "A note is required to clear a consent with a stop flag" in response.get_data(as_text=True)
+    assert "A note is required to clear answers with a stop flag" in response.get_data(as_text=True)
     _nothing_saved(app, document_id)
     # not clearing it needs no note
     assert decide(client, document_id, decision="not_cleared").status_code == 302

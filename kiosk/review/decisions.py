@@ -242,7 +242,7 @@ def check_decision(session: Session, who: Who, doctor: User, *, decision: str, n
     elif withdrawn:
         errors["decision"] = _l("This consent was withdrawn, so no decision can be recorded on it.")
     if decision == "cleared" and stop and not note:
-        errors["note"] = _l("A note is required to clear a consent with a stop flag: say why treatment may go ahead.")
+        errors["note"] = _l("A note is required to clear answers with a stop flag: say why treatment may go ahead.")
     if note and len(note) > NOTE_MAX:
         errors["note"] = _l("Please keep the note under %(max)d characters.", max=NOTE_MAX)
     if not meaning.strip():

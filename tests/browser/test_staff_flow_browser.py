@@ -182,7 +182,7 @@ def test_desk_code_tablet_stop_flag_and_doctor_clearance(
     doctor.locator("#meaning").check()
     doctor.get_by_label("Your password").fill(STAFF_PASSWORD)
     doctor.get_by_role("button", name="Sign and save the decision", exact=True).click()
-    note_error = "A note is required to clear a consent with a stop flag: say why treatment may go ahead."
+    note_error = "A note is required to clear answers with a stop flag: say why treatment may go ahead."
     expect(doctor.locator("#note-error")).to_have_text(note_error)
     expect(doctor.locator(".error-summary")).to_contain_text(note_error)
     expect(doctor.locator("#readiness")).to_have_text("Not ready for treatment")
