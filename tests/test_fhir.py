@@ -316,9 +316,9 @@ def test_a_withdrawn_consent_keeps_the_patients_signed_original_as_its_source(
     revisions = _revisions(bundle)
     assert {n: _pdf(r["content"][0]["attachment"]) for n, r in revisions.items()} == {
         d.revision: d.pdf for d in consent.documents}
-    # the withdrawal is its own sealed file naming the original and the revision before it
-    assert sorted(_resolve(bundle, r["target"])["id"] for r in revisions[3]["relatesTo"]) == sorted(
-        [revisions[1]["id"], revisions[2]["id"]])
+    # the withdrawal is an incremental revision of the file, appended to the decision before it
+    assert [(r["code"], _resolve(bundle, r["target"])["id"]) for r in revisions[3]["relatesTo"]] == [
+        ("appends", revisions[2]["id"])]
     assert _one(bundle, "Consent")["status"] == "inactive"
 
 

@@ -331,11 +331,12 @@ def _document_reference(state: ConsentState, revision: Revision, refs: _Refs,
         "content": [{"attachment": _attachment(state, revision, labels)}],
         "context": {"related": [refs.consent()]},
     }
-    earlier = [r.number for r in state.revisions if r.number < revision.number]
+    earlier = [r for r in state.revisions if r.number < revision.number]
     if earlier:
-        # a decision is the previous revision plus an incremental update; a withdrawal is its own sealed file
-        # naming the SHA-256s of the original and of the revision before it
-        targets = sorted({earlier[-1], 1} if revision.kind == "withdrawal" else {earlier[-1]})
+        # a decision or a withdrawal is the previous revision plus an incremental update; a withdrawal recorded
+        # before migration 0013 is its own sealed file naming the SHA-256s of the original and of the one before it
+        previous = earlier[-1]
+        targets = sorted({previous.number} if revision.pdf.startswith(previous.pdf) else {previous.number, 1})
         resource["relatesTo"] = [{"code": "appends", "target": refs.revision(n)} for n in targets]
     return resource
 
