@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from kiosk.rules.screening import ScreeningError, screen
+from kiosk.rules.screening import ScreeningError, screen, screen_checkin
 from kiosk.texts.loader import load_rules
 from kiosk.texts.model import Rules
 
@@ -604,3 +604,60 @@ def test_an_unknown_planned_treatment_is_an_error_naming_it(rules: Rules, planne
         screen(rules, "co2_laser", all_no("co2_laser"), ADULT_DOB, AS_OF, planned)
     assert info.value.key == "planned_modality" and info.value.value == planned
     assert "planned_modality" in str(info.value)
+
+
+# --------------------------------------------------------------------------
+# Check-in questions take the same three kinds, judged by the same engine
+
+
+CHECKIN_EXTRA = """    - id: checkin_skin_now
+      type: choice
+      options: [same, darker, lighter]
+      reason: "Since the last session the skin on the area is {value}."
+      severity: {co2_laser: {darker: stop, lighter: review}, chemical_peel: {darker: review}}
+    - id: checkin_cold_sore
+      type: bool
+      reason: "A cold sore since the last session."
+      severity: {co2_laser: review, chemical_peel: review}
+    - id: checkin_cold_sore_now
+      type: bool
+      asked_if: checkin_cold_sore
+      reason: "A cold sore now, on or near the area."
+      severity: {co2_laser: stop, chemical_peel: stop}
+"""
+
+
+@pytest.fixture(scope="module")
+def checkin_rules(tmp_path_factory: pytest.TempPathFactory) -> Rules:
+    folder = tmp_path_factory.mktemp("texts")
+    (folder / "rules.yaml").write_text((TEXTS_DIR / "rules.yaml").read_text(encoding="utf-8") + CHECKIN_EXTRA,
+                                       encoding="utf-8")
+    return load_rules(folder)
+
+
+def checkin_no(rules: Rules, modality: str) -> dict[str, Any]:
+    return {q.id: ("same" if q.type == "choice" else False) for q in rules.checkin_for(modality) if not q.asked_if}
+
+
+@pytest.mark.parametrize(("option", "expected"), [("same", None), ("darker", "stop"), ("lighter", "review")])
+def test_a_check_in_choice_gives_its_options_severity(checkin_rules: Rules, option: str, expected: str | None) -> None:
+    answers = {**checkin_no(checkin_rules, "co2_laser"), "checkin_skin_now": option}
+    flags = screen_checkin(checkin_rules, "co2_laser", answers, AS_OF)
+    assert [(f["question"], f["severity"]) for f in flags] == ([("checkin_skin_now", expected)] if expected else [])
+
+
+def test_a_check_in_follow_up_is_asked_after_a_yes_only(checkin_rules: Rules) -> None:
+    order = [q.id for q in checkin_rules.checkin_for("chemical_peel")]
+    assert order.index("checkin_cold_sore_now") == order.index("checkin_cold_sore") + 1
+    answers = {**checkin_no(checkin_rules, "chemical_peel"), "checkin_cold_sore": True, "checkin_cold_sore_now": True}
+    flags = screen_checkin(checkin_rules, "chemical_peel", answers, AS_OF)
+    assert [(f["question"], f["severity"]) for f in flags] == [("checkin_cold_sore", "review"),
+                                                               ("checkin_cold_sore_now", "stop")]
+    with pytest.raises(ScreeningError) as info:
+        screen_checkin(checkin_rules, "chemical_peel", {**checkin_no(checkin_rules, "chemical_peel"),
+                                                        "checkin_cold_sore_now": False}, AS_OF)
+    assert info.value.key == "checkin_cold_sore_now" and "not asked" in str(info.value)
+    with pytest.raises(ScreeningError) as info:
+        screen_checkin(checkin_rules, "chemical_peel", {**checkin_no(checkin_rules, "chemical_peel"),
+                                                        "checkin_cold_sore": True}, AS_OF)
+    assert info.value.key == "checkin_cold_sore_now" and "missing" in str(info.value)
