@@ -119,3 +119,27 @@ def test_skin_type_v_and_a_cold_sore_now_on_co2_reach_the_record_and_the_pdf(app
     assert re.search(r"\b(\d+) Have you ever had cold sores.*\b\1a Do you have a cold sore now", text), (
         "the follow-up is printed right under its question, numbered after it")
     assert "Skin type V (Fitzpatrick" in text and "but the patient chose co2_laser" in text
+
+
+def test_answers_saved_under_the_old_rules_are_asked_again_not_a_crash(app, wizard) -> None:  # noqa: ANN001
+    """A draft that saved its health answers before version 2 (darker_skin_or_pigment_marks, no skin type)."""
+    from kiosk.core.models import Draft
+
+    to_screening(app, wizard)
+    assert wizard.submit("/consent/screening", screening_fields(app, "co2_laser")).status_code == 302
+    assert wizard.review().status_code == 302
+    session = app.extensions["kiosk_db"]()
+    draft = session.scalars(select(Draft)).one()
+    screening = dict(draft.data["screening"])
+    answers = {k: v for k, v in screening["answers"].items() if k not in ("skin_type", "pigment_marks")}
+    draft.data = {**draft.data, "screening": {**screening, "answers": {**answers, "darker_skin_or_pigment_marks": False}}}
+    session.commit()
+    response = wizard.sign(typed_signature="Zoë Ñúñez")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/consent/screening")
+    assert consents(app) == []
+    html = page(wizard.get("/consent/screening"))
+    assert 'name="q_skin_type"' in html
+    session.expire_all()
+    assert session.scalars(select(Draft)).one().status == "open", "the draft stays open for the patient"
+    assert re.search(r'<input[^>]*checked[^>]*name="q_pregnant"[^>]*value="no"|<input[^>]*name="q_pregnant"[^>]*value="no"[^>]*checked', html), \
+        "the answers still valid are kept"

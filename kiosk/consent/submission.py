@@ -28,7 +28,7 @@ from kiosk.documents.pdf import render_consent_pdf
 from kiosk.documents.record import (CheckedIdentity, Clinic, ConsentRecord, Patient, RiskAck, StepEvent, Treatment, answer_as_read, highest_severity,
                                     severity_rank)
 from kiosk.rules.identity import identity_change_flags, same_person
-from kiosk.rules.screening import screen
+from kiosk.rules.screening import ScreeningError, screen
 from kiosk.documents.sealing import SealKey, seal_pdf
 from kiosk.texts.model import Texts
 
@@ -86,7 +86,12 @@ def submit(
 
     local_now = now.astimezone(ZoneInfo(clinic.timezone))
     document_id = new_document_id(local_now)
-    record = build_record(draft, signature, texts=texts, clinic=clinic, local_now=local_now, document_id=document_id)
+    try:
+        record = build_record(draft, signature, texts=texts, clinic=clinic, local_now=local_now,
+                              document_id=document_id)
+    except ScreeningError as exc:
+        # answers saved under rules that changed since (a question added, removed or made a choice): asked again
+        raise NotReadyToSign("screening") from exc
     record["verification"] = {"code": codes.verification_code(), "url": clinic.verify_url}
     pdf = seal_pdf(render_consent_pdf(record, signature.png, signature.image), seal_key, clinic_name=clinic.name,
                    reason=SEAL_REASON)
