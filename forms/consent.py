@@ -238,14 +238,26 @@ def _blank(image: Image.Image) -> bool:
 class ScreeningFormBase(KioskForm):
     """Fields are added per treatment by `screening_form`; answers() turns them into engine input."""
 
-    question_ids: list[tuple[str, str]] = []
+    # (id, type, asked_if) of each question, in asking order
+    question_ids: list[tuple[str, str, str | None]] = []
     today: date
+
+    def asks(self, qid: str) -> bool:
+        """A question is on the page: always, or for a follow-up once its question is answered yes."""
+        parent = next((p for q, _, p in self.question_ids if q == qid), None)
+        return parent is None or (self.asks(parent) and self[f"q_{parent}"].data == "yes")
 
     def answers(self) -> dict[str, Any]:
         answers: dict[str, Any] = {}
         details: dict[str, str] = {}
-        for qid, qtype in self.question_ids:
-            yes = self[f"q_{qid}"].data == "yes"
+        for qid, qtype, _ in self.question_ids:
+            if not self.asks(qid):
+                continue  # a follow-up whose question was answered no is not asked, whatever the page sent
+            value = self[f"q_{qid}"].data
+            if qtype == "choice":
+                answers[qid] = value
+                continue
+            yes = value == "yes"
             if qtype == "date":
                 answers[qid] = self[f"date_{qid}"].data.isoformat() if yes else None
             else:
@@ -257,43 +269,59 @@ class ScreeningFormBase(KioskForm):
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
-        for qid, qtype in self.question_ids:
-            if qtype != "date" or self[f"q_{qid}"].data != "yes":
+        for qid, qtype, parent in self.question_ids:
+            field = self[f"q_{qid}"]
+            if parent is not None:
+                if not self.asks(qid):
+                    field.errors = []  # not asked: nothing to check
+                elif field.data not in ("yes", "no"):
+                    field.errors = [_l("Please answer this question too.")]
+                    ok = False
+            if qtype != "date" or field.data != "yes" or not self.asks(qid):
                 continue
-            field = self[f"date_{qid}"]
-            if field.data is None:
-                if not field.errors:
-                    field.errors = [_l("Please enter the date of the last dose.")]
+            date_field = self[f"date_{qid}"]
+            if date_field.data is None:
+                if not date_field.errors:
+                    date_field.errors = [_l("Please enter the date of the last dose.")]
                 ok = False
-            elif field.data > self.today:
-                field.errors = [_l("The date cannot be in the future.")]
+            elif date_field.data > self.today:
+                date_field.errors = [_l("The date cannot be in the future.")]
                 ok = False
         return ok
 
 
 def screening_form(questions: list[Any], *, today: date, formdata: Any = None, data: dict[str, Any] | None = None,
                    labels: dict[str, Any]) -> ScreeningFormBase:
-    """Build the form for the questions this treatment asks, refilled from saved answers."""
+    """Build the form for the questions this treatment asks (in asking order), refilled from saved answers."""
 
     class ScreeningForm(ScreeningFormBase):
         pass
 
-    choices = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
+    yes_no = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
     for q in questions:
         label = labels[q.id]
-        setattr(ScreeningForm, f"q_{q.id}", RadioField(
-            label.text, choices=choices, validators=[InputRequired(_l("Please answer yes or no."))],
-            description=label.help or ""))
+        if q.type == "choice":
+            setattr(ScreeningForm, f"q_{q.id}", RadioField(
+                label.text, choices=[SelectChoice(o, label.options.get(o, o)) for o in q.options],
+                validators=[InputRequired(_l("Please choose one answer."))], description=label.help or ""))
+            continue
+        required = [Optional()] if q.asked_if else [InputRequired(_l("Please answer yes or no."))]
+        setattr(ScreeningForm, f"q_{q.id}", RadioField(label.text, choices=yes_no, validators=required,
+                                                       description=label.help or ""))
         if q.type == "date":
             setattr(ScreeningForm, f"date_{q.id}", DateField(
                 label.detail_label or _l("Date of the last dose"), validators=[Optional()]))
         setattr(ScreeningForm, f"detail_{q.id}", TextAreaField(
             label.detail_label if q.type == "bool" and label.detail_label else _l("Anything the doctor should know (optional)"),
             validators=[Optional(), Length(max=DETAIL_MAX)], filters=[clean_text]))
-    ScreeningForm.question_ids = [(q.id, q.type) for q in questions]
+    ScreeningForm.question_ids = [(q.id, q.type, q.asked_if) for q in questions]
+    types = {q.id: q.type for q in questions}
     initial: dict[str, Any] = {}
     if data:
         for qid, value in (data.get("answers") or {}).items():
+            if types.get(qid) == "choice":
+                initial[f"q_{qid}"] = value
+                continue
             initial[f"q_{qid}"] = "yes" if value not in (False, None) else "no"
             if isinstance(value, str):
                 initial[f"date_{qid}"] = date.fromisoformat(value)

@@ -61,7 +61,7 @@ def check_texts() -> None:
 @click.argument("answers_file", metavar="ANSWERS.json", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Visit date to judge by (default: today at the clinic).")
 def screen_command(modality: str, answers_file: Path, as_of: str | None) -> None:
-    """Dry-run the screening rules on a JSON file of answers plus date_of_birth."""
+    """Dry-run the screening rules on a JSON file of answers plus date_of_birth (and optionally planned_modality)."""
     try:
         raw = answers_file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -80,10 +80,11 @@ def screen_command(modality: str, answers_file: Path, as_of: str | None) -> None
             _fail(str(exc), 2)
     answers = dict(answers)
     if "date_of_birth" not in answers:
-        _fail("date_of_birth: missing (needed for the under_18 rule)", 2)
+        _fail("date_of_birth: missing (needed for the rules on age)", 2)
     date_of_birth = answers.pop("date_of_birth")
+    planned = answers.pop("planned_modality", None)
     try:
-        flags = screen(current_texts().rules, modality, answers, date_of_birth, visit)
+        flags = screen(current_texts().rules, modality, answers, date_of_birth, visit, planned)
     except ScreeningError as exc:
         _fail(str(exc), 2)
     click.echo(json.dumps({"modality": modality, "flags": flags}, ensure_ascii=False, indent=2))

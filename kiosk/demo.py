@@ -28,12 +28,12 @@ DEMO_STAFF = (
     ("admin@demo.clinic", "admin", "Clinic Administrator"),
 )
 
-# (name, date of birth, modality, areas, answers that are "yes", isotretinoin date)
+# (name, date of birth, modality, areas, the answers that are not "no": a yes, a follow-up, a skin type)
 DEMO_PATIENTS: tuple[tuple[str, str, str, list[str], dict[str, Any]], ...] = (
     ("Lucía Fernández Ortega", "1991-04-12", "fractional_laser", ["abdomen"], {}),
-    ("Sofia Papadopoulou", "1988-09-30", "co2_laser", ["thighs_legs", "buttocks"], {"pregnant": True}),
+    ("Sofia Papadopoulou", "1988-09-30", "co2_laser", ["thighs_legs", "buttocks"], {"pregnant": True, "skin_type": "IV"}),
     ("Aleksandra Wiśniewska", "1995-01-07", "chemical_peel", ["arms"], {"blood_thinners": True}),
-    ("Анна Смирнова", "1999-06-21", "microdermabrasion", ["breasts"], {"cold_sores": True}),
+    ("Анна Смирнова", "1999-06-21", "microdermabrasion", ["breasts"], {"cold_sores": True, "cold_sores_now": False}),
     ("Noah O'Brien", "1984-11-02", "vitamin_c_injection", ["abdomen", "other"], {"heart_disease": True}),
 )
 
@@ -90,9 +90,10 @@ def sign_demo_consent(session: Session, patient: tuple[str, str, str, list[str],
     checks = texts.modality("en", modality).comprehension  # the demo patients understood the risks
     drafts.mark_shown(session, draft, "comprehension", at())
     drafts.save_step(session, draft, "comprehension", {"answers": {c.id: c.answer for c in checks}}, at())
-    answers: dict[str, Any] = {q.id: (None if q.type == "date" else False) for q in texts.rules.questions_for(modality)}
+    answers: dict[str, Any] = {q.id: {"date": None, "choice": q.options[0] if q.options else None}.get(q.type, False)
+                               for q in texts.rules.questions_for(modality) if not q.asked_if}
     answers.update(yes)
-    details = {qid: "Told the desk on arrival." for qid in yes}
+    details = {qid: "Told the desk on arrival." for qid, value in yes.items() if value is True}
     drafts.save_step(session, draft, "screening", {"answers": answers, "details": details}, at())
     drafts.save_step(session, draft, "review", {"esign_agree": True}, at())
     signature = submission.SignatureInput(method="drawn", png=demo_signature_png(), typed_name=None,

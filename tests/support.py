@@ -116,10 +116,15 @@ class WizardDriver:
         return self.submit("/consent/comprehension", data)
 
     def screening(self, app: Flask, modality: str, yes: dict[str, str] | None = None):  # noqa: ANN201
+        """Answer no to every question except those in `yes` (id: detail, a date, or a choice's option)."""
         yes = yes or {}
         data: dict[str, Any] = {}
         for q in app.extensions["kiosk_texts"].rules.questions_for(modality):
-            if q.id in yes:
+            if q.type == "choice":  # `yes` gives the option chosen; otherwise the first, which raises nothing
+                data[f"q_{q.id}"] = yes.get(q.id, q.options[0])
+            elif q.asked_if and q.asked_if not in yes:
+                continue  # a follow-up is asked only after a yes to its question
+            elif q.id in yes:
                 data[f"q_{q.id}"] = "yes"
                 if q.type == "date":
                     data[f"date_{q.id}"] = yes[q.id]

@@ -388,3 +388,113 @@ def test_a_comprehension_written_as_a_mapping_in_both_languages_is_reported_not_
         number = line_of(texts / language / "modalities/co2_laser.yaml", r"^comprehension:")
         assert (f'consent_texts/{language}/modalities/co2_laser.yaml:{number}: comprehension: "comprehension" must '
                 "be a list of 2 or 3 questions about the risks") in errors, errors
+
+
+# --------------------------------------------------------------------------
+# Version 2 of the rules: choice questions, follow-ups and derived rules, each mistake at its file and line
+
+
+def the_error(texts_dir: Path, *needles: str) -> str:
+    """The one error naming all of `needles`."""
+    errors = errors_of(texts_dir)
+    matching = [e for e in errors if all(n in e for n in needles)]
+    assert len(matching) == 1, f"expected one error naming {needles}, got {errors}"
+    return matching[0]
+
+
+def test_an_option_in_a_language_that_the_rules_do_not_offer(tmp_path: Path, texts: Path) -> None:
+    path = texts / "es/questions.yaml"
+    number = line_of(path, r"^\s+VI:", after=line_of(path, r"^\s+skin_type:"))
+    insert_after(path, number, "      VII: Mi piel es azul.")
+    result = run_check(tmp_path, texts)
+    assert_rejected(result, f"consent_texts/es/questions.yaml:{number + 1}:", "unknown option 'VII'")
+
+
+def test_an_option_without_wording_in_a_language(texts: Path) -> None:
+    path = texts / "en/questions.yaml"
+    delete_block(path, line_of(path, r"^\s+unsure:", after=line_of(path, r"^\s+skin_type:")))
+    error = the_error(texts, "'unsure'", "no wording")
+    options = line_of(path, r"^\s+options:", after=line_of(path, r"^\s+skin_type:"))
+    assert error.startswith(f"consent_texts/en/questions.yaml:{options}:"), error
+
+
+def test_an_unknown_option_in_the_rules_severity(tmp_path: Path, texts: Path) -> None:
+    path = texts / "rules.yaml"
+    number = line_of(path, r"^\s+co2_laser: \{IV: review", after=line_of(path, r"id: skin_type"))
+    replace_line(path, number, "      co2_laser: {IV: review, V: stop, VI: stop, VII: stop, unsure: review}")
+    result = run_check(tmp_path, texts)
+    assert_rejected(result, f"consent_texts/rules.yaml:{number}:", "option 'VII'", "does not offer")
+
+
+def test_options_on_a_yes_no_question(texts: Path) -> None:
+    path = texts / "rules.yaml"
+    number = line_of(path, r"^\s+type: bool", after=line_of(path, r"id: pigment_marks"))
+    insert_after(path, number, "    options: [yes_please, no_thanks]")
+    error = the_error(texts, "only a choice question")
+    assert error.startswith(f"consent_texts/rules.yaml:{number + 1}:"), error
+
+
+def test_a_follow_up_naming_an_unknown_question(tmp_path: Path, texts: Path) -> None:
+    path = texts / "rules.yaml"
+    number = line_of(path, r"^\s+asked_if: cold_sores")
+    replace_line(path, number, "    asked_if: cold_sore")
+    result = run_check(tmp_path, texts)
+    assert_rejected(result, f"consent_texts/rules.yaml:{number}:", "asked_if names 'cold_sore'", "not a question")
+
+
+@pytest.mark.parametrize(("parent", "kind"), [("skin_type", "choice"), ("isotretinoin_last_dose", "date")])
+def test_a_follow_up_of_a_question_that_is_not_yes_no(texts: Path, parent: str, kind: str) -> None:
+    path = texts / "rules.yaml"
+    number = line_of(path, r"^\s+asked_if: cold_sores")
+    replace_line(path, number, f"    asked_if: {parent}")
+    error = the_error(texts, f"asked_if names '{parent}'")
+    assert error.startswith(f"consent_texts/rules.yaml:{number}:") and f"a {kind} question" in error, error
+
+
+def test_a_cycle_of_follow_ups(tmp_path: Path, texts: Path) -> None:
+    path = texts / "rules.yaml"
+    number = line_of(path, r"^\s+type: bool", after=line_of(path, r"id: cold_sores$"))
+    insert_after(path, number, "    asked_if: cold_sores_now")
+    result = run_check(tmp_path, texts)
+    assert_rejected(result, f"consent_texts/rules.yaml:{number + 1}:", "circle", "cold_sores -> cold_sores_now -> cold_sores")
+
+
+def test_a_follow_up_asked_where_its_question_is_not(texts: Path) -> None:
+    path = texts / "rules.yaml"
+    number = line_of(path, r"^\s+severity:", after=line_of(path, r"id: cold_sores_now"))
+    replace_line(path, number, "    severity: {co2_laser: stop, vitamin_c_injection: stop}")
+    error = the_error(texts, "vitamin_c_injection", "cold_sores is not asked")
+    asked_if = line_of(path, r"asked_if: cold_sores")
+    assert error.startswith(f"consent_texts/rules.yaml:{asked_if}:"), error
+
+
+def test_a_derived_rule_of_an_unknown_kind(tmp_path: Path, texts: Path) -> None:
+    path = texts / "rules.yaml"
+    number = line_of(path, r"^\s+kind: age_below")
+    replace_line(path, number, "    kind: age_under")
+    result = run_check(tmp_path, texts)
+    assert_rejected(result, f"consent_texts/rules.yaml:{number}:", "unknown kind 'age_under'", "age_below")
+
+
+def test_a_derived_rule_with_an_unknown_parameter(tmp_path: Path, texts: Path) -> None:
+    path = texts / "rules.yaml"
+    number = line_of(path, r"^\s+params: \{min_age: 18\}")
+    replace_line(path, number, "    params: {min_age: 18, max_age: 65}")
+    result = run_check(tmp_path, texts)
+    assert_rejected(result, f"consent_texts/rules.yaml:{number}:", "unknown parameter 'max_age'")
+
+
+def test_a_derived_rule_missing_its_parameter(texts: Path) -> None:
+    path = texts / "rules.yaml"
+    number = line_of(path, r"^\s+params: \{min_age: 18\}")
+    replace_line(path, number, "    params: {}")
+    error = the_error(texts, "min_age must be a whole number")
+    assert error.startswith(f"consent_texts/rules.yaml:{number}:"), error
+
+
+def test_a_derived_rule_naming_a_value_its_kind_does_not_have(texts: Path) -> None:
+    path = texts / "rules.yaml"
+    reason = line_of(path, r"^\s+reason:", after=line_of(path, r"id: treatment_differs_from_plan"))
+    replace_line(path, reason, '    reason: "Planned {planned} at age {age}."')
+    error = the_error(texts, "unknown placeholder {age}")
+    assert error.startswith(f"consent_texts/rules.yaml:{reason}:") and "{planned}, {chosen}" in error, error

@@ -20,10 +20,11 @@ ROOT = Path(__file__).resolve().parent.parent
 CO2_NO: dict[str, Any] = {
     "pregnant": False, "breastfeeding": False, "skin_disease_in_area": False, "wounds_or_burns_in_area": False,
     "skin_cancer": False, "keloids": False, "skin_tumours": False, "anaesthetic_allergy": False,
-    "circulation_problems": False, "heart_disease": False, "systemic_disease": False, "immunosuppressed": False,
-    "recent_skin_treatment": False, "g6pd_deficiency": False, "blood_thinners": False,
-    "isotretinoin_last_dose": None, "cold_sores": False, "recent_tan": False,
-    "photosensitising_medication": False, "retinoid_use": False, "darker_skin_or_pigment_marks": False,
+    "circulation_problems": False, "heart_disease": False, "heart_rhythm_medicine": False, "systemic_disease": False,
+    "immunosuppressed": False, "recent_skin_treatment": False, "g6pd_deficiency": False, "blood_thinners": False,
+    "bleeding_disorder": False, "koebner_conditions": False, "isotretinoin_last_dose": None, "cold_sores": False,
+    "recent_tan": False, "photosensitising_medication": False, "retinoid_use": False, "skin_type": "II",
+    "pigment_marks": False,
 }
 ADULT = {"date_of_birth": "1980-05-17"}
 
@@ -68,7 +69,7 @@ def test_clean_answers_give_no_flags(tmp_path: Path) -> None:
 
 def test_flagged_answers_give_exact_flags(tmp_path: Path) -> None:
     answers = {**CO2_NO, "date_of_birth": "2008-06-16", "pregnant": True, "isotretinoin_last_dose": "2026-03-02",
-               "darker_skin_or_pigment_marks": True}
+               "pigment_marks": True}
     path = write(tmp_path, answers)
     result = run_screen(tmp_path, "co2_laser", str(path), "--as-of", "2026-06-15")
     assert result.returncode == 0, result.stderr
@@ -80,10 +81,10 @@ def test_flagged_answers_give_exact_flags(tmp_path: Path) -> None:
         assert isinstance(flag["reason"], str) and flag["reason"].strip(), flag
     got = sorted((f["question"], f["severity"]) for f in out["flags"])
     assert got == [
-        ("darker_skin_or_pigment_marks", "review"),
         ("isotretinoin_last_dose", "stop"),
+        ("pigment_marks", "review"),
         ("pregnant", "stop"),
-        ("under_18", "stop"),
+        ("under_18", "review"),
     ]
     iso = next(f for f in out["flags"] if f["question"] == "isotretinoin_last_dose")
     assert "2026-03-02" in iso["reason"], iso["reason"]
@@ -170,3 +171,63 @@ def test_bad_as_of(tmp_path: Path) -> None:
     path = write(tmp_path, {**ADULT, **CO2_NO})
     result = run_screen(tmp_path, "co2_laser", str(path), "--as-of", as_of)
     assert_one_line_error(result, "--as-of", as_of)
+
+
+# --------------------------------------------------------------------------
+# Version 2 input: option ids as strings, a follow-up only when asked, an optional planned_modality
+
+# The example in screening-rules.md ("The screen command's input"), with the questions its "..." stands for
+# (those fractional_laser asks, every one answered no).
+SPEC_EXAMPLE = '{"date_of_birth": "1990-05-17", "planned_modality": "fractional_laser", "pregnant": false, ' \
+    '"skin_type": "IV", "cold_sores": true, "cold_sores_now": false'
+FRACTIONAL_REST = {k: v for k, v in CO2_NO.items() if k not in ("pregnant", "skin_type", "cold_sores")}
+
+
+def test_the_spec_example_runs(tmp_path: Path) -> None:
+    body = SPEC_EXAMPLE + "".join(f", {json.dumps(k)}: {json.dumps(v)}" for k, v in FRACTIONAL_REST.items()) + "}"
+    path = write(tmp_path, body)
+    result = run_screen(tmp_path, "fractional_laser", str(path), "--as-of", "2026-06-15")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert [(f["question"], f["severity"]) for f in out["flags"]] == [("cold_sores", "review"), ("skin_type", "review")]
+    # the same answers for another treatment than the one planned: the plan differs, and skin type IV on CO2 is review
+    result = run_screen(tmp_path, "co2_laser", str(path), "--as-of", "2026-06-15")
+    assert result.returncode == 0, result.stderr
+    got = [(f["question"], f["severity"]) for f in json.loads(result.stdout)["flags"]]
+    assert got == [("cold_sores", "review"), ("skin_type", "review"), ("treatment_differs_from_plan", "review")]
+
+
+def test_skin_type_v_and_a_cold_sore_now_on_co2_are_stops(tmp_path: Path) -> None:
+    path = write(tmp_path, {**ADULT, **CO2_NO, "skin_type": "V", "cold_sores": True, "cold_sores_now": True})
+    result = run_screen(tmp_path, "co2_laser", str(path), "--as-of", "2026-06-15")
+    assert result.returncode == 0, result.stderr
+    got = [(f["question"], f["severity"]) for f in json.loads(result.stdout)["flags"]]
+    assert got == [("cold_sores", "review"), ("cold_sores_now", "stop"), ("skin_type", "stop")]
+
+
+def test_unknown_option(tmp_path: Path) -> None:
+    path = write(tmp_path, {**ADULT, **CO2_NO, "skin_type": "VII"})
+    assert_one_line_error(run_screen(tmp_path, "co2_laser", str(path), "--as-of", "2026-06-15"), "skin_type", "VII")
+
+
+def test_option_given_as_a_number(tmp_path: Path) -> None:
+    path = write(tmp_path, {**ADULT, **CO2_NO, "skin_type": 4})
+    assert_one_line_error(run_screen(tmp_path, "co2_laser", str(path), "--as-of", "2026-06-15"), "skin_type", "4")
+
+
+def test_follow_up_answered_when_not_asked(tmp_path: Path) -> None:
+    path = write(tmp_path, {**ADULT, **CO2_NO, "cold_sores_now": False})
+    assert_one_line_error(run_screen(tmp_path, "co2_laser", str(path), "--as-of", "2026-06-15"),
+                          "cold_sores_now", "false", "not asked")
+
+
+def test_follow_up_missing_when_asked(tmp_path: Path) -> None:
+    path = write(tmp_path, {**ADULT, **CO2_NO, "cold_sores": True})
+    assert_one_line_error(run_screen(tmp_path, "co2_laser", str(path), "--as-of", "2026-06-15"),
+                          "cold_sores_now", "missing")
+
+
+def test_unknown_planned_modality(tmp_path: Path) -> None:
+    path = write(tmp_path, {**ADULT, **CO2_NO, "planned_modality": "laser_tag"})
+    assert_one_line_error(run_screen(tmp_path, "co2_laser", str(path), "--as-of", "2026-06-15"),
+                          "planned_modality", "laser_tag")

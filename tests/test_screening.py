@@ -1,8 +1,8 @@
 """The screening engine and the shipped rules.yaml, checked against the specification.
 
 The expectations below are a transcription of the table in
-/work/shared/docs/screening-rules.md ("Questions (stable ids), answer type, and
-severity per modality"). They are written out here on purpose and NOT read from
+the shared docs' screening-rules.md, version 2 ("Questions (stable ids), type, and
+severity per modality", the `skin_type` table and "Rules derived from more than one answer"). They are written out here on purpose and NOT read from
 consent_texts/rules.yaml: the point is to catch a shipped rule that drifted from
 the spec (a "stop" quietly turned into "review", a question no longer asked for
 a treatment, ...). If the medical director deliberately changes a default, this
@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from kiosk.rules.screening import ScreeningError, screen
+from kiosk.rules.screening import ScreeningError, screen, screen_checkin
 from kiosk.texts.loader import load_rules
 from kiosk.texts.model import Rules
 
@@ -48,23 +48,47 @@ SPEC: dict[str, tuple[str, tuple[str | None, ...]]] = {
     "systemic_disease": ("bool", _ALL_REVIEW),
     "immunosuppressed": ("bool", _ALL_REVIEW),
     "recent_skin_treatment": ("bool", _ALL_REVIEW),
+    "heart_rhythm_medicine": ("bool", _ALL_REVIEW),
     "g6pd_deficiency": ("bool", _ALL_REVIEW),
     "blood_thinners": ("bool", ("review", "review", "review", "info", "review")),
+    "bleeding_disorder": ("bool", ("review", "review", "review", "review", "stop")),
+    "koebner_conditions": ("bool", ("review", "review", "review", "review", None)),
     "isotretinoin_last_dose": ("date", ("stop", "review", "review", "review", None)),
     "cold_sores": ("bool", ("review", "review", "info", "review", None)),
+    "cold_sores_now": ("bool", ("stop", "stop", "stop", "stop", None)),
     "recent_tan": ("bool", ("stop", "stop", "review", "stop", None)),
     "photosensitising_medication": ("bool", ("review", "review", None, "review", None)),
     "retinoid_use": ("bool", ("review", "review", "review", "review", None)),
-    "darker_skin_or_pigment_marks": ("bool", ("review", "info", "info", "review", None)),
+    "recent_hair_removal": ("bool", (None, None, "review", "review", None)),
+    "skin_type": ("choice", ("asked", "asked", "asked", "asked", None)),
+    "pigment_marks": ("bool", ("review", "review", "info", "review", None)),
     "peel_allergy": ("bool", (None, None, None, "stop", None)),
     "vitamin_c_allergy": ("bool", (None, None, None, None, "stop")),
 }
+# follow-up: the yes/no question whose yes asks it
+FOLLOW_UPS = {"cold_sores_now": "cold_sores"}
+# skin_type option: (co2_laser, fractional_laser, microdermabrasion, chemical_peel); vitamin C does not ask it
+SKIN_TYPE: dict[str, tuple[str | None, ...]] = {
+    "I": (None, None, None, None),
+    "II": (None, None, None, None),
+    "III": (None, None, None, None),
+    "IV": ("review", "review", "info", "review"),
+    "V": ("stop", "review", "info", "review"),
+    "VI": ("stop", "review", "info", "review"),
+    "unsure": ("review", "review", None, "review"),
+}
 ISOTRETINOIN_MONTHS = 6
-UNDER_18_SEVERITY = "stop"
+UNDER_18_SEVERITY = "review"
+PLAN_SEVERITY = "review"
 
 CELLS = [
     (qid, modality, severities[i])
-    for qid, (_, severities) in SPEC.items()
+    for qid, (qtype, severities) in SPEC.items() if qtype != "choice"
+    for i, modality in enumerate(MODALITIES)
+]
+SKIN_CELLS = [
+    (option, modality, SKIN_TYPE[option][i] if i < 4 else None)
+    for option in SKIN_TYPE
     for i, modality in enumerate(MODALITIES)
 ]
 
@@ -85,14 +109,27 @@ def asked(modality: str) -> list[str]:
     return [qid for qid in SPEC if severity(qid, modality) is not None]
 
 
+NO_VALUE = {"bool": False, "date": None, "choice": "I"}
+
+
 def all_no(modality: str) -> dict[str, Any]:
-    """Every question the spec asks for this treatment, answered no / never."""
-    return {qid: (None if SPEC[qid][0] == "date" else False) for qid in asked(modality)}
+    """Every question the spec asks for this treatment, answered no / never / skin type I; follow-ups not asked."""
+    return {qid: NO_VALUE[SPEC[qid][0]] for qid in asked(modality) if qid not in FOLLOW_UPS}
 
 
 def yes_value(qid: str, as_of: date = AS_OF) -> Any:
-    """A "yes": true, or, for the date question, a dose 1 day before the visit."""
-    return (as_of - timedelta(days=1)).isoformat() if SPEC[qid][0] == "date" else True
+    """A "yes": true; for the date question a dose 1 day before the visit; for skin type VI."""
+    return {"date": (as_of - timedelta(days=1)).isoformat(), "choice": "VI"}.get(SPEC[qid][0], True)
+
+
+def all_yes(modality: str) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Every asked question answered yes (follow-ups too, skin type VI), with the flags the spec expects, sorted."""
+    answers = {qid: yes_value(qid) for qid in asked(modality)}
+    expected = [(qid, severity(qid, modality)) for qid in asked(modality) if SPEC[qid][0] != "choice"]
+    if "skin_type" in answers:
+        sev = SKIN_TYPE["VI"][MODALITIES.index(modality)]
+        expected += [("skin_type", sev)] if sev else []
+    return answers, sorted(expected)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------
@@ -128,7 +165,19 @@ def test_questions_for_modality_are_the_spec_column(rules: Rules, modality: str)
 @pytest.mark.parametrize(("qid", "modality", "expected"), CELLS, ids=[f"{q}-{m}" for q, m, _ in CELLS])
 def test_single_yes_gives_one_flag_of_spec_severity(rules: Rules, qid: str, modality: str, expected: str | None) -> None:
     answers = all_no(modality)
+    parent = FOLLOW_UPS.get(qid)
+    if parent is not None and expected is None:
+        assert qid not in [q.id for q in rules.questions_for(modality)], f"spec: {modality} does not ask {qid}"
+        return
+    if parent is not None:  # a follow-up: its question answered yes, so it is asked; its own flag comes with the parent's
+        answers[parent] = True
+        answers[qid] = True
+        flags = screen(rules, modality, answers, ADULT_DOB, AS_OF)
+        assert sorted((f["question"], f["severity"]) for f in flags) == sorted(
+            [(parent, severity(parent, modality)), (qid, expected)])
+        return
     answers[qid] = yes_value(qid)
+    answers.update({child: False for child, p in FOLLOW_UPS.items() if p == qid and severity(child, modality)})
     flags = screen(rules, modality, answers, ADULT_DOB, AS_OF)
     if expected is None:
         assert qid not in [q.id for q in rules.questions_for(modality)], (
@@ -164,10 +213,9 @@ def test_not_asked_question_answered_yes_is_ignored_even_with_other_flags(rules:
 
 def test_every_yes_at_once_flags_every_asked_question(rules: Rules) -> None:
     for modality in MODALITIES:
-        answers = {qid: yes_value(qid) for qid in asked(modality)}
+        answers, expected = all_yes(modality)
         flags = screen(rules, modality, answers, ADULT_DOB, AS_OF)
-        got = sorted((f["question"], f["severity"]) for f in flags)
-        assert got == sorted((qid, severity(qid, modality)) for qid in asked(modality)), modality
+        assert sorted((f["question"], f["severity"]) for f in flags) == expected, modality
 
 
 # --------------------------------------------------------------------------
@@ -285,7 +333,7 @@ def test_under_18_together_with_a_question_flag(rules: Rules) -> None:
     answers = all_no("chemical_peel")
     answers["peel_allergy"] = True
     flags = screen(rules, "chemical_peel", answers, "2010-01-01", AS_OF)
-    assert sorted((f["question"], f["severity"]) for f in flags) == [("peel_allergy", "stop"), ("under_18", "stop")]
+    assert sorted((f["question"], f["severity"]) for f in flags) == [("peel_allergy", "stop"), ("under_18", "review")]
 
 
 def test_date_of_birth_as_date_object_is_accepted(rules: Rules) -> None:
@@ -328,7 +376,7 @@ def test_unknown_question_id_with_a_no_answer_is_still_an_error(rules: Rules) ->
 
 @pytest.mark.parametrize("modality", MODALITIES)
 def test_missing_answer_for_each_asked_question(rules: Rules, modality: str) -> None:
-    for qid in asked(modality):
+    for qid in all_no(modality):
         answers = all_no(modality)
         del answers[qid]
         exc = error_of(rules, modality, answers)
@@ -384,37 +432,37 @@ def test_wrong_type_for_a_question_another_modality_asks_but_this_one_does_not(r
 
 
 def test_same_answers_twice_give_identical_flags(rules: Rules) -> None:
-    answers = {qid: yes_value(qid) for qid in asked("co2_laser")}
-    first = screen(rules, "co2_laser", answers, "2009-01-01", AS_OF)
-    second = screen(rules, "co2_laser", dict(answers), "2009-01-01", AS_OF)
+    answers, expected = all_yes("co2_laser")
+    first = screen(rules, "co2_laser", answers, "2009-01-01", AS_OF, "fractional_laser")
+    second = screen(rules, "co2_laser", dict(answers), "2009-01-01", AS_OF, "fractional_laser")
     assert first == second
-    assert len(first) == len(asked("co2_laser")) + 1
+    assert len(first) == len(expected) + 2  # under_18 and treatment_differs_from_plan
 
 
 def test_answer_order_does_not_change_the_flags(rules: Rules) -> None:
-    answers = {qid: yes_value(qid) for qid in asked("chemical_peel")}
+    answers, _ = all_yes("chemical_peel")
     reversed_answers = dict(reversed(list(answers.items())))
     assert screen(rules, "chemical_peel", answers, ADULT_DOB, AS_OF) == screen(
         rules, "chemical_peel", reversed_answers, ADULT_DOB, AS_OF)
 
 
 def test_screen_does_not_change_the_answers(rules: Rules) -> None:
-    answers = {qid: yes_value(qid) for qid in asked("fractional_laser")}
+    answers, _ = all_yes("fractional_laser")
     before = dict(answers)
     screen(rules, "fractional_laser", answers, ADULT_DOB, AS_OF)
     assert answers == before
 
 
 def test_a_fresh_load_of_the_rules_gives_the_same_flags(rules: Rules) -> None:
-    answers = {qid: yes_value(qid) for qid in asked("microdermabrasion")}
+    answers, _ = all_yes("microdermabrasion")
     assert screen(rules, "microdermabrasion", answers, ADULT_DOB, AS_OF) == screen(
         load_rules(TEXTS_DIR), "microdermabrasion", answers, ADULT_DOB, AS_OF)
 
 
 @pytest.mark.parametrize("modality", MODALITIES)
 def test_every_flag_has_exactly_question_severity_and_a_non_empty_reason(rules: Rules, modality: str) -> None:
-    answers = {qid: yes_value(qid) for qid in asked(modality)}
-    flags = screen(rules, modality, answers, "2015-01-01", AS_OF)
+    answers, _ = all_yes(modality)
+    flags = screen(rules, modality, answers, "2015-01-01", AS_OF, "co2_laser" if modality != "co2_laser" else None)
     assert flags, modality
     for flag in flags:
         assert set(flag) == {"question", "severity", "reason"}, flag
@@ -424,6 +472,192 @@ def test_every_flag_has_exactly_question_severity_and_a_non_empty_reason(rules: 
 
 
 def test_reasons_differ_between_questions(rules: Rules) -> None:
-    answers = {qid: yes_value(qid) for qid in asked("co2_laser")}
+    answers, _ = all_yes("co2_laser")
     reasons = [f["reason"] for f in screen(rules, "co2_laser", answers, ADULT_DOB, AS_OF)]
     assert len(set(reasons)) == len(reasons), "two rules give the doctor the same reason"
+
+
+# --------------------------------------------------------------------------
+# skin_type: every option against every treatment
+
+
+def test_skin_type_offers_exactly_the_spec_options_in_order(rules: Rules) -> None:
+    question = rules.question("skin_type")
+    assert question is not None and question.type == "choice"
+    assert question.options == tuple(SKIN_TYPE), "skin_type options differ from the spec's table"
+
+
+@pytest.mark.parametrize(("option", "modality", "expected"), SKIN_CELLS, ids=[f"{o}-{m}" for o, m, _ in SKIN_CELLS])
+def test_each_skin_type_option_gives_the_spec_severity(rules: Rules, option: str, modality: str,
+                                                       expected: str | None) -> None:
+    answers = all_no(modality)
+    answers["skin_type"] = option
+    flags = screen(rules, modality, answers, ADULT_DOB, AS_OF)
+    if expected is None:
+        assert flags == [], f"skin type {option} for {modality} raises nothing in the spec, got {flags}"
+        return
+    assert [(f["question"], f["severity"]) for f in flags] == [("skin_type", expected)]
+    assert f"type {option} " in flags[0]["reason"], f"the reason must name the option chosen: {flags[0]['reason']!r}"
+
+
+@pytest.mark.parametrize("value", ["iv", "VII", "", None, True, 4, ["IV"]], ids=repr)
+def test_an_unknown_option_is_an_error_naming_it(rules: Rules, value: Any) -> None:
+    answers = all_no("co2_laser")
+    answers["skin_type"] = value
+    exc = error_of(rules, "co2_laser", answers)
+    assert exc.key == "skin_type" and exc.value == value and type(exc.value) is type(value)
+    assert "skin_type" in str(exc) and "unknown option" in str(exc), str(exc)
+
+
+def test_skin_type_for_a_treatment_that_does_not_ask_it_is_ignored(rules: Rules) -> None:
+    answers = all_no("vitamin_c_injection")
+    answers["skin_type"] = "VI"
+    assert screen(rules, "vitamin_c_injection", answers, ADULT_DOB, AS_OF) == []
+
+
+# --------------------------------------------------------------------------
+# Follow-ups: present when asked, absent when not, and never the other way round
+
+
+def test_follow_ups_are_asked_right_after_their_question(rules: Rules) -> None:
+    for modality in MODALITIES:
+        order = [q.id for q in rules.questions_for(modality)]
+        for child, parent in FOLLOW_UPS.items():
+            if child in order:
+                assert order.index(child) == order.index(parent) + 1, (modality, order)
+
+
+@pytest.mark.parametrize("modality", [m for m in MODALITIES if severity("cold_sores_now", m)])
+def test_follow_up_present_after_a_yes(rules: Rules, modality: str) -> None:
+    answers = {**all_no(modality), "cold_sores": True, "cold_sores_now": False}
+    assert [f["question"] for f in screen(rules, modality, answers, ADULT_DOB, AS_OF)] == ["cold_sores"]
+    answers["cold_sores_now"] = True
+    flags = screen(rules, modality, answers, ADULT_DOB, AS_OF)
+    assert ("cold_sores_now", "stop") in [(f["question"], f["severity"]) for f in flags]
+
+
+@pytest.mark.parametrize("modality", [m for m in MODALITIES if severity("cold_sores_now", m)])
+def test_follow_up_missing_after_a_yes_is_an_error(rules: Rules, modality: str) -> None:
+    exc = error_of(rules, modality, {**all_no(modality), "cold_sores": True})
+    assert exc.key == "cold_sores_now" and "missing" in str(exc), str(exc)
+
+
+@pytest.mark.parametrize("value", [True, False])
+@pytest.mark.parametrize("modality", MODALITIES)
+def test_follow_up_present_after_a_no_is_an_error(rules: Rules, modality: str, value: bool) -> None:
+    answers = {**all_no(modality), "cold_sores_now": value}
+    exc = error_of(rules, modality, answers)
+    assert exc.key == "cold_sores_now" and exc.value is value
+    assert "not asked" in str(exc), str(exc)
+
+
+def test_follow_up_absent_after_a_no_raises_nothing(rules: Rules) -> None:
+    assert screen(rules, "co2_laser", all_no("co2_laser"), ADULT_DOB, AS_OF) == []
+
+
+def test_follow_up_of_the_wrong_type_is_an_error(rules: Rules) -> None:
+    answers = {**all_no("co2_laser"), "cold_sores": True, "cold_sores_now": "yes"}
+    exc = error_of(rules, "co2_laser", answers)
+    assert exc.key == "cold_sores_now" and "'yes'" in str(exc)
+
+
+# --------------------------------------------------------------------------
+# Derived rules: age and the planned treatment
+
+
+def test_derived_rules_are_the_spec_rows(rules: Rules) -> None:
+    got = {r.id: r.severity for r in rules.derived if r.id in ("under_18", "treatment_differs_from_plan")}
+    assert got == {"under_18": UNDER_18_SEVERITY, "treatment_differs_from_plan": PLAN_SEVERITY}
+    (under_18,) = [r for r in rules.derived if r.id == "under_18"]
+    assert under_18.params == {"min_age": 18}
+
+
+def test_under_18_reason_tells_the_doctor_a_representative_must_consent(rules: Rules) -> None:
+    (flag,) = dob_flags(rules, "2010-01-01", AS_OF)
+    assert "representative" in flag["reason"] and ("parent" in flag["reason"] or "guardian" in flag["reason"])
+
+
+@pytest.mark.parametrize("modality", MODALITIES)
+def test_18th_birthday_on_the_visit_day_raises_nothing_and_the_day_before_does(rules: Rules, modality: str) -> None:
+    assert dob_flags(rules, "2008-06-15", date(2026, 6, 15), modality) == []
+    assert [f["question"] for f in dob_flags(rules, "2008-06-15", date(2026, 6, 14), modality)] == ["under_18"]
+
+
+@pytest.mark.parametrize("planned", MODALITIES)
+@pytest.mark.parametrize("chosen", MODALITIES)
+def test_treatment_differs_from_plan_for_every_pair(rules: Rules, planned: str, chosen: str) -> None:
+    flags = screen(rules, chosen, all_no(chosen), ADULT_DOB, AS_OF, planned)
+    if planned == chosen:
+        assert flags == [], "the treatment planned was chosen: nothing to review"
+        return
+    assert [(f["question"], f["severity"]) for f in flags] == [("treatment_differs_from_plan", PLAN_SEVERITY)]
+    assert planned in flags[0]["reason"] and chosen in flags[0]["reason"], flags[0]["reason"]
+
+
+def test_no_plan_recorded_raises_nothing(rules: Rules) -> None:
+    assert screen(rules, "co2_laser", all_no("co2_laser"), ADULT_DOB, AS_OF, None) == []
+
+
+@pytest.mark.parametrize("planned", ["laser_tag", "CO2_LASER", "", 3, True], ids=repr)
+def test_an_unknown_planned_treatment_is_an_error_naming_it(rules: Rules, planned: Any) -> None:
+    with pytest.raises(ScreeningError) as info:
+        screen(rules, "co2_laser", all_no("co2_laser"), ADULT_DOB, AS_OF, planned)
+    assert info.value.key == "planned_modality" and info.value.value == planned
+    assert "planned_modality" in str(info.value)
+
+
+# --------------------------------------------------------------------------
+# Check-in questions take the same three kinds, judged by the same engine
+
+
+CHECKIN_EXTRA = """    - id: checkin_skin_now
+      type: choice
+      options: [same, darker, lighter]
+      reason: "Since the last session the skin on the area is {value}."
+      severity: {co2_laser: {darker: stop, lighter: review}, chemical_peel: {darker: review}}
+    - id: checkin_cold_sore
+      type: bool
+      reason: "A cold sore since the last session."
+      severity: {co2_laser: review, chemical_peel: review}
+    - id: checkin_cold_sore_now
+      type: bool
+      asked_if: checkin_cold_sore
+      reason: "A cold sore now, on or near the area."
+      severity: {co2_laser: stop, chemical_peel: stop}
+"""
+
+
+@pytest.fixture(scope="module")
+def checkin_rules(tmp_path_factory: pytest.TempPathFactory) -> Rules:
+    folder = tmp_path_factory.mktemp("texts")
+    (folder / "rules.yaml").write_text((TEXTS_DIR / "rules.yaml").read_text(encoding="utf-8") + CHECKIN_EXTRA,
+                                       encoding="utf-8")
+    return load_rules(folder)
+
+
+def checkin_no(rules: Rules, modality: str) -> dict[str, Any]:
+    return {q.id: ("same" if q.type == "choice" else False) for q in rules.checkin_for(modality) if not q.asked_if}
+
+
+@pytest.mark.parametrize(("option", "expected"), [("same", None), ("darker", "stop"), ("lighter", "review")])
+def test_a_check_in_choice_gives_its_options_severity(checkin_rules: Rules, option: str, expected: str | None) -> None:
+    answers = {**checkin_no(checkin_rules, "co2_laser"), "checkin_skin_now": option}
+    flags = screen_checkin(checkin_rules, "co2_laser", answers, AS_OF)
+    assert [(f["question"], f["severity"]) for f in flags] == ([("checkin_skin_now", expected)] if expected else [])
+
+
+def test_a_check_in_follow_up_is_asked_after_a_yes_only(checkin_rules: Rules) -> None:
+    order = [q.id for q in checkin_rules.checkin_for("chemical_peel")]
+    assert order.index("checkin_cold_sore_now") == order.index("checkin_cold_sore") + 1
+    answers = {**checkin_no(checkin_rules, "chemical_peel"), "checkin_cold_sore": True, "checkin_cold_sore_now": True}
+    flags = screen_checkin(checkin_rules, "chemical_peel", answers, AS_OF)
+    assert [(f["question"], f["severity"]) for f in flags] == [("checkin_cold_sore", "review"),
+                                                               ("checkin_cold_sore_now", "stop")]
+    with pytest.raises(ScreeningError) as info:
+        screen_checkin(checkin_rules, "chemical_peel", {**checkin_no(checkin_rules, "chemical_peel"),
+                                                        "checkin_cold_sore_now": False}, AS_OF)
+    assert info.value.key == "checkin_cold_sore_now" and "not asked" in str(info.value)
+    with pytest.raises(ScreeningError) as info:
+        screen_checkin(checkin_rules, "chemical_peel", {**checkin_no(checkin_rules, "chemical_peel"),
+                                                        "checkin_cold_sore": True}, AS_OF)
+    assert info.value.key == "checkin_cold_sore_now" and "missing" in str(info.value)

@@ -25,10 +25,10 @@ from kiosk.rules import validity
 from kiosk.core.models import Consent, ConsentEvent, ConsentFlag, Document, DocumentRevision, Draft
 from kiosk.documents import codes
 from kiosk.documents.pdf import render_consent_pdf
-from kiosk.documents.record import (Answer, CheckedIdentity, Clinic, ConsentRecord, Patient, RiskAck, StepEvent, highest_severity,
+from kiosk.documents.record import (CheckedIdentity, Clinic, ConsentRecord, Patient, RiskAck, StepEvent, Treatment, answer_as_read, highest_severity,
                                     severity_rank)
 from kiosk.rules.identity import identity_change_flags, same_person
-from kiosk.rules.screening import screen
+from kiosk.rules.screening import ScreeningError, screen
 from kiosk.documents.sealing import SealKey, seal_pdf
 from kiosk.texts.model import Texts
 
@@ -86,7 +86,12 @@ def submit(
 
     local_now = now.astimezone(ZoneInfo(clinic.timezone))
     document_id = new_document_id(local_now)
-    record = build_record(draft, signature, texts=texts, clinic=clinic, local_now=local_now, document_id=document_id)
+    try:
+        record = build_record(draft, signature, texts=texts, clinic=clinic, local_now=local_now,
+                              document_id=document_id)
+    except ScreeningError as exc:
+        # answers saved under rules that changed since (a question added, removed or made a choice): asked again
+        raise NotReadyToSign("screening") from exc
     record["verification"] = {"code": codes.verification_code(), "url": clinic.verify_url}
     pdf = seal_pdf(render_consent_pdf(record, signature.png, signature.image), seal_key, clinic_name=clinic.name,
                    reason=SEAL_REASON)
@@ -155,21 +160,14 @@ def build_record(
     lang = texts.language(draft.language)
     screening_data = data["screening"]
     answers_in = screening_data["answers"]
-    flags = screen(texts.rules, modality, answers_in, identity["date_of_birth"], local_now.date())
+    planned = (data.get("prefill") or {}).get("modality") or None  # the desk's or the doctor's plan, if any
+    flags = screen(texts.rules, modality, answers_in, identity["date_of_birth"], local_now.date(), planned)
     renews = (data.get("prefill") or {}).get("renews")
     flags += validity.renewal_flags(texts.rules, data.get("prefill"))  # a re-consent is reviewed before treatment
     shown_questions = {q["id"]: q for q in ref["shown"]["questions"]}
-    answers: list[Answer] = [
-        Answer(
-            question=qid,
-            text=shown_questions[qid]["text"],
-            type=shown_questions[qid]["type"],
-            value=answers_in[qid],
-            detail=(screening_data.get("details") or {}).get(qid) or None,
-            answered_at=screening_data["saved_at"],
-        )
-        for qid in shown_questions
-    ]
+    answers = [answer_as_read(shown_questions[qid], answers_in[qid], screening_data.get("details") or {},
+                              screening_data["saved_at"])
+               for qid in shown_questions if qid in answers_in]  # a follow-up not asked has no answer
     risks = [_risk_ack(draft, risk["id"], risk["title"]) for risk in ref["shown"]["risks"]]
     checked = data.get("comprehension") or {}
     understood = comprehension.grade(ref["shown"]["comprehension"], checked.get("answers") or {}, checked.get("saved_at"))
@@ -190,6 +188,15 @@ def build_record(
     }
     if desk_checked is not None and not same_person(desk_checked, signed_person):
         patient["identity_checked_for"] = desk_checked  # the check covered someone else's name or birth date
+    chosen: Treatment = {
+        "modality": modality,
+        "modality_title": ref["shown"]["title"],
+        "areas": [{"id": a, "label": lang.common.areas.get(a, a)} for a in treatment["areas"]],
+        "area_other": treatment.get("area_other") or None,
+        "planned_sessions": texts.modality(draft.language, modality).planned_sessions,
+    }
+    if planned:
+        chosen["planned_modality"] = planned
     png = signature.png
     signed_at = local_now.isoformat()
     record = ConsentRecord(
@@ -198,13 +205,7 @@ def build_record(
         language=lang.language,
         created_at=signed_at,
         patient=patient,
-        treatment={
-            "modality": modality,
-            "modality_title": ref["shown"]["title"],
-            "areas": [{"id": a, "label": lang.common.areas.get(a, a)} for a in treatment["areas"]],
-            "area_other": treatment.get("area_other") or None,
-            "planned_sessions": texts.modality(draft.language, modality).planned_sessions,
-        },
+        treatment=chosen,
         texts=ref,
         risks=risks,
         answers=answers,

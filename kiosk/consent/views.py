@@ -36,7 +36,7 @@ from kiosk.core.extensions import db
 from kiosk.core.vocabulary import ANSWER_LABELS
 from kiosk.core.web import (CHECKIN_KEY, DRAFT_KEY, Progress, clinic, clinic_now, current_texts, offered_languages,
                             hand_to_patient, seal_key, template_url_for, who)
-from kiosk.documents.record import describe_answer
+from kiosk.documents.record import answer_as_read, describe_answer
 
 bp = Blueprint("wizard", __name__)
 
@@ -276,15 +276,17 @@ def review(draft: Any) -> Any:
 
 
 def _answer_rows(questions: list[Any], screening: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each question with its answer as the patient should read it back, yes answers marked."""
+    """Each question asked, with its answer as the patient should read it back: yes answers marked, follow-ups under
+    their question, a choice in the words of its option."""
     rows = []
     for q in questions:
-        value = screening["answers"].get(q["id"])
-        yes = value is True or isinstance(value, str)
-        shown = describe_answer({"type": q["type"], "value": value}, ANSWER_LABELS,
-                                day=lambda iso: format_date(date.fromisoformat(iso), "long"))
-        rows.append({"text": q["text"], "answer": shown, "yes": yes,
-                     "detail": (screening.get("details") or {}).get(q["id"])})
+        if q["id"] not in screening["answers"]:
+            continue  # a follow-up not asked
+        answer = answer_as_read(q, screening["answers"][q["id"]], screening.get("details") or {}, "")
+        shown = describe_answer(answer, ANSWER_LABELS, day=lambda iso: format_date(date.fromisoformat(iso), "long"))
+        yes = q["type"] != "choice" and answer["value"] not in (False, None)
+        rows.append({"text": q["text"], "answer": shown, "yes": yes, "detail": answer["detail"],
+                     "follow_up": bool(q.get("asked_if"))})
     return rows
 
 

@@ -69,6 +69,7 @@ REVISION_KIND_LABELS: Words = {
 DETAIL_RULE_LABELS: Words = {
     "under_18": _l("Age, from the date of birth"),
     "identity_changed_after_check": _l("Identity changed after the front desk's check"),
+    "treatment_differs_from_plan": _l("Treatment chosen differs from the one planned"),
     "renewal": _l("Re-consent replacing an earlier consent"),
 }
 # What kind of sealed document a verified file is.

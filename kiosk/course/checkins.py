@@ -27,7 +27,7 @@ from kiosk.rules import validity
 from kiosk.core.audit import Who
 from kiosk.core.models import Checkin, Consent, Decision, Document, DocumentRevision, Draft, TreatmentSession, User
 from kiosk.documents.pdf.checkin import render_checkin_pdf
-from kiosk.documents.record import Answer, highest_severity, severity_rank
+from kiosk.documents.record import answer_as_read, highest_severity, severity_rank
 from kiosk.core.vocabulary import READINESS_LABELS, VALIDITY_REASON_LABELS, label
 from kiosk.review.queue import consent_readiness
 from kiosk.rules.readiness import Readiness, readiness
@@ -36,7 +36,7 @@ from kiosk.rules.screening import screen_checkin
 from kiosk.documents.sealing import SealKey, seal_pdf
 from kiosk.consent.submission import SignatureInput, new_document_id
 from kiosk.documents.record import Clinic
-from kiosk.texts.model import Texts, fingerprint
+from kiosk.texts.model import Texts, fingerprint, shown_question
 from kiosk.core.translation import lazy_gettext as _l
 
 
@@ -223,13 +223,12 @@ def build_record(checkin: Checkin, saved: dict[str, Any], signature: SignatureIn
     questions = texts.rules.checkin_for(checkin.modality)
     shown: dict[str, Any]  # the check-in's own words: not a consent's TextsShown
     shown = {"language": words.language, "title": words.title, "intro": words.intro,
-             "questions": [{"id": q.id, "type": q.type, "text": words.questions[q.id].text} for q in questions],
+             "questions": [shown_question(q, words.questions[q.id]) for q in questions],
              "statement": words.statement, "signature_meaning": words.signature_meaning}
     answers_in = saved["answers"]
     flags = screen_checkin(texts.rules, checkin.modality, answers_in, local_now.date())
-    answers = [Answer(question=q["id"], text=q["text"], type=q["type"], value=answers_in.get(q["id"]),
-                      detail=(saved.get("details") or {}).get(q["id"]) or None, answered_at=saved["saved_at"])
-               for q in shown["questions"]]
+    answers = [answer_as_read(q, answers_in[q["id"]], saved.get("details") or {}, saved["saved_at"])
+               for q in shown["questions"] if q["id"] in answers_in]  # a follow-up not asked has no answer
     steps = (draft.trail or {}).get("steps") or {}
     png = signature.png
     return {

@@ -33,6 +33,7 @@ FLAG_SYSTEM = "urn:consent-kiosk:screening-flag"  # a flag's question or rule id
 DECISION_SYSTEM = "urn:consent-kiosk:decision"  # cleared | not_cleared | consultation
 ANSWER_SYSTEM = "urn:consent-kiosk:answer"  # yes | no, for questions whose "yes" carries a date
 COMPREHENSION_SYSTEM = "urn:consent-kiosk:comprehension"  # + ":<question id>", the options' ids as codes
+OPTION_SYSTEM = "urn:consent-kiosk:option"  # + ":<question id>", a choice question's option ids as codes
 QUESTIONNAIRE_BASE = "urn:consent-kiosk:questionnaire"
 
 # Codes of HL7 and LOINC code systems, with each code system's own display (the validator compares them).
@@ -370,7 +371,8 @@ def _item(link_id: str, text: str, answers: list[dict[str, Any]]) -> dict[str, A
 
 def _screening_item(answer: Answer, labels: dict[str, str]) -> dict[str, Any]:
     """One answer type per question: a yes/no question answers valueBoolean; a date question answers a yes/no
-    valueCoding, with the date as a nested item when there is one; a detail is a nested item of the answer."""
+    valueCoding, with the date as a nested item when there is one; a choice answers its option as a valueCoding;
+    a detail is a nested item of the answer."""
     qid, value = answer["question"], answer.get("value")
     entry: dict[str, Any] | None
     nested: list[dict[str, Any]] = []
@@ -380,6 +382,8 @@ def _screening_item(answer: Answer, labels: dict[str, str]) -> dict[str, Any]:
                                  "display": str(describe_answer(answer, labels, _day(labels)))}}
         if given:
             nested.append(_item(f"{qid}:date", labels["fhir_last_dose"], [{"valueDate": value}]))
+    elif answer.get("type") == "choice" and isinstance(value, str):
+        entry = {"valueCoding": _coding(f"{OPTION_SYSTEM}:{qid}", value, answer.get("option_text"))}
     elif isinstance(value, bool):
         entry = {"valueBoolean": value}
     elif value is None:

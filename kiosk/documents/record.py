@@ -31,8 +31,10 @@ class Risk(TypedDict):
 
 class QuestionShown(TypedDict):
     id: str
-    type: Literal["bool", "date"]
+    type: Literal["bool", "date", "choice"]
     text: str
+    options: NotRequired[list[CheckOptionShown]]  # a choice question's options as read (rules version 2 on)
+    asked_if: NotRequired[str]  # a follow-up: the yes/no question whose yes asked it
 
 
 class CheckOptionShown(TypedDict):
@@ -103,6 +105,7 @@ class Treatment(TypedDict):
     areas: list[Area]
     area_other: str | None
     planned_sessions: int
+    planned_modality: NotRequired[str]  # the treatment the desk or the doctor planned, when one was recorded
 
 
 class RiskAck(TypedDict):
@@ -117,10 +120,12 @@ class RiskAck(TypedDict):
 class Answer(TypedDict):
     question: str
     text: str  # the question as the patient read it
-    type: Literal["bool", "date"]
-    value: bool | str | None  # bool, ISO date, or None for "never / not in 12 months"
+    type: Literal["bool", "date", "choice"]
+    value: bool | str | None  # bool, ISO date, None for "never / not in 12 months", or a choice's option id
     detail: str | None
     answered_at: str
+    option_text: NotRequired[str]  # a choice: the chosen option as the patient read it
+    asked_if: NotRequired[str]  # a follow-up: the question whose yes asked it, printed just above it
 
 
 class ComprehensionAnswer(TypedDict):
@@ -244,6 +249,17 @@ class Withdrawal(TypedDict):
     original_sha256: str  # SHA-256 of the patient-signed original (revision 1), which stays intact
 
 
+def answer_as_read(question: QuestionShown, value: Any, details: Mapping[str, str], answered_at: str) -> Answer:
+    """One stored answer with the words the patient read: a choice's option as shown, a follow-up naming its question."""
+    answer = Answer(question=question["id"], text=question["text"], type=question["type"], value=value,
+                    detail=details.get(question["id"]) or None, answered_at=answered_at)
+    if question["type"] == "choice":
+        answer["option_text"] = next((o["text"] for o in question.get("options") or [] if o["id"] == value), str(value))
+    if question.get("asked_if"):
+        answer["asked_if"] = question["asked_if"]
+    return answer
+
+
 def highest_severity(flags: list[Flag]) -> Severity | None:
     """Pick the most serious flag so lists can sort and colour consents by it."""
     for severity in SEVERITY_ORDER:
@@ -264,6 +280,8 @@ def describe_answer(answer: Mapping[str, Any], labels: Mapping[str, Any], day: C
     reader's language; day writes a last dose's ISO date the way the page writes dates.
     """
     value = answer.get("value")
+    if answer.get("type") == "choice":
+        return answer.get("option_text") or (labels["not_answered"] if value is None else str(value))
     if answer.get("type") == "date":
         if value in (None, "", False):
             return labels["not_in_12_months"]

@@ -3,17 +3,18 @@
 The desk checks an identity document for the name and date of birth it enters; the patient may then
 correct them on the tablet (a typo, a second surname) or change them to someone else's. Either way the
 check no longer covers the signed identity on its own, so the consent says what was checked and a
-doctor confirms who the patient is (rules.yaml `derived: identity_changed_after_check`).
+doctor confirms who the patient is (rules.yaml `derived`, a rule of kind `identity_changed_after_check`).
 """
 
 from __future__ import annotations
 
 import unicodedata
+
 from kiosk.documents.record import CheckedIdentity as Person
 from kiosk.documents.record import Flag
+from kiosk.rules.screening import Facts, derived_flags
 from kiosk.texts.model import Rules
 
-RULE_ID = "identity_changed_after_check"
 
 
 def same_person(a: Person, b: Person) -> bool:
@@ -26,12 +27,12 @@ def _folded(name: str) -> str:
 
 
 def identity_change_flags(rules: Rules, *, checked: Person | None, how: str | None, signed: Person) -> list[Flag]:
-    """A review flag when the desk checked one identity and the consent is signed for another; none otherwise."""
+    """A flag for each `identity_changed_after_check` rule when the desk checked one identity and another signed."""
     if checked is None or not how or same_person(checked, signed):
         return []
-    rule = next((r for r in rules.derived if r.id == RULE_ID), None)
-    if rule is None:  # a clinic's rules without this rule: the PDF still says what was checked
-        return []
-    reason = rule.reason.format(checked=f"{checked['full_name']} ({checked['date_of_birth']})", how=how,
-                                signed=f"{signed['full_name']} ({signed['date_of_birth']})")
-    return [Flag(question=RULE_ID, severity=rule.severity, reason=reason)]
+    # a clinic's rules without such a rule raise nothing: the PDF still says what was checked
+    return derived_flags(rules, Facts(checked=_words(checked), how=how, signed=_words(signed)))
+
+
+def _words(person: Person) -> str:
+    return f"{person['full_name']} ({person['date_of_birth']})"

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from kiosk.documents.record import Flag
-from kiosk.texts.model import Question, Rules
+from kiosk.texts.model import DerivedRule, Question, Rules, in_asking_order
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -66,62 +67,131 @@ def screen(
     answers: Mapping[str, Any],
     date_of_birth: Any,
     as_of: date,
+    planned_modality: str | None = None,
 ) -> list[Flag]:
-    """Flags raised by these answers for this treatment on the visit date."""
-    if modality not in rules.modalities:
-        raise ScreeningError("modality", modality, f"unknown treatment (known: {', '.join(rules.modalities)})")
+    """Flags raised by these answers for this treatment on the visit date (and the plan, when one was recorded)."""
+    _check_modality(rules, "modality", modality)
+    if planned_modality is not None:
+        _check_modality(rules, "planned_modality", planned_modality)
     for key in answers:
         if rules.question(key) is None:
             raise ScreeningError(key, answers[key], "unknown question id")
     dob = parse_date("date_of_birth", date_of_birth)
     if dob > as_of:
         raise ScreeningError("date_of_birth", date_of_birth, f"is after the visit date {as_of.isoformat()}")
-
-    flags = _judge(rules.questions_for(modality), modality, answers, as_of)
-    for rule in rules.derived:
-        if rule.id == "under_18":
-            age = age_on(dob, as_of)
-            min_age = rule.params["min_age"]
-            if age < min_age:
-                reason = rule.reason.format(age=age, min_age=min_age, as_of=as_of.isoformat())
-                flags.append(Flag(question=rule.id, severity=rule.severity, reason=reason))
-    return flags
+    flags = _judge(rules.questions, modality, answers, as_of)
+    facts = Facts(modality=modality, as_of=as_of, date_of_birth=dob, planned_modality=planned_modality)
+    return flags + derived_flags(rules, facts)
 
 
 def screen_checkin(rules: Rules, modality: str, answers: Mapping[str, Any], as_of: date) -> list[Flag]:
     """Flags raised by a pre-session check-in's answers, judged exactly like the screening answers."""
-    if modality not in rules.modalities:
-        raise ScreeningError("modality", modality, f"unknown treatment (known: {', '.join(rules.modalities)})")
+    _check_modality(rules, "modality", modality)
     known = {q.id for q in rules.checkin_questions}
     for key in answers:
         if key not in known:
             raise ScreeningError(key, answers[key], "unknown check-in question id")
-    return _judge(rules.checkin_for(modality), modality, answers, as_of)
+    return _judge(rules.checkin_questions, modality, answers, as_of)
 
 
-def _judge(questions: list[Question], modality: str, answers: Mapping[str, Any], as_of: date) -> list[Flag]:
-    """Each asked question's answer against its rule; a missing or mistyped answer is an error, never a pass."""
+def _check_modality(rules: Rules, key: str, modality: Any) -> None:
+    if not isinstance(modality, str) or modality not in rules.modalities:
+        raise ScreeningError(key, modality, f"unknown treatment (known: {', '.join(rules.modalities)})")
+
+
+def is_asked(question: Question, modality: str, answers: Mapping[str, Any]) -> bool:
+    """Asked for this treatment and, for a follow-up, once its question was answered yes."""
+    return question.applies_to(modality) and (question.asked_if is None or answers.get(question.asked_if) is True)
+
+
+def _judge(questions: tuple[Question, ...], modality: str, answers: Mapping[str, Any], as_of: date) -> list[Flag]:
+    """Each asked question's answer against its rule; a missing, mistyped or unasked follow-up answer is an error."""
     flags: list[Flag] = []
-    for question in questions:
+    for question in in_asking_order([q for q in questions if q.applies_to(modality) or q.asked_if]):
+        if question.asked_if is not None and not is_asked(question, modality, answers):
+            if question.id in answers:
+                raise ScreeningError(question.id, answers[question.id],
+                                     f"a follow-up answered when it was not asked ({question.asked_if} was not answered yes)")
+            continue
         if question.id not in answers:
             raise ScreeningError(question.id, None, "missing answer to a question this treatment asks")
-        value = answers[question.id]
-        severity = question.severity[modality]
-        if question.type == "bool":
-            if not isinstance(value, bool):
-                raise ScreeningError(question.id, value, "expected true or false")
-            if value:
-                flags.append(Flag(question=question.id, severity=severity, reason=question.reason))
-        else:
-            if value is None or value == "":
-                continue
-            last = parse_date(question.id, value)
-            if last > as_of:
-                raise ScreeningError(question.id, value, f"is after the visit date {as_of.isoformat()}")
-            assert question.within_months is not None
-            if last > months_before(as_of, question.within_months):
-                reason = question.reason.format(
-                    value=last.isoformat(), as_of=as_of.isoformat(), within_months=question.within_months
-                )
-                flags.append(Flag(question=question.id, severity=severity, reason=reason))
+        flag = _judge_one(question, modality, answers[question.id], as_of)
+        if flag is not None:
+            flags.append(flag)
+    return flags
+
+
+def _judge_one(question: Question, modality: str, value: Any, as_of: date) -> Flag | None:
+    if question.type == "bool":
+        if not isinstance(value, bool):
+            raise ScreeningError(question.id, value, "expected true or false")
+        severity = question.severity_for(modality, value)
+        return Flag(question=question.id, severity=severity, reason=question.reason) if value and severity else None
+    if question.type == "choice":
+        if not isinstance(value, str) or value not in question.options:
+            raise ScreeningError(question.id, value, f"unknown option (options: {', '.join(question.options)})")
+        severity = question.severity_for(modality, value)
+        if severity is None:
+            return None
+        return Flag(question=question.id, severity=severity, reason=question.reason.format(value=value))
+    if value is None or value == "":
+        return None
+    last = parse_date(question.id, value)
+    if last > as_of:
+        raise ScreeningError(question.id, value, f"is after the visit date {as_of.isoformat()}")
+    assert question.within_months is not None
+    severity = question.severity_for(modality, value)
+    if severity is None or last <= months_before(as_of, question.within_months):
+        return None
+    reason = question.reason.format(value=last.isoformat(), as_of=as_of.isoformat(), within_months=question.within_months)
+    return Flag(question=question.id, severity=severity, reason=reason)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What derived rules read besides the answers; a fact left None means that kind of rule cannot be judged."""
+
+    modality: str | None = None
+    as_of: date | None = None
+    date_of_birth: date | None = None
+    planned_modality: str | None = None
+    checked: str | None = None  # identity_changed_after_check: the identity the desk checked, in words
+    how: str | None = None
+    signed: str | None = None  # the identity signed for, in words; set only when it differs from `checked`
+
+
+def _age_below(rule: DerivedRule, facts: Facts) -> dict[str, Any] | None:
+    if facts.date_of_birth is None or facts.as_of is None:
+        return None
+    age = age_on(facts.date_of_birth, facts.as_of)
+    min_age = rule.params["min_age"]
+    return {"age": age, "min_age": min_age, "as_of": facts.as_of.isoformat()} if age < min_age else None
+
+
+def _differs_from_plan(rule: DerivedRule, facts: Facts) -> dict[str, Any] | None:
+    planned = facts.planned_modality
+    return {"planned": planned, "chosen": facts.modality} if planned and planned != facts.modality else None
+
+
+def _identity_changed(rule: DerivedRule, facts: Facts) -> dict[str, Any] | None:
+    if not (facts.checked and facts.how and facts.signed):
+        return None
+    return {"checked": facts.checked, "how": facts.how, "signed": facts.signed}
+
+
+# Each kind in kiosk.texts.model.DERIVED_KINDS: the values its reason names when it fires, or None.
+_DERIVED: dict[str, Callable[[DerivedRule, Facts], dict[str, Any] | None]] = {
+    "age_below": _age_below,
+    "treatment_differs_from_plan": _differs_from_plan,
+    "identity_changed_after_check": _identity_changed,
+}
+
+
+def derived_flags(rules: Rules, facts: Facts) -> list[Flag]:
+    """Every derived rule in rules.yaml that fires on these facts, in file order."""
+    flags: list[Flag] = []
+    for rule in rules.derived:
+        values = _DERIVED[rule.kind](rule, facts)
+        if values is not None:
+            flags.append(Flag(question=rule.id, severity=rule.severity, reason=rule.reason.format(**values)))
     return flags

@@ -37,7 +37,7 @@ def _load(doc: YamlDoc, language: str, rules: Rules | None) -> CheckinText | Non
         return None
     data = doc.mapping(doc.data, ())
     check_language(doc, data, language)
-    known = {q.id for q in rules.checkin_questions} if rules else None
+    known = {q.id: q.options for q in rules.checkin_questions} if rules else None
     questions = question_texts(doc, data, known, "check-in question", "rules.yaml under checkin")
     return CheckinText(
         language=language,

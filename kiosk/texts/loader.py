@@ -9,16 +9,16 @@ engine and the tests use it directly.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from kiosk.documents.record import SEVERITY_ORDER, Severity
 from kiosk.texts.parity import check_parity
 from kiosk.texts.checkin import is_checkin_only, load_checkin_texts
-from kiosk.texts.model import (ANSWER_TYPES, CHECK_OPTIONS, CHECK_QUESTIONS, DERIVED_PLACEHOLDERS, DERIVED_RULES, SECTION_IDS, SEVERITIES,
+from kiosk.texts.model import (ANSWER_TYPES, CHECK_OPTIONS, CHECK_QUESTIONS, DERIVED_KINDS, SECTION_IDS, SEVERITIES, AnswerType,
                                CheckOption, CheckQuestion, CommonText, DerivedRule, LanguageTexts, ModalityText,
                                Question, QuestionText, Renewal, RiskText, Rules, Texts, TextsError)
 from kiosk.texts.questions import question_texts
-from kiosk.texts.yaml_doc import ID, Path_, YamlDoc, check_language
+from kiosk.texts.yaml_doc import ID, OPTION_ID, Path_, YamlDoc, check_language
 
 _CHECK_ID_MAX = 40  # a wrong answer's flag is stored as "comprehension.<id>" in a 64-character column
 
@@ -83,6 +83,15 @@ def _load_rules(doc: YamlDoc) -> Rules | None:
             else:
                 modalities.append(mod)
     questions = _questions(doc, data, (), modalities)
+    derived = _derived(doc, data)
+    comprehension_reason = doc.text(data, "comprehension_reason", (), placeholders=("question", "chosen", "answer"))
+    checkin_questions, renewal = _checkin_rules(doc, data, modalities, {q.id for q in questions})
+    return Rules(str(version), tuple(modalities), tuple(questions), tuple(derived), comprehension_reason,
+                 checkin_questions, renewal)
+
+
+def _derived(doc: YamlDoc, data: dict[str, Any]) -> list[DerivedRule]:
+    """The `derived` list: rules computed from the patient's details, each of a known kind with its parameters."""
     derived: list[DerivedRule] = []
     raw_derived = data.get("derived") or []
     if not isinstance(raw_derived, list):
@@ -92,27 +101,38 @@ def _load_rules(doc: YamlDoc) -> Rules | None:
         path: Path_ = ("derived", i)
         d = doc.mapping(raw, path)
         did = doc.ident(d, "id", path)
-        if did and did not in DERIVED_RULES:
-            doc.error(path + ("id",), f"unknown derived rule {did} (known: {', '.join(DERIVED_RULES)})")
+        if did and any(other.id == did for other in derived):
+            doc.error(path + ("id",), f"derived rule {did} is defined twice")
+        kind_name = d.get("kind")
+        kind = DERIVED_KINDS.get(kind_name) if isinstance(kind_name, str) else None
+        if kind is None:
+            doc.error(path + ("kind",) if "kind" in d else path,
+                      f"unknown kind {kind_name!r} of derived rule (known: {', '.join(DERIVED_KINDS)})")
             continue
+        raw_params = d.get("params") or {}
+        if not isinstance(raw_params, dict):
+            doc.error(path + ("params",), "should map each parameter's name to a whole number")
+            raw_params = {}
         params: dict[str, int] = {}
-        for name in DERIVED_RULES.get(did, ()):
-            value = d.get(name)
+        for name in raw_params:
+            if name not in kind.params:
+                doc.error(path + ("params", str(name)), f"unknown parameter {name!r} for a rule of kind {kind_name} "
+                          f"(it takes: {', '.join(kind.params) or 'none'})")
+        for name in kind.params:
+            value = raw_params.get(name)
             if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 150:
-                doc.error(path + (name,) if name in d else path, f"{name} must be a whole number")
+                doc.error(path + ("params", name) if name in raw_params else path + ("params",),
+                          f"{name} must be a whole number from 1 to 149")
             else:
                 params[name] = value
         severity = d.get("severity")
         if severity not in SEVERITY_ORDER:
             doc.error(path + ("severity",) if "severity" in d else path,
                       f"severity must be one of {', '.join(SEVERITY_ORDER)}, not {severity!r}")
-        reason = doc.text(d, "reason", path, placeholders=DERIVED_PLACEHOLDERS.get(did, ()))
+        reason = doc.text(d, "reason", path, placeholders=kind.placeholders)
         checked: Severity = severity if severity in SEVERITIES else "info"  # a wrong one stops the load
-        derived.append(DerivedRule(did, checked, reason, params))
-    comprehension_reason = doc.text(data, "comprehension_reason", (), placeholders=("question", "chosen", "answer"))
-    checkin_questions, renewal = _checkin_rules(doc, data, modalities, {q.id for q in questions})
-    return Rules(str(version), tuple(modalities), tuple(questions), tuple(derived), comprehension_reason,
-                 checkin_questions, renewal)
+        derived.append(DerivedRule(did, str(kind_name), checked, reason, params))
+    return derived
 
 
 def _checkin_rules(doc: YamlDoc, data: dict[str, Any], modalities: list[str],
@@ -140,7 +160,7 @@ def _checkin_rules(doc: YamlDoc, data: dict[str, Any], modalities: list[str],
 
 
 def _questions(doc: YamlDoc, data: dict[str, Any], prefix: Path_, modalities: list[str]) -> list[Question]:
-    """A `questions` list: each with id, type, reason and a severity per treatment."""
+    """A `questions` list: each with id, type, reason and a severity per treatment (per option for a choice)."""
     questions: list[Question] = []
     raw_questions = data.get("questions")
     if not isinstance(raw_questions, list) or not raw_questions:
@@ -159,11 +179,24 @@ def _questions(doc: YamlDoc, data: dict[str, Any], prefix: Path_, modalities: li
         if qtype == "date" and (not isinstance(within, int) or isinstance(within, bool) or not 1 <= within <= 120):
             doc.error(path + ("within_months",) if "within_months" in q else path,
                       "a date question needs within_months: a whole number of months from 1 to 120")
-        placeholders = ("value", "as_of", "within_months") if qtype == "date" else ()
+        placeholders = {"date": ("value", "as_of", "within_months"), "choice": ("value",)}.get(str(qtype), ())
         reason = doc.text(q, "reason", path, placeholders=placeholders)
-        severity = _severity_map(doc, q, path, modalities)
-        answer_type: Literal["bool", "date"] = qtype if qtype in ANSWER_TYPES else "bool"  # a wrong one stops the load
-        questions.append(Question(qid, answer_type, reason, severity, within if qtype == "date" else None))
+        answer_type: AnswerType = qtype if qtype in ANSWER_TYPES else "bool"  # a wrong one stops the load
+        asked_if = q.get("asked_if")
+        if asked_if is not None and (not isinstance(asked_if, str) or not ID.match(asked_if)):
+            doc.error(path + ("asked_if",), "asked_if must name a yes/no question by its id")
+            asked_if = None
+        if answer_type == "choice":
+            options = _options(doc, q, path)
+            option_severity = _option_severity_map(doc, q, path, modalities, options)
+            questions.append(Question(qid, answer_type, reason, {}, None, options, option_severity, asked_if))
+        else:
+            if "options" in q:
+                doc.error(path + ("options",), "only a choice question (type: choice) has options")
+            severity = _severity_map(doc, q, path, modalities)
+            questions.append(Question(qid, answer_type, reason, severity, within if qtype == "date" else None,
+                                      asked_if=asked_if))
+    _check_follow_ups(doc, prefix, questions)
     return questions
 
 
@@ -183,6 +216,81 @@ def _severity_map(doc: YamlDoc, q: dict[str, Any], path: Path_, modalities: list
         else:
             out[mod] = sev
     return out
+
+
+def _options(doc: YamlDoc, q: dict[str, Any], path: Path_) -> tuple[str, ...]:
+    """A choice question's option ids, in the order the patient sees them."""
+    raw = q.get("options")
+    if not isinstance(raw, list) or len(raw) < 2:
+        doc.error(path + ("options",) if "options" in q else path,
+                  'a choice question needs "options": a list of at least 2 option ids')
+        return ()
+    options: list[str] = []
+    for j, option in enumerate(raw):
+        if not isinstance(option, str) or not OPTION_ID.match(option):
+            doc.error(path + ("options", j), f"invalid option id {option!r} (letters, digits and _)")
+        elif option in options:
+            doc.error(path + ("options", j), f"option {option} is listed twice")
+        else:
+            options.append(option)
+    return tuple(options)
+
+
+def _option_severity_map(doc: YamlDoc, q: dict[str, Any], path: Path_, modalities: list[str],
+                         options: tuple[str, ...]) -> dict[str, dict[str, Severity]]:
+    """A choice's `severity`: treatment id to a map of option id to severity; an option left out raises nothing."""
+    raw = q.get("severity")
+    if not isinstance(raw, dict) or not raw:
+        doc.error(path + ("severity",) if "severity" in q else path,
+                  'missing field "severity" (a map from treatment id to a map from option id to stop, review or info)')
+        return {}
+    out: dict[str, dict[str, Severity]] = {}
+    for mod, per_option in raw.items():
+        where = path + ("severity", str(mod))
+        if mod not in modalities:
+            doc.error(where, f"unknown treatment {mod!r} (known: {', '.join(modalities)})")
+            continue
+        if per_option is None:
+            per_option = {}  # asked for this treatment, and no option raises anything
+        if not isinstance(per_option, dict):
+            doc.error(where, "should map option ids to stop, review or info ({} when no option raises anything)")
+            continue
+        out[mod] = {}
+        for option, sev in per_option.items():
+            if option not in options:
+                doc.error(where + (str(option),),
+                          f"severity for option {option!r}, which the question does not offer (options: {', '.join(options)})")
+            elif sev not in SEVERITY_ORDER:
+                doc.error(where + (str(option),), f"severity must be one of {', '.join(SEVERITY_ORDER)}, not {sev!r}")
+            else:
+                out[mod][str(option)] = sev
+    return out
+
+
+def _check_follow_ups(doc: YamlDoc, prefix: Path_, questions: list[Question]) -> None:
+    """Each follow-up names a yes/no question of the same list, asked for its treatments, and no chain loops."""
+    by_id = {q.id: q for q in questions}
+    for i, q in enumerate(questions):
+        if q.asked_if is None:
+            continue
+        where = prefix + ("questions", i, "asked_if")
+        parent = by_id.get(q.asked_if)
+        if parent is None:
+            doc.error(where, f"asked_if names {q.asked_if!r}, which is not a question in this list")
+        elif parent.type != "bool":
+            doc.error(where, f"asked_if names {q.asked_if!r}, a {parent.type} question; a follow-up follows a yes/no question")
+        else:
+            missing = [m for m in (*q.severity, *q.option_severity) if not parent.applies_to(m)]
+            if missing:
+                doc.error(where, f"{q.id} is asked for {', '.join(missing)}, where {q.asked_if} is not asked")
+        seen = [q.id]
+        step = parent
+        while step is not None and step.asked_if is not None:
+            if step.id in seen:
+                doc.error(where, f"follow-ups go round in a circle: {' -> '.join([*seen, step.id])}")
+                break
+            seen.append(step.id)
+            step = by_id.get(step.asked_if)
 
 
 def _load_language(lang_dir: Path, root: Path, rules: Rules | None, errors: list[str],
@@ -247,7 +355,7 @@ def _load_questions(doc: YamlDoc, language: str, rules: Rules | None) -> dict[st
         return None
     data = doc.mapping(doc.data, ())
     check_language(doc, data, language)
-    return question_texts(doc, data, {q.id for q in rules.questions} if rules else None, "question", "rules.yaml")
+    return question_texts(doc, data, {q.id: q.options for q in rules.questions} if rules else None, "question", "rules.yaml")
 
 
 def _load_modality(doc: YamlDoc, stem: str) -> ModalityText | None:

@@ -12,11 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from kiosk.documents.record import Severity, TextsRef, TextsShown
+from kiosk.documents.record import QuestionShown, Severity, TextsRef, TextsShown
 
 
 SEVERITIES: tuple[Severity, ...] = ("stop", "review", "info")
-ANSWER_TYPES = ("bool", "date")
+AnswerType = Literal["bool", "date", "choice"]
+ANSWER_TYPES: tuple[AnswerType, ...] = ("bool", "date", "choice")
 SECTION_IDS = (
     "what_it_is",
     "how_a_session_goes",
@@ -26,9 +27,22 @@ SECTION_IDS = (
     "aftercare",
     "limits",
 )
-DERIVED_RULES = {"under_18": ("min_age",), "identity_changed_after_check": ()}  # each rule's whole-number parameters
-# what each derived rule's reason may name
-DERIVED_PLACEHOLDERS = {"under_18": ("age", "min_age", "as_of"), "identity_changed_after_check": ("checked", "how", "signed")}
+
+
+@dataclass(frozen=True)
+class DerivedKind:
+    """What a kind of derived rule (rules.yaml `derived: kind`) takes and what its reason may name."""
+
+    params: tuple[str, ...]  # whole-number parameters, each required
+    placeholders: tuple[str, ...]
+
+
+# The kinds of rule computed from the patient's details rather than one answer; each rule in rules.yaml names one.
+DERIVED_KINDS: dict[str, DerivedKind] = {
+    "age_below": DerivedKind(("min_age",), ("age", "min_age", "as_of")),
+    "treatment_differs_from_plan": DerivedKind((), ("planned", "chosen")),
+    "identity_changed_after_check": DerivedKind((), ("checked", "how", "signed")),
+}
 CHECK_QUESTIONS = (2, 3)  # how many comprehension questions a treatment asks, at least and at most
 CHECK_OPTIONS = (2, 4)  # how many options a comprehension question offers
 
@@ -46,19 +60,29 @@ class TextsError(Exception):
 @dataclass(frozen=True)
 class Question:
     id: str
-    type: Literal["bool", "date"]  # one of ANSWER_TYPES
+    type: AnswerType
     reason: str
-    severity: dict[str, Severity]
+    severity: dict[str, Severity]  # bool and date: per treatment; empty for a choice
     within_months: int | None = None
+    options: tuple[str, ...] = ()  # a choice's option ids, in the order shown
+    option_severity: dict[str, dict[str, Severity]] = field(default_factory=dict)  # a choice: per treatment, per option
+    asked_if: str | None = None  # a follow-up: asked only once this yes/no question is answered yes
 
     def applies_to(self, modality: str) -> bool:
         """A question is asked only for the treatments its rule names."""
-        return modality in self.severity
+        return modality in self.severity or modality in self.option_severity
+
+    def severity_for(self, modality: str, value: Any) -> Severity | None:
+        """How serious this answer is for this treatment: a yes, a date in the window, or a choice's option."""
+        if self.type == "choice":
+            return self.option_severity.get(modality, {}).get(value)
+        return self.severity.get(modality)
 
 
 @dataclass(frozen=True)
 class DerivedRule:
     id: str
+    kind: str  # one of DERIVED_KINDS: what the engine computes
     severity: Severity
     reason: str
     params: dict[str, int]
@@ -84,16 +108,42 @@ class Rules:
     renewal: Renewal | None = None
 
     def checkin_for(self, modality: str) -> list[Question]:
-        """The check-in questions asked before a later session of this treatment, in file order."""
-        return [q for q in self.checkin_questions if q.applies_to(modality)]
+        """The check-in questions asked before a later session of this treatment, each follow-up under its question."""
+        return in_asking_order([q for q in self.checkin_questions if q.applies_to(modality)])
 
     def question(self, question_id: str) -> Question | None:
         """Look up by id; None lets callers report unknown ids themselves."""
         return next((q for q in self.questions if q.id == question_id), None)
 
     def questions_for(self, modality: str) -> list[Question]:
-        """The questions a patient choosing this treatment must answer, in file order."""
-        return [q for q in self.questions if q.applies_to(modality)]
+        """The questions a patient choosing this treatment may answer, each follow-up under its question."""
+        return in_asking_order([q for q in self.questions if q.applies_to(modality)])
+
+    def derived_of(self, kind: str) -> list[DerivedRule]:
+        """The derived rules of one kind, in file order (a clinic may have none, or several with other parameters)."""
+        return [rule for rule in self.derived if rule.kind == kind]
+
+
+def in_asking_order(questions: list[Question]) -> list[Question]:
+    """File order, except that each follow-up comes right after the question it follows (and its own follow-ups)."""
+    ids = {q.id for q in questions}
+    children: dict[str, list[Question]] = {}
+    for q in questions:
+        if q.asked_if in ids:
+            children.setdefault(q.asked_if, []).append(q)
+    out: list[Question] = []
+
+    def place(question: Question) -> None:
+        if question in out:  # a cycle is refused when the rules load; never loop here
+            return
+        out.append(question)
+        for child in children.get(question.id, []):
+            place(child)
+
+    for q in questions:
+        if q.asked_if not in ids:
+            place(q)
+    return out
 
 
 @dataclass(frozen=True)
@@ -101,6 +151,7 @@ class QuestionText:
     text: str
     help: str | None
     detail_label: str | None
+    options: dict[str, str] = field(default_factory=dict)  # a choice: option id to its words, in the order shown
 
 
 @dataclass(frozen=True)
@@ -218,6 +269,16 @@ def fingerprint(shown: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def shown_question(question: Question, words: QuestionText) -> QuestionShown:
+    """A question as the patient read it; a choice with its options' words, a follow-up naming its question."""
+    shown = QuestionShown(id=question.id, type=question.type, text=words.text)
+    if question.type == "choice":
+        shown["options"] = [{"id": o, "text": words.options.get(o, o)} for o in question.options]
+    if question.asked_if:
+        shown["asked_if"] = question.asked_if
+    return shown
+
+
 def _shown(lang: LanguageTexts, rules: Rules, modality: str) -> TextsShown:
     mod = lang.modalities[modality]
     return TextsShown(
@@ -230,10 +291,7 @@ def _shown(lang: LanguageTexts, rules: Rules, modality: str) -> TextsShown:
             for sid in SECTION_IDS
         ],
         risks=[{"id": r.id, "title": r.title, "text": r.text} for r in mod.risks],
-        questions=[
-            {"id": q.id, "type": q.type, "text": lang.questions[q.id].text}
-            for q in rules.questions_for(modality)
-        ],
+        questions=[shown_question(q, lang.questions[q.id]) for q in rules.questions_for(modality)],
         comprehension=[
             {"id": c.id, "text": c.text, "options": [{"id": o.id, "text": o.text} for o in c.options],
              "answer": c.answer, "explanation": c.explanation}

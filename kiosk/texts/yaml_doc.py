@@ -20,6 +20,7 @@ from yaml.composer import ComposerError
 
 Path_ = tuple[str | int, ...]
 ID = re.compile(r"^[a-z][a-z0-9_]*$")
+OPTION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]{0,39}$")  # a choice's option, e.g. skin type "IV" or "unsure"
 MAX_TEXT = 20_000
 
 

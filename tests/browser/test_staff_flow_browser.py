@@ -96,7 +96,10 @@ class FlaggedPatient(Patient):
         questions = self.texts.rules.questions_for(MODALITY)
         assert STOP_QUESTION in [q.id for q in questions]
         for q in questions:
-            self.tap_check(f'input[name="q_{q.id}"][value="{"yes" if q.id == STOP_QUESTION else "no"}"]')
+            if q.asked_if:
+                continue  # asked only after a yes, and this patient answers yes only to the stop question
+            answer = q.options[0] if q.type == "choice" else "yes" if q.id == STOP_QUESTION else "no"
+            self.tap_check(f'input[name="q_{q.id}"][value="{answer}"]')
         detail = self.page.locator(f"#detail_{STOP_QUESTION}")
         expect(detail).to_be_visible()
         detail.fill(STOP_DETAIL)

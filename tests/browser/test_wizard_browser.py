@@ -140,7 +140,9 @@ class Patient:
             expect(detail).to_be_hidden()
         self.shot(self.page, "screening-unanswered")
         for q in questions:
-            answer = "yes" if q.id == YES_QUESTION else "no"
+            if q.asked_if and not js:
+                continue  # without JavaScript a follow-up comes on the next page, once the server knows the yes
+            answer = q.options[0] if q.type == "choice" else "yes" if q.id == YES_QUESTION else "no"
             self.tap_check(f'input[name="q_{q.id}"][value="{answer}"]')
             if q.id == YES_QUESTION:
                 expect(detail).to_be_visible()
@@ -152,6 +154,11 @@ class Patient:
             expect(self.page.locator(".if-yes:visible")).to_have_count(1)
         self.shot(self.page, "screening-answered")
         self.tap_button("Next")
+        for q in questions if not js else ():
+            if q.asked_if == YES_QUESTION:  # the same page again, now with the follow-up under the yes
+                self.at("/consent/screening")
+                self.tap_check(f'input[name="q_{q.id}"][value="no"]')
+                self.tap_button("Next")
         self.at("/consent/review")
 
     def review(self) -> None:

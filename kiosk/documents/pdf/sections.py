@@ -252,7 +252,7 @@ def screening_section(record: Mapping[str, Any], labels: dict[str, str]) -> list
     answered = {a.get("question") for a in answers}
     rows = list(answers)
     for q in questions:
-        if q.get("id") not in answered:  # shown but not answered: say so, do not hide it
+        if q.get("id") not in answered and not q.get("asked_if"):  # shown but not answered: say so, do not hide it
             rows.append({"question": q.get("id"), "text": q.get("text"), "type": q.get("type"),
                          "value": None, "detail": None, "answered_at": None, "_missing": True})
 
@@ -266,7 +266,19 @@ def screening_section(record: Mapping[str, Any], labels: dict[str, str]) -> list
         ("LINEBELOW", (0, 0), (-1, -1), 0.3, RULE),
         ("LINEBELOW", (0, 0), (-1, 0), 0.8, MUTED),
     ])
+    numbers: dict[Any, str] = {}  # a follow-up is numbered after its question: 17, then 17a, indented under it
+    follow_ups: dict[str, int] = {}
+    count = 0
     for number, answer in enumerate(rows, start=1):
+        parent = numbers.get(answer.get("asked_if")) if answer.get("asked_if") else None
+        if parent is None:
+            count += 1
+            label = str(count)
+        else:
+            follow_ups[parent] = follow_ups.get(parent, 0) + 1
+            label = f"{parent}{chr(ord('a') + follow_ups[parent] - 1)}"
+            commands.append(("LEFTPADDING", (1, number), (1, number), 16))
+        numbers[answer.get("question")] = label
         cell: list[Flowable] = [TextBlock(answer.get("text"), STYLES["cell"])]
         if answer.get("detail"):
             cell.append(TextBlock(labels["detail"].format(detail=printable(answer.get("detail"))),
@@ -282,7 +294,7 @@ def screening_section(record: Mapping[str, Any], labels: dict[str, str]) -> list
         if answer.get("answered_at"):
             answer_cell.append(TextBlock(
                 labels["answered_at"].format(time=format_datetime(answer["answered_at"], labels)), STYLES["small"]))
-        data.append([str(number), cell, answer_cell])
+        data.append([label, cell, answer_cell])
         if row_flags:
             border, background = SEVERITY_COLOURS[_severity_key(row_flags[0].get("severity"))]
             commands += [("BACKGROUND", (0, number), (-1, number), background),
