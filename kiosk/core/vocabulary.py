@@ -145,6 +145,29 @@ FILTERS: dict[str, Words] = {
 }
 
 
+# The facts an audit event keeps (kiosk.core.audit.record's detail), named as a doctor or an auditor reads them.
+AUDIT_DETAIL_LABELS: Words = {
+    "decision": _l("decision"), "revision": _l("revision"), "kind": _l("kind"), "sha256": _l("SHA-256"),
+    "original_sha256": _l("SHA-256 of the original"), "how": _l("how"), "checkin": _l("check-in"),
+    "highest_severity": _l("highest flag"), "number": _l("session"), "session_date": _l("session date"),
+    "replaced": _l("earlier codes replaced"), "reason": _l("reason"), "note": _l("note"),
+}
+# Row ids kept for the database's own joins; they mean nothing to a reader.
+AUDIT_DETAIL_HIDDEN = frozenset({"draft_id", "code_id"})
+# Detail values that are codes, shown in words.
+AUDIT_DETAIL_VALUES: dict[str, Words] = {
+    "decision": DECISION_LABELS, "kind": REVISION_KIND_LABELS, "how": WITHDRAWAL_METHOD_LABELS,
+    "highest_severity": SEVERITY_LABELS,
+}
+
+
+def detail_in_words(detail: dict[str, Any] | None) -> list[tuple[Any, Any]]:
+    """An audit event's detail as (name, value) pairs in words, without internal row ids, in a stable order."""
+    return [(label(AUDIT_DETAIL_LABELS, key), label(AUDIT_DETAIL_VALUES.get(key, {}), value))
+            for key, value in sorted((detail or {}).items())
+            if key not in AUDIT_DETAIL_HIDDEN and value not in (None, "")]
+
+
 def label(words: Words, code: object) -> Any:
     """The words for a code (lazy, translated when shown); a code the table does not know is shown as itself."""
     if code is None:
@@ -156,3 +179,4 @@ def register_filters(app: Flask) -> None:
     """Make every table a Jinja filter (create_app calls this once)."""
     for name, words in FILTERS.items():
         app.add_template_filter(partial(label, words), name)
+    app.add_template_filter(detail_in_words, "audit_detail")

@@ -12,7 +12,9 @@ counts for readiness (kiosk.rules.readiness).
 
 from __future__ import annotations
 
+import base64
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,6 +36,7 @@ from kiosk.rules.readiness import DECISIONS, Readiness
 from kiosk.documents.sealing import (REVIEW_FIELD_PREFIX, NoReservedArea, SealError, SealKey, add_signed_revision,
                                      review_area)
 from kiosk.core.translation import lazy_gettext as _l
+from kiosk.texts.model import LanguageTexts
 
 NOTE_MAX = 4000
 
@@ -54,6 +57,7 @@ class AnswerView:
     detail: str | None
     answered_at: datetime | None
     flags: list[FlagReason]
+    translation: str | None = None  # the question in the reader's language, when the patient read another one
 
     @property
     def severity(self) -> str | None:
@@ -103,6 +107,7 @@ class ConsentPage:
     reviews: list[ReviewView]
     status_history: list[EventView]
     trail: list[EventView]
+    signature_src: str | None  # the drawn signature as a data: URL (the page may show data: images), else None
 
 
 def _parse_time(value: str | None, tz: ZoneInfo) -> datetime | None:
@@ -113,8 +118,13 @@ def _parse_time(value: str | None, tz: ZoneInfo) -> datetime | None:
         return None
 
 
-def _answers(record: dict[str, Any], tz: ZoneInfo) -> tuple[list[AnswerView], list[AnswerView]]:
-    """Flagged answers first (worst first, each with its rule's reason), then the others in asked order."""
+def _answers(record: dict[str, Any], tz: ZoneInfo,
+             translated: Mapping[str, str] | None = None) -> tuple[list[AnswerView], list[AnswerView]]:
+    """Flagged answers first (worst first, each with its rule's reason), then the others in asked order.
+
+    `translated` maps question ids to their words in the reader's language, when that is not the consent's.
+    """
+    translated = translated or {}
     flags_by_question: dict[str, list[FlagReason]] = {}
     for flag in sorted(record.get("flags") or [], key=lambda f: severity_rank(f.get("severity"))):
         flags_by_question.setdefault(str(flag.get("question")), []).append(
@@ -127,7 +137,7 @@ def _answers(record: dict[str, Any], tz: ZoneInfo) -> tuple[list[AnswerView], li
         answered.add(qid)
         view = AnswerView(question=qid, text=answer.get("text"), answer=describe_answer(answer, ANSWER_LABELS),
                           detail=answer.get("detail"), answered_at=_parse_time(answer.get("answered_at"), tz),
-                          flags=flags_by_question.get(qid, []))
+                          flags=flags_by_question.get(qid, []), translation=translated.get(qid))
         (flagged if view.flags else others).append(view)
     for check in record.get("comprehension") or []:  # a wrong answer in the check after the risks
         qid = flag_id(str(check.get("question")))
@@ -148,11 +158,18 @@ def _event(event: AuditEvent, tz: ZoneInfo) -> EventView:
     return EventView(at=event.at.astimezone(tz), actor=event.actor, action=event.action, detail=event.detail)
 
 
-def consent_page(session: Session, document_id: str, tz: ZoneInfo) -> ConsentPage:
-    """Gather one consent for the doctor; raises consents.ConsentNotFound. Writes nothing."""
+def consent_page(session: Session, document_id: str, tz: ZoneInfo,
+                 reader: LanguageTexts | None = None) -> ConsentPage:
+    """Gather one consent for the doctor; raises consents.ConsentNotFound. Writes nothing.
+
+    `reader` is the texts in the doctor's own language: when the patient read another one, each question is
+    also given in the doctor's words, as a translation shown after the words the patient read.
+    """
     consent = consents.get_consent(session, document_id)
     record: dict[str, Any] = consent.record
-    flagged, others = _answers(record, tz)
+    translated = ({qid: words.text for qid, words in reader.questions.items()}
+                  if reader is not None and reader.language != consent.language else None)
+    flagged, others = _answers(record, tz, translated)
     risks = [dict(ack, acknowledged_at=_parse_time(ack.get("acknowledged_at"), tz))
              for ack in record.get("risks") or []]
     return ConsentPage(
@@ -172,15 +189,17 @@ def consent_page(session: Session, document_id: str, tz: ZoneInfo) -> ConsentPag
         status_history=[EventView(e.at.astimezone(tz), e.actor, e.status, {"note": e.note} if e.note else None)
                         for e in consent.events],
         trail=[_event(e, tz) for e in audit.trail(session, consent.id, consent.draft_id)],
+        signature_src=("data:image/png;base64," + base64.b64encode(consent.signature_png).decode("ascii")
+                       if consent.signature_png else None),
     )
 
 
-def open_consent(session: Session, who: Who, document_id: str, tz: ZoneInfo,
-                 now: datetime | None = None) -> ConsentPage:
+def open_consent(session: Session, who: Who, document_id: str, tz: ZoneInfo, now: datetime | None = None,
+                 reader: LanguageTexts | None = None) -> ConsentPage:
     """The consent page for a doctor, with the view written to the audit log first."""
     consent = consents.get_consent(session, document_id)
     audit.record(session, who, "consent_viewed", consent_id=consent.id, target=consent.document_id, at=now)
-    return consent_page(session, document_id, tz)
+    return consent_page(session, document_id, tz, reader)
 
 
 class DocumentNotFound(LookupError):

@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -19,6 +20,7 @@ from kiosk.core.extensions import db
 from kiosk.core.vocabulary import DECISION_LABELS, label
 from kiosk.core import web as common
 from kiosk.core.web import roles_required
+from kiosk.texts.model import LanguageTexts
 
 bp = Blueprint("doctor", __name__, url_prefix="/doctor")
 
@@ -58,6 +60,11 @@ def queue() -> Any:
                            checkins=checkins.pending_review(db.session), tz=_clinic_tz())
 
 
+def _reader_texts() -> LanguageTexts:
+    """The consent texts in the language this page is shown in, for translating a consent signed in another."""
+    return common.current_texts().language(str(get_locale()))
+
+
 @bp.route("/consents/<document_id>", methods=["GET", "POST"])
 @roles_required("doctor")
 def consent(document_id: str) -> Any:
@@ -65,7 +72,8 @@ def consent(document_id: str) -> Any:
     form = DecisionForm()
     try:
         if request.method == "GET":
-            page = reviews.open_consent(db.session, common.who(), document_id, _clinic_tz(), common.clinic_now())
+            page = reviews.open_consent(db.session, common.who(), document_id, _clinic_tz(), common.clinic_now(),
+                                        _reader_texts())
             return render_template("review/consent.html", page=page, form=form, titles=common.modality_titles())
         if form.validate_on_submit():
             try:
@@ -82,7 +90,7 @@ def consent(document_id: str) -> Any:
                         decision=label(DECISION_LABELS, review.decision), revision=review.document_revision),
                       "success")
                 return redirect(url_for("doctor.consent", document_id=document_id))
-        page = reviews.consent_page(db.session, document_id, _clinic_tz())  # a re-shown form is not a new view
+        page = reviews.consent_page(db.session, document_id, _clinic_tz(), _reader_texts())  # not a new view
         return render_template("review/consent.html", page=page, form=form, titles=common.modality_titles())
     except consents.ConsentNotFound:
         abort(404)
