@@ -50,7 +50,8 @@ class Consent(Base):
     __table_args__ = (
         Index("ix_consents_created_at", "created_at"),
         Index("ix_consents_patient_name", "patient_name"),
-        Index("ix_consents_patient_name_folded", "patient_name_folded"),
+        # the id rides along so a name search reads this index alone (SQLite's indexes hold the row id anyway)
+        Index("ix_consents_patient_name_folded", "patient_name_folded", postgresql_include=["id"]),
         Index("ix_consents_queue", "status", "severity_rank", text("created_at DESC")),
         Index("ix_consents_queue_modality", "status", "modality", "severity_rank", text("created_at DESC")),
         Index("ix_consents_verification_code", "verification_code", unique=True),

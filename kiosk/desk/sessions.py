@@ -347,7 +347,7 @@ def _waiting_code(draft: Draft, now: datetime) -> TabletCode | None:
 
 def session_row(draft: Draft, now: datetime) -> SessionRow:
     """One line of today's list as the desk reads it."""
-    waiting = _waiting_code(draft, now)
+    waiting = _waiting_code(draft, now) if draft.status == "open" else None  # a closed session's code is dead
     entered = draft.desk_name or ""
     signed = draft.consent.patient_name if draft.consent is not None else entered
     changed = draft.consent is not None and not same_person(

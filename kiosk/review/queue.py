@@ -112,7 +112,8 @@ def name_condition(name: str) -> ColumnElement[bool]:
     Both sides fold through kiosk.core.folding ("maría-josé" and "Maria Jose" both read "mariajose"), the
     stored side once, on insert, into patient_name_folded. A leading-wildcard LIKE cannot seek in an index,
     so the match runs in a subquery that reads only the small ix_consents_patient_name_folded index (folded
-    name and row id) instead of every wide table row. Text with no letter or digit matches nobody.
+    name and row id, INCLUDE id on PostgreSQL) instead of every wide table row. Text with no letter or digit
+    matches nobody.
     """
     folded = fold_name(name)
     if not folded:

@@ -41,7 +41,8 @@ def upgrade() -> None:
         last = rows[-1][0]
     if connection.dialect.name == "postgresql":
         op.alter_column("consents", "patient_name_folded", server_default=None)
-    op.create_index("ix_consents_patient_name_folded", "consents", ["patient_name_folded"])
+    # INCLUDE id: PostgreSQL answers the name subquery from this index alone (SQLite's indexes hold the row id)
+    op.create_index("ix_consents_patient_name_folded", "consents", ["patient_name_folded"], postgresql_include=["id"])
 
 
 def downgrade() -> None:
