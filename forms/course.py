@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from wtforms import DateField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -47,6 +47,8 @@ class WithdrawForm(KioskForm):
         validators=[Length(max=REASON_MAX, message=_l("Please use at most %(max)d characters.", max=REASON_MAX))],
         description=_l("A patient need not give a reason. Nothing is deleted: the consent stays on record as "
                        "withdrawn."))
+    # "yes" once the desk has read the confirmation page; until then the view asks before recording
+    confirmed = HiddenField()
 
 
 class SessionForm(KioskForm):

@@ -275,8 +275,14 @@ def test_a_withdrawal_is_recorded_sealed_in_a_revision_and_shown_everywhere(
     empty = post(desk, f"/course/{document_id}", f"/course/{document_id}/withdraw", {"reason": "x"})
     assert "Please say how the patient withdrew." in empty.get_data(as_text=True)
     assert stored(app, document_id).status == "submitted"
+    asked = post(desk, f"/course/{document_id}", f"/course/{document_id}/withdraw",
+                 {"how": "phone", "reason": "Moving abroad; no more sessions."}).get_data(as_text=True)
+    assert "Record that Marta Ruiz withdraws this consent?" in asked and "By telephone" in asked
+    assert "Yes, record the withdrawal" in asked and "Moving abroad; no more sessions." in asked
+    assert stored(app, document_id).status == "submitted"  # asking records nothing
     done = post(desk, f"/course/{document_id}", f"/course/{document_id}/withdraw",
-                {"how": "phone", "reason": "Moving abroad; no more sessions."}, follow=True).get_data(as_text=True)
+                {"how": "phone", "reason": "Moving abroad; no more sessions.", "confirmed": "yes"},
+                follow=True).get_data(as_text=True)
     assert "The withdrawal is recorded in PDF revision 2. Nothing was deleted." in done
 
     consent = stored(app, document_id)
@@ -310,7 +316,7 @@ def test_the_doctors_consent_page_names_a_withdrawal_revision_in_words_in_englis
         app: Flask, staff: dict[str, str]) -> None:
     document_id = make_consent(app)
     desk, doctor = signed_in(app, staff["frontdesk"]), signed_in(app, staff["doctor"])
-    post(desk, f"/course/{document_id}", f"/course/{document_id}/withdraw", {"how": "writing"})
+    post(desk, f"/course/{document_id}", f"/course/{document_id}/withdraw", {"how": "writing", "confirmed": "yes"})
     revisions = re.compile(r'<ul class="revisions">(.*?)</ul>', re.S)
 
     english = revisions.search(doctor.get(f"/doctor/consents/{document_id}").get_data(as_text=True))

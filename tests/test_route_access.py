@@ -69,6 +69,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("desk.home", "POST"): DESK,
     ("desk.code", "GET"): DESK,
     ("desk.new_code", "POST"): DESK,
+    ("desk.confirm_cancel", "GET"): DESK,
     ("desk.cancel", "POST"): DESK,
     ("doctor.queue", "GET"): DOCTORS,
     ("doctor.consent", "GET"): DOCTORS,

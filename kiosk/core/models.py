@@ -9,6 +9,7 @@ from sqlalchemy import JSON, text, Date, ForeignKey, Index, LargeBinary, String,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kiosk.core.db import Base, UTCDateTime, utcnow
+from kiosk.core.folding import fold_name
 
 
 class Draft(Base):
@@ -37,6 +38,11 @@ class Draft(Base):
     codes: Mapped[list[TabletCode]] = relationship(back_populates="draft", order_by="TabletCode.id")
 
 
+def _folded_patient_name(context: Any) -> str:
+    """The insert's patient_name folded for search, so no writer can forget the search column."""
+    return fold_name(context.get_current_parameters()["patient_name"])
+
+
 class Consent(Base):
     """A signed consent. The record is written once and never edited; later events are new rows."""
 
@@ -44,6 +50,8 @@ class Consent(Base):
     __table_args__ = (
         Index("ix_consents_created_at", "created_at"),
         Index("ix_consents_patient_name", "patient_name"),
+        # the id rides along so a name search reads this index alone (SQLite's indexes hold the row id anyway)
+        Index("ix_consents_patient_name_folded", "patient_name_folded", postgresql_include=["id"]),
         Index("ix_consents_queue", "status", "severity_rank", text("created_at DESC")),
         Index("ix_consents_queue_modality", "status", "modality", "severity_rank", text("created_at DESC")),
     )
@@ -54,6 +62,8 @@ class Consent(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     status: Mapped[str] = mapped_column(String(16), default="submitted")
     patient_name: Mapped[str] = mapped_column(String(200))
+    # the name as searched (kiosk.core.folding), filled from patient_name on insert; names are never edited
+    patient_name_folded: Mapped[str] = mapped_column(String(200), default=_folded_patient_name)
     date_of_birth: Mapped[date] = mapped_column(Date)
     modality: Mapped[str] = mapped_column(String(40))
     language: Mapped[str] = mapped_column(String(8))

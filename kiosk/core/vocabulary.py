@@ -39,6 +39,18 @@ DESK_SESSION_STATUS_LABELS: Words = {
     "expired": _l("expired"),
     "cancelled": _l("cancelled"),
 }
+# The page a patient is on, as the desk's list says it (kiosk.consent.steps.STEPS, and a check-in's two pages).
+PATIENT_STEP_LABELS: Words = {
+    "identity": _l("checking their name and date of birth"),
+    "treatment": _l("choosing the treatment"),
+    "explanation": _l("reading about the treatment"),
+    "risks": _l("reading the risks"),
+    "comprehension": _l("answering the questions on the risks"),
+    "screening": _l("answering the health questions"),
+    "review": _l("checking their answers"),
+    "sign": _l("signing"),
+    "questions": _l("answering the check-in questions"),
+}
 # A check-in before a later session of a course.
 CHECKIN_STATUS_LABELS: Words = {
     "open": _l("not signed yet"),
@@ -129,6 +141,7 @@ FILTERS: dict[str, Words] = {
     "consent_status_label": CONSENT_STATUS_LABELS,
     "queue_status_label": QUEUE_STATUS_LABELS,
     "desk_status_label": DESK_SESSION_STATUS_LABELS,
+    "patient_step_label": PATIENT_STEP_LABELS,
     "checkin_status_label": CHECKIN_STATUS_LABELS,
     "decision_label": DECISION_LABELS,
     "readiness_label": READINESS_LABELS,

@@ -89,6 +89,6 @@ def _checkin_row(checkin: Checkin, tz: Any) -> CheckinRow:
 
 
 def find(session: Session, name: str) -> list[Consent]:
-    """Consents whose patient name contains `name` (any case), newest first, for the desk to pick a course."""
-    return list(session.scalars(select(Consent).where(name_condition(session, name))
+    """Consents whose patient name contains `name` (any case or accents), newest first, for the desk to pick a course."""
+    return list(session.scalars(select(Consent).where(name_condition(name))
                                 .order_by(Consent.created_at.desc()).limit(FIND_LIMIT)))

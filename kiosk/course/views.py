@@ -114,6 +114,12 @@ def withdraw(document_id: str) -> Any:
     form = WithdrawForm()
     if not form.validate_on_submit():
         return _render(document_id, withdraw_form=form)
+    if form.confirmed.data != "yes":  # a withdrawal cannot be undone: ask once, without JavaScript
+        try:
+            found = consents.get_consent(db.session, document_id)
+        except consents.ConsentNotFound:
+            abort(404)
+        return render_template("course/withdraw_confirm.html", consent=found, form=form)
     try:
         document = withdrawal.withdraw(db.session, common.who(), _user(), document_id, how=form.how.data,
                                        reason=form.reason.data, now=common.clinic_now(),

@@ -22,7 +22,7 @@ from kiosk.consent import drafts
 from kiosk.core.audit import Who
 from kiosk.core.dates import clinic_day_range
 from kiosk.core.db import rows_updated
-from kiosk.core.models import Draft, TabletCode, User
+from kiosk.core.models import Consent, Document, Draft, TabletCode, User
 from kiosk.rules.identity import same_person
 from kiosk.documents import codes
 
@@ -174,17 +174,22 @@ def cancel_session(session: Session, draft_id: int, *, who: Who, now: datetime) 
 
 def today_sessions(session: Session, *, now: datetime) -> list[SessionRow]:
     """The sessions the desk started on `now`'s calendar day, newest first, each with its status."""
+    return [session_row(draft, now) for draft in today_drafts(session, now=now)]
+
+
+def today_drafts(session: Session, *, now: datetime) -> list[Draft]:
+    """The drafts behind today's list (codes, consent and its decisions loaded), newest first."""
     if now.tzinfo is None:
         raise ValueError("naive `now`: today is a calendar day in the clinic's time zone")
     day_start, day_end = clinic_day_range(now.date(), now.date(), now.tzinfo)
-    query = (select(Draft).options(selectinload(Draft.codes), selectinload(Draft.consent))
+    query = (select(Draft).options(selectinload(Draft.codes), selectinload(Draft.consent).selectinload(Consent.document)
+                                                             .selectinload(Document.decisions))
              .where(Draft.desk_name.is_not(None)))
     if day_start is not None:
         query = query.where(Draft.created_at >= day_start)
     if day_end is not None:
         query = query.where(Draft.created_at < day_end)
-    rows = session.scalars(query.order_by(Draft.created_at.desc(), Draft.id.desc())).all()
-    return [_row(draft, now) for draft in rows]
+    return list(session.scalars(query.order_by(Draft.created_at.desc(), Draft.id.desc())).all())
 
 
 def session_status(draft: Draft, now: datetime) -> str:
@@ -341,8 +346,9 @@ def _waiting_code(draft: Draft, now: datetime) -> TabletCode | None:
     return next((c for c in reversed(draft.codes) if c.used_at is None and c.expires_at > now), None)
 
 
-def _row(draft: Draft, now: datetime) -> SessionRow:
-    waiting = _waiting_code(draft, now)
+def session_row(draft: Draft, now: datetime) -> SessionRow:
+    """One line of today's list as the desk reads it."""
+    waiting = _waiting_code(draft, now) if draft.status == "open" else None  # a closed session's code is dead
     entered = draft.desk_name or ""
     signed = draft.consent.patient_name if draft.consent is not None else entered
     changed = draft.consent is not None and not same_person(

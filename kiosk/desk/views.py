@@ -13,7 +13,9 @@ from werkzeug.wrappers import Response
 from forms.base import EmptyForm
 from forms.desk import StartSessionForm
 from kiosk.desk import sessions as desk
+from kiosk.desk import today
 from kiosk.core.extensions import db
+from kiosk.consent.steps import STEPS
 from kiosk.core.web import DRAFT_KEY, clinic_now, current_texts, hand_to_patient, roles_required, who
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
@@ -38,9 +40,9 @@ def home() -> Any:
         issued = desk.issue_session(db.session, form.patient(), issued_by=current_user, who=who(),
                                     language=_locale(), now=clinic_now())
         return redirect(url_for("desk.code", draft_id=issued.draft.id))
-    rows = desk.today_sessions(db.session, now=clinic_now())
+    rows = today.desk_day(db.session, now=clinic_now())
     return render_template("desk/home.html", form=form, rows=rows, action_form=EmptyForm(),
-                           modality_titles=dict(_modalities()))
+                           modality_titles=dict(_modalities()), step_count=len(STEPS))
 
 
 @bp.route("/sessions/<int:draft_id>/code", methods=["GET"])
@@ -67,6 +69,22 @@ def new_code(draft_id: int) -> Response:
         flash(_closed_message(exc.status), "error")
         return redirect(url_for("desk.home"))
     return redirect(url_for("desk.code", draft_id=draft_id))
+
+
+@bp.route("/sessions/<int:draft_id>/cancel", methods=["GET"])
+@roles_required("desk")
+def confirm_cancel(draft_id: int) -> Any:
+    """Ask before cancelling: a cancelled session cannot be opened again, so one click must not do it."""
+    try:
+        draft, _issued = desk.current_code(db.session, draft_id, now=clinic_now())
+    except desk.SessionNotFound:
+        abort(404)
+    if draft.status != "open":
+        flash(_closed_message(draft.status), "error")
+        return redirect(url_for("desk.home"))
+    row = desk.session_row(draft, clinic_now())
+    return render_template("desk/cancel.html", row=row, action_form=EmptyForm(),
+                           modality_titles=dict(_modalities()))
 
 
 @bp.route("/sessions/<int:draft_id>/cancel", methods=["POST"])

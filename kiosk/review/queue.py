@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import math
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, false, func, select
 from sqlalchemy.orm import Session, aliased
 
 from kiosk.consent import queries as consents
 from kiosk.core.dates import clinic_day_range
+from kiosk.core.folding import fold_name
 from kiosk.core.models import Consent, Decision
 from kiosk.documents.record import severity_rank
 from kiosk.rules.readiness import Readiness, readiness
@@ -106,38 +106,21 @@ class QueuePage:
     asked_page: int  # differs from page when the page asked for does not exist
 
 
-def _fold(value: str | None) -> str | None:
-    """Case-fold the searched text as SQLite's registered kiosk_casefold folds the stored names."""
-    return None if value is None else unicodedata.normalize("NFC", value).casefold()
+def name_condition(name: str) -> ColumnElement[bool]:
+    """Match a name the way a desk types it: no accents, any case, punctuation and spaces left out.
 
-
-def _like_pattern(text: str) -> str:
-    """A substring pattern with the user's own % and _ taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def name_condition(session: Session, name: str) -> ColumnElement[bool]:
-    """Case-insensitive substring match on the patient's name, including non-ASCII letters (Ñ/ñ, Ł/ł).
-
-    A leading-wildcard LIKE cannot seek in an index, so the match runs in a subquery that reads only
-    the small ix_consents_patient_name index (name and row id) instead of every wide table row.
-    SQLite's LIKE folds ASCII letters only, so a search with other letters compares through a
-    case-folding function registered on the connection.
+    Both sides fold through kiosk.core.folding ("maría-josé" and "Maria Jose" both read "mariajose"), the
+    stored side once, on insert, into patient_name_folded. A leading-wildcard LIKE cannot seek in an index,
+    so the match runs in a subquery that reads only the small ix_consents_patient_name_folded index (folded
+    name and row id, INCLUDE id on PostgreSQL) instead of every wide table row. Text with no letter or digit
+    matches nobody.
     """
+    folded = fold_name(name)
+    if not folded:
+        return false()
     names = aliased(Consent)
-    bind = session.connection()
-    if bind.dialect.name == "sqlite":
-        if name.isascii():
-            match = names.patient_name.like(_like_pattern(name), escape="\\")
-        else:
-            raw = bind.connection.driver_connection
-            assert raw is not None  # a checked-out connection always holds its sqlite3 connection
-            # str.casefold itself (names are NOT NULL and stored NFC): a C function, no Python frame per row
-            raw.create_function("kiosk_casefold", 1, str.casefold, deterministic=True)
-            match = func.kiosk_casefold(names.patient_name).like(_like_pattern(_fold(name) or ""), escape="\\")
-    else:
-        match = names.patient_name.ilike(_like_pattern(name), escape="\\")
+    # folded text holds letters and digits only, so no LIKE wildcard can come from the user
+    match = names.patient_name_folded.like(f"%{folded}%")
     return Consent.id.in_(select(names.id).where(match))
 
 
@@ -153,7 +136,7 @@ def _conditions(session: Session, filters: QueueFilter, tz: ZoneInfo) -> list[Co
     if end is not None:
         conditions.append(Consent.created_at < end)
     if filters.name:
-        conditions.append(name_condition(session, filters.name))
+        conditions.append(name_condition(filters.name))
     return conditions
 
 

@@ -313,6 +313,8 @@ def check_after_the_check_in(page: Page, server: LiveServer, document_id: str, c
     page.locator("input[name=how]").first.check()
     page.locator("#reason").fill("Moving abroad")
     press(page, "/withdraw")
+    check(page, "course withdrawal, asked to confirm")
+    press(page, "/withdraw")
     expect(page.locator("#withdrawn")).to_be_visible()
     check(page, "course page, withdrawn")
 

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from kiosk import demo
+from kiosk.consent import drafts
 from kiosk.core.audit import Who
 from kiosk.core.models import Consent, User
 from kiosk.documents.record import Clinic
@@ -19,7 +20,8 @@ from kiosk.desk import sessions as desk
 from kiosk.review import decisions
 from tests.browser.a11y import axe_violations
 from tests.browser.conftest import TIMEOUT_MS, LiveServer
-from tests.helpers import STAFF_PASSWORD, seal_key_of
+from tests.browser.conftest import Screenshots
+from tests.helpers import STAFF_PASSWORD, seal_key_of, signed_checkin
 
 try:
     from playwright.sync_api import Browser, Page
@@ -80,7 +82,17 @@ def clinic_day(live_server: LiveServer, staff: dict[str, str]) -> Iterator[str]:
         desk.issue_session(session, desk.NewPatient(full_name=name, date_of_birth=date(1984, 11, 2),
                                                     modality="fractional_laser"),
                            issued_by=desk_user, who=Who(actor=desk_user.email), language="en", now=now)
+    # on a tablet, past the treatment page, having chosen another treatment than the one planned
+    issued = desk.issue_session(session, desk.NewPatient(full_name="Begoña Núñez Ruiz", date_of_birth=date(1979, 5, 1),
+                                                         modality="microdermabrasion"),
+                                issued_by=desk_user, who=Who(actor=desk_user.email), language="es", now=now)
+    draft = desk.redeem_code(session, issued.code, who=Who(actor="tablet"), device_label=None, language="es", now=now)
+    drafts.save_step(session, draft, "identity", {"full_name": "Begoña Núñez Ruiz", "date_of_birth": "1979-05-01"},
+                     now)
+    drafts.save_step(session, draft, "treatment", {"modality": "co2_laser", "areas": ["abdomen"], "area_other": ""},
+                     now)
     session.close()
+    signed_checkin(app, name="Siobhán O'Connor-Papadopoulou")  # a check-in, signed at the desk's tablet today
     yield document_id
 
 
@@ -126,3 +138,40 @@ def test_the_queue_names_treatments_and_readiness_in_words(browser: Browser, liv
     for raw in ("co2_laser", "\tmicrodermabrasion\t", "fractional_laser", "chemical_peel", "vitamin_c"):
         assert raw not in text, raw
     page.context.close()
+
+
+def _measured(page: Page, what: str, width: int, screenshot: Screenshots) -> list[str]:
+    """Save the page for a person to look at; words broken inside, axe findings, and a page wider than the screen."""
+    screenshot(page, f"{what} {width}px")
+    problems = [f"{width}px {what}: word broken inside: {word!r}" for word in page.evaluate(BROKEN_WORDS)]
+    problems += [f"{width}px {what}: axe {v['id']}: {v['nodes'][0]['target']}" for v in axe_violations(page)]
+    wider = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    if wider > 0:
+        problems.append(f"{width}px {what}: the page is {wider}px wider than the screen")
+    return problems
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_desk_day_and_its_confirmations_read_whole_at_every_width(
+        browser: Browser, live_server: LiveServer, staff: dict[str, str], clinic_day: str, width: int,
+        screenshot: Screenshots) -> None:
+    """The desk's list (readiness, step, a changed treatment, a check-in) and the two questions asked before
+    an action that cannot be undone, each measured, checked with axe and saved for a person to look at."""
+    page = _signed_in(browser, live_server, staff["frontdesk"], width)
+    page.goto(live_server.url + "/desk/")
+    table: Any = page.locator("table.desk-sessions").inner_text()
+    assert "Not the planned treatment (Mechanical microdermabrasion)" in table
+    assert "step 3 of 8: reading about the treatment" in table
+    assert "Check-in before a session" in table and "Ready (no doctor review needed)" in table
+    problems = _measured(page, "desk day", width, screenshot)
+    with page.expect_navigation():
+        page.get_by_role("link", name="Cancel the session for Begoña Núñez Ruiz").click()
+    problems += _measured(page, "desk cancel asks first", width, screenshot)
+    page.goto(f"{live_server.url}/course/{clinic_day}")
+    page.locator("input[name=how]").first.check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Record the withdrawal").click()
+    assert page.get_by_role("button", name="Yes, record the withdrawal").is_visible()
+    problems += _measured(page, "withdrawal asks first", width, screenshot)
+    page.context.close()
+    assert not problems, "\n".join(problems)
