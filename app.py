@@ -106,9 +106,9 @@ def register_languages(app: Flask) -> None:
 
 
 def _locale(app: Flask) -> Locale:
-    """The patient's chosen language inside a request, if still offered; the clinic default for commands."""
+    """Signed-in staff's own language, else the patient's choice, if still offered; the clinic default otherwise."""
     default = app.config["BABEL_DEFAULT_LOCALE"]
-    chosen = session.get("lang") if has_request_context() else None
+    chosen = (web.staff_language() or session.get("lang")) if has_request_context() else None
     return locale_for(chosen if chosen in app.extensions["kiosk_languages"] else default)
 
 

@@ -17,10 +17,10 @@ from babel.support import NullTranslations, Translations
 from flask import current_app, has_request_context
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
-from wtforms import Field, Form, StringField
+from wtforms import Field, Form, HiddenField, SelectField, StringField
 from wtforms.i18n import messages_path
 from wtforms.meta import DefaultMeta
-from wtforms.validators import Length, StopValidation, ValidationError
+from wtforms.validators import InputRequired, Length, StopValidation, ValidationError
 
 from kiosk.core.translation import lazy_gettext as _l
 
@@ -146,3 +146,14 @@ class KioskForm(FlaskForm):
 
 class EmptyForm(KioskForm):
     """A button-only form: carries the CSRF token for actions that post nothing else."""
+
+
+class LanguageForm(KioskForm):
+    """A language offered on this site (the patient's switch and the staff's alike); `next` is checked by the view."""
+
+    lang = SelectField(validators=[InputRequired()])
+    next = HiddenField()
+
+    def __init__(self, *args: Any, languages: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lang.choices = [(code, code) for code in languages]

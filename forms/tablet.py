@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 from wtforms import HiddenField, SelectField
 from wtforms.validators import InputRequired
@@ -23,14 +22,3 @@ class TextSizeForm(KioskForm):
 
     size = SelectField(choices=[value for value, _label in TEXT_SIZES], validators=[InputRequired()])
     next = HiddenField()
-
-
-class LanguageForm(KioskForm):
-    """A language offered on this site; `next` is checked by the view, which decides where to go."""
-
-    lang = SelectField(validators=[InputRequired()])
-    next = HiddenField()
-
-    def __init__(self, *args: Any, languages: list[str], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.lang.choices = [(code, code) for code in languages]

@@ -64,6 +64,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("auth.login", "POST"): PUBLIC,
     ("auth.logout", "POST"): {visitor: LOGIN for visitor in VISITORS},  # signed out, back to sign-in
     ("auth.staff_home", "GET"): ANY_STAFF,
+    ("auth.language", "POST"): ANY_STAFF,  # remembered for the account, so only a signed-in account may set it
     ("auth.consent_pdf", "GET"): DOCTORS,
     ("desk.home", "GET"): DESK,
     ("desk.home", "POST"): DESK,
@@ -96,7 +97,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("verify.upload", "POST"): PUBLIC,  # no file: the form says so
 }
 # what a POST needs besides its CSRF token to be a valid request
-POST_DATA: dict[str, dict[str, str]] = {"language.switch": {"lang": "en"}}
+POST_DATA: dict[str, dict[str, str]] = {"language.switch": {"lang": "en"}, "auth.language": {"lang": "en"}}
 
 _TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 

@@ -196,6 +196,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    language: Mapped[str | None] = mapped_column(String(8))  # the staff pages' language; None: the clinic's default
 
     # Flask-Login protocol, kept here to avoid a wrapper class
     @property

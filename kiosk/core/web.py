@@ -55,6 +55,12 @@ def in_role_group(group: str) -> bool:
     return bool(current_user and current_user.is_authenticated and current_user.role in ROLE_GROUPS[group])
 
 
+def staff_language() -> str | None:
+    """The language the signed-in member of staff chose for the staff pages, or None (then the page's default)."""
+    user = current_user._get_current_object() if current_user else None
+    return getattr(user, "language", None) if user is not None and user.is_authenticated else None
+
+
 def roles_required(group: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Let only this role group in; others get a 403 page, anonymous visitors the login page."""
     allowed = ROLE_GROUPS[group]

@@ -123,6 +123,12 @@ def create_user(session: Session, *, email: str, role: str, name: str, password:
     return user
 
 
+def set_language(session: Session, user: User, language: str) -> None:
+    """Remember the language this member of staff reads the staff pages in, on every device they sign in on."""
+    user.language = language
+    session.commit()
+
+
 def set_password(session: Session, user: User, password: str, *, now: datetime) -> None:
     """Replace a user's password with one that meets the policy; every open sign-in of the account ends."""
     check_password_policy(password, user.email)

@@ -13,6 +13,7 @@ from flask_babel import ngettext
 from flask_login import LoginManager, current_user, login_user, logout_user, user_logged_out
 
 from forms.staff import LoginForm
+from forms.base import LanguageForm
 from forms.base import EmptyForm
 from kiosk.staff import accounts
 from kiosk.staff import sessions as staff_sessions
@@ -62,6 +63,17 @@ def home_for(role: str) -> str:
         if endpoint in current_app.view_functions:
             return url_for(endpoint)
     return url_for("auth.staff_home")
+
+
+@bp.route("/staff/language", methods=["POST"])
+@roles_required("staff")
+def language() -> Any:
+    """The staff pages in the chosen language, remembered for this account; back to the same page."""
+    form = LanguageForm(languages=common.offered_languages())
+    if not form.validate_on_submit():
+        abort(400)
+    accounts.set_language(db.session, current_user._get_current_object(), form.lang.data)
+    return redirect(common.safe_next(form.next.data) or home_for(current_user.role))
 
 
 @bp.app_context_processor

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, redirect, request, session, url_for
 from flask_babel import get_locale
 from werkzeug.wrappers import Response
 
-from forms.tablet import LanguageForm
+from forms.base import LanguageForm
 from kiosk.consent import drafts
 from kiosk.core import i18n
 from kiosk.core.extensions import db

@@ -175,3 +175,26 @@ def test_the_desk_day_and_its_confirmations_read_whole_at_every_width(
     problems += _measured(page, "withdrawal asks first", width, screenshot)
     page.context.close()
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_staff_pages_in_spanish_read_whole_at_every_width(browser: Browser, live_server: LiveServer,
+                                                          staff: dict[str, str], clinic_day: str, width: int,
+                                                          screenshot: Screenshots) -> None:
+    """Each role switches the staff pages to Spanish with the staff bar's button; every page with a table is
+    measured (no word broken inside, axe clean, no page wider than the screen) and saved to be looked at."""
+    pages = {"frontdesk": ["/desk/", f"/course/{clinic_day}"],
+             "doctor": ["/doctor/queue", "/staff", f"/doctor/consents/{clinic_day}"],
+             "admin": ["/admin/audit"]}
+    problems: list[str] = []
+    for role, paths in pages.items():
+        page = _signed_in(browser, live_server, staff[role], width)
+        with page.expect_navigation():
+            page.locator(".staff-bar").get_by_role("button", name="Español").click()
+        assert page.locator("html").get_attribute("lang") == "es"
+        for path in paths:
+            page.goto(live_server.url + path)
+            assert page.locator("html").get_attribute("lang") == "es", path
+            problems += _measured(page, f"es {role} {path}", width, screenshot)
+        page.context.close()
+    assert not problems, "\n".join(problems)
