@@ -96,11 +96,27 @@ class TreatmentForm(KioskForm):
     areas = _Checkboxes(_l("Areas to treat"), validators=[DataRequired(_l("Please choose at least one area."))])
     # no Optional(): it would stop the chain before validate_area_other can require it
     area_other = StringField(_l("Where else?"), validators=[Length(max=200)], filters=[clean_text])
+    # asked only when the patient chose another treatment than the one the doctor planned (kept by the desk)
+    confirm_other = BooleanField(_l("Yes, I want this treatment and not the one the doctor planned."))
 
-    def __init__(self, *args: Any, modalities: list[tuple[str, str]], areas: list[tuple[str, str]], **kwargs: Any):
+    def __init__(self, *args: Any, modalities: list[tuple[str, str]], areas: list[tuple[str, str]],
+                 planned: str | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.modality.choices = [SelectChoice(value, label) for value, label in modalities]
         self.areas.choices = [SelectChoice(value, label) for value, label in areas]
+        self.planned = planned if planned in dict(modalities) else None
+        self.titles = dict(modalities)
+
+    def differs_from_plan(self) -> bool:
+        """The chosen treatment is not the one planned (only when a plan was recorded)."""
+        return bool(self.planned and self.modality.data and self.modality.data != self.planned)
+
+    def validate_confirm_other(self, field: BooleanField) -> None:
+        if self.differs_from_plan() and not field.data:
+            raise ValidationError(_l(
+                "The doctor planned %(planned)s, but you chose %(chosen)s. Tick the box to confirm your choice, "
+                "or choose the planned treatment.", planned=self.titles.get(self.planned or "", ""),
+                chosen=self.titles.get(self.modality.data, self.modality.data)))
 
     def validate_area_other(self, field: StringField) -> None:
         if "other" in (self.areas.data or []) and not field.data:
@@ -109,7 +125,8 @@ class TreatmentForm(KioskForm):
     def values(self) -> dict[str, Any]:
         areas = list(self.areas.data)
         return {"modality": self.modality.data, "areas": areas,
-                "area_other": self.area_other.data if "other" in areas else None}
+                "area_other": self.area_other.data if "other" in areas else None,
+                "confirmed_other_than_plan": self.differs_from_plan()}
 
 
 class ExplanationForm(KioskForm):

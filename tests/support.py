@@ -94,8 +94,13 @@ class WizardDriver:
         return self.submit("/consent/identity", {"full_name": name, "date_of_birth": dob, "phone": "", "email": "",
                                                  **extra})
 
-    def treatment(self, modality: str = "co2_laser", areas: tuple[str, ...] = ("abdomen",), other: str = ""):  # noqa: ANN201
-        return self.submit("/consent/treatment", {"modality": modality, "areas": list(areas), "area_other": other})
+    def treatment(self, modality: str = "co2_laser", areas: tuple[str, ...] = ("abdomen",), other: str = "",  # noqa: ANN201
+                  confirm_other: bool = True):
+        """Choose a treatment; `confirm_other` also ticks the confirmation asked when it is not the planned one."""
+        fields: dict[str, Any] = {"modality": modality, "areas": list(areas), "area_other": other}
+        if confirm_other:
+            fields["confirm_other"] = "y"
+        return self.submit("/consent/treatment", fields)
 
     def explanation(self):  # noqa: ANN201
         return self.submit("/consent/explanation", {"understood": "y"})

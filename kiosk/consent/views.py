@@ -165,17 +165,21 @@ def identity(draft: Any) -> Any:
 def treatment(draft: Any) -> Any:
     lang = current_texts().language(draft.language)
     planned = (draft.data.get("prefill") or {}).get("modality")  # the desk's plan, until the patient saves a choice
+    saved = drafts.step_data(draft, "treatment")
     form = TreatmentForm(
-        data=drafts.step_data(draft, "treatment") or ({"modality": planned} if planned else {}),
+        data=({**saved, "confirm_other": saved.get("confirmed_other_than_plan")} if saved
+              else {"modality": planned} if planned else {}),
         modalities=[(m.id, m.title) for m in lang.modalities.values()],
         areas=list(lang.common.areas.items()),
+        planned=planned,
     )
     if form.validate_on_submit():
         drafts.save_step(db.session, draft, "treatment", form.values(), clinic_now())
         return _after_save(draft)
     summaries = {m.id: m.summary for m in lang.modalities.values()}
     other_id = next((option.id for option in form.areas if option.data == "other"), "")
-    return render_template("consent/treatment.html", form=form, summaries=summaries, other_id=other_id)
+    return render_template("consent/treatment.html", form=form, summaries=summaries, other_id=other_id,
+                           asks_to_confirm=form.differs_from_plan())
 
 
 @bp.route("/consent/explanation", methods=["GET", "POST"])
