@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 
 from tests.support import WizardDriver
-from tests.test_doctor import STOP_AND_REVIEW, decide, doctor_client, signed_consent
+from tests.test_doctor import STOP_AND_REVIEW, decide, doctor_client, queue_html, signed_consent
 from tests.test_spanish import switch
 
 
@@ -54,3 +54,13 @@ def test_the_audit_trail_reads_in_words_without_internal_row_ids(app: Flask, wiz
     trail = page[page.index('id="trail-heading"'):]
     assert "draft_id" not in trail and "code_id" not in trail
     assert "decision: Needs a consultation" in trail and "revision: 2" in trail
+
+
+def test_a_queue_row_names_the_flagged_answers_in_short_words(app: Flask, wizard: Any, staff: dict[str, str]) -> None:
+    signed_consent(app, wizard, yes=STOP_AND_REVIEW, name="Ana Banderas")
+    texts = app.extensions["kiosk_texts"]
+    html = html_lib.unescape(queue_html(doctor_client(app)))
+    row = html[html.index("Ana Banderas") - 900:html.index("Ana Banderas")]
+    pregnant, heart = texts.language("en").questions["pregnant"].short, texts.language("en").questions["heart_disease"].short
+    assert pregnant and heart
+    assert f'<span class="help flagged-names">{pregnant}; {heart}</span>' in row  # the stop first, then the review

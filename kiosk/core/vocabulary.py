@@ -83,6 +83,7 @@ DETAIL_RULE_LABELS: Words = {
     "identity_changed_after_check": _l("Identity changed after the front desk's check"),
     "treatment_differs_from_plan": _l("Treatment chosen differs from the one planned"),
     "renewal": _l("Re-consent replacing an earlier consent"),
+    "comprehension": _l("A wrong answer in the comprehension check"),
 }
 # What kind of sealed document a verified file is.
 DOCUMENT_KIND_LABELS: Words = {

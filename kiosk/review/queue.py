@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session, aliased
 from kiosk.consent import queries as consents
 from kiosk.core.dates import clinic_day_range
 from kiosk.core.folding import fold_name
-from kiosk.core.models import Consent, Decision
-from kiosk.documents.record import severity_rank
+from kiosk.core.models import Consent, ConsentFlag, Decision
+from kiosk.documents.record import COMPREHENSION_FLAG_PREFIX, severity_rank
 from kiosk.rules.readiness import Readiness, readiness
 
 PER_PAGE = 25
@@ -45,6 +45,22 @@ def _latest_decisions(session: Session, consent_ids: list[int]) -> dict[int, Lat
                            .join(Consent, Consent.document_id == Decision.document_id)
                            .where(Decision.id.in_(newest.scalar_subquery())))
     return {consent_id: LatestDecision(decision, at, note) for consent_id, decision, at, note in rows}
+
+
+def _flagged_questions(session: Session, consent_ids: list[int]) -> dict[int, tuple[str, ...]]:
+    """The stop and review flags of a page of consents, worst first, in one query; every wrong comprehension
+    answer counts as the one flag "comprehension" (the row names what to look at, the page says which)."""
+    if not consent_ids:
+        return {}
+    found: dict[int, list[str]] = {}
+    rows = session.execute(select(ConsentFlag.consent_id, ConsentFlag.question, ConsentFlag.severity)
+                           .where(ConsentFlag.consent_id.in_(consent_ids), ConsentFlag.severity.in_(("stop", "review")))
+                           .order_by(ConsentFlag.consent_id, ConsentFlag.id))
+    for consent_id, question, _severity in sorted(rows, key=lambda r: (r[0], severity_rank(r[2]))):
+        name = "comprehension" if question.startswith(COMPREHENSION_FLAG_PREFIX) else question
+        if name not in found.setdefault(consent_id, []):
+            found[consent_id].append(name)
+    return {consent_id: tuple(names) for consent_id, names in found.items()}
 
 
 def consent_readiness(consent: Consent) -> Readiness:
@@ -94,6 +110,7 @@ class QueueRow:
     readiness: Readiness
     consultation_at: datetime | None = None  # when a doctor asked for the consultation still open (clinic zone)
     consultation_note: str | None = None
+    flagged: tuple[str, ...] = ()  # the flagged questions (or rules), worst first: the row names them in short words
 
 
 @dataclass(frozen=True)
@@ -172,6 +189,7 @@ def queue(session: Session, filters: QueueFilter, *, page: int, tz: ZoneInfo, pe
     current = min(max(page, 1), pages)
     found = session.execute(_rows_query(conditions, per_page, (current - 1) * per_page)).all()
     decisions = _latest_decisions(session, [r.id for r in found if r.status in ("reviewed", "consultation")])
+    flagged = _flagged_questions(session, [r.id for r in found if r.highest_severity in ("stop", "review")])
     rows = []
     for r in found:
         latest = decisions.get(r.id)
@@ -181,7 +199,8 @@ def queue(session: Session, filters: QueueFilter, *, page: int, tz: ZoneInfo, pe
             date_of_birth=r.date_of_birth, modality=r.modality, highest_severity=r.highest_severity, status=r.status,
             readiness=readiness(r.status, r.severity_rank, latest.decision if latest else None),
             consultation_at=open_consultation.at.astimezone(tz) if open_consultation else None,
-            consultation_note=open_consultation.note if open_consultation else None))
+            consultation_note=open_consultation.note if open_consultation else None,
+            flagged=flagged.get(r.id, ())))
     return QueuePage(rows=rows, total=total, page=current, pages=pages, per_page=per_page, asked_page=page)
 
 

@@ -55,7 +55,9 @@ def queue() -> Any:
     elif result.page != result.asked_page:
         problems.append(_("There is no page %(asked)d, so page %(page)d of %(pages)d is shown.",
                           asked=result.asked_page, page=result.page, pages=result.pages))
+    question_words = {qid: q.short or q.text for qid, q in _reader_texts().questions.items()}
     return render_template("review/queue.html", form=form, result=result, problems=problems, titles=titles,
+                           question_words=question_words,
                            args=form.query_args(values), window=page_window(result.page, result.pages),
                            checkins=checkins.pending_review(db.session), tz=_clinic_tz())
 

@@ -152,6 +152,7 @@ class QuestionText:
     help: str | None
     detail_label: str | None
     options: dict[str, str] = field(default_factory=dict)  # a choice: option id to its words, in the order shown
+    short: str | None = None  # a few words naming the question for staff lists (the doctors' queue); never shown to patients
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ def question_texts(doc: YamlDoc, data: dict[str, Any], known: dict[str, tuple[st
             help=doc.text(item, "help", path, required=False) or None,
             detail_label=doc.text(item, "detail_label", path, required=False) or None,
             options=_option_texts(doc, item, path, known[qid], where),
+            short=doc.text(item, "short", path, required=False) or None,
         )
     for qid in sorted(set(known) - set(raw)):
         doc.error(("questions",), f"{kind} {qid!r} from {where} has no wording here")
