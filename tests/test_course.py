@@ -10,6 +10,7 @@ import io
 import json
 import re
 import shutil
+from itertools import combinations
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -435,6 +436,28 @@ FACTS = dict(status="reviewed", readiness="cleared", signed_on=date(2026, 1, 31)
 def test_validity_rules(change: dict[str, Any], today: date, months: int, reason: str | None) -> None:
     result = validity.check(validity.ConsentFacts(**{**FACTS, **change}), today=today, months=months)
     assert result.reason == reason
+
+
+# Each reason's facts; a consent can have several at once, and the desk must be told the weightiest.
+_REASON_FACTS: dict[str, dict[str, Any]] = {
+    "withdrawn": {"status": "withdrawn", "readiness": "withdrawn"},
+    "expired": {"signed_on": date(2025, 1, 31)},  # more than 12 months before TODAY
+    "new_version": {"current_version": "2"},
+    "not_cleared": {"readiness": "not_cleared"},
+}
+_WEIGHT = ("withdrawn", "expired", "new_version", "not_cleared")  # a withdrawal is never offered a renewal
+
+
+@pytest.mark.parametrize("reasons", [combo for size in (2, 3, 4) for combo in combinations(_WEIGHT, size)],
+                         ids="+".join)
+def test_several_reasons_give_the_weightiest(reasons: tuple[str, ...]) -> None:
+    facts = dict(FACTS)
+    for reason in reasons:
+        facts.update(_REASON_FACTS[reason])
+    result = validity.check(validity.ConsentFacts(**facts), today=date(2026, 6, 1))
+    assert result.reason == reasons[0]
+    # a withdrawn consent older than its validity is still withdrawn: the desk is not offered a renewal
+    assert result.needs_new_consent == (reasons[0] in ("expired", "new_version"))
 
 
 def test_the_validity_limit_is_configurable(db_url: str, staff: dict[str, str], app: Flask) -> None:
