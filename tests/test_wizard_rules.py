@@ -6,6 +6,7 @@ import base64
 import io
 import json
 import os
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -224,7 +225,16 @@ def test_progress_survives_a_lost_connection(app, wizard):  # noqa: ANN001
     response = wizard.client.get("/consent/risks/1")
     assert response.headers["Location"].endswith("/consent/explanation")
     html = page(wizard.client.get("/consent/treatment"))
-    assert 'value="fractional_laser" checked' in html or 'checked id="modality-1"' in html or "checked" in html
+    assert checked_values(html, "modality") == ["fractional_laser"]
+    assert sorted(checked_values(html, "areas")) == ["buttocks", "thighs_legs"]
+
+
+def checked_values(html: str, name: str) -> list[str]:
+    """The values of the ticked inputs called `name`, whatever the order of their attributes."""
+    inputs = re.findall(r"<input\b[^>]*>", html)
+    named = [tag for tag in inputs if f'name="{name}"' in tag]
+    assert named, f"no input named {name}"
+    return [re.search(r'value="([^"]*)"', tag).group(1) for tag in named if re.search(r"\schecked\b", tag)]
 
 
 def test_the_cookie_holds_only_the_draft_token(app, wizard):  # noqa: ANN001
@@ -263,3 +273,20 @@ def test_after_signing_the_back_button_shows_nothing_of_the_patient(app, wizard)
     for url in ("/consent/review", "/consent/identity", "/consent/sign"):
         response = wizard.client.get(url, follow_redirects=True)
         assert "Zoë" not in page(response), url
+
+
+def test_a_health_detail_longer_than_its_limit_is_refused_and_one_at_the_limit_kept(app, wizard):  # noqa: ANN001
+    """500 characters: the limit the doctor's page and the PDF are laid out for."""
+    wizard.start()
+    wizard.identity()
+    wizard.treatment("co2_laser")
+    wizard.explanation()
+    wizard.risks(app, "co2_laser")
+    wizard.comprehension(app, "co2_laser")
+    question = next(q for q in app.extensions["kiosk_texts"].rules.questions_for("co2_laser") if q.type == "bool")
+    refused = wizard.screening(app, "co2_laser", yes={question.id: "x" * 501})
+    assert refused.status_code == 200 and "Field cannot be longer than 500 characters." in page(refused)
+    assert "screening" not in stored_draft(app).data["completed"]
+    kept = wizard.screening(app, "co2_laser", yes={question.id: "y" * 500})
+    assert kept.status_code == 302 and "screening" in stored_draft(app).data["completed"]
+    assert "y" * 500 in json.dumps(stored_draft(app).data)
