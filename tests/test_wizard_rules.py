@@ -197,6 +197,27 @@ def test_concurrent_submissions_of_one_draft_make_one_consent(app, wizard):  # n
     assert session.scalar(select(func.count()).select_from(Consent)) == 1
 
 
+def test_the_database_itself_refuses_a_second_consent_for_one_draft(app, wizard):  # noqa: ANN001
+    """Not only the guarded update: the schema holds one consent per draft, on SQLite and PostgreSQL."""
+    from sqlalchemy.exc import IntegrityError
+
+    from tests.support import WizardDriver
+
+    assert wizard.complete(app, "chemical_peel", typed_signature="Z. Ñ.").status_code == 302
+    assert WizardDriver(app.test_client()).complete(app, "chemical_peel", name="Other Patient",
+                                                    typed_signature="O. P.").status_code == 302
+    unused_draft = WizardDriver(app.test_client()).start(name="Third Patient").draft.id
+    session = app.extensions["kiosk_db"]()
+    first, second = session.scalars(select(Consent).order_by(Consent.id)).all()
+    second.draft_id = unused_draft  # a draft no consent has yet: accepted, so what follows is about sharing one
+    session.commit()
+    second.draft_id = first.draft_id
+    with pytest.raises(IntegrityError):
+        session.commit()
+    session.rollback()
+    session.close()
+
+
 def test_changing_the_treatment_asks_for_its_risks_again(app, wizard):  # noqa: ANN001
     wizard.ready_to_sign(app, "chemical_peel")
     assert wizard.treatment("co2_laser").headers["Location"].endswith("/consent/explanation")
