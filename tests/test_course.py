@@ -10,7 +10,6 @@ import io
 import json
 import re
 import shutil
-from itertools import combinations
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,9 +24,7 @@ from sqlalchemy import select
 from app import create_app
 from kiosk.consent import queries as consents
 from kiosk import demo
-from kiosk.rules import validity
 from kiosk.core.models import AuditEvent, Consent, Draft
-from kiosk.rules.screening import ScreeningError, screen_checkin
 from kiosk.documents.record import Clinic
 from kiosk.texts.loader import load_texts
 from kiosk.texts.model import TextsError
@@ -416,50 +413,6 @@ def test_a_consent_with_unreviewed_flags_cannot_start_a_check_in(app: Flask, sta
     assert 'data-reason="not_cleared"' in page and "Start a check-in" not in page
 
 
-FACTS = dict(status="reviewed", readiness="cleared", signed_on=date(2026, 1, 31), texts_version="1",
-             current_version="1")
-
-
-@pytest.mark.parametrize(("change", "today", "months", "reason"), [
-    ({}, date(2026, 6, 1), 12, None),
-    ({}, date(2027, 1, 30), 12, None),
-    ({}, date(2027, 1, 31), 12, "expired"),  # the same calendar day a year later is the first day not covered
-    ({}, date(2026, 7, 31), 6, "expired"),
-    ({"signed_on": date(2026, 8, 31)}, date(2027, 2, 27), 6, None),  # clamped to the end of February
-    ({"signed_on": date(2026, 8, 31)}, date(2027, 2, 28), 6, "expired"),
-    ({"status": "withdrawn", "readiness": "withdrawn"}, date(2026, 2, 1), 12, "withdrawn"),
-    ({"current_version": "2"}, date(2026, 2, 1), 12, "new_version"),
-    ({"readiness": "not_ready"}, date(2026, 2, 1), 12, "not_cleared"),
-    ({"readiness": "consultation"}, date(2026, 2, 1), 12, "not_cleared"),
-    ({"readiness": "ready"}, date(2026, 2, 1), 12, None),
-])
-def test_validity_rules(change: dict[str, Any], today: date, months: int, reason: str | None) -> None:
-    result = validity.check(validity.ConsentFacts(**{**FACTS, **change}), today=today, months=months)
-    assert result.reason == reason
-
-
-# Each reason's facts; a consent can have several at once, and the desk must be told the weightiest.
-_REASON_FACTS: dict[str, dict[str, Any]] = {
-    "withdrawn": {"status": "withdrawn", "readiness": "withdrawn"},
-    "expired": {"signed_on": date(2025, 1, 31)},  # more than 12 months before TODAY
-    "new_version": {"current_version": "2"},
-    "not_cleared": {"readiness": "not_cleared"},
-}
-_WEIGHT = ("withdrawn", "expired", "new_version", "not_cleared")  # a withdrawal is never offered a renewal
-
-
-@pytest.mark.parametrize("reasons", [combo for size in (2, 3, 4) for combo in combinations(_WEIGHT, size)],
-                         ids="+".join)
-def test_several_reasons_give_the_weightiest(reasons: tuple[str, ...]) -> None:
-    facts = dict(FACTS)
-    for reason in reasons:
-        facts.update(_REASON_FACTS[reason])
-    result = validity.check(validity.ConsentFacts(**facts), today=date(2026, 6, 1))
-    assert result.reason == reasons[0]
-    # a withdrawn consent older than its validity is still withdrawn: the desk is not offered a renewal
-    assert result.needs_new_consent == (reasons[0] in ("expired", "new_version"))
-
-
 def test_the_validity_limit_is_configurable(db_url: str, staff: dict[str, str], app: Flask) -> None:
     document_id = make_consent(app, signed=_now(app) - timedelta(days=40))
     short = create_app({**_seal_config(app), "TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": db_url,
@@ -469,18 +422,6 @@ def test_the_validity_limit_is_configurable(db_url: str, staff: dict[str, str], 
         as_text=True)
     assert 'data-reason="ok"' in signed_in(app, staff["frontdesk"]).get(f"/course/{document_id}").get_data(
         as_text=True)
-
-
-def test_check_in_answers_are_judged_by_the_engine(app: Flask) -> None:
-    rules = app.extensions["kiosk_texts"].rules
-    answers = {q.id: False for q in rules.checkin_for("vitamin_c_injection")}
-    assert screen_checkin(rules, "vitamin_c_injection", answers, date(2026, 5, 1)) == []
-    flags = screen_checkin(rules, "vitamin_c_injection", {**answers, "checkin_sun": True}, date(2026, 5, 1))
-    assert [(f["question"], f["severity"]) for f in flags] == [("checkin_sun", "info")]
-    with pytest.raises(ScreeningError, match="missing answer"):
-        screen_checkin(rules, "co2_laser", {}, date(2026, 5, 1))
-    with pytest.raises(ScreeningError, match="unknown check-in question id"):
-        screen_checkin(rules, "co2_laser", {**answers, "pregnant": True}, date(2026, 5, 1))
 
 
 @pytest.mark.parametrize(("path", "old", "new", "message"), [

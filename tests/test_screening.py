@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from kiosk.rules.screening import ScreeningError, screen
+from kiosk.rules.screening import ScreeningError, screen, screen_checkin
 from kiosk.texts.loader import load_rules
 from kiosk.texts.model import Rules
 
@@ -427,3 +427,14 @@ def test_reasons_differ_between_questions(rules: Rules) -> None:
     answers = {qid: yes_value(qid) for qid in asked("co2_laser")}
     reasons = [f["reason"] for f in screen(rules, "co2_laser", answers, ADULT_DOB, AS_OF)]
     assert len(set(reasons)) == len(reasons), "two rules give the doctor the same reason"
+
+
+def test_check_in_answers_are_judged_by_the_engine(rules: Rules) -> None:
+    answers = {q.id: False for q in rules.checkin_for("vitamin_c_injection")}
+    assert screen_checkin(rules, "vitamin_c_injection", answers, date(2026, 5, 1)) == []
+    flags = screen_checkin(rules, "vitamin_c_injection", {**answers, "checkin_sun": True}, date(2026, 5, 1))
+    assert [(f["question"], f["severity"]) for f in flags] == [("checkin_sun", "info")]
+    with pytest.raises(ScreeningError, match="missing answer"):
+        screen_checkin(rules, "co2_laser", {}, date(2026, 5, 1))
+    with pytest.raises(ScreeningError, match="unknown check-in question id"):
+        screen_checkin(rules, "co2_laser", {**answers, "pregnant": True}, date(2026, 5, 1))
