@@ -54,7 +54,7 @@ def test_several_reasons_give_the_weightiest(reasons: tuple[str, ...]) -> None:
     for reason in reasons:
         facts.update(_REASON_FACTS[reason])
     result = validity.check(validity.ConsentFacts(**facts), today=date(2026, 6, 1))
-    assert result.reason == reasons[0]
+    assert result.reason == reasons[0] and result.reason in validity.BLOCK_REASONS  # each reason has its words
     # a withdrawn consent older than its validity is still withdrawn: the desk is not offered a renewal
     assert result.needs_new_consent == (reasons[0] in ("expired", "new_version"))
 
@@ -96,3 +96,9 @@ def test_a_renewal_carries_a_review_flag_saying_what_it_replaces() -> None:
     renews = {"reason": "expired", "document_id": "CK-1", "signed_on": "2025-01-31", "old_version": "1",
               "new_version": "1"}
     assert validity.renewal_flags(rules, {"renews": renews}) == [expired]
+
+
+def test_a_consent_is_valid_for_twelve_months_unless_configured() -> None:
+    facts = validity.ConsentFacts(**FACTS)  # signed 2026-01-31
+    assert validity.check(facts, today=date(2027, 1, 30)).ok
+    assert validity.check(facts, today=date(2027, 1, 31)).reason == "expired"
