@@ -23,11 +23,16 @@ RULE = throttle.Rule("probe", 3, WINDOW)
 
 
 @pytest.fixture
-def session(db_url: str) -> Iterator[Session]:
+def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
     engine = create_engine(db_url)
-    with sessionmaker(engine)() as opened:
-        yield opened
+    yield sessionmaker(engine)
     engine.dispose()
+
+
+@pytest.fixture
+def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    with sessions() as opened:
+        yield opened
 
 
 def _take(session: Session, rule: throttle.Rule = RULE, *, at: timedelta = timedelta(0), ip: str | None = "10.0.0.1",
@@ -40,7 +45,7 @@ def test_the_limit_lets_that_many_failures_through_then_says_how_long_to_wait(se
     assert [t.refused for t in tries] == [False, False, False] and all(t.wait is None for t in tries)
     refused = _take(session, at=timedelta(minutes=5))
     assert refused.refused and refused.wait == WINDOW - timedelta(minutes=5)  # until the oldest is 15 minutes old
-    assert refused.attempt.kind == "probe" + throttle.REFUSED and tries[0].attempt.kind == "probe"
+    assert refused.attempt.kind == "probe_refused" and tries[0].attempt.kind == "probe"
     assert refused.attempt.succeeded is False
 
 
@@ -110,3 +115,11 @@ def test_a_rule_per_subject_counts_only_that_subject_at_that_address(session: Se
     # the address rule (not per subject) counts every subject's failures there: two for one account, one for the
     # other (the refused try is not counted)
     assert _take(session, throttle.Rule("probe", 3, WINDOW), at=timedelta(seconds=8)).refused
+
+
+def test_each_try_is_decided_and_stored_at_once_for_every_other_process(sessions: sessionmaker[Session]) -> None:
+    """Another connection (another worker) sees the try as soon as it is decided: take() commits."""
+    once = throttle.Rule("probe", 1, WINDOW)
+    with sessions() as first, sessions() as second:
+        assert not _take(first, once).refused
+        assert _take(second, once, at=timedelta(seconds=1)).refused

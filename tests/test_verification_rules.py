@@ -48,6 +48,10 @@ def test_the_size_bound() -> None:
     assert verdict is not None and verdict.status == "too_complex"
     assert verdict.reason == "The file could not be checked: it is too complex (larger than 0 MB)."
     assert verdict.sha256 == ""  # past the bound the caller may hold only a prefix: no misleading hash
+    not_pdf_at = screen_pdf(b"x" * SMALL.max_bytes, SMALL)
+    assert not_pdf_at is not None and not_pdf_at.sha256 == hashlib.sha256(b"x" * SMALL.max_bytes).hexdigest()
+    not_pdf_past = screen_pdf(b"x" * (SMALL.max_bytes + 1), SMALL)
+    assert not_pdf_past is not None and (not_pdf_past.status, not_pdf_past.sha256) == ("not_pdf", "")
     big = screen_pdf(HEAD + b"0" * (3 * 1024 * 1024))
     assert big is not None and big.reason.endswith("(larger than 3 MB).")
 
@@ -88,6 +92,8 @@ def test_a_classic_table_counts_its_entries_and_startxref_is_not_a_table() -> No
     table = b"xref\n0 3\n" + entry * 3 + b"7 2\n" + entry * 2 + b"trailer\n"
     assert verification._declared_xref_entries(table, 100) == 5
     assert verification._declared_xref_entries(b"startxref\n0 3\n", 100) == 0
+    assert verification._declared_xref_entries(b"axref\n0 3\n" + entry * 3, 100) == 0  # a longer word
+    assert verification._declared_xref_entries(b"xref\n0 3\n" + entry * 3 + b"trailer", 100) == 3  # at the start
     assert verification._declared_xref_entries(b"xref\n0 0\n9 0\n", 100) == 2  # an empty subsection costs a step
     assert verification._declared_xref_entries(b"/Size 9 xref\n0 3\n" + entry * 3, 100) == 9
     many = b"xref\n" + b"".join(b"%d 1\n" % i + entry for i in range(30))
@@ -95,7 +101,7 @@ def test_a_classic_table_counts_its_entries_and_startxref_is_not_a_table() -> No
 
 
 @pytest.mark.parametrize(("body", "depth"), [
-    (b"[ << /A [ 1 ] >> ]", 3), (b"[[]] [[]]", 2), (b"(a [ [ [ [ b) [", 1), (b"(a \\) [[[[ ) x", 0),
+    (b"[ << /A [ 1 ] >> ]", 3), (b"[[]] [[]]", 2), (b"[[] [[]]]", 3), (b"(a [ [ [ [ b) [", 1), (b"(a \\) [[[[ ) x", 0),
     (b"<5b5b5b5b> [", 1), (b"% [[[[[\n[", 1), (b"1 0 obj stream\n[[[[[[endstream [", 1), (b"]]] [[", 2),
     (b"( unbalanced [[[", 3),
 ])
