@@ -447,6 +447,8 @@ KNOWN = "co2_laser, fractional_laser, microdermabrasion, chemical_peel, vitamin_
     ("laser_tag", {}, ADULT_DOB, "modality", f"unknown treatment (known: {KNOWN})", "'laser_tag'"),
     ("co2_laser", {"smoker": True}, ADULT_DOB, "smoker", "unknown question id", "true"),
     ("co2_laser", {}, "2026-06-16", "date_of_birth", f"is after the visit date {AS_OF.isoformat()}", "'2026-06-16'"),
+    ("co2_laser", {}, date(2026, 6, 16), "date_of_birth", f"is after the visit date {AS_OF.isoformat()}",
+     "'2026-06-16'"),
     ("co2_laser", {}, "2026-13-01", "date_of_birth", "expected a date as YYYY-MM-DD", "'2026-13-01'"),
     ("co2_laser", {}, 19900101, "date_of_birth", "expected a date as YYYY-MM-DD", "19900101"),
     ("co2_laser", {"pregnant": "yes"}, ADULT_DOB, "pregnant", "expected true or false", "'yes'"),

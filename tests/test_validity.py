@@ -35,6 +35,7 @@ FACTS = dict(status="reviewed", readiness="cleared", signed_on=date(2026, 1, 31)
 def test_validity_rules(change: dict[str, Any], today: date, months: int, reason: str | None) -> None:
     result = validity.check(validity.ConsentFacts(**{**FACTS, **change}), today=today, months=months)
     assert result.reason == reason
+    assert result.reason is None or result.reason in validity.BLOCK_REASONS  # the desk has words for each reason
 
 
 # Each reason's facts; a consent can have several at once, and the desk must be told the weightiest.
