@@ -18,6 +18,12 @@ def test_no_code_uses_a_character_that_can_be_misread_aloud() -> None:
     assert not any(ch in code for code in made for ch in "0O1IL")
 
 
+def test_every_letter_and_digit_but_the_five_misread_ones_is_read_back() -> None:
+    for character in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+        expected = None if character in "0O1IL" else character * 6
+        assert codes.normalize(character.lower() * 6, 6) == expected, character
+
+
 def test_a_verification_code_is_three_groups_of_four() -> None:
     assert re.fullmatch(r"([23456789A-HJKMNP-Z]{4}-){2}[23456789A-HJKMNP-Z]{4}", codes.verification_code())
 

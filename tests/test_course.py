@@ -22,9 +22,7 @@ from sqlalchemy import select
 from app import create_app
 from kiosk.consent import queries as consents
 from kiosk import demo
-from kiosk.rules import validity
 from kiosk.core.models import AuditEvent, Consent, Draft
-from kiosk.rules.screening import ScreeningError, screen_checkin
 from kiosk.documents.record import Clinic
 from kiosk.texts.loader import load_texts
 from kiosk.texts.model import TextsError
@@ -421,28 +419,6 @@ def test_a_consent_with_unreviewed_flags_cannot_start_a_check_in(app: Flask, sta
     assert 'data-reason="not_cleared"' in page and "Start a check-in" not in page
 
 
-FACTS = dict(status="reviewed", readiness="cleared", signed_on=date(2026, 1, 31), texts_version="1",
-             current_version="1")
-
-
-@pytest.mark.parametrize(("change", "today", "months", "reason"), [
-    ({}, date(2026, 6, 1), 12, None),
-    ({}, date(2027, 1, 30), 12, None),
-    ({}, date(2027, 1, 31), 12, "expired"),  # the same calendar day a year later is the first day not covered
-    ({}, date(2026, 7, 31), 6, "expired"),
-    ({"signed_on": date(2026, 8, 31)}, date(2027, 2, 27), 6, None),  # clamped to the end of February
-    ({"signed_on": date(2026, 8, 31)}, date(2027, 2, 28), 6, "expired"),
-    ({"status": "withdrawn", "readiness": "withdrawn"}, date(2026, 2, 1), 12, "withdrawn"),
-    ({"current_version": "2"}, date(2026, 2, 1), 12, "new_version"),
-    ({"readiness": "not_ready"}, date(2026, 2, 1), 12, "not_cleared"),
-    ({"readiness": "consultation"}, date(2026, 2, 1), 12, "not_cleared"),
-    ({"readiness": "ready"}, date(2026, 2, 1), 12, None),
-])
-def test_validity_rules(change: dict[str, Any], today: date, months: int, reason: str | None) -> None:
-    result = validity.check(validity.ConsentFacts(**{**FACTS, **change}), today=today, months=months)
-    assert result.reason == reason
-
-
 def test_the_validity_limit_is_configurable(db_url: str, staff: dict[str, str], app: Flask) -> None:
     document_id = make_consent(app, signed=_now(app) - timedelta(days=40))
     short = create_app({**_seal_config(app), "TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": db_url,
@@ -452,18 +428,6 @@ def test_the_validity_limit_is_configurable(db_url: str, staff: dict[str, str], 
         as_text=True)
     assert 'data-reason="ok"' in signed_in(app, staff["frontdesk"]).get(f"/course/{document_id}").get_data(
         as_text=True)
-
-
-def test_check_in_answers_are_judged_by_the_engine(app: Flask) -> None:
-    rules = app.extensions["kiosk_texts"].rules
-    answers = {q.id: False for q in rules.checkin_for("vitamin_c_injection")}
-    assert screen_checkin(rules, "vitamin_c_injection", answers, date(2026, 5, 1)) == []
-    flags = screen_checkin(rules, "vitamin_c_injection", {**answers, "checkin_sun": True}, date(2026, 5, 1))
-    assert [(f["question"], f["severity"]) for f in flags] == [("checkin_sun", "info")]
-    with pytest.raises(ScreeningError, match="missing answer"):
-        screen_checkin(rules, "co2_laser", {}, date(2026, 5, 1))
-    with pytest.raises(ScreeningError, match="unknown check-in question id"):
-        screen_checkin(rules, "co2_laser", {**answers, "pregnant": True}, date(2026, 5, 1))
 
 
 @pytest.mark.parametrize(("path", "old", "new", "message"), [

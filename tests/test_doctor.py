@@ -275,7 +275,13 @@ def test_roles(app: Flask, client: FlaskClient, wizard: Any, staff: dict[str, st
         assert anonymous.get(url).headers["Location"].startswith("/login"), url
         assert frontdesk.get(url).status_code == 403, url
         assert admin.get(url).status_code == 200, url
-    assert anonymous.post(urls[1], data={}).status_code in (302, 400)
+    # a decision posted by someone not signed in: without a form token it is refused as an expired page, and with
+    # one (from the public sign-in page) it is sent to sign in; neither records anything
+    expired = anonymous.post(urls[1], data={})
+    assert expired.status_code == 400 and "This page had expired, so nothing was saved" in expired.get_data(as_text=True)
+    token = csrf_token(anonymous.get("/login").get_data(as_text=True))
+    to_login = anonymous.post(urls[1], data={"csrf_token": token, "decision": "cleared", "note": "x", "meaning": "y"})
+    assert to_login.status_code == 302 and to_login.headers["Location"].startswith("/login?next=")
     assert frontdesk.post(urls[1], data={"csrf_token": csrf_token(frontdesk.get("/staff").get_data(as_text=True))}
                           ).status_code == 403
     assert load(app, document_id).status == "submitted"

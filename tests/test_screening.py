@@ -661,3 +661,55 @@ def test_a_check_in_follow_up_is_asked_after_a_yes_only(checkin_rules: Rules) ->
         screen_checkin(checkin_rules, "chemical_peel", {**checkin_no(checkin_rules, "chemical_peel"),
                                                         "checkin_cold_sore": True}, AS_OF)
     assert info.value.key == "checkin_cold_sore_now" and "missing" in str(info.value)
+
+
+def test_check_in_answers_are_judged_by_the_engine(rules: Rules) -> None:
+    answers = {q.id: False for q in rules.checkin_for("vitamin_c_injection")}
+    assert screen_checkin(rules, "vitamin_c_injection", answers, date(2026, 5, 1)) == []
+    flags = screen_checkin(rules, "vitamin_c_injection", {**answers, "checkin_sun": True}, date(2026, 5, 1))
+    assert [(f["question"], f["severity"]) for f in flags] == [("checkin_sun", "info")]
+    with pytest.raises(ScreeningError, match="missing answer"):
+        screen_checkin(rules, "co2_laser", {}, date(2026, 5, 1))
+    with pytest.raises(ScreeningError, match="unknown check-in question id"):
+        screen_checkin(rules, "co2_laser", {**answers, "pregnant": True}, date(2026, 5, 1))
+
+
+KNOWN = "co2_laser, fractional_laser, microdermabrasion, chemical_peel, vitamin_c_injection"
+
+
+@pytest.mark.parametrize(("modality", "change", "dob", "key", "problem", "shown"), [
+    ("laser_tag", {}, ADULT_DOB, "modality", f"unknown treatment (known: {KNOWN})", "'laser_tag'"),
+    ("co2_laser", {"smoker": True}, ADULT_DOB, "smoker", "unknown question id", "true"),
+    ("co2_laser", {}, "2026-06-16", "date_of_birth", f"is after the visit date {AS_OF.isoformat()}", "'2026-06-16'"),
+    ("co2_laser", {}, date(2026, 6, 16), "date_of_birth", f"is after the visit date {AS_OF.isoformat()}",
+     "'2026-06-16'"),
+    ("co2_laser", {}, "2026-13-01", "date_of_birth", "expected a date as YYYY-MM-DD", "'2026-13-01'"),
+    ("co2_laser", {}, 19900101, "date_of_birth", "expected a date as YYYY-MM-DD", "19900101"),
+    ("co2_laser", {"pregnant": "yes"}, ADULT_DOB, "pregnant", "expected true or false", "'yes'"),
+    ("co2_laser", {"pregnant": None}, ADULT_DOB, "pregnant", "expected true or false", "None"),
+    ("co2_laser", {"isotretinoin_last_dose": (AS_OF + timedelta(days=1)).isoformat()}, ADULT_DOB,
+     "isotretinoin_last_dose", f"is after the visit date {AS_OF.isoformat()}", f"'{AS_OF + timedelta(days=1)}'"),
+])
+def test_each_error_says_which_answer_what_is_wrong_and_what_was_given(
+        rules: Rules, modality: str, change: dict[str, Any], dob: Any, key: str, problem: str, shown: str) -> None:
+    exc = error_of(rules, modality, {**all_no("co2_laser"), **change}, dob)
+    assert (exc.key, exc.problem) == (key, problem)
+    assert str(exc) == f"{key}: {problem} (got {shown})"
+
+
+def test_a_missing_answer_names_the_question(rules: Rules) -> None:
+    answers = all_no("co2_laser")
+    del answers["pregnant"]
+    exc = error_of(rules, "co2_laser", answers)
+    assert str(exc) == "pregnant: missing answer to a question this treatment asks (got None)"
+
+
+def test_a_patient_born_on_the_visit_day_is_judged_not_refused(rules: Rules) -> None:
+    flags = screen(rules, "co2_laser", all_no("co2_laser"), AS_OF, AS_OF)
+    assert [flag["question"] for flag in flags] == ["under_18"]
+
+
+def test_a_check_in_for_an_unknown_treatment_is_an_error(rules: Rules) -> None:
+    with pytest.raises(ScreeningError) as info:
+        screen_checkin(rules, "laser_tag", {}, AS_OF)
+    assert str(info.value) == f"modality: unknown treatment (known: {KNOWN}) (got 'laser_tag')"

@@ -6,6 +6,7 @@ import base64
 import io
 import json
 import os
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -199,6 +200,27 @@ def test_concurrent_submissions_of_one_draft_make_one_consent(app, wizard):  # n
     assert session.scalar(select(func.count()).select_from(Consent)) == 1
 
 
+def test_the_database_itself_refuses_a_second_consent_for_one_draft(app, wizard):  # noqa: ANN001
+    """Not only the guarded update: the schema holds one consent per draft, on SQLite and PostgreSQL."""
+    from sqlalchemy.exc import IntegrityError
+
+    from tests.support import WizardDriver
+
+    assert wizard.complete(app, "chemical_peel", typed_signature="Z. Ñ.").status_code == 302
+    assert WizardDriver(app.test_client()).complete(app, "chemical_peel", name="Other Patient",
+                                                    typed_signature="O. P.").status_code == 302
+    unused_draft = WizardDriver(app.test_client()).start(name="Third Patient").draft.id
+    session = app.extensions["kiosk_db"]()
+    first, second = session.scalars(select(Consent).order_by(Consent.id)).all()
+    second.draft_id = unused_draft  # a draft no consent has yet: accepted, so what follows is about sharing one
+    session.commit()
+    second.draft_id = first.draft_id
+    with pytest.raises(IntegrityError):
+        session.commit()
+    session.rollback()
+    session.close()
+
+
 def test_changing_the_treatment_asks_for_its_risks_again(app, wizard):  # noqa: ANN001
     wizard.ready_to_sign(app, "chemical_peel")
     assert wizard.treatment("co2_laser").headers["Location"].endswith("/consent/explanation")
@@ -227,7 +249,16 @@ def test_progress_survives_a_lost_connection(app, wizard):  # noqa: ANN001
     response = wizard.client.get("/consent/risks/1")
     assert response.headers["Location"].endswith("/consent/explanation")
     html = page(wizard.client.get("/consent/treatment"))
-    assert 'value="fractional_laser" checked' in html or 'checked id="modality-1"' in html or "checked" in html
+    assert checked_values(html, "modality") == ["fractional_laser"]
+    assert sorted(checked_values(html, "areas")) == ["buttocks", "thighs_legs"]
+
+
+def checked_values(html: str, name: str) -> list[str]:
+    """The values of the ticked inputs called `name`, whatever the order of their attributes."""
+    inputs = re.findall(r"<input\b[^>]*>", html)
+    named = [tag for tag in inputs if f'name="{name}"' in tag]
+    assert named, f"no input named {name}"
+    return [re.search(r'value="([^"]*)"', tag).group(1) for tag in named if re.search(r"\schecked\b", tag)]
 
 
 def test_the_cookie_holds_only_the_draft_token(app, wizard):  # noqa: ANN001
@@ -266,3 +297,20 @@ def test_after_signing_the_back_button_shows_nothing_of_the_patient(app, wizard)
     for url in ("/consent/review", "/consent/identity", "/consent/sign"):
         response = wizard.client.get(url, follow_redirects=True)
         assert "Zoë" not in page(response), url
+
+
+def test_a_health_detail_longer_than_its_limit_is_refused_and_one_at_the_limit_kept(app, wizard):  # noqa: ANN001
+    """500 characters: the limit the doctor's page and the PDF are laid out for."""
+    wizard.start()
+    wizard.identity()
+    wizard.treatment("co2_laser")
+    wizard.explanation()
+    wizard.risks(app, "co2_laser")
+    wizard.comprehension(app, "co2_laser")
+    question = next(q for q in app.extensions["kiosk_texts"].rules.questions_for("co2_laser") if q.type == "bool")
+    refused = wizard.screening(app, "co2_laser", yes={question.id: "x" * 501})
+    assert refused.status_code == 200 and "Field cannot be longer than 500 characters." in page(refused)
+    assert "screening" not in stored_draft(app).data["completed"]
+    kept = wizard.screening(app, "co2_laser", yes={question.id: "y" * 500})
+    assert kept.status_code == 302 and "screening" in stored_draft(app).data["completed"]
+    assert "y" * 500 in json.dumps(stored_draft(app).data)
