@@ -19,7 +19,10 @@ MIGRATION_LOCK_ID = 0x6B696F736B  # "kiosk"
 
 engine = make_engine(url, transactional_ddl=True)
 with engine.connect() as connection:
-    context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=url.startswith("sqlite"))
+    # transactional_ddl: Alembic thinks SQLite's DDL is not transactional and would commit after each migration;
+    # on this connection (kiosk.core.db.make_engine) it is, so a whole run (up or down) is one transaction there too
+    context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=url.startswith("sqlite"),
+                      transactional_ddl=True)
     with context.begin_transaction():
         if connection.dialect.name == "postgresql":
             connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_ID})")

@@ -11,7 +11,7 @@ import re
 
 from sqlalchemy import select
 
-from kiosk.core.models import ConsentDocument
+from kiosk.core.models import DocumentRevision
 from tests.helpers import consents, pdf_text
 
 
@@ -113,7 +113,7 @@ def test_skin_type_v_and_a_cold_sore_now_on_co2_reach_the_record_and_the_pdf(app
     shown = {q["id"]: q for q in record["texts"]["shown"]["questions"]}
     assert [o["id"] for o in shown["skin_type"]["options"]] == ["I", "II", "III", "IV", "V", "VI", "unsure"]
     session = app.extensions["kiosk_db"]()
-    pdf = session.scalars(select(ConsentDocument.pdf).where(ConsentDocument.consent_id == consent.id)).one()
+    pdf = session.scalars(select(DocumentRevision.pdf).where(DocumentRevision.document_id == consent.document_id)).one()
     text = pdf_text(pdf)
     assert "It almost never burns and tans to dark brown with ease." in text
     assert re.search(r"\b(\d+) Have you ever had cold sores.*\b\1a Do you have a cold sore now", text), (
