@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from kiosk.rules.screening import ScreeningError, screen, screen_checkin
+from kiosk.rules.screening import Facts, ScreeningError, derived_flags, screen, screen_checkin
 from kiosk.texts.loader import load_rules
 from kiosk.texts.model import Rules
 
@@ -713,3 +713,33 @@ def test_a_check_in_for_an_unknown_treatment_is_an_error(rules: Rules) -> None:
     with pytest.raises(ScreeningError) as info:
         screen_checkin(rules, "laser_tag", {}, AS_OF)
     assert str(info.value) == f"modality: unknown treatment (known: {KNOWN}) (got 'laser_tag')"
+
+
+# --------------------------------------------------------------------------
+# Derived rules judged on their facts directly (the mutation run's survivors after version 2)
+
+
+def _derived(rules: Rules, **facts: Any) -> dict[str, str]:
+    return {f["question"]: f["reason"] for f in derived_flags(rules, Facts(**facts))}
+
+
+def test_each_derived_kind_in_the_rules_is_judged(rules: Rules) -> None:
+    """Every kind rules.yaml uses reaches its judge: a misspelt kind in the engine's table would fail here."""
+    flags = _derived(rules, modality="co2_laser", as_of=AS_OF, date_of_birth=date(AS_OF.year - 17, 1, 1),
+                     planned_modality="microdermabrasion", checked="Ana Ruiz, born 1990-01-01",
+                     how="Passport shown at the front desk", signed="Ana Ruis, born 1990-01-01")
+    assert set(flags) == {"under_18", "treatment_differs_from_plan", "identity_changed_after_check"}
+    assert "Patient is 17 on" in flags["under_18"]
+    assert "microdermabrasion" in flags["treatment_differs_from_plan"] and "co2_laser" in flags[
+        "treatment_differs_from_plan"]
+    identity = flags["identity_changed_after_check"]
+    assert "Ana Ruiz, born 1990-01-01" in identity and "Passport shown at the front desk" in identity
+    assert "Ana Ruis, born 1990-01-01" in identity
+
+
+@pytest.mark.parametrize("missing", ["checked", "how", "signed"])
+def test_the_identity_rule_needs_all_three_facts(rules: Rules, missing: str) -> None:
+    facts = {"checked": "Ana Ruiz, born 1990-01-01", "how": "Passport shown at the front desk",
+             "signed": "Ana Ruis, born 1990-01-01"}
+    facts[missing] = None  # type: ignore[assignment]
+    assert "identity_changed_after_check" not in _derived(rules, **facts)
