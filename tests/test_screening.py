@@ -551,6 +551,19 @@ def test_follow_up_present_after_a_no_is_an_error(rules: Rules, modality: str, v
     assert "not asked" in str(exc), str(exc)
 
 
+def test_an_unasked_follow_up_error_says_which_question_was_not_answered_yes(rules: Rules) -> None:
+    """The medical director reads this sentence from `screen`: it names the parent question, whole."""
+    exc = error_of(rules, "co2_laser", {**all_no("co2_laser"), "cold_sores_now": True})
+    assert str(exc) == ("cold_sores_now: a follow-up answered when it was not asked "
+                        "(cold_sores was not answered yes) (got true)")
+
+
+def test_an_unknown_option_error_lists_the_options_whole(rules: Rules) -> None:
+    answers = {**all_no("co2_laser"), "skin_type": "VII"}
+    assert str(error_of(rules, "co2_laser", answers)) == (
+        "skin_type: unknown option (options: I, II, III, IV, V, VI, unsure) (got 'VII')")
+
+
 def test_follow_up_absent_after_a_no_raises_nothing(rules: Rules) -> None:
     assert screen(rules, "co2_laser", all_no("co2_laser"), ADULT_DOB, AS_OF) == []
 
@@ -743,3 +756,11 @@ def test_the_identity_rule_needs_all_three_facts(rules: Rules, missing: str) -> 
              "signed": "Ana Ruis, born 1990-01-01"}
     facts[missing] = None  # type: ignore[assignment]
     assert "identity_changed_after_check" not in _derived(rules, **facts)
+
+
+@pytest.mark.parametrize("known", ["date_of_birth", "as_of"])
+def test_the_age_rule_needs_both_the_birth_date_and_the_visit_date(rules: Rules, known: str) -> None:
+    """With one of the two dates unknown the age is not judged (and nothing raises): no under_18 on half the facts."""
+    facts: dict[str, Any] = {"date_of_birth": date(AS_OF.year - 17, 1, 1), "as_of": AS_OF}
+    facts = {known: facts[known]}
+    assert "under_18" not in _derived(rules, modality="co2_laser", **facts)

@@ -16,8 +16,9 @@ in a forked child, which compiles the mutated module and swaps the mutated funct
 function objects (so every module that imported them runs the bug) and module constants into the module, then
 runs the covering tests with pytest (-x: the first failure kills the mutant). A child that runs past its time
 limit (the baseline's, times three, at least 10 s) is killed and counts as caught. Class bodies are not mutated
-(dataclass fields are read once at import); a constant another module copied at import is not reached, and such
-a mutant survives, which shows in the list.
+(dataclass fields are read once at import); a mutated module-level table (a dict or list, say) replaces the
+live one whole; a constant another module copied at import is not reached, and such a mutant survives, which
+shows in the list.
 
 Mutants the README explains as equivalent (the same behaviour, so no test can tell) are listed in EQUIVALENT by
 module, line and description, and those only slower tests catch in OUTSIDE; both are left out of the score's
@@ -36,7 +37,7 @@ import time
 import types
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Collection, Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,9 +70,9 @@ TARGETS: dict[str, Target] = {
 V = "kiosk.documents.verification"
 EQUIVALENT: set[tuple[str, int, str]] = {
     # `$` dropped from the ISO date pattern: date.fromisoformat, which runs next, refuses anything after the day
-    ("kiosk.rules.screening", 19, r"'^\\d{4}-\\d{2}-\\d{2}$' -> '^\\d{4}-\\d{2}-\\d{2}' (last character dropped)"),
+    ("kiosk.rules.screening", 20, r"'^\\d{4}-\\d{2}-\\d{2}$' -> '^\\d{4}-\\d{2}-\\d{2}' (last character dropped)"),
     # an assert for the type checker: the texts loader refuses a date question without within_months
-    ("kiosk.rules.screening", 121, "statement removed: assert question.within_months is not None"),
+    ("kiosk.rules.screening", 141, "statement removed: assert question.within_months is not None"),
     # the screen counts keywords; a keyword less its last letter counts the same places in any PDF (nothing else
     # in a PDF's syntax starts with these prefixes), so the counts, and the verdicts, are the same
     (V, 131, "b'startxref' -> b'startxre' (last character dropped)"),
@@ -252,18 +253,33 @@ def mutants(target: Target) -> list[Mutant]:
             for index, (node, description, _change) in enumerate(_sites(tree, target.only, target.skip))]
 
 
-def mutated_tree(module: str, index: int, only: tuple[str, ...], skip: tuple[str, ...]) -> ast.Module:
+def mutated_tree(module: str, index: int, only: tuple[str, ...], skip: tuple[str, ...]
+                 ) -> tuple[ast.Module, set[str]]:
+    """The module's tree with one mutant applied, and the module-level names whose assignment holds it."""
     _path, source = source_of(module)
     tree = ast.parse(source)
     for position, (node, _description, change) in enumerate(_sites(tree, only, skip)):
         if position == index:
             _apply(node, change)
-            return ast.fix_missing_locations(tree)
+            return ast.fix_missing_locations(tree), _assigned_around(tree, node)
     raise IndexError(index)
 
 
-def install(module_name: str, tree: ast.Module) -> None:
-    """Run the mutated module in a fresh namespace and swap its code into the live module's functions."""
+def _assigned_around(tree: ast.Module, node: ast.AST) -> set[str]:
+    """Names a module-level assignment holding `node` binds (a table of kinds, say), so install replaces them whole."""
+    for top in tree.body:
+        if isinstance(top, (ast.Assign, ast.AnnAssign)) and any(inner is node for inner in ast.walk(top)):
+            targets = top.targets if isinstance(top, ast.Assign) else [top.target]
+            return {name.id for target in targets for name in ast.walk(target) if isinstance(name, ast.Name)}
+    return set()
+
+
+def install(module_name: str, tree: ast.Module, tables: Collection[str] = ()) -> None:
+    """Run the mutated module in a fresh namespace and swap its code into the live module's functions.
+
+    A mutated module-level table (a dict of kinds to judges, say) is replaced whole whatever its type: otherwise
+    the live module keeps the unmutated table and the mutant cannot be seen.
+    """
     live = sys.modules[module_name]
     path, _source = source_of(module_name)
     namespace: dict[str, Any] = {"__name__": module_name, "__file__": str(path)}
@@ -279,6 +295,8 @@ def install(module_name: str, tree: ast.Module) -> None:
                     _swap(current, value)
                 elif isinstance(value, property) and isinstance(current, property) and value.fget and current.fget:
                     _swap(current.fget, value.fget)  # type: ignore[arg-type]
+        elif name in tables:
+            setattr(live, name, new)
         elif not isinstance(new, (types.ModuleType, type)) and not name.startswith("__") and old is not new:
             if isinstance(new, (int, float, str, bytes, tuple, frozenset)) or type(new).__name__ == "Pattern":
                 setattr(live, name, new)
@@ -303,7 +321,7 @@ def run_tests(tests: tuple[str, ...], mutant: Mutant | None, limit: float) -> tu
                 os.dup2(devnull, 1)
                 os.dup2(devnull, 2)
             if mutant is not None:
-                install(mutant.module, mutated_tree(mutant.module, mutant.index, mutant.only, mutant.skip))
+                install(mutant.module, *mutated_tree(mutant.module, mutant.index, mutant.only, mutant.skip))
             import pytest
 
             code = int(pytest.main(["-q", "-x", "-p", "no:cacheprovider", "-p", "_hypothesis_pytestplugin",
