@@ -14,7 +14,7 @@ from forms.rendering import use_fast_input_attributes
 from kiosk.commands import register_commands
 from kiosk.core.config import load_config
 from kiosk.core import i18n
-from kiosk.core import security, vocabulary, web
+from kiosk.core import security, sites, vocabulary, web
 from kiosk.core.clinic import ClinicServices, install
 from kiosk.documents import signing_keys
 from kiosk.documents.record import Clinic
@@ -82,8 +82,12 @@ def register_clinic(app: Flask) -> None:
 
     install(app, ClinicServices(
         clock=lambda: datetime.now(ZoneInfo(config["CLINIC_TIMEZONE"])),
-        identity=lambda: Clinic(name=config["CLINIC_NAME"], timezone=config["CLINIC_TIMEZONE"],
-                                verify_url=config["PUBLIC_URL"].rstrip("/") + "/verify"),
+        # a site's own details where it gives them (a clinic of a chain), else the settings (a single clinic)
+        identity=lambda site=None: Clinic(
+            name=(site and site.name) or config["CLINIC_NAME"],
+            timezone=(site and site.timezone) or config["CLINIC_TIMEZONE"],
+            verify_url=((site and site.public_url) or config["PUBLIC_URL"]).rstrip("/") + "/verify",
+            address=(site and site.address) or config.get("CLINIC_ADDRESS") or None),
         seal_key=seal_key,
         trusted_certificates=lambda key: signing_keys.trusted_certificates(key, config["SIGNING_TRUSTED_CERTS"] or ""),
     ))
@@ -121,4 +125,6 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=lambda: _locale(app))
     login_manager.init_app(app)
     auth.init_login(login_manager)
+    sites.install_guard()
+    app.before_request(web.limit_to_staff_sites)
     security.init_app(app)

@@ -117,11 +117,11 @@ def populate(engine: Engine, rows: int, doctor_id: int, now: datetime, seed: int
         counts[status] += 1
         name = f"{rng.choice(FIRST)} {rng.choice(LAST)} {rng.choice(LAST)}"
         drafts.append({"id": i, "token": f"bench{i:07d}{secrets.token_hex(8)}", "status": "submitted",
-                       "language": "en", "data": {}, "trail": {}, "started_by": "bench", "created_at": created,
+                       "language": "en", "data": {}, "trail": {}, "started_by": "bench", "created_at": created, "site_id": 1,
                        "updated_at": created})
         documents.append({"id": f"CK-{created:%Y%m%d}-{i:08d}", "kind": "consent", "verification_code": None,
                           "created_at": created})
-        consents.append({"id": i, "document_id": f"CK-{created:%Y%m%d}-{i:08d}", "draft_id": i, "created_at": created,
+        consents.append({"id": i, "document_id": f"CK-{created:%Y%m%d}-{i:08d}", "draft_id": i, "site_id": 1, "created_at": created,
                          "status": status, "patient_name": name, "patient_name_folded": fold_name(name),
                          "date_of_birth": date(rng.randrange(1950, 2006), rng.randrange(1, 13), rng.randrange(1, 29)),
                          "modality": modalities[i - 1], "language": "en", "highest_severity": severity,

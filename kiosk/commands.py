@@ -23,7 +23,8 @@ from kiosk.documents import signing_keys
 from kiosk.documents.sealing import SealKeyError
 from kiosk.documents.verification import BOUNDS
 from kiosk.core.vocabulary import DOCUMENT_KIND_LABELS, REVISION_KIND_LABELS
-from kiosk.staff.commands import create_user_command
+from kiosk.staff.commands import (assign_site_command, create_site_command, create_user_command, edit_site_command,
+                                  sites_command)
 from kiosk.core.extensions import db
 from kiosk.core.migrate import upgrade
 from kiosk.rules.screening import ScreeningError, parse_date, screen
@@ -38,7 +39,8 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 def register_commands(app: Flask) -> None:
     """Attach the commands to `flask --app app ...`."""
     for command in (check_texts, screen_command, seed_demo, list_consents, export, db_upgrade,
-                    create_user_command, init_signing_key, verify_command):
+                    create_user_command, init_signing_key, verify_command, create_site_command, edit_site_command,
+                    assign_site_command, sites_command):
         app.cli.add_command(command)
 
 

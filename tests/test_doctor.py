@@ -40,9 +40,9 @@ def add_consent(app: Flask, name: str, *, severity: Severity | None = None, moda
                 created: datetime = BASE, status: str = "submitted", decision: str | None = None) -> str:
     """A bare queue row (no PDF, empty record): enough for the queue, far faster than the wizard."""
     session = _session(app)
-    draft = Draft(token=secrets.token_hex(16), status="submitted", data={}, trail={})
+    draft = Draft(token=secrets.token_hex(16), status="submitted", data={}, trail={}, site_id=1)
     document_id = f"CK-TEST-{secrets.token_hex(4).upper()}"
-    consent = Consent(document=Document(id=document_id, kind="consent", created_at=created), draft=draft, created_at=created, status=status, patient_name=name,
+    consent = Consent(document=Document(id=document_id, kind="consent", created_at=created), draft=draft, site_id=1, created_at=created, status=status, patient_name=name,
                       date_of_birth=date(1990, 1, 1), modality=modality, language="en", highest_severity=severity,
                       severity_rank=severity_rank(severity), texts_version="t", texts_sha256="0" * 64,
                       rules_version="r", record={}, signature_png=None)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.consent import steps
 from kiosk.core.db import rows_updated
-from kiosk.core.models import Draft
+from kiosk.core.models import Draft, Site
 
 
 class StepNotAllowed(Exception):
@@ -37,10 +37,17 @@ def start_draft(
     now: datetime,
     started_by: str = "tablet",
     prefill: dict[str, Any] | None = None,
+    site_id: int | None = None,
 ) -> Draft:
-    """A new draft behind an unguessable token (256 bits), which is all the browser keeps."""
+    """A new draft behind an unguessable token (256 bits), which is all the browser keeps.
+
+    `site_id`: the clinic whose session it is (the desk's); None only where there is no desk (the demo): the first site.
+    """
+    if site_id is None:
+        site_id = session.scalar(select(Site.id).order_by(Site.id).limit(1))
     draft = Draft(
         token=secrets.token_urlsafe(32),
+        site_id=site_id,
         language=language,
         data={"completed": [], **({"prefill": prefill} if prefill else {})},
         trail={"started_at": now.isoformat(), "steps": {}},

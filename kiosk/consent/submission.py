@@ -92,6 +92,8 @@ def submit(
     except ScreeningError as exc:
         # answers saved under rules that changed since (a question added, removed or made a choice): asked again
         raise NotReadyToSign("screening") from exc
+    if clinic.address:  # one site of a chain: its address beside its name on every page
+        record["clinic_address"] = clinic.address
     record["verification"] = {"code": codes.verification_code(), "url": clinic.verify_url}
     pdf = seal_pdf(render_consent_pdf(record, signature.png, signature.image), seal_key, clinic_name=clinic.name,
                    reason=SEAL_REASON)
@@ -102,6 +104,7 @@ def submit(
     consent = Consent(
         document=document,
         draft_id=draft.id,
+        site_id=draft.site_id,
         created_at=now,
         status="submitted",
         patient_name=record["patient"]["full_name"],

@@ -303,7 +303,7 @@ def sign(draft: Any) -> Any:
         try:
             submission.submit(
                 db.session, draft, submission.SignatureInput(**form.values()),
-                texts=texts, clinic=clinic(), seal_key=seal_key(), now=clinic_now(),
+                texts=texts, clinic=clinic(draft.site), seal_key=seal_key(), now=clinic_now(),
             )
         except submission.NotReadyToSign as exc:
             return _redirect_to(exc.first_open)

@@ -17,6 +17,7 @@ ACTIONS = (
     "code_issued", "code_used", "code_refused", "session_opened_here", "session_cancelled",
     "user_created", "audit_viewed",
     "checkin_started", "checkin_signed", "checkin_decided", "session_recorded", "consent_withdrawn",
+    "site_created", "site_changed", "site_assigned", "site_unassigned",
 )
 
 

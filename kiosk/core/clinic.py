@@ -27,7 +27,7 @@ class ClinicServices:
     """What the installation provides, as callables so settings changed after start-up still count."""
 
     clock: Callable[[], datetime]  # now, in the clinic's time zone
-    identity: Callable[[], Clinic]  # name, time zone, public verification address
+    identity: Callable[..., Clinic]  # (site=None): name, address, time zone, public verification address
     seal_key: Callable[[datetime], SealKey]  # the clinic's seal, parsed once per process
     trusted_certificates: Callable[[SealKey], list[Certificate]]  # whose seals count as this clinic's
 

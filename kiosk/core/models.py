@@ -5,11 +5,35 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, text, Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Date, ForeignKey, Index, LargeBinary, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kiosk.core.db import Base, UTCDateTime, utcnow
 from kiosk.core.folding import fold_name
+
+
+class Site(Base):
+    """One clinic of a chain: its patients, staff and documents are its own; a single clinic has exactly one."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)  # short, typed in commands: madrid, valencia
+    # printed on its documents; each left empty follows the app's settings (KIOSK_CLINIC_NAME, KIOSK_CLINIC_ADDRESS,
+    # KIOSK_CLINIC_TIMEZONE, KIOSK_PUBLIC_URL), as the one site of a single clinic does (kiosk.core.web.clinic)
+    name: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(400))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    public_url: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# the sites a member of staff works at: a desk one, a doctor those they are assigned to (admins see all anyway)
+staff_sites = Table(
+    "staff_sites", Base.metadata,
+    Column("user_id", ForeignKey("users.id"), primary_key=True),
+    Column("site_id", ForeignKey("sites.id"), primary_key=True, index=True),
+)
 
 
 class Draft(Base):
@@ -25,6 +49,7 @@ class Draft(Base):
     planned_modality: Mapped[str | None] = mapped_column(String(40))
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     language: Mapped[str] = mapped_column(String(8), default="en")
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)  # the clinic whose session this is
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     trail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     started_by: Mapped[str] = mapped_column(String(80), default="tablet")
@@ -34,6 +59,7 @@ class Draft(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
+    site: Mapped[Site] = relationship()
     consent: Mapped[Consent | None] = relationship(back_populates="draft")
     codes: Mapped[list[TabletCode]] = relationship(back_populates="draft", order_by="TabletCode.id")
 
@@ -59,6 +85,7 @@ class Consent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), unique=True)
     draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), unique=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)  # where it was signed: its draft's site
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     status: Mapped[str] = mapped_column(String(16), default="submitted")
     patient_name: Mapped[str] = mapped_column(String(200))
@@ -77,6 +104,7 @@ class Consent(Base):
     signature_png: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     document: Mapped[Document] = relationship(lazy="joined", innerjoin=True)
+    site: Mapped[Site] = relationship()
     draft: Mapped[Draft] = relationship(back_populates="consent")
     flags: Mapped[list[ConsentFlag]] = relationship(back_populates="consent", order_by="ConsentFlag.id")
     events: Mapped[list[ConsentEvent]] = relationship(back_populates="consent", order_by="ConsentEvent.id")
@@ -197,6 +225,7 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     language: Mapped[str | None] = mapped_column(String(8))  # the staff pages' language; None: the clinic's default
+    sites: Mapped[list[Site]] = relationship(secondary=staff_sites, order_by="Site.id")
 
     # Flask-Login protocol, kept here to avoid a wrapper class
     @property
@@ -289,6 +318,7 @@ class Checkin(Base):
     consent_id: Mapped[int] = mapped_column(ForeignKey("consents.id"), index=True)
     # the tablet reaches the check-in through this draft's random token and the desk's one-time code
     draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), unique=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)  # where it happens: its draft's site
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | submitted | reviewed
     modality: Mapped[str] = mapped_column(String(40))
     language: Mapped[str] = mapped_column(String(8), default="en")
@@ -305,6 +335,7 @@ class Checkin(Base):
 
     document: Mapped[Document] = relationship(lazy="joined", innerjoin=True)
     consent: Mapped[Consent] = relationship(back_populates="checkins")
+    site: Mapped[Site] = relationship()
     draft: Mapped[Draft] = relationship()
 
     @property

@@ -103,6 +103,9 @@ AUDIT_ACTION_LABELS: Words = {
     "checkin_started": _l("Check-in started at the desk"), "checkin_signed": _l("Check-in signed by the patient"),
     "checkin_decided": _l("Decision on a check-in signed"), "session_recorded": _l("Session recorded"),
     "consent_withdrawn": _l("Consent withdrawn"),
+    "site_created": _l("Clinic added to the chain"), "site_changed": _l("Clinic details changed"),
+    "site_assigned": _l("Staff member assigned to a clinic"),
+    "site_unassigned": _l("Staff member removed from a clinic"),
 }
 # A screening flag's severity ("none": no flag at all).
 SEVERITY_LABELS: Words = {

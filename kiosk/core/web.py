@@ -12,7 +12,12 @@ from flask import abort, current_app, request, session, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required, logout_user
 
+from sqlalchemy import select
+
+from kiosk.core import sites
 from kiosk.core.audit import Who
+from kiosk.core.extensions import db
+from kiosk.core.models import Checkin, Consent, Site
 from kiosk.core.clinic import services_of
 
 if TYPE_CHECKING:
@@ -158,9 +163,23 @@ def trusted_certificates() -> list[Certificate]:
     return services_of(current_app).trusted_certificates(seal_key())
 
 
-def clinic() -> Clinic:
-    """The clinic's name, clock and public verification address, as the services take them."""
-    return services_of(current_app).identity()
+def clinic(site: Site | None = None) -> Clinic:
+    """The clinic's name, address, time zone and public verification address (a site's own, where it gives them)."""
+    return services_of(current_app).identity(site)
+
+
+def limit_to_staff_sites() -> None:
+    """Before each request: signed-in staff of a chain see their own sites' records only (kiosk.core.sites)."""
+    user = current_user if current_user and current_user.is_authenticated else None
+    sites.limit_session(db.session, sites.scope_of(db.session, user) if user is not None else sites.EVERY_SITE)
+
+
+def document_clinic(document_id: str) -> Clinic:
+    """The clinic of the site a consent or check-in belongs to: who seals a decision or a withdrawal on it."""
+    site = db.session.scalar(select(Site).join(Consent, Consent.site_id == Site.id)
+                             .where(Consent.document_id == document_id.strip())) or db.session.scalar(
+        select(Site).join(Checkin, Checkin.site_id == Site.id).where(Checkin.document_id == document_id.strip()))
+    return clinic(site)
 
 
 def modality_titles() -> dict[str, str]:

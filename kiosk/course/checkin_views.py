@@ -87,7 +87,7 @@ def sign(checkin: Any) -> Any:
     if form.validate_on_submit():
         try:
             checkins.submit(db.session, checkin, SignatureInput(**form.values()), texts=current_texts(),
-                            clinic=clinic(), seal_key=seal_key(), now=clinic_now())
+                            clinic=clinic(checkin.site), seal_key=seal_key(), now=clinic_now())
         except checkins.AnswersMissing:
             return redirect(url_for("checkin.questions"))
         except checkins.CheckinClosed:

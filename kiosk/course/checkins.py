@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kiosk.core import audit
+from kiosk.staff import sites
 from kiosk.documents import codes
 from kiosk.consent import queries as consents
 from kiosk.desk import sessions as desk
@@ -95,12 +96,13 @@ def start_checkin(session: Session, document_id: str, *, texts: Texts, issued_by
     draft = drafts.start_draft(session, language=consent.language, device_label=None, ip_address=None,
                                user_agent=None, now=now, started_by=starter[:80],
                                prefill={"full_name": consent.patient_name,
-                                        "date_of_birth": consent.date_of_birth.isoformat()})
+                                        "date_of_birth": consent.date_of_birth.isoformat()},
+                               site_id=sites.site_for_session(session, issued_by).id)
     draft.data = {**draft.data, "checkin_of": consent.document_id}
     draft.desk_name = consent.patient_name
     draft.planned_modality = consent.modality
     draft.issued_by_id = issued_by.id if issued_by is not None else None
-    checkin = Checkin(document=Document(id=new_document_id(now), kind="checkin", created_at=now), consent_id=consent.id, draft_id=draft.id, status="open",
+    checkin = Checkin(document=Document(id=new_document_id(now), kind="checkin", created_at=now), consent_id=consent.id, draft_id=draft.id, site_id=draft.site_id, status="open",
                       modality=consent.modality, language=consent.language, created_at=now,
                       issued_by_id=draft.issued_by_id)
     session.add(checkin)
@@ -184,6 +186,8 @@ def submit(session: Session, checkin: Checkin, signature: SignatureInput, *, tex
         raise AnswersMissing()
     local_now = now.astimezone(ZoneInfo(clinic.timezone))
     record = build_record(checkin, saved, signature, texts=texts, clinic=clinic, local_now=local_now)
+    if clinic.address:  # one site of a chain: its address beside its name on every page
+        record["clinic_address"] = clinic.address
     record["verification"] = {"code": codes.verification_code(), "url": clinic.verify_url}
     pdf = seal_pdf(render_checkin_pdf(record, signature.png, signature.image), seal_key, clinic_name=clinic.name,
                    reason=CHECKIN_SEAL_REASON)

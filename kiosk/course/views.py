@@ -124,7 +124,7 @@ def withdraw(document_id: str) -> Any:
         document = withdrawal.withdraw(db.session, common.who(), _user(), document_id, how=form.how.data,
                                        reason=form.reason.data, now=common.clinic_now(),
                                        timezone_name=current_app.config["CLINIC_TIMEZONE"],
-                                       seal_key=common.seal_key(), clinic_name=current_app.config["CLINIC_NAME"])
+                                       seal_key=common.seal_key(), clinic_name=common.document_clinic(document_id).name)
     except consents.ConsentNotFound:
         abort(404)
     except withdrawal.WithdrawalRefused as exc:
@@ -164,7 +164,7 @@ def checkin(checkin_id: str) -> Any:
                 review = checkins.decide(db.session, common.who(), _user(), checkin_id, **form.values(),
                                          now=common.clinic_now(),
                                          timezone_name=current_app.config["CLINIC_TIMEZONE"],
-                                         seal_key=common.seal_key(), clinic_name=current_app.config["CLINIC_NAME"])
+                                         seal_key=common.seal_key(), clinic_name=common.document_clinic(checkin_id).name)
             except reviews.DecisionRefused as exc:
                 for name, message in exc.errors.items():
                     form[name].errors = [*form[name].errors, message]

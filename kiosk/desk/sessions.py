@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
 from kiosk.core import audit, throttle
+from kiosk.staff import sites
 from kiosk.consent import drafts
 from kiosk.core.audit import Who
 from kiosk.core.dates import clinic_day_range
@@ -248,7 +249,8 @@ def _start(session: Session, patient: NewPatient, *, issued_by: User | None, lan
         prefill["identity_check"] = patient.identity_check
     starter = f"front desk ({issued_by.email})" if issued_by is not None else "front desk"
     draft = drafts.start_draft(session, language=language, device_label=None, ip_address=None, user_agent=None,
-                               now=now, started_by=starter[:80], prefill=prefill)
+                               now=now, started_by=starter[:80], prefill=prefill,
+                               site_id=sites.site_for_session(session, issued_by).id)
     draft.desk_name = patient.full_name
     draft.planned_modality = patient.modality or None
     draft.issued_by_id = issued_by.id if issued_by is not None else None

@@ -14,6 +14,7 @@ from forms.base import EmptyForm
 from forms.desk import StartSessionForm
 from kiosk.desk import sessions as desk
 from kiosk.desk import today
+from kiosk.staff import sites
 from kiosk.core.extensions import db
 from kiosk.consent.steps import STEPS
 from kiosk.core.web import DRAFT_KEY, clinic_now, current_texts, hand_to_patient, roles_required, who
@@ -33,13 +34,18 @@ def _modalities() -> list[tuple[str, str]]:
 def home() -> Any:
     form = StartSessionForm(today=clinic_now().date(), modalities=_modalities())
     if form.validate_on_submit():
-        if form.open_here.data:
-            draft = desk.open_here(db.session, form.patient(), issued_by=current_user, who=who(),
-                                   language=_locale(), device_label=session.get("device_label"), now=clinic_now())
-            return _hand_over(draft.token)
-        issued = desk.issue_session(db.session, form.patient(), issued_by=current_user, who=who(),
-                                    language=_locale(), now=clinic_now())
-        return redirect(url_for("desk.code", draft_id=issued.draft.id))
+        try:
+            if form.open_here.data:
+                draft = desk.open_here(db.session, form.patient(), issued_by=current_user, who=who(),
+                                       language=_locale(), device_label=session.get("device_label"), now=clinic_now())
+                return _hand_over(draft.token)
+            issued = desk.issue_session(db.session, form.patient(), issued_by=current_user, who=who(),
+                                        language=_locale(), now=clinic_now())
+        except sites.SiteError:
+            flash(_("This login works at several clinics of the chain, or at none, so a session would not know "
+                    "whose patient it is. Ask an administrator to give the login one clinic."), "error")
+        else:
+            return redirect(url_for("desk.code", draft_id=issued.draft.id))
     rows = today.desk_day(db.session, now=clinic_now())
     return render_template("desk/home.html", form=form, rows=rows, action_form=EmptyForm(),
                            modality_titles=dict(_modalities()), step_count=len(STEPS))

@@ -192,6 +192,7 @@ class Verification(TypedDict):
 class ConsentRecord(TypedDict):
     document_id: str
     clinic_name: str
+    clinic_address: NotRequired[str]  # one site of a chain that gives its address
     language: str
     created_at: str  # ISO datetime with offset: when the consent was stored
     patient: Patient
@@ -300,6 +301,7 @@ class Clinic:
     name: str
     timezone: str
     verify_url: str = "http://127.0.0.1:5000/verify"  # printed on every page with the document's code
+    address: str | None = None  # printed beside the name, when the clinic (one site of a chain) gives one
 
 
 COMPREHENSION_FLAG_PREFIX = "comprehension."  # screening ids have no dot, so a flag's question never clashes with one

@@ -82,7 +82,7 @@ def consent(document_id: str) -> Any:
                 review = reviews.decide(db.session, common.who(), current_user._get_current_object(), document_id,
                                         **form.values(), now=common.clinic_now(),
                                         timezone_name=current_app.config["CLINIC_TIMEZONE"],
-                                        seal_key=common.seal_key(), clinic_name=current_app.config["CLINIC_NAME"])
+                                        seal_key=common.seal_key(), clinic_name=common.document_clinic(document_id).name)
             except reviews.DecisionRefused as exc:
                 for name, message in exc.errors.items():
                     form[name].errors = [*form[name].errors, message]

@@ -20,6 +20,7 @@ from kiosk.core import audit, throttle
 from kiosk.core.audit import Who
 from kiosk.core.models import User
 from kiosk.staff import sessions as staff_sessions
+from kiosk.staff import sites
 
 ROLES = ("frontdesk", "doctor", "admin")
 
@@ -95,6 +96,11 @@ def normalize_email(email: str) -> str:
     return result.normalized.lower()
 
 
+def find_user(session: Session, email: str) -> User | None:
+    """The login with this address (as typed, any case), for commands that act on one."""
+    return session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
 def check_new_user(session: Session, *, email: str, role: str, name: str) -> str:
     """Everything about a new account except its password, checked before anyone is asked for one; returns the email to store."""
     if role not in ROLES:
@@ -110,15 +116,23 @@ def check_new_user(session: Session, *, email: str, role: str, name: str) -> str
 
 
 def create_user(session: Session, *, email: str, role: str, name: str, password: str, who: Who | None = None,
-                now: datetime | None = None) -> User:
-    """A new staff login with a scrypt-hashed password that meets the policy; audited as user_created when `who` is given."""
+                now: datetime | None = None, site_codes: tuple[str, ...] = ()) -> User:
+    """A new staff login with a scrypt-hashed password that meets the policy; audited as user_created when `who` is given.
+
+    It works at the sites named (a chain), or at the only site of a single clinic.
+    """
     email = check_new_user(session, email=email, role=role, name=name)
+    try:
+        works_at = sites.sites_for_new_user(session, site_codes, role)
+    except sites.SiteError as exc:
+        raise AccountError(str(exc)) from None
     check_password_policy(password, email)
-    user = User(email=email, role=role, name=name.strip(), password_hash=generate_password_hash(password))
+    user = User(email=email, role=role, name=name.strip(), password_hash=generate_password_hash(password),
+                sites=works_at)
     session.add(user)
     if who is not None:
-        audit.record(session, who, "user_created", target=email, detail={"role": role, "name": name.strip()},
-                     at=now, commit=False)
+        detail = {"role": role, "name": name.strip(), **({"sites": [s.code for s in works_at]} if site_codes else {})}
+        audit.record(session, who, "user_created", target=email, detail=detail, at=now, commit=False)
     session.commit()
     return user
 

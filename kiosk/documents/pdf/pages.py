@@ -117,7 +117,8 @@ def page_decorator(record: Mapping[str, Any], labels: dict[str, str]) -> Callabl
     left, right = MARGIN_X, width - MARGIN_X
     doc_text = fit_line(labels["document"].format(id=record.get("document_id", "")), FONT, 8, USABLE_W / 2)
     doc_w = pdfmetrics.stringWidth(doc_text, FONT, 8)
-    clinic_text = fit_line(str(record.get("clinic_name") or ""), FONT_BOLD, 9, USABLE_W - doc_w - 12)
+    clinic = " \u00b7 ".join(str(part) for part in (record.get("clinic_name"), record.get("clinic_address")) if part)
+    clinic_text = fit_line(clinic, FONT_BOLD, 9, USABLE_W - doc_w - 12)
     patient = record.get("patient") or {}
     footer_text = labels["footer_patient"].format(
         name=patient.get("full_name", ""), dob=format_date(patient.get("date_of_birth", ""), labels))
