@@ -87,7 +87,7 @@ def register_clinic(app: Flask) -> None:
             name=(site and site.name) or config["CLINIC_NAME"],
             timezone=(site and site.timezone) or config["CLINIC_TIMEZONE"],
             verify_url=((site and site.public_url) or config["PUBLIC_URL"]).rstrip("/") + "/verify",
-            address=(site and site.address) or config.get("CLINIC_ADDRESS") or None),
+            address=(site and site.address) or config["CLINIC_ADDRESS"] or None),
         seal_key=seal_key,
         trusted_certificates=lambda key: signing_keys.trusted_certificates(key, config["SIGNING_TRUSTED_CERTS"] or ""),
     ))

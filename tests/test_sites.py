@@ -222,3 +222,50 @@ def test_a_desk_cannot_reach_another_sites_session_by_its_number(app: Flask, cha
     assert other.post(f"/desk/sessions/{draft_id}/cancel", data={"csrf_token": token}).status_code == 404
     assert other.post(code_page, data={"csrf_token": token}).status_code == 404  # no new code either
     assert madrid_desk.get(code_page).status_code == 200
+
+
+def test_a_doctor_at_two_clinics_reads_where_each_consent_was_signed(app: Flask, chain: dict[str, str]) -> None:
+    valencia = sign_at(app, chain["desk_valencia"], "Vicenta València")
+    html = login(app, chain["doctor_both"]).get(f"/doctor/consents/{valencia}").get_data(as_text=True)
+    assert re.search(r'<dd id="clinic">' + VALENCIA[0] + "</dd>", html)
+
+
+def test_a_single_clinics_doctor_page_does_not_name_the_clinic_as_a_site(app: Flask, staff: dict[str, str],
+                                                                        wizard: WizardDriver) -> None:
+    assert wizard.complete(app, "chemical_peel", typed_signature="Zoë").status_code == 302
+    document_id = db(app).scalar(select(Consent.document_id))
+    html = login(app, staff["doctor"]).get(f"/doctor/consents/{document_id}").get_data(as_text=True)
+    assert 'id="clinic"' not in html
+    assert not re.search(r"\bsites?\b", re.sub(r"<[^>]+>", " ", html), re.I)
+
+
+def test_the_upgrade_puts_everything_already_stored_in_one_site(app: Flask, staff: dict[str, str],
+                                                               wizard: WizardDriver) -> None:
+    from alembic import command
+
+    from kiosk.core.migrate import alembic_config
+
+    assert wizard.complete(app, "chemical_peel", typed_signature="Zoë").status_code == 302
+    config = alembic_config(app.config["DATABASE_URL"])
+    engine = app.extensions["kiosk_db"].kw["bind"]
+    engine.dispose()
+    command.downgrade(config, "0015")  # the schema before sites, with a signed consent and three logins in it
+    command.upgrade(config, "head")
+    session = db(app)
+    [site] = session.scalars(select(Site)).all()
+    assert site.code == "main" and site.name is None  # follows KIOSK_CLINIC_NAME, as before
+    assert session.scalar(select(Consent)).site_id == site.id
+    assert {u.email: [s.code for s in u.sites] for u in session.scalars(select(User))} == {
+        email: ["main"] for email in staff.values()}
+
+
+def test_a_chain_refuses_the_downgrade_that_would_mix_its_patients(app: Flask, chain: dict[str, str]) -> None:
+    from alembic import command
+
+    from kiosk.core.migrate import alembic_config
+
+    engine = app.extensions["kiosk_db"].kw["bind"]
+    engine.dispose()
+    with pytest.raises(RuntimeError, match="more than one site"):
+        command.downgrade(alembic_config(app.config["DATABASE_URL"]), "0015")
+    assert [s.code for s in db(app).scalars(select(Site).order_by(Site.id))] == ["main", "valencia"]

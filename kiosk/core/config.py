@@ -23,6 +23,7 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         CONSENT_TEXTS_DIR=str(PROJECT_ROOT / "consent_texts"),
         CLINIC_NAME="Demo Aesthetic Clinic",
         CLINIC_TIMEZONE="Europe/Madrid",
+        CLINIC_ADDRESS=None,  # printed beside the name on every PDF page (a site of a chain gives its own)
         AUTO_MIGRATE=True,
         MAX_CONTENT_LENGTH=3 * 1024 * 1024,
         # a form's token outlives any page a person keeps open (staff sign out after 15 idle minutes, the tablet

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kiosk.staff import accounts
-from kiosk.core import audit
+from kiosk.core import audit, sites
 from kiosk.consent import queries as consents
 from kiosk.core.audit import Who
 from kiosk.core.models import AuditEvent, Consent, ConsentEvent, Decision, Document, DocumentRevision, User
@@ -108,6 +108,7 @@ class ConsentPage:
     status_history: list[EventView]
     trail: list[EventView]
     signature_src: str | None  # the drawn signature as a data: URL (the page may show data: images), else None
+    clinic: str | None = None  # in a chain, the clinic where it was signed (as its PDF names it); None for one clinic
 
 
 def _parse_time(value: str | None, tz: ZoneInfo) -> datetime | None:
@@ -191,6 +192,7 @@ def consent_page(session: Session, document_id: str, tz: ZoneInfo,
         trail=[_event(e, tz) for e in audit.trail(session, consent.id, consent.draft_id)],
         signature_src=("data:image/png;base64," + base64.b64encode(consent.signature_png).decode("ascii")
                        if consent.signature_png else None),
+        clinic=record.get("clinic_name") if sites.chain(session) else None,
     )
 
 
