@@ -33,6 +33,16 @@ def _first_site() -> dict[str, object]:
     }
 
 
+def _queue_indexes_again() -> None:
+    """SQLite rebuilt `consents` and lost the DESC of its queue indexes (as in 0013): make them as 0003 did."""
+    if op.get_bind().dialect.name != "sqlite":
+        return
+    for name, columns in (("ix_consents_queue", ["status", "severity_rank"]),
+                          ("ix_consents_queue_modality", ["status", "modality", "severity_rank"])):
+        op.drop_index(name, table_name="consents")
+        op.create_index(name, "consents", [*columns, sa.text("created_at DESC")])
+
+
 def upgrade() -> None:
     sites = op.create_table(
         "sites",
@@ -62,6 +72,7 @@ def upgrade() -> None:
             batch.alter_column("site_id", existing_type=sa.Integer(), nullable=False)
             batch.create_foreign_key(f"fk_{table}_site_id", "sites", ["site_id"], ["id"])
             batch.create_index(f"ix_{table}_site_id", ["site_id"])
+    _queue_indexes_again()
 
 
 def downgrade() -> None:
@@ -75,6 +86,7 @@ def downgrade() -> None:
             batch.drop_index(f"ix_{table}_site_id")
             batch.drop_constraint(f"fk_{table}_site_id", type_="foreignkey")
             batch.drop_column("site_id")
+    _queue_indexes_again()
     op.drop_index("ix_staff_sites_site_id", table_name="staff_sites")
     op.drop_table("staff_sites")
     op.drop_table("sites")
