@@ -24,6 +24,7 @@ from kiosk.documents.sealing import SealKeyError
 from kiosk.documents.verification import BOUNDS
 from kiosk.core.vocabulary import DOCUMENT_KIND_LABELS, REVISION_KIND_LABELS
 from kiosk.staff.commands import create_user_command
+from kiosk.keeping import backup as keeping_backup
 from kiosk.core.extensions import db
 from kiosk.core.migrate import upgrade
 from kiosk.rules.screening import ScreeningError, parse_date, screen
@@ -38,7 +39,7 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 def register_commands(app: Flask) -> None:
     """Attach the commands to `flask --app app ...`."""
     for command in (check_texts, screen_command, seed_demo, list_consents, export, db_upgrade,
-                    create_user_command, init_signing_key, verify_command):
+                    create_user_command, init_signing_key, verify_command, backup_command, restore_command):
         app.cli.add_command(command)
 
 
@@ -227,3 +228,57 @@ def db_upgrade() -> None:
     """Bring the database to the current schema (for deployments that turn AUTO_MIGRATE off)."""
     upgrade(current_app.config["DATABASE_URL"])
     click.echo("database is at the current schema")
+
+
+def _trusted_cert_files() -> list[Path]:
+    """The earlier certificates KIOSK_SIGNING_TRUSTED_CERTS names, as files."""
+    names = current_app.config["SIGNING_TRUSTED_CERTS"] or ""
+    return [Path(part.strip()) for part in names.split(",") if part.strip()]
+
+
+@click.command("backup")
+@with_appcontext
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+def backup_command(dest: Path) -> None:
+    """Copy the running SQLite database, the signing key and earlier certificates into DEST, with a manifest."""
+    config = current_app.config
+    try:
+        result = keeping_backup.backup(config["DATABASE_URL"], dest, key_file=Path(config["SIGNING_KEY_FILE"]),
+                                       trusted_cert_files=_trusted_cert_files(), now=clinic_now())
+    except keeping_backup.KeepingError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"cannot write {dest}: {exc.strerror or exc}")
+    manifest = result.manifest
+    click.echo(f"backed up to {dest}: schema {manifest.schema_revision}, {len(manifest.revisions)} document revisions, "
+               f"{sum(manifest.tables.values())} rows in {len(manifest.tables)} tables")
+    for name, sha in sorted(manifest.files.items()):
+        click.echo(f"  {name}  sha256 {sha}")
+    click.echo("the passphrase is not in the backup: keep it where the README's \"Keeping records\" says")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("src", type=click.Path(file_okay=False, path_type=Path))
+def restore_command(src: Path) -> None:
+    """Restore a backup into this empty instance, check every document against its manifest and re-verify the seals."""
+    config = current_app.config
+    key_file = Path(config["SIGNING_KEY_FILE"])
+
+    def load_key(path: Path) -> signing_keys.SealKey:
+        return signing_keys.load_seal_key(path, signing_keys.resolve_passphrase(key_file, config["SIGNING_KEY_PASSPHRASE"]))
+
+    current_app.extensions["kiosk_db"].kw["bind"].dispose()  # the restore writes the file itself: no pooled connection
+    try:
+        report = keeping_backup.restore(src, config["DATABASE_URL"], key_file=key_file, load_key=load_key)
+    except keeping_backup.KeepingError as exc:
+        _fail(str(exc))
+    for line in report.checked:
+        click.echo(f"checked: {line}")
+    if report.problems:
+        for line in report.problems:
+            click.echo(f"MISMATCH: {line}", err=True)
+        _fail(f"the backup in {src} was refused: {len(report.problems)} problems; nothing was restored"
+              if not any(line.startswith("restored into") for line in report.checked)
+              else f"restored, but {len(report.problems)} problems were found after the copy")
+    click.echo(f"restore OK: every document matches the manifest and every newest revision's seal is intact")
