@@ -24,7 +24,9 @@ from kiosk.documents.sealing import SealKeyError
 from kiosk.documents.verification import BOUNDS
 from kiosk.core.vocabulary import DOCUMENT_KIND_LABELS, REVISION_KIND_LABELS
 from kiosk.staff.commands import create_user_command
+from kiosk.keeping import archive as keeping_archive
 from kiosk.keeping import backup as keeping_backup
+from kiosk.core.dates import clinic_day_range
 from kiosk.core.extensions import db
 from kiosk.core.migrate import upgrade
 from kiosk.rules.screening import ScreeningError, parse_date, screen
@@ -39,7 +41,8 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 def register_commands(app: Flask) -> None:
     """Attach the commands to `flask --app app ...`."""
     for command in (check_texts, screen_command, seed_demo, list_consents, export, db_upgrade,
-                    create_user_command, init_signing_key, verify_command, backup_command, restore_command):
+                    create_user_command, init_signing_key, verify_command, backup_command, restore_command,
+                    archive_command):
         app.cli.add_command(command)
 
 
@@ -250,6 +253,8 @@ def backup_command(dest: Path) -> None:
     except OSError as exc:
         _fail(f"cannot write {dest}: {exc.strerror or exc}")
     manifest = result.manifest
+    audit.record(db.session, audit.Who(actor="cli"), "backup_made", target=str(dest)[:200],
+                 detail={"files": sorted(manifest.files), "documents": len(manifest.newest_revisions())})
     click.echo(f"backed up to {dest}: schema {manifest.schema_revision}, {len(manifest.revisions)} document revisions, "
                f"{sum(manifest.tables.values())} rows in {len(manifest.tables)} tables")
     for name, sha in sorted(manifest.files.items()):
@@ -281,4 +286,35 @@ def restore_command(src: Path) -> None:
         _fail(f"the backup in {src} was refused: {len(report.problems)} problems; nothing was restored"
               if not any(line.startswith("restored into") for line in report.checked)
               else f"restored, but {len(report.problems)} problems were found after the copy")
-    click.echo(f"restore OK: every document matches the manifest and every newest revision's seal is intact")
+    audit.record(db.session, audit.Who(actor="cli"), "restored", target=str(src)[:200],
+                 detail={"files": sorted(keeping_backup.read_manifest(src).files)})
+    click.echo("restore OK: every document matches the manifest and every newest revision's seal is intact")
+
+
+@click.command("archive")
+@with_appcontext
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--since", metavar="YYYY-MM-DD", help="Only consents with a revision (theirs or a check-in's) since this day.")
+@click.option("--site", metavar="SITE", help="The clinic to archive (this installation has one: KIOSK_CLINIC_NAME).")
+def archive_command(dest: Path, since: str | None, site: str | None) -> None:
+    """Write every consent and check-in into DEST: a folder per patient and document, PDFs, JSON, FHIR, SHA256SUMS."""
+    config = current_app.config
+    start = None
+    if since is not None:
+        try:
+            start = clinic_day_range(parse_date("--since", since), None, clinic_now().tzinfo)[0]
+        except ScreeningError as exc:
+            _fail(str(exc), 2)
+    try:
+        keeping_archive.check_site(site, config["CLINIC_NAME"])
+        context = keeping_archive.Context(texts=current_texts(), now=clinic_now(),
+                                          months=int(config["CONSENT_VALID_MONTHS"]))
+        summary = keeping_archive.write_archive(db.session, dest, context, since=start)
+    except keeping_backup.KeepingError as exc:
+        _fail(str(exc), 2 if isinstance(exc, keeping_archive.UnknownSite) else 1)
+    except OSError as exc:
+        _fail(f"cannot write {dest}: {exc.strerror or exc}")
+    audit.record(db.session, audit.Who(actor="cli"), "archive_exported", target=str(dest)[:200],
+                 detail={"documents": summary.consents, "files": summary.files})
+    click.echo(f"archived {summary.consents} consents with their check-ins into {dest} ({summary.files} files); "
+               f"check it with: cd {dest} && sha256sum -c {keeping_archive.SUMS_NAME}")

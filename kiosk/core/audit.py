@@ -17,6 +17,8 @@ ACTIONS = (
     "code_issued", "code_used", "code_refused", "session_opened_here", "session_cancelled",
     "user_created", "audit_viewed",
     "checkin_started", "checkin_signed", "checkin_decided", "session_recorded", "consent_withdrawn",
+    "backup_made", "restored", "archive_exported", "patient_data_requested", "patient_data_delivered",
+    "retention_removed", "legal_hold_set", "legal_hold_lifted",
 )
 
 

@@ -154,7 +154,8 @@ def document_entries(folder: str, document_id: str, revisions: Iterable[tuple[in
 
 
 def _json_bytes(body: Any) -> bytes:
-    return json.dumps(body, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
+    """Compact JSON: without `indent` Python's C encoder runs, several times faster on a Bundle holding PDFs."""
+    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
 def manifest_lines(entries: Iterable[tuple[str, str]]) -> bytes:
