@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 from typing import Any, NoReturn
 
 import click
@@ -26,6 +27,7 @@ from kiosk.core.vocabulary import DOCUMENT_KIND_LABELS, REVISION_KIND_LABELS
 from kiosk.staff.commands import create_user_command
 from kiosk.keeping import archive as keeping_archive
 from kiosk.keeping import backup as keeping_backup
+from kiosk.keeping import retention
 from kiosk.core.dates import clinic_day_range
 from kiosk.core.extensions import db
 from kiosk.core.migrate import upgrade
@@ -42,7 +44,7 @@ def register_commands(app: Flask) -> None:
     """Attach the commands to `flask --app app ...`."""
     for command in (check_texts, screen_command, seed_demo, list_consents, export, db_upgrade,
                     create_user_command, init_signing_key, verify_command, backup_command, restore_command,
-                    archive_command):
+                    archive_command, retention_command, legal_hold_command):
         app.cli.add_command(command)
 
 
@@ -302,7 +304,7 @@ def archive_command(dest: Path, since: str | None, site: str | None) -> None:
     start = None
     if since is not None:
         try:
-            start = clinic_day_range(parse_date("--since", since), None, clinic_now().tzinfo)[0]
+            start = clinic_day_range(parse_date("--since", since), None, ZoneInfo(config["CLINIC_TIMEZONE"]))[0]
         except ScreeningError as exc:
             _fail(str(exc), 2)
     try:
@@ -318,3 +320,70 @@ def archive_command(dest: Path, since: str | None, site: str | None) -> None:
                  detail={"documents": summary.consents, "files": summary.files})
     click.echo(f"archived {summary.consents} consents with their check-ins into {dest} ({summary.files} files); "
                f"check it with: cd {dest} && sha256sum -c {keeping_archive.SUMS_NAME}")
+
+
+def _retention_years() -> int:
+    years = current_app.config["RETENTION_YEARS"]
+    try:
+        years = int(years)
+    except (TypeError, ValueError):
+        _fail(f"KIOSK_RETENTION_YEARS must be a whole number of years, not {years!r}", 2)
+    if years < 5:
+        _fail(f"KIOSK_RETENTION_YEARS is {years}: the law asks for at least 5 years (Ley 41/2002 art. 17)", 2)
+    return years
+
+
+@click.command("retention")
+@with_appcontext
+@click.option("--dry-run", is_flag=True, help="Only list what has passed the retention period; remove nothing.")
+def retention_command(dry_run: bool) -> None:
+    """Remove consents (with their check-ins) past KIOSK_RETENTION_YEARS after their last activity, leaving tombstones."""
+    years, now = _retention_years(), clinic_now()
+    due = list(retention.past(db.session, years=years, now=now))
+    if not due:
+        click.echo(f"nothing has passed the retention period ({years} years after the last session or signature)")
+        return
+    removed = 0
+    for item in due:
+        line = (f"{item.document_id} (check-ins: {', '.join(item.checkins) or 'none'}) signed "
+                f"{item.signed_at.date().isoformat()}, last activity {item.last_activity.date().isoformat()}, "
+                f"kept until {item.retained_until.date().isoformat()}")
+        if item.hold is not None:
+            click.echo(f"held: {line}; under a legal hold set by {item.hold.set_by} on "
+                       f"{item.hold.set_at.date().isoformat()}, not removed")
+            continue
+        if dry_run:
+            click.echo(f"would remove: {line}")
+            continue
+        try:
+            retention.remove_consent(db.session, item.document_id, years=years, now=now, who=audit.Who(actor="cli"))
+        except retention.RetentionRefused as exc:
+            click.echo(f"refused: {exc}")
+            continue
+        removed += 1
+        click.echo(f"removed: {line}; tombstone kept")
+    held = sum(1 for item in due if item.hold is not None)
+    if dry_run:
+        click.echo(f"dry run: {len(due) - held} would be removed, {held} held; nothing was changed")
+    else:
+        click.echo(f"{removed} removed, {held} held")
+
+
+@click.command("legal-hold")
+@with_appcontext
+@click.argument("document_id")
+@click.option("--by", "admin_email", required=True, metavar="ADMIN_EMAIL", help="The administrator setting or lifting it.")
+@click.option("--reason", metavar="TEXT", help="Why the hold is set (for instance the case it is for).")
+@click.option("--lift", is_flag=True, help="Lift the consent's active hold instead of setting one.")
+def legal_hold_command(document_id: str, admin_email: str, reason: str | None, lift: bool) -> None:
+    """Set (or --lift) a legal hold on a consent and its check-ins: retention removes nothing of it while it holds."""
+    try:
+        if lift:
+            hold = retention.lift_hold(db.session, document_id, admin_email=admin_email, now=clinic_now())
+            click.echo(f"legal hold on {hold.document_id} lifted by {hold.lifted_by}")
+        else:
+            hold = retention.set_hold(db.session, document_id, reason=reason or "", admin_email=admin_email,
+                                      now=clinic_now())
+            click.echo(f"legal hold set on {hold.document_id} by {hold.set_by}: {hold.reason}")
+    except retention.RetentionRefused as exc:
+        _fail(str(exc))

@@ -28,14 +28,14 @@ def run(app: Flask, *args: str):  # noqa: ANN201
     return app.test_cli_runner().invoke(args=list(args))
 
 
-def sign(app: Flask, name: str = "Begoña Núñez") -> tuple[str, bytes]:
+def sign(app: Flask, name: str = "Begoña Núñez", now: datetime | None = None) -> tuple[str, bytes]:
     """One consent signed through the wizard's own services; returns its document id and sealed PDF."""
     session = app.extensions["kiosk_db"]()
     try:
         clinic = Clinic(name="Test Clinic", timezone=app.config["CLINIC_TIMEZONE"])
         consent = demo.sign_demo_consent(session, (name, *PATIENT[1:]), texts=app.extensions["kiosk_texts"],
                                          clinic=clinic, seal_key=seal_key_of(app),
-                                         now=datetime.now(ZoneInfo(clinic.timezone)))
+                                         now=now or datetime.now(ZoneInfo(clinic.timezone)))
         return consent.document_id, consent.documents[0].pdf
     finally:
         session.close()
