@@ -151,12 +151,7 @@ def set_hold(session: Session, document_id: str, *, reason: str, admin_email: st
         raise RetentionRefused(f"{target} is already under a legal hold")
     hold = LegalHold(document_id=target, reason=reason.strip()[:2000], set_by=admin.email, set_at=now)
     session.add(hold)
-    consent = session.scalar(select(Consent).where(Consent.document_id == target))
-    audit.record(session, audit.Who(actor=admin.email, actor_id=admin.id), "legal_hold_set",
-                 consent_id=consent.id if consent else None, target=target, at=now, commit=False,
-                 detail={"reason": hold.reason})
-    session.commit()
-    return hold
+    return _audited(session, admin, hold, "legal_hold_set", now)
 
 
 def lift_hold(session: Session, document_id: str, *, admin_email: str, now: datetime) -> LegalHold:
@@ -167,9 +162,14 @@ def lift_hold(session: Session, document_id: str, *, admin_email: str, now: date
     if hold is None:
         raise RetentionRefused(f"{target} is not under a legal hold")
     hold.lifted_by, hold.lifted_at = admin.email, now
-    consent = session.scalar(select(Consent).where(Consent.document_id == target))
-    audit.record(session, audit.Who(actor=admin.email, actor_id=admin.id), "legal_hold_lifted",
-                 consent_id=consent.id if consent else None, target=target, at=now, commit=False,
+    return _audited(session, admin, hold, "legal_hold_lifted", now)
+
+
+def _audited(session: Session, admin: User, hold: LegalHold, action: str, now: datetime) -> LegalHold:
+    """Commit the hold's change with its audit event, in one transaction."""
+    consent = session.scalar(select(Consent).where(Consent.document_id == hold.document_id))
+    audit.record(session, audit.Who(actor=admin.email, actor_id=admin.id), action,
+                 consent_id=consent.id if consent else None, target=hold.document_id, at=now, commit=False,
                  detail={"reason": hold.reason})
     session.commit()
     return hold

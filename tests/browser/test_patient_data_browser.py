@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -12,12 +12,12 @@ from flask import Flask
 from sqlalchemy import select
 
 from kiosk.core.models import User
-from tests.browser.conftest import TIMEOUT_MS, LiveServer, Screenshots, watch_problems
+from tests.browser.conftest import LiveServer, Screenshots, watch_problems
 from tests.browser.test_staff_flow_browser import sign_in
 from tests.helpers import signed_checkin
 
 try:
-    from playwright.sync_api import Browser, BrowserContext, Page, expect
+    from playwright.sync_api import BrowserContext, Page, expect
 except ImportError:  # the fixtures skip (or fail under CI) with what to install
     pass
 
@@ -29,21 +29,16 @@ WORDS = {
 
 
 @pytest.fixture
-def staff_page(browser: Browser) -> Iterator[Callable[..., Page]]:
-    contexts: list[BrowserContext] = []
+def staff_page(tablet_context: Callable[..., BrowserContext]) -> Callable[..., Page]:
+    """A staff computer's page at the given size (a fresh context each, closed by tablet_context)."""
 
     def make(width: int, height: int) -> Page:
-        context = browser.new_context(viewport={"width": width, "height": height}, locale="en-GB",
-                                      accept_downloads=True)
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        page = context.new_page()
+        size = {"width": width, "height": height}
+        page = tablet_context(viewport=size, screen=size, has_touch=False, accept_downloads=True).new_page()
         watch_problems(page)
         return page
 
-    yield make
-    for context in contexts:
-        context.close()
+    return make
 
 
 def _language(app: Flask, email: str, language: str | None) -> None:
