@@ -340,9 +340,15 @@ def retention_command(dry_run: bool) -> None:
     """Remove consents (with their check-ins) past KIOSK_RETENTION_YEARS after their last activity, leaving tombstones."""
     years, now = _retention_years(), clinic_now()
     due = list(retention.past(db.session, years=years, now=now))
-    if not due:
+    drafts = retention.unsigned_drafts(db.session, years=years, now=now)
+    if not due and not drafts:
         click.echo(f"nothing has passed the retention period ({years} years after the last session or signature)")
         return
+    if drafts and dry_run:
+        click.echo(f"would remove: {len(drafts)} sessions never signed, untouched for {years} years")
+    elif drafts:
+        count = retention.remove_unsigned_drafts(db.session, drafts, years=years, now=now, who=audit.Who(actor="cli"))
+        click.echo(f"removed: {count} sessions never signed, untouched for {years} years")
     removed = 0
     for item in due:
         line = (f"{item.document_id} (check-ins: {', '.join(item.checkins) or 'none'}) signed "

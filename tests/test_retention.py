@@ -149,3 +149,26 @@ def test_a_hold_on_an_unknown_document_or_lifting_none_is_refused_with_a_message
     document_id, _ = sign(app)
     result = run(app, "legal-hold", document_id, "--by", staff["admin"], "--lift")
     assert result.exit_code == 1 and "is not under a legal hold" in result.output
+
+
+def test_sessions_never_signed_go_after_the_period_and_recent_ones_stay(app: Flask) -> None:
+    from kiosk.consent import drafts
+
+    session = app.extensions["kiosk_db"]()
+    old = drafts.start_draft(session, language="en", device_label=None, ip_address=None, user_agent=None,
+                             now=years_ago(6), started_by="tests")
+    drafts.save_step(session, old, "identity", {"full_name": "Abandoned Patient", "date_of_birth": "1980-02-02",
+                                                "phone": None, "email": None}, years_ago(6))
+    old.updated_at = years_ago(6)
+    recent = drafts.start_draft(session, language="en", device_label=None, ip_address=None, user_agent=None,
+                                now=years_ago(1), started_by="tests")
+    session.commit()
+    old_id, recent_id = old.id, recent.id
+    session.close()
+    signed, _ = sign(app, "Signed Patient")  # its draft is the consent's, kept with it
+    assert "would remove: 1 sessions never signed" in run(app, "retention", "--dry-run").output
+    result = run(app, "retention")
+    assert "removed: 1 sessions never signed" in result.output
+    remaining = {d.id for d in rows(app, Draft)}
+    assert old_id not in remaining and recent_id in remaining and len(remaining) == 2
+    assert [c.document_id for c in rows(app, Consent)] == [signed]

@@ -165,12 +165,22 @@ def manifest_lines(entries: Iterable[tuple[str, str]]) -> bytes:
 
 # --- retention ------------------------------------------------------------------------------------------------------
 
-def retention_ends(last_activity: datetime, years: int) -> datetime:
-    """The moment a record passes retention: the same calendar day `years` later (29 February becomes 28th)."""
+def _shift_years(moment: datetime, years: int) -> datetime:
+    """The same calendar day `years` later (or earlier, when negative); 29 February becomes the 28th."""
     try:
-        return last_activity.replace(year=last_activity.year + years)
+        return moment.replace(year=moment.year + years)
     except ValueError:
-        return last_activity.replace(year=last_activity.year + years, day=28)
+        return moment.replace(year=moment.year + years, day=28)
+
+
+def retention_ends(last_activity: datetime, years: int) -> datetime:
+    """The moment a record passes retention: the same calendar day `years` after its last activity."""
+    return _shift_years(last_activity, years)
+
+
+def retention_cutoff(now: datetime, years: int) -> datetime:
+    """Records whose last activity is at or before this moment have passed retention at `now`."""
+    return _shift_years(now, -years)
 
 
 def past_retention(last_activity: datetime, years: int, now: datetime) -> bool:

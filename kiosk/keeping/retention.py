@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from kiosk.core import audit
 from kiosk.core.models import (Checkin, Consent, ConsentEvent, ConsentFlag, Decision, Document, DocumentRevision,
                                Draft, LegalHold, RemovedDocument, TabletCode, TreatmentSession, User)
-from kiosk.documents.keeping import past_retention, retention_ends
+from kiosk.documents.keeping import past_retention, retention_cutoff, retention_ends
 
 BATCH = 200
 
@@ -121,6 +121,28 @@ def remove_consent(session: Session, document_id: str, *, years: int, now: datet
                          "retained_until": due.retained_until.isoformat()})
     session.commit()
     return due
+
+
+def unsigned_drafts(session: Session, *, years: int, now: datetime) -> list[int]:
+    """Sessions never signed (cancelled, abandoned) untouched for the retention period: they hold names and answers too."""
+    signed = select(Consent.draft_id).union(select(Checkin.draft_id))
+    cutoff = retention_cutoff(now, years)
+    return list(session.scalars(select(Draft.id).where(Draft.id.not_in(signed), Draft.updated_at <= cutoff)
+                                .order_by(Draft.id)))
+
+
+def remove_unsigned_drafts(session: Session, draft_ids: list[int], *, years: int, now: datetime,
+                           who: audit.Who) -> int:
+    """Delete unsigned sessions past retention (re-checked here), with their tablet codes; one audit event."""
+    due = set(draft_ids) & set(unsigned_drafts(session, years=years, now=now))
+    if not due:
+        return 0
+    session.execute(delete(TabletCode).where(TabletCode.draft_id.in_(due)))
+    session.execute(delete(Draft).where(Draft.id.in_(due)))
+    audit.record(session, who, "retention_removed", target=f"{len(due)} unsigned sessions", at=now, commit=False,
+                 detail={"documents": [f"draft {d}" for d in sorted(due)]})
+    session.commit()
+    return len(due)
 
 
 def _consent_document_id(session: Session, document_id: str) -> str:
