@@ -172,3 +172,38 @@ def test_sessions_never_signed_go_after_the_period_and_recent_ones_stay(app: Fla
     remaining = {d.id for d in rows(app, Draft)}
     assert old_id not in remaining and recent_id in remaining and len(remaining) == 2
     assert [c.document_id for c in rows(app, Consent)] == [signed]
+
+
+def test_migration_0016_goes_down_and_up_keeping_the_audit_log_append_only_and_refuses_after_a_removal(
+        app: Flask, db_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from kiosk.core.db import make_engine
+    from kiosk.core.migrate import alembic_config
+
+    sign(app, "Some Patient")
+    session = app.extensions["kiosk_db"]()
+    audit.record(session, audit.Who(actor="tests"), "export", target="before the migration")
+    session.close()
+    app.extensions["kiosk_db"].kw["bind"].dispose()
+    config = alembic_config(db_url)
+    command.downgrade(config, "0015")
+    command.upgrade(config, "head")
+    engine = make_engine(db_url)
+    with engine.connect() as connection:
+        events = connection.execute(text("SELECT count(*) FROM audit_events")).scalar()
+        with pytest.raises(DBAPIError, match="append-only"):
+            connection.execute(text("UPDATE audit_events SET actor = 'someone else'"))
+    engine.dispose()
+    old, _ = sign(app, "Old Patient", years_ago(6))
+    assert "1 removed" in run(app, "retention").output
+    app.extensions["kiosk_db"].kw["bind"].dispose()
+    with pytest.raises(RuntimeError, match="1 documents were removed after their retention period"):
+        command.downgrade(config, "0015")
+    engine = make_engine(db_url)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0016"
+        assert connection.execute(text("SELECT count(*) FROM audit_events")).scalar() > events
+    engine.dispose()
