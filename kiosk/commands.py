@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 from typing import Any, NoReturn
 
 import click
@@ -25,6 +26,10 @@ from kiosk.documents.verification import BOUNDS
 from kiosk.core.vocabulary import DOCUMENT_KIND_LABELS, REVISION_KIND_LABELS
 from kiosk.staff.commands import (assign_site_command, create_site_command, create_user_command, edit_site_command,
                                   sites_command)
+from kiosk.keeping import archive as keeping_archive
+from kiosk.keeping import backup as keeping_backup
+from kiosk.keeping import retention
+from kiosk.core.dates import clinic_day_range
 from kiosk.core.extensions import db
 from kiosk.core.migrate import upgrade
 from kiosk.rules.screening import ScreeningError, parse_date, screen
@@ -40,7 +45,8 @@ def register_commands(app: Flask) -> None:
     """Attach the commands to `flask --app app ...`."""
     for command in (check_texts, screen_command, seed_demo, list_consents, export, db_upgrade,
                     create_user_command, init_signing_key, verify_command, create_site_command, edit_site_command,
-                    assign_site_command, sites_command):
+                    assign_site_command, sites_command, backup_command, restore_command, archive_command,
+                    retention_command, legal_hold_command):
         app.cli.add_command(command)
 
 
@@ -229,3 +235,163 @@ def db_upgrade() -> None:
     """Bring the database to the current schema (for deployments that turn AUTO_MIGRATE off)."""
     upgrade(current_app.config["DATABASE_URL"])
     click.echo("database is at the current schema")
+
+
+def _trusted_cert_files() -> list[Path]:
+    """The earlier certificates KIOSK_SIGNING_TRUSTED_CERTS names, as files."""
+    names = current_app.config["SIGNING_TRUSTED_CERTS"] or ""
+    return [Path(part.strip()) for part in names.split(",") if part.strip()]
+
+
+@click.command("backup")
+@with_appcontext
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+def backup_command(dest: Path) -> None:
+    """Copy the running SQLite database, the signing key and earlier certificates into DEST, with a manifest."""
+    config = current_app.config
+    try:
+        result = keeping_backup.backup(config["DATABASE_URL"], dest, key_file=Path(config["SIGNING_KEY_FILE"]),
+                                       trusted_cert_files=_trusted_cert_files(), now=clinic_now())
+    except keeping_backup.KeepingError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"cannot write {dest}: {exc.strerror or exc}")
+    manifest = result.manifest
+    audit.record(db.session, audit.Who(actor="cli"), "backup_made", target=str(dest)[:200],
+                 detail={"files": sorted(manifest.files), "documents": len(manifest.newest_revisions())})
+    click.echo(f"backed up to {dest}: schema {manifest.schema_revision}, {len(manifest.revisions)} document revisions, "
+               f"{sum(manifest.tables.values())} rows in {len(manifest.tables)} tables")
+    for name, sha in sorted(manifest.files.items()):
+        click.echo(f"  {name}  sha256 {sha}")
+    click.echo("the passphrase is not in the backup: keep it where the README's \"Keeping records\" says")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("src", type=click.Path(file_okay=False, path_type=Path))
+def restore_command(src: Path) -> None:
+    """Restore a backup into this empty instance, check every document against its manifest and re-verify the seals."""
+    config = current_app.config
+    key_file = Path(config["SIGNING_KEY_FILE"])
+
+    def load_key(path: Path) -> signing_keys.SealKey:
+        return signing_keys.load_seal_key(path, signing_keys.resolve_passphrase(key_file, config["SIGNING_KEY_PASSPHRASE"]))
+
+    current_app.extensions["kiosk_db"].kw["bind"].dispose()  # the restore writes the file itself: no pooled connection
+    try:
+        report = keeping_backup.restore(src, config["DATABASE_URL"], key_file=key_file, load_key=load_key)
+    except keeping_backup.KeepingError as exc:
+        _fail(str(exc))
+    for line in report.checked:
+        click.echo(f"checked: {line}")
+    if report.problems:
+        for line in report.problems:
+            click.echo(f"MISMATCH: {line}", err=True)
+        _fail(f"the backup in {src} was refused: {len(report.problems)} problems; nothing was restored"
+              if not any(line.startswith("restored into") for line in report.checked)
+              else f"restored, but {len(report.problems)} problems were found after the copy")
+    audit.record(db.session, audit.Who(actor="cli"), "restored", target=str(src)[:200],
+                 detail={"files": sorted(keeping_backup.read_manifest(src).files)})
+    click.echo("restore OK: every document matches the manifest and every newest revision's seal is intact")
+
+
+@click.command("archive")
+@with_appcontext
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--since", metavar="YYYY-MM-DD", help="Only consents with a revision (theirs or a check-in's) since this day.")
+@click.option("--site", metavar="CODE", help="Only this site of a chain (its code, as `sites` lists; a single clinic's is main).")
+def archive_command(dest: Path, since: str | None, site: str | None) -> None:
+    """Write every consent and check-in into DEST: a folder per patient and document, PDFs, JSON, FHIR, SHA256SUMS."""
+    config = current_app.config
+    start = None
+    if since is not None:
+        try:
+            start = clinic_day_range(parse_date("--since", since), None, ZoneInfo(config["CLINIC_TIMEZONE"]))[0]
+        except ScreeningError as exc:
+            _fail(str(exc), 2)
+    try:
+        only = keeping_archive.site_id(db.session, site)
+        context = keeping_archive.Context(texts=current_texts(), now=clinic_now(),
+                                          months=int(config["CONSENT_VALID_MONTHS"]))
+        summary = keeping_archive.write_archive(db.session, dest, context, since=start, site=only)
+    except keeping_backup.KeepingError as exc:
+        _fail(str(exc), 2 if isinstance(exc, keeping_archive.UnknownSite) else 1)
+    except OSError as exc:
+        _fail(f"cannot write {dest}: {exc.strerror or exc}")
+    audit.record(db.session, audit.Who(actor="cli"), "archive_exported", target=str(dest)[:200],
+                 detail={"documents": summary.consents, "files": summary.files})
+    click.echo(f"archived {summary.consents} consents with their check-ins into {dest} ({summary.files} files); "
+               f"check it with: cd {dest} && sha256sum -c {keeping_archive.SUMS_NAME}")
+
+
+def _retention_years() -> int:
+    years = current_app.config["RETENTION_YEARS"]
+    try:
+        years = int(years)
+    except (TypeError, ValueError):
+        _fail(f"KIOSK_RETENTION_YEARS must be a whole number of years, not {years!r}", 2)
+    if years < 5:
+        _fail(f"KIOSK_RETENTION_YEARS is {years}: the law asks for at least 5 years (Ley 41/2002 art. 17)", 2)
+    return years
+
+
+@click.command("retention")
+@with_appcontext
+@click.option("--dry-run", is_flag=True, help="Only list what has passed the retention period; remove nothing.")
+def retention_command(dry_run: bool) -> None:
+    """Remove consents (with their check-ins) past KIOSK_RETENTION_YEARS after their last activity, leaving tombstones."""
+    years, now = _retention_years(), clinic_now()
+    due = list(retention.past(db.session, years=years, now=now))
+    drafts = retention.unsigned_drafts(db.session, years=years, now=now)
+    if not due and not drafts:
+        click.echo(f"nothing has passed the retention period ({years} years after the last session or signature)")
+        return
+    if drafts and dry_run:
+        click.echo(f"would remove: {len(drafts)} sessions never signed, untouched for {years} years")
+    elif drafts:
+        count = retention.remove_unsigned_drafts(db.session, drafts, years=years, now=now, who=audit.Who(actor="cli"))
+        click.echo(f"removed: {count} sessions never signed, untouched for {years} years")
+    removed = 0
+    for item in due:
+        line = (f"{item.document_id} (check-ins: {', '.join(item.checkins) or 'none'}) signed "
+                f"{item.signed_at.date().isoformat()}, last activity {item.last_activity.date().isoformat()}, "
+                f"kept until {item.retained_until.date().isoformat()}")
+        if item.hold is not None:
+            click.echo(f"held: {line}; under a legal hold set by {item.hold.set_by} on "
+                       f"{item.hold.set_at.date().isoformat()}, not removed")
+            continue
+        if dry_run:
+            click.echo(f"would remove: {line}")
+            continue
+        try:
+            retention.remove_consent(db.session, item.document_id, years=years, now=now, who=audit.Who(actor="cli"))
+        except retention.RetentionRefused as exc:
+            click.echo(f"refused: {exc}")
+            continue
+        removed += 1
+        click.echo(f"removed: {line}; tombstone kept")
+    held = sum(1 for item in due if item.hold is not None)
+    if dry_run:
+        click.echo(f"dry run: {len(due) - held} would be removed, {held} held; nothing was changed")
+    else:
+        click.echo(f"{removed} removed, {held} held")
+
+
+@click.command("legal-hold")
+@with_appcontext
+@click.argument("document_id")
+@click.option("--by", "admin_email", required=True, metavar="ADMIN_EMAIL", help="The administrator setting or lifting it.")
+@click.option("--reason", metavar="TEXT", help="Why the hold is set (for instance the case it is for).")
+@click.option("--lift", is_flag=True, help="Lift the consent's active hold instead of setting one.")
+def legal_hold_command(document_id: str, admin_email: str, reason: str | None, lift: bool) -> None:
+    """Set (or --lift) a legal hold on a consent and its check-ins: retention removes nothing of it while it holds."""
+    try:
+        if lift:
+            hold = retention.lift_hold(db.session, document_id, admin_email=admin_email, now=clinic_now())
+            click.echo(f"legal hold on {hold.document_id} lifted by {hold.lifted_by}")
+        else:
+            hold = retention.set_hold(db.session, document_id, reason=reason or "", admin_email=admin_email,
+                                      now=clinic_now())
+            click.echo(f"legal hold set on {hold.document_id} by {hold.set_by}: {hold.reason}")
+    except retention.RetentionRefused as exc:
+        _fail(str(exc))

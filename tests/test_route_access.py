@@ -94,6 +94,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("course.checkin", "GET"): DOCTORS,
     ("course.checkin", "POST"): DOCTORS,
     ("course.checkin_pdf", "GET"): DOCTORS,
+    ("keeping.patient_data", "POST"): DOCTORS,  # the patient's own data: a confirmation page first
     ("verify.page", "GET"): PUBLIC,  # anyone holding a copy may check it
     ("verify.upload", "POST"): PUBLIC,  # no file: the form says so
 }

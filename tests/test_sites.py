@@ -4,6 +4,7 @@ all, every document prints its own site, and a single clinic never meets the wor
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -269,3 +270,12 @@ def test_a_chain_refuses_the_downgrade_that_would_mix_its_patients(app: Flask, c
     with pytest.raises(RuntimeError, match="more than one site"):
         command.downgrade(alembic_config(app.config["DATABASE_URL"]), "0015")
     assert [s.code for s in db(app).scalars(select(Site).order_by(Site.id))] == ["main", "valencia"]
+
+
+def test_an_archive_of_one_site_holds_that_sites_consents_only(app: Flask, chain: dict[str, str], tmp_path: Path) -> None:
+    madrid = sign_at(app, chain["desk_madrid"], "Marta Madrid")
+    valencia = sign_at(app, chain["desk_valencia"], "Vicenta València")
+    result = cli(app, "archive", str(tmp_path / "valencia"), "--site", "valencia")
+    assert result.exit_code == 0, result.output
+    written = {p.name for p in (tmp_path / "valencia").glob("*/*") if p.is_dir()}
+    assert valencia in written and madrid not in written

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk.core.models import Consent, DocumentRevision
+from kiosk.core.models import Checkin, Consent, DocumentRevision
 
 
 class ConsentNotFound(LookupError):
@@ -46,6 +46,14 @@ def latest_document(consent: Consent) -> DocumentRevision:
     return consent.documents[-1]
 
 
+def export_checkin(checkin: Checkin) -> dict[str, Any]:
+    """A signed check-in's record, status, newest PDF's SHA-256 and the doctors' decisions on it."""
+    return {"document_id": checkin.document_id, "record": checkin.record, "status": checkin.status,
+            "pdf_sha256": checkin.pdf_sha256,
+            "reviews": [{"doctor": r.doctor_name, "decision": r.decision, "note": r.note, "at": r.at.isoformat()}
+                        for r in checkin.reviews]}
+
+
 def export_record(consent: Consent) -> dict[str, Any]:
     """The full record plus what was stored around it: status history, PDF hashes, signature image."""
     return {
@@ -59,10 +67,7 @@ def export_record(consent: Consent) -> dict[str, Any]:
             for d in consent.documents
         ],
         "signature_png_base64": base64.b64encode(consent.signature_png).decode("ascii") if consent.signature_png else None,
-        "checkins": [{"record": c.record, "status": c.status, "pdf_sha256": c.pdf_sha256,
-                      "reviews": [{"doctor": r.doctor_name, "decision": r.decision, "note": r.note,
-                                   "at": r.at.isoformat()} for r in c.reviews]}
-                     for c in consent.checkins if c.status != "open"],
+        "checkins": [export_checkin(c) for c in consent.checkins if c.status != "open"],
         "sessions": [{"number": s.number, "date": s.session_date.isoformat(), "area": s.area,
                       "settings": s.settings, "anaesthetic_applied_by": s.anaesthetic_applied_by,
                       "anaesthetic_product": s.anaesthetic_product, "anaesthetic_minutes": s.anaesthetic_minutes,

@@ -18,6 +18,8 @@ ACTIONS = (
     "user_created", "audit_viewed",
     "checkin_started", "checkin_signed", "checkin_decided", "session_recorded", "consent_withdrawn",
     "site_created", "site_changed", "site_assigned", "site_unassigned",
+    "backup_made", "restored", "archive_exported", "patient_data_requested", "patient_data_delivered",
+    "retention_removed", "legal_hold_set", "legal_hold_lifted",
 )
 
 

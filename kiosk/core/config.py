@@ -37,6 +37,7 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         IDLE_SECONDS=120,  # the tablet asks "Are you still there?" after this long without a touch or key
         IDLE_COUNTDOWN_SECONDS=20,  # ...and goes back to the start page this long after asking
         CONSENT_VALID_MONTHS=12,  # one consent covers a course of sessions for this long
+        RETENTION_YEARS=5,  # records are kept this long after the last session or signature (Ley 41/2002 art. 17)
         PROXY_FIX_HOPS=0,
         ENV_NAME="development",  # KIOSK_ENV_NAME=production turns on the start-up checks below
         SIGNING_KEY_FILE=str(instance / "signing-key.p12"),  # the clinic's seal (PKCS#12); never committed

@@ -300,7 +300,8 @@ class AuditEvent(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor: Mapped[str] = mapped_column(String(254))  # staff email, "patient", "tablet" or "cli"
     action: Mapped[str] = mapped_column(String(40))
-    consent_id: Mapped[int | None] = mapped_column(ForeignKey("consents.id"), index=True)
+    # no foreign key (0016): the log keeps the number of a consent removed after its retention period
+    consent_id: Mapped[int | None] = mapped_column(index=True)
     target: Mapped[str | None] = mapped_column(String(200))
     ip_address: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(400))
@@ -380,3 +381,32 @@ class TreatmentSession(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     consent: Mapped[Consent] = relationship(back_populates="sessions")
+
+
+class LegalHold(Base):
+    """An admin's hold on a consent (and its check-ins): while it is active, retention removes nothing of it."""
+
+    __tablename__ = "legal_holds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    set_by: Mapped[str] = mapped_column(String(254))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lifted_by: Mapped[str | None] = mapped_column(String(254))
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RemovedDocument(Base):
+    """The tombstone of a document removed after its retention period: ids, SHA-256s and dates, no personal data."""
+
+    __tablename__ = "removed_documents"
+
+    document_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # consent | checkin
+    consent_document_id: Mapped[str] = mapped_column(String(32))  # the consent it belonged to (itself for a consent)
+    sha256s: Mapped[list[str]] = mapped_column(JSON)  # each revision's, in order
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    removed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    removed_by: Mapped[str] = mapped_column(String(254))

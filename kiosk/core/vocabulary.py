@@ -106,6 +106,10 @@ AUDIT_ACTION_LABELS: Words = {
     "site_created": _l("Clinic added to the chain"), "site_changed": _l("Clinic details changed"),
     "site_assigned": _l("Staff member assigned to a clinic"),
     "site_unassigned": _l("Staff member removed from a clinic"),
+    "backup_made": _l("Backup made"), "restored": _l("Backup restored"), "archive_exported": _l("Archive exported"),
+    "patient_data_requested": _l("Patient's data requested"), "patient_data_delivered": _l("Patient's data delivered"),
+    "retention_removed": _l("Removed after the retention period"), "legal_hold_set": _l("Legal hold set"),
+    "legal_hold_lifted": _l("Legal hold lifted"),
 }
 # A screening flag's severity ("none": no flag at all).
 SEVERITY_LABELS: Words = {
@@ -168,6 +172,8 @@ AUDIT_DETAIL_LABELS: Words = {
     "original_sha256": _l("SHA-256 of the original"), "how": _l("how"), "checkin": _l("check-in"),
     "highest_severity": _l("highest flag"), "number": _l("session"), "session_date": _l("session date"),
     "replaced": _l("earlier codes replaced"), "reason": _l("reason"), "note": _l("note"),
+    "files": _l("files"), "documents": _l("documents"), "sha256s": _l("SHA-256 of each revision"),
+    "signed_at": _l("signed"), "last_activity": _l("last session or signature"), "retained_until": _l("kept until"),
 }
 # Row ids kept for the database's own joins; they mean nothing to a reader.
 AUDIT_DETAIL_HIDDEN = frozenset({"draft_id", "code_id"})

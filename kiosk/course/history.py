@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
 from kiosk.course import checkins
@@ -60,8 +60,7 @@ def course(session: Session, document_id: str, *, texts: Texts, now: datetime, m
     consent = consents.get_consent(session, document_id)
     tz = now.tzinfo
     related = session.scalars(select(Consent).where(
-        Consent.patient_name == consent.patient_name, Consent.date_of_birth == consent.date_of_birth,
-        Consent.modality == consent.modality).order_by(Consent.created_at, Consent.id)).all()
+        same_patient(consent), Consent.modality == consent.modality).order_by(Consent.created_at, Consent.id)).all()
     following = checkins.next_checkin(consent)
     return Course(
         consent=consent,
@@ -75,6 +74,17 @@ def course(session: Session, document_id: str, *, texts: Texts, now: datetime, m
         withdrawal=next((e for e in consent.events if e.status == "withdrawn"), None),
         next_checkin=following.document_id if following else None,
     )
+
+
+def same_patient(consent: Consent) -> ColumnElement[bool]:
+    """The consents of this consent's patient: the same name and date of birth, as the desk entered and checked them."""
+    return and_(Consent.patient_name == consent.patient_name, Consent.date_of_birth == consent.date_of_birth)
+
+
+def patient_consents(session: Session, document_id: str) -> list[Consent]:
+    """Every consent of the patient who signed this one, oldest first; raises consents.ConsentNotFound."""
+    consent = consents.get_consent(session, document_id)
+    return list(session.scalars(select(Consent).where(same_patient(consent)).order_by(Consent.created_at, Consent.id)))
 
 
 def _checkin_row(checkin: Checkin, tz: Any) -> CheckinRow:

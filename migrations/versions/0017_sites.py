@@ -1,7 +1,7 @@
 """A chain of clinics on one database: sites, the staff who work at each, and the site of every session
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 
 Everything already stored belongs to one site, `main`, made from the settings the app runs with: its name,
 address, time zone and public address stay empty, which means "as KIOSK_CLINIC_NAME, KIOSK_CLINIC_ADDRESS,
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
-down_revision = "0015"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
