@@ -67,7 +67,7 @@ def upgrade() -> None:
     for table in TABLES:
         with op.batch_alter_table(table) as batch:
             batch.add_column(sa.Column("site_id", sa.Integer(), nullable=True))
-        op.execute(f"UPDATE {table} SET site_id = 1")  # noqa: S608 - a fixed table name
+        op.execute(sa.table(table, sa.column("site_id")).update().values(site_id=1))
         with op.batch_alter_table(table) as batch:
             batch.alter_column("site_id", existing_type=sa.Integer(), nullable=False)
             batch.create_foreign_key(f"fk_{table}_site_id", "sites", ["site_id"], ["id"])
