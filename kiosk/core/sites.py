@@ -23,13 +23,17 @@ def scope_of(session: Session, user: User | None) -> Scope:
     if user is None or getattr(user, "role", None) == "admin":
         return EVERY_SITE
     mine = frozenset(site.id for site in user.sites)
-    total = session.scalar(select(func.count()).select_from(Site)) or 0
-    return EVERY_SITE if len(mine) >= total else mine
+    return EVERY_SITE if len(mine) >= site_count(session) else mine
+
+
+def site_count(session: Session) -> int:
+    """How many sites the database holds (one for a single clinic)."""
+    return session.scalar(select(func.count()).select_from(Site)) or 0
 
 
 def chain(session: Session) -> bool:
     """More than one site: only then do pages and documents name the site (a single clinic never sees the word)."""
-    return (session.scalar(select(func.count()).select_from(Site)) or 0) > 1
+    return site_count(session) > 1
 
 
 SCOPE_KEY = "kiosk_site_scope"
