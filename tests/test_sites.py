@@ -279,3 +279,25 @@ def test_an_archive_of_one_site_holds_that_sites_consents_only(app: Flask, chain
     assert result.exit_code == 0, result.output
     written = {p.name for p in (tmp_path / "valencia").glob("*/*") if p.is_dir()}
     assert valencia in written and madrid not in written
+
+
+def test_a_desk_in_another_time_zone_keeps_its_evening_patients_on_todays_list(app: Flask) -> None:
+    """Las Palmas runs an hour behind Madrid: at 23:05 in Las Palmas it is already tomorrow in Madrid."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from kiosk.core.clinic import services_of
+
+    assert cli(app, "create-site", "laspalmas", "--name", "Clínica Las Palmas",
+               "--timezone", "Atlantic/Canary").exit_code == 0
+    assert cli(app, "create-user", "desk_lp@x.test", "--role", "frontdesk", "--name", "Desk Las Palmas",
+               "--site", "laspalmas", stdin=STAFF_PASSWORD + "\n").exit_code == 0
+    madrid = ZoneInfo(app.config["CLINIC_TIMEZONE"])
+    services_of(app).clock = lambda: datetime(2026, 12, 3, 22, 55, tzinfo=UTC).astimezone(madrid)
+    desk = login(app, "desk_lp@x.test")
+    token = csrf_token(desk.get("/desk/").get_data(as_text=True))
+    started = desk.post("/desk/", data={"csrf_token": token, "full_name": "Nieves Guanche Évora",
+                                        "date_of_birth": "1990-05-06", "modality": "", "issue": "y"})
+    assert started.status_code == 302
+    services_of(app).clock = lambda: datetime(2026, 12, 3, 23, 5, tzinfo=UTC).astimezone(madrid)
+    assert "Nieves Guanche Évora" in desk.get("/desk/").get_data(as_text=True)

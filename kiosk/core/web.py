@@ -7,6 +7,7 @@ from datetime import datetime
 from functools import wraps
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, request, session, url_for
 from flask_babel import get_locale
@@ -86,6 +87,19 @@ def roles_required(group: str) -> Callable[[Callable[..., Any]], Callable[..., A
 def clinic_now() -> datetime:
     """Now in the clinic's time zone, so every stored time reads as the clinic's wall clock with its offset."""
     return services_of(current_app).clock()
+
+
+def staff_timezone() -> ZoneInfo:
+    """The wall clock of the signed-in staff member's site (when all their sites share one), else the clinic's."""
+    default = current_app.config["CLINIC_TIMEZONE"]
+    user = current_user if current_user and current_user.is_authenticated else None
+    zones = {site.timezone or default for site in getattr(user, "sites", ())}
+    return ZoneInfo(zones.pop() if len(zones) == 1 else default)
+
+
+def staff_now() -> datetime:
+    """Now on the staff member's site's wall clock: what "today" means on the desk's list and in date filters."""
+    return clinic_now().astimezone(staff_timezone())
 
 
 def current_texts() -> Texts:

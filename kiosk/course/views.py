@@ -52,8 +52,8 @@ def _render(document_id: str, **forms: Any) -> Any:
     except consents.ConsentNotFound:
         abort(404)
     forms.setdefault("withdraw_form", WithdrawForm())
-    forms.setdefault("session_form", SessionForm(today=common.clinic_now().date(),
-                                                 data={"session_date": common.clinic_now().date()}))
+    forms.setdefault("session_form", SessionForm(today=common.staff_now().date(),
+                                                 data={"session_date": common.staff_now().date()}))
     titles = {m: common.current_texts().modality(str(get_locale() or "en"), m).title
               for m in common.current_texts().rules.modalities}
     return render_template("course/course.html", page=page, action_form=EmptyForm(), titles=titles, **forms)
@@ -120,11 +120,11 @@ def withdraw(document_id: str) -> Any:
         except consents.ConsentNotFound:
             abort(404)
         return render_template("course/withdraw_confirm.html", consent=found, form=form)
+    where = common.document_clinic(document_id)  # the site whose wall clock and name the seal carries
     try:
         document = withdrawal.withdraw(db.session, common.who(), _user(), document_id, how=form.how.data,
-                                       reason=form.reason.data, now=common.clinic_now(),
-                                       timezone_name=current_app.config["CLINIC_TIMEZONE"],
-                                       seal_key=common.seal_key(), clinic_name=common.document_clinic(document_id).name)
+                                       reason=form.reason.data, now=common.clinic_now(), timezone_name=where.timezone,
+                                       seal_key=common.seal_key(), clinic_name=where.name)
     except consents.ConsentNotFound:
         abort(404)
     except withdrawal.WithdrawalRefused as exc:
@@ -137,7 +137,7 @@ def withdraw(document_id: str) -> Any:
 @bp.route("/<document_id>/sessions", methods=["POST"])
 @roles_required("doctor")
 def record_session(document_id: str) -> Any:
-    form = SessionForm(today=common.clinic_now().date())
+    form = SessionForm(today=common.staff_now().date())
     if not form.validate_on_submit():
         return _render(document_id, session_form=form)
     try:
@@ -160,11 +160,11 @@ def checkin(checkin_id: str) -> Any:
     form = DecisionForm()
     try:
         if form.validate_on_submit():
+            where = common.document_clinic(checkin_id)  # the site whose wall clock and name the seal carries
             try:
                 review = checkins.decide(db.session, common.who(), _user(), checkin_id, **form.values(),
-                                         now=common.clinic_now(),
-                                         timezone_name=current_app.config["CLINIC_TIMEZONE"],
-                                         seal_key=common.seal_key(), clinic_name=common.document_clinic(checkin_id).name)
+                                         now=common.clinic_now(), timezone_name=where.timezone,
+                                         seal_key=common.seal_key(), clinic_name=where.name)
             except reviews.DecisionRefused as exc:
                 for name, message in exc.errors.items():
                     form[name].errors = [*form[name].errors, message]
@@ -175,7 +175,7 @@ def checkin(checkin_id: str) -> Any:
         found = checkins.get_checkin(db.session, checkin_id)
     except consents.ConsentNotFound:
         abort(404)
-    tz = common.clinic_now().tzinfo
+    tz = common.staff_timezone()
     return render_template("course/checkin.html", checkin=found, form=form, tz=tz,
                            readiness=checkins.checkin_readiness(found),
                            answers=[(a, describe_answer(a, ANSWER_LABELS))

@@ -17,7 +17,7 @@ from kiosk.desk import today
 from kiosk.staff import sites
 from kiosk.core.extensions import db
 from kiosk.consent.steps import STEPS
-from kiosk.core.web import DRAFT_KEY, clinic_now, current_texts, hand_to_patient, roles_required, who
+from kiosk.core.web import DRAFT_KEY, current_texts, hand_to_patient, roles_required, staff_now, who
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
 
@@ -32,21 +32,21 @@ def _modalities() -> list[tuple[str, str]]:
 @bp.route("/", methods=["GET", "POST"])
 @roles_required("desk")
 def home() -> Any:
-    form = StartSessionForm(today=clinic_now().date(), modalities=_modalities())
+    form = StartSessionForm(today=staff_now().date(), modalities=_modalities())
     if form.validate_on_submit():
         try:
             if form.open_here.data:
                 draft = desk.open_here(db.session, form.patient(), issued_by=current_user, who=who(),
-                                       language=_locale(), device_label=session.get("device_label"), now=clinic_now())
+                                       language=_locale(), device_label=session.get("device_label"), now=staff_now())
                 return _hand_over(draft.token)
             issued = desk.issue_session(db.session, form.patient(), issued_by=current_user, who=who(),
-                                        language=_locale(), now=clinic_now())
+                                        language=_locale(), now=staff_now())
         except sites.SiteError:
             flash(_("This login works at several clinics of the chain, or at none, so a session would not know "
                     "whose patient it is. Ask an administrator to give the login one clinic."), "error")
         else:
             return redirect(url_for("desk.code", draft_id=issued.draft.id))
-    rows = today.desk_day(db.session, now=clinic_now())
+    rows = today.desk_day(db.session, now=staff_now())
     return render_template("desk/home.html", form=form, rows=rows, action_form=EmptyForm(),
                            modality_titles=dict(_modalities()), step_count=len(STEPS))
 
@@ -55,7 +55,7 @@ def home() -> Any:
 @roles_required("desk")
 def code(draft_id: int) -> Any:
     try:
-        draft, issued = desk.current_code(db.session, draft_id, now=clinic_now())
+        draft, issued = desk.current_code(db.session, draft_id, now=staff_now())
     except desk.SessionNotFound:
         abort(404)
     return render_template("desk/code.html", draft=draft, issued=issued, action_form=EmptyForm(),
@@ -68,7 +68,7 @@ def new_code(draft_id: int) -> Response:
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        desk.reissue_code(db.session, draft_id, issued_by=current_user, who=who(), now=clinic_now())
+        desk.reissue_code(db.session, draft_id, issued_by=current_user, who=who(), now=staff_now())
     except desk.SessionNotFound:
         abort(404)
     except desk.SessionClosed as exc:
@@ -82,13 +82,13 @@ def new_code(draft_id: int) -> Response:
 def confirm_cancel(draft_id: int) -> Any:
     """Ask before cancelling: a cancelled session cannot be opened again, so one click must not do it."""
     try:
-        draft, _issued = desk.current_code(db.session, draft_id, now=clinic_now())
+        draft, _issued = desk.current_code(db.session, draft_id, now=staff_now())
     except desk.SessionNotFound:
         abort(404)
     if draft.status != "open":
         flash(_closed_message(draft.status), "error")
         return redirect(url_for("desk.home"))
-    row = desk.session_row(draft, clinic_now())
+    row = desk.session_row(draft, staff_now())
     return render_template("desk/cancel.html", row=row, action_form=EmptyForm(),
                            modality_titles=dict(_modalities()))
 
@@ -99,7 +99,7 @@ def cancel(draft_id: int) -> Response:
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        desk.cancel_session(db.session, draft_id, who=who(), now=clinic_now())
+        desk.cancel_session(db.session, draft_id, who=who(), now=staff_now())
     except desk.SessionNotFound:
         abort(404)
     except desk.SessionClosed as exc:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import io
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -23,11 +22,6 @@ from kiosk.core.web import roles_required
 from kiosk.texts.model import LanguageTexts
 
 bp = Blueprint("doctor", __name__, url_prefix="/doctor")
-
-
-def _clinic_tz() -> ZoneInfo:
-    """The clinic's zone: dates in filters and every time on these pages are the clinic's wall clock."""
-    return ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
 
 
 def page_window(page: int, pages: int, radius: int = 2) -> list[int | None]:
@@ -49,7 +43,7 @@ def queue() -> Any:
     form = QueueFilterForm(request.args, modalities=list(titles.items()))
     values, problems = form.filters()
     page_number, page_problem = form.page_number()
-    result = review_queue.queue(db.session, review_queue.QueueFilter(**values), page=page_number, tz=_clinic_tz())
+    result = review_queue.queue(db.session, review_queue.QueueFilter(**values), page=page_number, tz=common.staff_timezone())
     if page_problem:
         problems.append(page_problem)
     elif result.page != result.asked_page:
@@ -59,7 +53,7 @@ def queue() -> Any:
     return render_template("review/queue.html", form=form, result=result, problems=problems, titles=titles,
                            question_words=question_words,
                            args=form.query_args(values), window=page_window(result.page, result.pages),
-                           checkins=checkins.pending_review(db.session), tz=_clinic_tz())
+                           checkins=checkins.pending_review(db.session), tz=common.staff_timezone())
 
 
 def _reader_texts() -> LanguageTexts:
@@ -74,15 +68,15 @@ def consent(document_id: str) -> Any:
     form = DecisionForm()
     try:
         if request.method == "GET":
-            page = reviews.open_consent(db.session, common.who(), document_id, _clinic_tz(), common.clinic_now(),
-                                        _reader_texts())
+            page = reviews.open_consent(db.session, common.who(), document_id, common.staff_timezone(),
+                                        common.clinic_now(), _reader_texts())
             return render_template("review/consent.html", page=page, form=form, titles=common.modality_titles())
         if form.validate_on_submit():
+            where = common.document_clinic(document_id)  # the site whose wall clock and name the seal carries
             try:
                 review = reviews.decide(db.session, common.who(), current_user._get_current_object(), document_id,
                                         **form.values(), now=common.clinic_now(),
-                                        timezone_name=current_app.config["CLINIC_TIMEZONE"],
-                                        seal_key=common.seal_key(), clinic_name=common.document_clinic(document_id).name)
+                                        timezone_name=where.timezone, seal_key=common.seal_key(), clinic_name=where.name)
             except reviews.DecisionRefused as exc:
                 for name, message in exc.errors.items():
                     form[name].errors = [*form[name].errors, message]
@@ -92,7 +86,7 @@ def consent(document_id: str) -> Any:
                         decision=label(DECISION_LABELS, review.decision), revision=review.document_revision),
                       "success")
                 return redirect(url_for("doctor.consent", document_id=document_id))
-        page = reviews.consent_page(db.session, document_id, _clinic_tz(), _reader_texts())  # not a new view
+        page = reviews.consent_page(db.session, document_id, common.staff_timezone(), _reader_texts())  # not a new view
         return render_template("review/consent.html", page=page, form=form, titles=common.modality_titles())
     except consents.ConsentNotFound:
         abort(404)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
 from forms.staff import AuditFilterForm
@@ -13,7 +12,7 @@ from kiosk.core import audit
 from kiosk.core.dates import clinic_day_range
 from kiosk.consent import queries as consents
 from kiosk.core.extensions import db
-from kiosk.core.web import roles_required, who
+from kiosk.core.web import roles_required, staff_timezone, who
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PER_PAGE = 50
@@ -38,7 +37,7 @@ def _filters(form: AuditFilterForm) -> tuple[audit.AuditFilter, list[str]]:
     problems: list[str] = []
     if not form.validate():
         problems = [f"{form[name].label.text}: {errors[0]}" for name, errors in form.errors.items()]
-    tz = ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
+    tz = staff_timezone()
     consent_id = None
     if form.document.data and not form.document.errors:
         try:
