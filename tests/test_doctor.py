@@ -36,9 +36,9 @@ def _session(app: Flask) -> Any:
     return app.extensions["kiosk_db"]()
 
 
-def add_consent(app: Flask, name: str, *, severity: Severity | None = None, modality: str = "co2_laser",
+def add_consent(app: Flask, name: str, *, severity: Severity | None = "review", modality: str = "co2_laser",
                 created: datetime = BASE, status: str = "submitted", decision: str | None = None) -> str:
-    """A bare queue row (no PDF, empty record): enough for the queue, far faster than the wizard."""
+    """A bare queue row (no PDF, empty record) with a flag for a doctor: enough for the queue, faster than the wizard."""
     session = _session(app)
     draft = Draft(token=secrets.token_hex(16), status="submitted", data={}, trail={}, site_id=1)
     document_id = f"CK-TEST-{secrets.token_hex(4).upper()}"
@@ -139,7 +139,8 @@ def test_readiness(app: Flask, status: str, severity: Severity | None, decision:
 # --------------------------------------------------------------------------
 
 
-def test_queue_order_stop_then_review_then_the_rest_newest_first(app: Flask, staff: dict[str, str]) -> None:
+def test_the_working_list_holds_stop_then_review_newest_first_and_any_status_adds_the_rest(
+        app: Flask, staff: dict[str, str]) -> None:
     add_consent(app, "Info Old", severity="info", created=BASE - timedelta(days=3))
     add_consent(app, "None Newest", severity=None, created=BASE + timedelta(days=5))
     add_consent(app, "Stop Old", severity="stop", created=BASE - timedelta(days=9))
@@ -147,9 +148,14 @@ def test_queue_order_stop_then_review_then_the_rest_newest_first(app: Flask, sta
     add_consent(app, "Stop New", severity="stop", created=BASE + timedelta(days=1))
     add_consent(app, "Review New", severity="review", created=BASE + timedelta(days=2))
     add_consent(app, "Info New", severity="info", created=BASE + timedelta(days=4))
-    html = queue_html(doctor_client(app))
-    assert names(html) == ["Stop New", "Stop Old", "Review New", "Review Mid", "Info New", "Info Old", "None Newest"]
-    assert "Not ready for treatment" in html and "Ready (no doctor review needed)" in html
+    client = doctor_client(app)
+    html = queue_html(client)
+    assert names(html) == ["Stop New", "Stop Old", "Review New", "Review Mid"]  # what needs a doctor, nothing else
+    assert "Not ready for treatment" in html and "Ready (no doctor review needed)" not in html
+    everything = queue_html(client, status="any")
+    assert names(everything) == ["Stop New", "Stop Old", "Review New", "Review Mid", "Info New", "Info Old",
+                                 "None Newest"]
+    assert "Ready (no doctor review needed)" in everything
 
 
 def test_queue_status_filter_shows_submitted_by_default(app: Flask, staff: dict[str, str]) -> None:
@@ -557,7 +563,8 @@ def test_queue_search_and_decision_on_postgresql(pg_url: str) -> None:
     assert wizard.complete(app, "co2_laser", name="Łucja Wiśniewska", yes=STOP_AND_REVIEW,
                            typed_signature="Łucja").status_code == 302
     client = doctor_client(app)
-    assert names(queue_html(client)) == ["Łucja Wiśniewska", "María-José O&#39;Connor", "Zoë Ñúñez", "Other Person"]
+    assert names(queue_html(client)) == ["Łucja Wiśniewska", "María-José O&#39;Connor", "Zoë Ñúñez"]  # flagged only
+    assert "Other Person" in queue_html(client, status="any")
     assert names(queue_html(client, q="ÑÚÑ")) == ["Zoë Ñúñez"]
     assert names(queue_html(client, q="wisniewska")) == ["Łucja Wiśniewska"]
     assert names(queue_html(client, q="maria jose oconnor")) == ["María-José O&#39;Connor"]

@@ -100,12 +100,12 @@ def test_a_doctor_sees_the_sites_they_are_assigned_to(app: Flask, chain: dict[st
     madrid = sign_at(app, chain["desk_madrid"], "Marta Madrid")
     valencia = sign_at(app, chain["desk_valencia"], "Vicenta València")
     only_madrid = login(app, chain["doctor_madrid"])
-    queue = only_madrid.get("/doctor/queue", query_string={"status": "all"}).get_data(as_text=True)
+    queue = only_madrid.get("/doctor/queue", query_string={"status": "any"}).get_data(as_text=True)
     assert "Marta Madrid" in queue and "Vicenta València" not in queue
     assert only_madrid.get(f"/doctor/consents/{valencia}").status_code == 404
     assert only_madrid.get(f"/doctor/consents/{valencia}/revisions/1.pdf").status_code == 404
     both = login(app, chain["doctor_both"])
-    queue = both.get("/doctor/queue", query_string={"status": "all"}).get_data(as_text=True)
+    queue = both.get("/doctor/queue", query_string={"status": "any"}).get_data(as_text=True)
     assert "Marta Madrid" in queue and "Vicenta València" in queue
     assert both.get(f"/doctor/consents/{madrid}").status_code == 200
 

@@ -8,7 +8,7 @@ from datetime import date
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import format_date, get_locale, ngettext, refresh
 from flask_login import current_user
 from flask_babel import gettext as _
@@ -34,8 +34,8 @@ from kiosk.consent import submission
 from kiosk.core import audit
 from kiosk.core.extensions import db
 from kiosk.core.vocabulary import ANSWER_LABELS
-from kiosk.core.web import (CHECKIN_KEY, DRAFT_KEY, Progress, clinic, clinic_now, current_texts, offered_languages,
-                            hand_to_patient, seal_key, template_url_for, who)
+from kiosk.core.web import (CHECKIN_KEY, DRAFT_KEY, Progress, clinic, clinic_now, current_texts, hand_to_patient,
+                            header_clinic_name, offered_languages, seal_key, template_url_for, who)
 from kiosk.documents.record import answer_as_read, describe_answer
 
 bp = Blueprint("wizard", __name__)
@@ -47,7 +47,7 @@ def layout_context() -> dict[str, Any]:
     """What the base layout shows on every page: clinic name, language, and the step indicator."""
     step = g.get("step")
     progress = Progress(steps.number(step), len(steps.STEPS)) if step else None
-    return {"clinic_name": current_app.config["CLINIC_NAME"], "page_lang": str(get_locale() or "en"),
+    return {"clinic_name": header_clinic_name(g.get("draft")), "page_lang": str(get_locale() or "en"),
             "progress": progress}
 
 

@@ -30,6 +30,7 @@ QUEUE_STATUS_LABELS: Words = {
     "submitted": _l("Awaiting review"),  # new consents and those after a consultation (kiosk.review.queue)
     "reviewed": _l("Reviewed"),
     "withdrawn": _l("Withdrawn"),
+    "any": _l("Any status"),  # a filter only: finds a patient by name whatever became of their consent
 }
 # A session the front desk started today (kiosk.desk.sessions).
 DESK_SESSION_STATUS_LABELS: Words = {

@@ -89,6 +89,15 @@ def clinic_now() -> datetime:
     return services_of(current_app).clock()
 
 
+def header_clinic_name(draft: Any = None) -> str:
+    """The clinic a page's header names: the patient's own clinic on a tablet, the staff member's one site, else the setting."""
+    site = getattr(draft, "site", None)
+    user = current_user if current_user and current_user.is_authenticated else None
+    if site is None and user is not None and len(user.sites) == 1:
+        site = user.sites[0]
+    return (site and site.name) or current_app.config["CLINIC_NAME"]
+
+
 def staff_timezone() -> ZoneInfo:
     """The wall clock of the signed-in staff member's site (when all their sites share one), else the clinic's."""
     default = current_app.config["CLINIC_TIMEZONE"]

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, false, func, select
+from sqlalchemy import ColumnElement, Select, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from kiosk.consent import queries as consents
@@ -16,12 +16,13 @@ from kiosk.core.dates import clinic_day_range
 from kiosk.core.folding import fold_name
 from kiosk.core.models import Consent, ConsentFlag, Decision
 from kiosk.documents.record import COMPREHENSION_FLAG_PREFIX, severity_rank
-from kiosk.rules.readiness import Readiness, readiness
+from kiosk.rules.readiness import NEEDS_DOCTOR, Readiness, readiness
 
 PER_PAGE = 25
-QUEUE_STATUSES = ("submitted", "reviewed", "withdrawn")
+QUEUE_STATUSES = ("submitted", "reviewed", "withdrawn", "any")
 # what each queue filter lists: "Awaiting review" is every consent that still needs a doctor, a consultation included
-QUEUE_FILTER_STATUSES = {"submitted": ("submitted", "consultation"), "reviewed": ("reviewed",), "withdrawn": ("withdrawn",)}
+QUEUE_FILTER_STATUSES = {"submitted": ("submitted", "consultation"), "reviewed": ("reviewed",), "withdrawn": ("withdrawn",),
+                         "any": ("submitted", "consultation", "reviewed", "withdrawn")}  # to find a patient by name
 
 # --------------------------------------------------------------------------
 # Readiness (the rule is kiosk.rules.readiness; these read its facts from the database)
@@ -145,6 +146,8 @@ def _conditions(session: Session, filters: QueueFilter, tz: ZoneInfo) -> list[Co
     """WHERE clauses for the filters; status comes first so the queue index is used."""
     status = filters.status if filters.status in QUEUE_STATUSES else "submitted"
     conditions: list[ColumnElement[bool]] = [Consent.status.in_(QUEUE_FILTER_STATUSES[status])]
+    if status == "submitted":  # the working list: only what needs a doctor (a clean consent is ready without one)
+        conditions.append(or_(Consent.severity_rank <= NEEDS_DOCTOR, Consent.status == "consultation"))
     if filters.modality:
         conditions.append(Consent.modality == filters.modality)
     start, end = clinic_day_range(filters.date_from, filters.date_to, tz)
