@@ -8,7 +8,8 @@ client; the PDF is read back with pypdf and the export validated with fhir.resou
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 from pathlib import Path
 from typing import Any
 
@@ -253,3 +254,44 @@ def test_a_representatives_consent_is_a_performer_acting_for_the_patient_in_fhir
     assert _resolve(bundle, agents["WIT"]["who"])["name"] == [{"text": "Pedro Sanz"}]
     representative = next(a for a in _one(bundle, "Provenance")["agent"] if "onBehalfOf" in a)
     assert _resolve(bundle, representative["onBehalfOf"])["resourceType"] == "Patient"
+
+
+def test_a_consent_with_all_three_signers_is_pdf_a_and_its_seal_holds_after_a_decision(
+        app: Flask, staff: dict[str, str], tmp_path: Path) -> None:
+    from kiosk.core.audit import Who
+    from kiosk.core.models import User
+    from kiosk.review import decisions
+    from tests.helpers import STAFF_PASSWORD, seal_key_of
+    from tests.test_decision_chain import _pdfsig, _pyhanko
+    from tests.test_pdfa import preflight
+
+    dob = _age(16, app)
+    _d, code, _ = _start(app, staff, dob, representative_name=PARENT, representative_relationship="parent",
+                         interpreter_name="Ioana Popescu", interpreter_language="rumano", witness_name="Pedro Sanz")
+    wizard = _patient_signs(app, app.test_client(), code, dob, language="es")
+    _countersign(wizard, "representative", PARENT)
+    _countersign(wizard, "interpreter", "Ioana Popescu", typed=True)
+    assert _countersign(wizard, "witness", "Pedro Sanz").headers["Location"].endswith("/consent/done")
+    consent = _consent(app)
+    original = consent.documents[0].pdf
+    text = " ".join(pdf_text(original).split())
+    for words in ("Consentimiento del representante", "Declaración del intérprete", "Declaración del testigo",
+                  "padre o madre", "el paciente es menor de edad", "(firma escrita)"):
+        assert words in text, words
+
+    session = app.extensions["kiosk_db"]()
+    doctor = session.scalar(select(User).where(User.role == "doctor"))
+    decisions.decide(session, Who(actor="tests"), doctor, consent.document_id, decision="cleared",
+                     note="Visto con su madre.", password=STAFF_PASSWORD, meaning="Revisado.",
+                     now=datetime.now(ZoneInfo(app.config["CLINIC_TIMEZONE"])),
+                     timezone_name=app.config["CLINIC_TIMEZONE"], seal_key=seal_key_of(app),
+                     clinic_name="Test Clinic")
+    session.close()
+    revised = _consent(app).documents[-1].pdf
+    assert revised.startswith(original)
+    assert [s.bottom_line for s in _pyhanko(app, revised)] == [True, True]
+    assert _pdfsig(revised).count("Signature is Valid.") == 2
+    (tmp_path / "people.pdf").write_bytes(original)
+    (tmp_path / "people-decided.pdf").write_bytes(revised)
+    verdicts = preflight([tmp_path / "people.pdf", tmp_path / "people-decided.pdf"], tmp_path / "files.txt")
+    assert verdicts == {"people.pdf": [], "people-decided.pdf": []}, verdicts
