@@ -38,6 +38,15 @@ def born_years_ago(years: int) -> str:
     return date(today.year - years - (1 if (today.month, today.day) < (1, 2) else 0), 1, 1).isoformat()
 
 
+def signed_in_desk(tablet_context: Callable[..., BrowserContext], server: LiveServer,
+                   email: str) -> tuple[BrowserContext, Page]:
+    """A desk computer (no touch, desk size) with the front desk signed in."""
+    context = tablet_context(viewport=SIZES["desk"], has_touch=False)
+    page = context.new_page()
+    sign_in(page, server, email)
+    return context, page
+
+
 def desk_starts(page: Page, server: LiveServer, dob: str, audit: AxeAudit, lang: str,
                 shot: Callable[[Page, str], Any], **people: str) -> str:
     """The desk fills its start form: first without the representative a minor needs (when one is given), then with."""
@@ -83,8 +92,7 @@ def test_a_16_year_old_and_her_mother_sign_in_chromium(
         live_server: LiveServer, staff: dict[str, str], tablet_context: Callable[..., BrowserContext],
         screenshot: Screenshots) -> None:
     audit = AxeAudit()
-    desk = tablet_context(viewport=SIZES["desk"], has_touch=False).new_page()
-    sign_in(desk, live_server, staff["frontdesk"])
+    _desk_context, desk = signed_in_desk(tablet_context, live_server, staff["frontdesk"])
     dob = born_years_ago(16)
     code = desk_starts(desk, live_server, dob, audit, "en", screenshot, representative_name=PARENT,
                        representative_relationship="parent",
@@ -119,9 +127,7 @@ def test_a_spanish_consent_with_an_interpreter_in_chromium(
         live_server: LiveServer, staff: dict[str, str], tablet_context: Callable[..., BrowserContext],
         screenshot: Screenshots) -> None:
     audit = AxeAudit()
-    desk_context = tablet_context(viewport=SIZES["desk"], has_touch=False)
-    desk = desk_context.new_page()
-    sign_in(desk, live_server, staff["frontdesk"])
+    desk_context, desk = signed_in_desk(tablet_context, live_server, staff["frontdesk"])
     set_session(desk_context, live_server, lang="es")
     code = desk_starts(desk, live_server, born_years_ago(40), audit, "es", screenshot,
                        interpreter_name=INTERPRETER, interpreter_language="rumano")
@@ -154,9 +160,7 @@ def test_a_minor_the_desk_did_not_know_of_waits_until_the_desk_names_her_guardia
         live_server: LiveServer, staff: dict[str, str], tablet_context: Callable[..., BrowserContext],
         screenshot: Screenshots) -> None:
     audit = AxeAudit()
-    desk_context = tablet_context(viewport=SIZES["desk"], has_touch=False)
-    desk = desk_context.new_page()
-    sign_in(desk, live_server, staff["frontdesk"])
+    desk_context, desk = signed_in_desk(tablet_context, live_server, staff["frontdesk"])
     code = desk_starts(desk, live_server, born_years_ago(30), audit, "en", screenshot)  # the desk thought: an adult
 
     tablet_ctx = tablet_context()
