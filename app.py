@@ -36,6 +36,7 @@ from kiosk.tablet import language_views as language
 from kiosk.tablet import views as tablet
 from kiosk.verify import views as verify
 from kiosk.consent import views as wizard
+from kiosk.consent import people_views as countersign
 from kiosk.core.errors import register_error_handlers
 
 
@@ -49,6 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     vocabulary.register_filters(app)
     app.register_blueprint(wizard.bp)
+    app.register_blueprint(countersign.bp)
     app.register_blueprint(language.bp)
     app.register_blueprint(tablet.bp)
     app.register_blueprint(auth.bp)

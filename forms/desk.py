@@ -11,12 +11,13 @@ from wtforms.validators import DataRequired, InputRequired, Length
 
 from forms.base import KioskForm
 from forms.consent import NAME_MAX, IdentityForm, clean_text
+from forms.people import IDENTITY_CHECKS, PeopleForm
 from kiosk.desk.sessions import NewPatient
 from kiosk.core.translation import lazy_gettext as _l
 
 
-class StartSessionForm(KioskForm):
-    """The patient the desk starts a session for; the pressed button says code or this device."""
+class StartSessionForm(PeopleForm):
+    """The patient the desk starts a session for (and who signs after them); the pressed button says code or this device."""
 
     full_name = StringField(
         _l("Patient's full name"),
@@ -31,13 +32,8 @@ class StartSessionForm(KioskForm):
         render_kw={"autocomplete": "off"},
     )
     modality = SelectField(_l("Treatment the doctor planned (optional)"))
-    identity_check = SelectField(_l("How was the patient's identity checked?"), choices=[
-        SelectChoice("", _l("Not checked")),
-        SelectChoice("ID card shown at the front desk", _l("ID card shown")),
-        SelectChoice("Passport shown at the front desk", _l("Passport shown")),
-        SelectChoice("Driving licence shown at the front desk", _l("Driving licence shown")),
-        SelectChoice("Known to the front desk from earlier visits", _l("Known from earlier visits")),
-    ], default="", description=_l("Printed on the consent as it is chosen here."))
+    identity_check = SelectField(_l("How was the patient's identity checked?"), choices=IDENTITY_CHECKS, default="",
+                                 description=_l("Printed on the consent as it is chosen here."))
     issue = SubmitField(_l("Get a code for the tablet"))
     open_here = SubmitField(_l("Open on this device"))
 
@@ -52,7 +48,8 @@ class StartSessionForm(KioskForm):
 
     def patient(self) -> NewPatient:
         return NewPatient(full_name=self.full_name.data, date_of_birth=self.date_of_birth.data,
-                          modality=self.modality.data or None, identity_check=self.identity_check.data or None)
+                          modality=self.modality.data or None, identity_check=self.identity_check.data or None,
+                          people=self.named())
 
 
 class TabletCodeForm(KioskForm):

@@ -57,6 +57,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("wizard.sign", "GET"): PATIENT,
     ("wizard.sign", "POST"): PATIENT,
     ("wizard.done", "GET"): PATIENT,
+    ("countersign.next_signer", "GET"): PATIENT,
+    ("countersign.sign", "POST"): PATIENT,
     # the tablet's own settings: without a safe `next` (or after a reset) everyone lands on the start page
     ("tablet.text_size", "POST"): {visitor: START for visitor in VISITORS},
     ("tablet.reset", "POST"): {visitor: START for visitor in VISITORS},
@@ -73,6 +75,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("desk.new_code", "POST"): DESK,
     ("desk.confirm_cancel", "GET"): DESK,
     ("desk.cancel", "POST"): DESK,
+    ("desk.people_page", "GET"): DESK,
+    ("desk.people_page", "POST"): DESK,
     ("doctor.queue", "GET"): DOCTORS,
     ("doctor.consent", "GET"): DOCTORS,
     ("doctor.consent", "POST"): DOCTORS,
@@ -127,7 +131,7 @@ def world(app: Flask, staff: dict[str, str]) -> dict[str, Any]:
 
 def _url(app: Flask, endpoint: str, world: dict[str, Any]) -> str:
     values = {"document_id": world["document_id"], "draft_id": world["draft_id"], "index": 1, "revision": 1,
-              "checkin_id": world.get("checkin_id")}
+              "checkin_id": world.get("checkin_id"), "role": "representative"}
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     with app.test_request_context():
         from flask import url_for

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from PIL import Image
@@ -20,13 +20,16 @@ from sqlalchemy.orm import Session
 
 from kiosk.rules import comprehension
 from kiosk.consent import drafts
+from kiosk.consent import signers
 from kiosk.consent import steps
 from kiosk.rules import validity
 from kiosk.core.models import Consent, ConsentEvent, ConsentFlag, Document, DocumentRevision, Draft
 from kiosk.documents import codes
 from kiosk.documents.pdf import render_consent_pdf
-from kiosk.documents.record import (CheckedIdentity, Clinic, ConsentRecord, Patient, RiskAck, StepEvent, Treatment, answer_as_read, highest_severity,
-                                    severity_rank)
+from kiosk.documents.pdf.people import people_labels
+from kiosk.documents.record import (CheckedIdentity, Clinic, ConsentRecord, Countersignature, Patient, RiskAck,
+                                    StepEvent, Treatment, answer_as_read, highest_severity, severity_rank)
+from kiosk.rules import people as who_signs
 from kiosk.rules.identity import identity_change_flags, same_person
 from kiosk.rules.screening import ScreeningError, screen
 from kiosk.documents.sealing import SealKey, seal_pdf
@@ -48,6 +51,14 @@ class SignatureInput:
 
 class DraftClosed(Exception):
     """The session was cancelled at the desk before the patient signed; nothing is stored."""
+
+
+class AwaitingSigners(Exception):
+    """The patient's signature is kept; `role` (a representative, interpreter or witness) signs next on the tablet."""
+
+    def __init__(self, role: str) -> None:
+        super().__init__(role)
+        self.role = role
 
 
 class NotReadyToSign(Exception):
@@ -72,8 +83,13 @@ def submit(
     clinic: Clinic,
     seal_key: SealKey,
     now: datetime,
+    final: bool = False,
 ) -> Consent:
-    """Store the signed consent once, its PDF sealed; a repeated submission returns the consent already stored."""
+    """Store the signed consent once, its PDF sealed; a repeated submission returns the consent already stored.
+
+    When others sign after the patient (kiosk.rules.people), the patient's signature is kept and AwaitingSigners
+    raised; the last of them to sign submits again with `final`, the patient's kept signature as `signature`.
+    """
     # An open draft has no consent (both change in one transaction), so only a closed one is looked up here;
     # a draft closed since it was read is caught below by the guarded UPDATE or the unique draft_id.
     if draft.status != "open":
@@ -85,6 +101,7 @@ def submit(
         raise NotReadyToSign(open_step)
 
     local_now = now.astimezone(ZoneInfo(clinic.timezone))
+    others = _others_signed(session, draft, signature, texts=texts, local_now=local_now, now=now, final=final)
     document_id = new_document_id(local_now)
     try:
         record = build_record(draft, signature, texts=texts, clinic=clinic, local_now=local_now,
@@ -92,11 +109,14 @@ def submit(
     except ScreeningError as exc:
         # answers saved under rules that changed since (a question added, removed or made a choice): asked again
         raise NotReadyToSign("screening") from exc
+    if others:
+        _add_signers(record, draft, others, texts=texts, clinic=clinic, local_now=local_now)
     if clinic.address:  # one site of a chain: its address beside its name on every page
         record["clinic_address"] = clinic.address
     record["verification"] = {"code": codes.verification_code(), "url": clinic.verify_url}
-    pdf = seal_pdf(render_consent_pdf(record, signature.png, signature.image), seal_key, clinic_name=clinic.name,
-                   reason=SEAL_REASON)
+    pdf = seal_pdf(render_consent_pdf(record, signature.png, signature.image,
+                                      other_signatures={role: kept["png"] for role, kept in others.items()}),
+                   seal_key, clinic_name=clinic.name, reason=SEAL_REASON)
     document = Document(id=document_id, kind="consent", verification_code=record["verification"]["code"],
                         created_at=now)
     document.revisions = [DocumentRevision(revision=1, kind="patient_signed", pdf=pdf,
@@ -139,6 +159,71 @@ def submit(
             raise
         return existing
     return consent  # the UPDATE set draft.status in the session too: no need to read the row back
+
+
+def _others_signed(session: Session, draft: Draft, signature: SignatureInput, *, texts: Texts,
+                   local_now: datetime, now: datetime, final: bool) -> dict[str, dict[str, Any]]:
+    """The signatures of everyone who signs after the patient, once all have; until then AwaitingSigners."""
+    dob = date.fromisoformat(draft.data["identity"]["date_of_birth"])
+    roles = who_signs.signers(texts.rules, dob, local_now.date(), signers.people(draft))
+    if not roles:
+        return {}
+    if not final:  # the patient has just signed (again): keep it, the others sign after it
+        signers.hold(session, draft, "patient", {
+            "method": signature.method, "png": signature.png, "typed_name": signature.typed_name,
+            "printed_name": signature.printed_name}, now, awaiting=roles)
+        raise AwaitingSigners(roles[0])
+    kept = signers.held(draft)
+    waiting = next((role for role in roles if role not in kept), None)
+    if waiting is not None or "patient" not in kept:
+        raise AwaitingSigners(waiting or roles[0])
+    return {role: kept[role] for role in roles}
+
+
+def _countersignature(kept: dict[str, Any], statement: str, timezone: str) -> Countersignature:
+    png = kept.get("png")
+    return Countersignature(method=kept["method"], typed_name=kept.get("typed_name"),
+                            printed_name=kept["printed_name"], signed_at=kept["signed_at"], timezone=timezone,
+                            statement=statement, image_sha256=hashlib.sha256(png).hexdigest() if png else None)
+
+
+def _add_signers(record: ConsentRecord, draft: Draft, others: dict[str, dict[str, Any]], *, texts: Texts,
+                 clinic: Clinic, local_now: datetime) -> None:
+    """Who signed after the patient, each with the words they signed; the under_18 reason names the representative."""
+    named = signers.people(draft)
+    words = texts.people_text(draft.language)
+    patient = record["patient"]
+    title = record["treatment"]["modality_title"]
+    patient_kept = signers.held(draft)["patient"]
+    record["signature"]["signed_at"] = datetime.fromisoformat(patient_kept["signed_at"]).astimezone(
+        local_now.tzinfo).isoformat()  # when the patient signed, before the others
+
+    def statement(role: str) -> str:
+        language = (named.get("interpreter") or {}).get("language", "")
+        return words.statement(role, patient=patient["full_name"], treatment=title, language=language)
+
+    if "representative" in others:
+        rep = named["representative"]
+        dob = date.fromisoformat(patient["date_of_birth"])
+        record["representative"] = {
+            "full_name": rep["full_name"], "relationship": rep["relationship"],
+            "identity_check": rep.get("identity_check") or None,
+            "reason": "minor" if who_signs.minor(texts.rules, dob, local_now.date()) else "cannot_decide_alone",
+            "consents_for": {"full_name": patient["full_name"], "date_of_birth": patient["date_of_birth"]},
+            "signature": _countersignature(others["representative"], statement("representative"), clinic.timezone),
+        }
+        record["assent_note"] = words.assent_note
+        record["flags"] = who_signs.represented_flags(
+            texts.rules, record["flags"], date_of_birth=dob, as_of=local_now.date(),
+            representative=rep["full_name"], relationship=people_labels("en")[f"relationship_{rep['relationship']}"])
+    if "interpreter" in others:
+        person = named["interpreter"]
+        record["interpreter"] = {"full_name": person["full_name"], "language": person["language"],
+                                 "signature": _countersignature(others["interpreter"], statement("interpreter"),
+                                                                clinic.timezone)}
+    if "witness" in others:
+        record["witness"] = {"full_name": named["witness"]["full_name"],
+                             "signature": _countersignature(others["witness"], statement("witness"), clinic.timezone)}
 
 
 def _consent_for(session: Session, draft_id: int) -> Consent | None:

@@ -307,6 +307,8 @@ def sign(draft: Any) -> Any:
             )
         except submission.NotReadyToSign as exc:
             return _redirect_to(exc.first_open)
+        except submission.AwaitingSigners:  # a representative, interpreter or witness signs next
+            return redirect(url_for("countersign.next_signer"))
         except submission.DraftClosed:
             session.pop(DRAFT_KEY, None)
             return redirect(url_for("wizard.start"))

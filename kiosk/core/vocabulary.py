@@ -111,6 +111,8 @@ AUDIT_ACTION_LABELS: Words = {
     "patient_data_requested": _l("Patient's data requested"), "patient_data_delivered": _l("Patient's data delivered"),
     "retention_removed": _l("Removed after the retention period"), "legal_hold_set": _l("Legal hold set"),
     "legal_hold_lifted": _l("Legal hold lifted"),
+    "people_named": _l("Representative, interpreter or witness named at the desk"),
+    "countersigned": _l("Signed after the patient (representative, interpreter or witness)"),
 }
 # A screening flag's severity ("none": no flag at all).
 SEVERITY_LABELS: Words = {
@@ -145,6 +147,13 @@ ROLE_LABELS: Words = {"frontdesk": _l("front desk"), "doctor": _l("doctor"), "ad
 # The language a consent was signed in, named for staff in their own language.
 LANGUAGE_LABELS: Words = {"en": _l("English"), "es": _l("Spanish")}
 
+# Who signs a consent after the patient (kiosk.rules.people.ROLES).
+SIGNER_ROLE_LABELS: Words = {"representative": _l("representative"), "interpreter": _l("interpreter"),
+                             "witness": _l("witness")}
+# A representative's relationship to the patient (kiosk.rules.people.RELATIONSHIPS).
+RELATIONSHIP_LABELS: Words = {"parent": _l("Parent"), "legal_guardian": _l("Legal guardian"),
+                              "other_legal_representative": _l("Other legal representative")}
+
 # Each table as the Jinja filter that shows it.
 FILTERS: dict[str, Words] = {
     "consent_status_label": CONSENT_STATUS_LABELS,
@@ -164,6 +173,8 @@ FILTERS: dict[str, Words] = {
     "answer_label": ANSWER_LABELS,
     "role_label": ROLE_LABELS,
     "language_label": LANGUAGE_LABELS,
+    "signer_role_label": SIGNER_ROLE_LABELS,
+    "relationship_label": RELATIONSHIP_LABELS,
 }
 
 
@@ -175,13 +186,14 @@ AUDIT_DETAIL_LABELS: Words = {
     "replaced": _l("earlier codes replaced"), "reason": _l("reason"), "note": _l("note"),
     "files": _l("files"), "documents": _l("documents"), "sha256s": _l("SHA-256 of each revision"),
     "signed_at": _l("signed"), "last_activity": _l("last session or signature"), "retained_until": _l("kept until"),
+    "role": _l("role"), "roles": _l("roles"),
 }
 # Row ids kept for the database's own joins; they mean nothing to a reader.
 AUDIT_DETAIL_HIDDEN = frozenset({"draft_id", "code_id"})
 # Detail values that are codes, shown in words.
 AUDIT_DETAIL_VALUES: dict[str, Words] = {
     "decision": DECISION_LABELS, "kind": REVISION_KIND_LABELS, "how": WITHDRAWAL_METHOD_LABELS,
-    "highest_severity": SEVERITY_LABELS,
+    "highest_severity": SEVERITY_LABELS, "role": SIGNER_ROLE_LABELS,
 }
 
 

@@ -72,6 +72,7 @@ class NewPatient:
     date_of_birth: date
     modality: str | None = None
     identity_check: str | None = None  # how the desk checked identity, printed on the consent
+    people: dict[str, Any] | None = None  # who signs after the patient (kiosk.consent.signers.people)
 
 
 @dataclass(frozen=True)
@@ -247,6 +248,8 @@ def _start(session: Session, patient: NewPatient, *, issued_by: User | None, lan
         prefill["modality"] = patient.modality
     if patient.identity_check:
         prefill["identity_check"] = patient.identity_check
+    if patient.people:
+        prefill["people"] = patient.people
     starter = f"front desk ({issued_by.email})" if issued_by is not None else "front desk"
     draft = drafts.start_draft(session, language=language, device_label=None, ip_address=None, user_agent=None,
                                now=now, started_by=starter[:80], prefill=prefill,

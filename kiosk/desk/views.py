@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,10 +12,12 @@ from werkzeug.wrappers import Response
 
 from forms.base import EmptyForm
 from forms.desk import StartSessionForm
+from forms.people import PeopleForm
 from kiosk.desk import sessions as desk
 from kiosk.desk import today
 from kiosk.staff import sites
 from kiosk.core.extensions import db
+from kiosk.consent import people
 from kiosk.consent.steps import STEPS
 from kiosk.core.web import DRAFT_KEY, current_texts, hand_to_patient, roles_required, staff_now, who
 
@@ -32,7 +34,8 @@ def _modalities() -> list[tuple[str, str]]:
 @bp.route("/", methods=["GET", "POST"])
 @roles_required("desk")
 def home() -> Any:
-    form = StartSessionForm(today=staff_now().date(), modalities=_modalities())
+    form = StartSessionForm(today=staff_now().date(), modalities=_modalities(),
+                            minor=people.minor_on(current_texts(), staff_now().date()))
     if form.validate_on_submit():
         try:
             if form.open_here.data:
@@ -48,7 +51,30 @@ def home() -> Any:
             return redirect(url_for("desk.code", draft_id=issued.draft.id))
     rows = today.desk_day(db.session, now=staff_now())
     return render_template("desk/home.html", form=form, rows=rows, action_form=EmptyForm(),
-                           modality_titles=dict(_modalities()), step_count=len(STEPS))
+                           modality_titles=dict(_modalities()), step_count=len(STEPS),
+                           waiting_signers=people.awaiting(db.session, [r.session.draft_id for r in rows]))
+
+
+@bp.route("/sessions/<int:draft_id>/people", methods=["GET", "POST"])
+@roles_required("desk")
+def people_page(draft_id: int) -> Any:
+    """Name (or change) the representative, interpreter and witness of an open session, before they sign."""
+    try:
+        draft = people.open_session(db.session, draft_id)
+    except people.SessionNotOpen:
+        flash(_("That session is already signed or cancelled, so it cannot be changed here."), "error")
+        return redirect(url_for("desk.home"))
+    minor = people.draft_patient_is_minor(draft, texts=current_texts(), today=staff_now().date())
+    form = PeopleForm(minor=lambda _born: minor)
+    if form.validate_on_submit():
+        people.name_people(db.session, draft_id, form.named(), who=who(), now=staff_now())
+        flash(_("Saved. The people named sign on the patient's tablet after the patient."), "info")
+        return redirect(url_for("desk.home"))
+    if request.method == "GET":
+        form.fill(people.named(draft))
+    state = people.waiting(draft, texts=current_texts(), today=staff_now().date())
+    return render_template("people/desk_people.html", form=form, row=desk.session_row(draft, staff_now()),
+                           missing=bool(state.missing_at_desk), signed=state.signed)
 
 
 @bp.route("/sessions/<int:draft_id>/code", methods=["GET"])

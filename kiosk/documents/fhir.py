@@ -4,7 +4,9 @@ The Bundle holds the Patient, the Consent (its status from the doctor's decision
 its provision's period the validity period, the patient-signed original as its source), one DetectedIssue per
 screening flag (each doctor's decision a mitigation, by a Practitioner), one DocumentReference per stored PDF
 revision (the chain linked with relatesTo "appends"), and a QuestionnaireResponse of everything the patient
-answered, labelled in the consent's language.
+answered, labelled in the consent's language. Whoever signed after the patient is a RelatedPerson: a representative
+is a Consent.performer, and a Provenance of the signed original names each signer's part (the representative an
+author on behalf of the patient, the interpreter an attester, the witness a witness).
 
 No Flask, no database, no clock, no rules: kiosk.consent.export gathers the facts (readiness and validity come
 from kiosk.rules through the use cases every page asks) and passes them in as a ConsentState. The resources are
@@ -17,12 +19,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from kiosk.documents.pdf.labels import labels_for
+from kiosk.documents.pdf.people import people_labels
 from kiosk.documents.record import Answer, ComprehensionAnswer, ConsentRecord, Flag, describe_answer, flag_id
 
 FHIR_VERSION = "4.0.1"
@@ -41,6 +44,20 @@ CONSENT_SCOPE = {"system": "http://terminology.hl7.org/CodeSystem/consentscope",
                  "display": "Treatment"}
 PATIENT_CONSENT = {"system": "http://loinc.org", "code": "59284-0", "display": "Patient Consent"}
 OPT_IN = {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "OPTIN", "display": "opt-in"}
+# who signed after the patient (README "Representatives, interpreters and witnesses"): a representative's relationship
+# where v3 RoleCode has one, and each signer's part in the Provenance of the signed original
+ROLE_CODE = "http://terminology.hl7.org/CodeSystem/v3-RoleCode"
+RELATIONSHIP_CODES = {"parent": {"system": ROLE_CODE, "code": "PRN", "display": "parent"},
+                      "legal_guardian": {"system": ROLE_CODE, "code": "GUARD", "display": "guardian"}}
+RELATIONSHIP_SYSTEM = "urn:consent-kiosk:relationship"  # parent | legal_guardian | other_legal_representative
+PARTICIPANT = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
+AGENT_TYPES = {
+    "patient": {"system": PARTICIPANT, "code": "author", "display": "Author"},
+    "representative": {"system": PARTICIPANT, "code": "author", "display": "Author"},
+    "interpreter": {"system": PARTICIPANT, "code": "attester", "display": "Attester"},
+    "witness": {"system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "code": "WIT",
+                "display": "witness"},
+}
 
 # kiosk.rules.readiness keys -> Consent.status (README "FHIR export"); validity can only make it inactive
 STATUS_BY_READINESS = {
@@ -125,6 +142,7 @@ def consent_bundle(state: ConsentState, *, assembled_at: datetime) -> dict[str, 
           for index, flag in enumerate(record["flags"], start=1)],
         *[_document_reference(state, revision, refs, labels) for revision in state.revisions],
         *[_practitioner(person, refs) for person in staff.values()],
+        *_signers(record, refs),
     ]
     return {
         "resourceType": "Bundle",
@@ -174,6 +192,12 @@ class _Refs:
     def practitioner(self, person: Staff) -> dict[str, str]:
         return {"reference": _full_url("Practitioner", self.practitioner_id(person)), "display": person.name}
 
+    def signer_id(self, role: str) -> str:
+        return f"{role}-{self.document_id}"
+
+    def signer(self, role: str) -> dict[str, str]:
+        return {"reference": _full_url("RelatedPerson", self.signer_id(role))}
+
     def revision_id(self, number: int) -> str:
         return f"revision-{self.document_id}-{number}"
 
@@ -195,6 +219,42 @@ def _patient(record: ConsentRecord, refs: _Refs) -> dict[str, Any]:
     if telecom:
         resource["telecom"] = telecom
     return resource
+
+
+def _signers(record: ConsentRecord, refs: _Refs) -> list[dict[str, Any]]:
+    """A RelatedPerson for each who signed after the patient, and a Provenance of the signed original naming them all:
+    the representative an author on behalf of the patient, the interpreter an attester, the witness a witness."""
+    words = people_labels(record["language"])
+    found: list[tuple[str, Mapping[str, Any] | None]] = [
+        ("representative", record.get("representative")), ("interpreter", record.get("interpreter")),
+        ("witness", record.get("witness"))]
+    people = [(role, person) for role, person in found if person]
+    if not people:
+        return []
+    resources: list[dict[str, Any]] = []
+    agents: list[dict[str, Any]] = [{"type": {"coding": [AGENT_TYPES["patient"]]}, "who": refs.patient()}]
+    for role, person in people:
+        relationship: dict[str, Any] = {"text": words[f"role_{role}"]}
+        if role == "representative":
+            code = person["relationship"]
+            relationship = {"coding": [*([RELATIONSHIP_CODES[code]] if code in RELATIONSHIP_CODES else []),
+                                       {"system": RELATIONSHIP_SYSTEM, "code": code}],
+                            "text": words.get(f"relationship_{code}", code)}
+        resources.append({"resourceType": "RelatedPerson", "id": refs.signer_id(role), "patient": refs.patient(),
+                          "relationship": [relationship], "name": [{"text": person["full_name"]}]})
+        agent: dict[str, Any] = {"type": {"coding": [AGENT_TYPES[role]]}, "role": [{"text": words[f"role_{role}"]}],
+                                 "who": refs.signer(role)}
+        if role == "representative":
+            agent["onBehalfOf"] = refs.patient()
+        agents.append(agent)
+    resources.append({
+        "resourceType": "Provenance", "id": f"provenance-{refs.document_id}",
+        "target": [refs.consent(), refs.revision(1)],
+        "occurredDateTime": record["signature"]["signed_at"],
+        "recorded": record["created_at"],
+        "agent": agents,
+    })
+    return resources
 
 
 def _practitioner(person: Staff, refs: _Refs) -> dict[str, Any]:
@@ -259,7 +319,7 @@ def _consent(state: ConsentState, refs: _Refs, labels: dict[str, str]) -> dict[s
         "category": [{"coding": [PATIENT_CONSENT]}],
         "patient": refs.patient(),
         "dateTime": record["signature"]["signed_at"],
-        "performer": [refs.patient()],
+        "performer": [refs.patient()] + ([refs.signer("representative")] if record.get("representative") else []),
         "organization": [{"display": record["clinic_name"]}],
         "sourceAttachment": _attachment(state, original, labels),  # always what the patient signed
         "policyRule": {"coding": [OPT_IN], "text": record["consent_statement"]},

@@ -158,6 +158,40 @@ class Signature(TypedDict):
     image_sha256: str | None  # SHA-256 of the PNG when drawn
 
 
+class Countersignature(TypedDict):
+    """A signature after the patient's, on the same tablet: a representative's, an interpreter's or a witness's."""
+
+    method: Literal["drawn", "typed"]
+    typed_name: str | None
+    printed_name: str
+    signed_at: str  # ISO datetime with offset
+    timezone: str  # IANA name
+    statement: str  # the words they agreed to, as they read them
+    image_sha256: str | None  # SHA-256 of the PNG when drawn
+
+
+class Representative(TypedDict):
+    """Who consented for the patient, as what, and why the patient could not consent alone."""
+
+    full_name: str
+    relationship: Literal["parent", "legal_guardian", "other_legal_representative"]
+    identity_check: str | None  # how the desk checked the representative's identity (the patient's vocabulary)
+    reason: Literal["minor", "cannot_decide_alone"]
+    consents_for: CheckedIdentity  # the patient
+    signature: Countersignature
+
+
+class Interpreter(TypedDict):
+    full_name: str
+    language: str  # the language they interpreted into, as the desk wrote it
+    signature: Countersignature
+
+
+class Witness(TypedDict):
+    full_name: str
+    signature: Countersignature
+
+
 class EsignConsent(TypedDict):
     statement: str
     agreed_at: str  # given on the review step, before the signature
@@ -209,6 +243,11 @@ class ConsentRecord(TypedDict):
     trail: Trail
     renews: NotRequired[dict[str, str]]  # a re-consent: the consent it replaces, why, and both text versions
     verification: NotRequired[Verification]
+    # who signed after the patient (README "Representatives, interpreters and witnesses"); absent when no one did
+    representative: NotRequired[Representative]  # with one, the patient's own signature is their assent
+    assent_note: NotRequired[str]  # printed above the representative's consent
+    interpreter: NotRequired[Interpreter]
+    witness: NotRequired[Witness]
 
 
 Decision = Literal["cleared", "not_cleared", "consultation"]

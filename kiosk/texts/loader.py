@@ -14,7 +14,8 @@ from typing import Any
 from kiosk.documents.record import SEVERITY_ORDER, Severity
 from kiosk.texts.parity import check_parity
 from kiosk.texts.checkin import is_checkin_only, load_checkin_texts
-from kiosk.texts.model import (ANSWER_TYPES, CHECK_OPTIONS, CHECK_QUESTIONS, DERIVED_KINDS, SECTION_IDS, SEVERITIES, AnswerType,
+from kiosk.texts.people import load_people_texts
+from kiosk.texts.model import (ANSWER_TYPES, CHECK_OPTIONS, CHECK_QUESTIONS, DERIVED_KINDS, REPRESENTED_PLACEHOLDERS, SECTION_IDS, SEVERITIES, AnswerType,
                                CheckOption, CheckQuestion, CommonText, DerivedRule, LanguageTexts, ModalityText,
                                Question, QuestionText, Renewal, RiskText, Rules, Texts, TextsError)
 from kiosk.texts.questions import question_texts
@@ -49,10 +50,11 @@ def load_texts(directory: str | Path) -> Texts:
             languages[lang.language] = lang
     check_parity(docs, errors)
     checkin = load_checkin_texts(lang_dirs, root, rules, errors)
+    people = load_people_texts([p for p in lang_dirs if p.name in languages or not is_checkin_only(p)], root, errors)
     if errors:
         raise TextsError(errors)
     assert rules is not None
-    return Texts(rules=rules, languages=languages, source=str(root), checkin=checkin)
+    return Texts(rules=rules, languages=languages, source=str(root), checkin=checkin, people=people)
 
 
 def load_rules(directory: str | Path) -> Rules:
@@ -130,8 +132,14 @@ def _derived(doc: YamlDoc, data: dict[str, Any]) -> list[DerivedRule]:
             doc.error(path + ("severity",) if "severity" in d else path,
                       f"severity must be one of {', '.join(SEVERITY_ORDER)}, not {severity!r}")
         reason = doc.text(d, "reason", path, placeholders=kind.placeholders)
+        represented = ""
+        if "reason_represented" in d:
+            if kind_name != "age_below":
+                doc.error(path + ("reason_represented",), "only a rule of kind age_below has a reason_represented")
+            represented = doc.text(d, "reason_represented", path,
+                                   placeholders=kind.placeholders + REPRESENTED_PLACEHOLDERS)
         checked: Severity = severity if severity in SEVERITIES else "info"  # a wrong one stops the load
-        derived.append(DerivedRule(did, str(kind_name), checked, reason, params))
+        derived.append(DerivedRule(did, str(kind_name), checked, reason, params, represented))
     return derived
 
 

@@ -86,6 +86,12 @@ class DerivedRule:
     severity: Severity
     reason: str
     params: dict[str, int]
+    # age_below only: the reason once a representative consented for the patient; "" keeps `reason`
+    reason_represented: str = ""
+
+
+# what an age_below rule's reason_represented may name besides its reason's placeholders
+REPRESENTED_PLACEHOLDERS = ("representative", "relationship")
 
 
 @dataclass(frozen=True)
@@ -230,11 +236,30 @@ class CheckinText:
 
 
 @dataclass(frozen=True)
+class PeopleText:
+    """What a representative, an interpreter and a witness read before they sign, in one language."""
+
+    language: str
+    version: str
+    representative_statement: str  # {patient}, {treatment}
+    interpreter_statement: str  # {language}
+    witness_statement: str  # {patient}
+    assent_note: str  # printed above the representative's consent: the patient's own signature is their assent
+
+    def statement(self, role: str, *, patient: str, treatment: str, language: str = "") -> str:
+        """The statement `role` signs, filled in for this patient and treatment."""
+        template = {"representative": self.representative_statement, "interpreter": self.interpreter_statement,
+                    "witness": self.witness_statement}[role]
+        return template.format(patient=patient, treatment=treatment, language=language)
+
+
+@dataclass(frozen=True)
 class Texts:
     rules: Rules
     languages: dict[str, LanguageTexts]
     source: str = ""
     checkin: dict[str, CheckinText] = field(default_factory=dict)
+    people: dict[str, PeopleText] = field(default_factory=dict)
     _cache: dict[tuple[str, str], TextsRef] = field(default_factory=dict, compare=False, repr=False)
 
     def language(self, language: str) -> LanguageTexts:
@@ -244,6 +269,10 @@ class Texts:
     def checkin_text(self, language: str) -> CheckinText:
         """The check-in words in this language, falling back to English like `language`."""
         return self.checkin.get(language) or self.checkin["en"]
+
+    def people_text(self, language: str) -> PeopleText:
+        """The representative's, interpreter's and witness's words in this language, falling back to English."""
+        return self.people.get(language) or self.people["en"]
 
     def modality(self, language: str, modality: str) -> ModalityText:
         return self.language(language).modalities[modality]

@@ -23,6 +23,7 @@ Design notes:
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from typing import Any
 
 from PIL import Image as PILImage
@@ -32,8 +33,8 @@ from reportlab.platypus import Flowable, SimpleDocTemplate
 from kiosk.documents.pdf.labels import LABELS, labels_for
 from kiosk.documents.pdf.pages import NumberedCanvas, document_moment, page_decorator
 from kiosk.documents.pdf.frame import render_review_appearance, render_withdrawal_appearance, review_area_section
-from kiosk.documents.pdf.sections import (audit_section, comprehension_section, identity_section, screening_section,
-                                          signature_section, texts_section)
+from kiosk.documents.pdf.sections import (audit_section, comprehension_section, identity_section, people_section,
+                                          screening_section, signature_section, texts_section)
 from kiosk.documents.pdf.style import FONT, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAGE_SIZE, register_fonts
 from kiosk.documents.pdf.text import format_datetime, printable
 from kiosk.documents.record import ConsentRecord
@@ -48,11 +49,13 @@ __all__ = ["LABELS", "MARGIN_X", "format_datetime", "register_fonts", "render_co
 
 
 def render_consent_pdf(record: ConsentRecord, signature_png: bytes | None,
-                       signature_image: PILImage.Image | None = None) -> bytes:
+                       signature_image: PILImage.Image | None = None, *,
+                       other_signatures: Mapping[str, bytes | None] | None = None) -> bytes:
     """Render the stored record (and drawn signature) as the PDF a person reads and keeps.
 
     It ends with a frame reserved for the doctor's review (added later as a signed revision) and the audit page.
-    `signature_image` is the PNG already decoded by whoever checked it, so it is not decoded twice.
+    `signature_image` is the PNG already decoded by whoever checked it, so it is not decoded twice;
+    `other_signatures` the drawn PNGs of the representative, interpreter and witness, by role.
     """
     register_fonts()
     labels = labels_for(record.get("language"))
@@ -62,6 +65,7 @@ def render_consent_pdf(record: ConsentRecord, signature_png: bytes | None,
     story += comprehension_section(record, labels)
     story += screening_section(record, labels)
     story += signature_section(record, signature_png, labels, signature_image)
+    story += people_section(record, labels, other_signatures or {})
     story += review_area_section(labels)
     story += audit_section(record, labels)
 

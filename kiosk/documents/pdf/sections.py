@@ -12,6 +12,7 @@ from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer, Table,
 
 from kiosk.documents.pdf.qr import QrCode, qr_matrix
 from kiosk.documents.pdf.pages import OutlineMark, Rule, signature_flowable
+from kiosk.documents.pdf.people import people_labels
 from kiosk.documents.pdf.style import (CELL_PAD, FONT, FONT_BOLD, INK, KEY_LEADING, KEY_SIZE, KEY_W, MARGIN_BOTTOM, MARGIN_TOP,
                              MUTED, PAGE_SIZE, RULE, SEVERITY_COLOURS, SIGNATURE_MAX_W, STYLES, USABLE_W,
                              VALUE_LEADING, VALUE_SIZE, header_row_table)
@@ -463,3 +464,51 @@ def _opened_with(trail: Mapping[str, Any], labels: dict[str, str]) -> str | None
     if trail.get("opened_on") == "desk device":
         return labels["opened_on_desk"]
     return None
+
+
+def people_section(record: ConsentRecord, labels: dict[str, str],
+                   pngs: Mapping[str, bytes | None]) -> list[Flowable]:
+    """The representative's consent, then the interpreter's and the witness's statements, each with its signature."""
+    words = {**labels, **people_labels(record.get("language"))}
+    story: list[Flowable] = []
+    rep = record.get("representative")
+    if rep:
+        story += blocks(record.get("assent_note") or words["patient_assent"], STYLES["small"])
+        patient = rep["consents_for"]
+        story += _signed_block(words["representative"], rep["signature"], pngs.get("representative"), words, [
+            (words["consents_for"], words["consents_for_value"].format(
+                name=patient["full_name"], dob=format_date(patient["date_of_birth"], labels)), "bold"),
+            (words["relationship"], words.get(f"relationship_{rep['relationship']}", rep["relationship"]), ""),
+            (words["represent_reason"], words.get(f"represent_reason_{rep['reason']}", rep["reason"]), ""),
+            (words["representative_identity_check"], rep.get("identity_check") or words["not_checked"], ""),
+        ])
+    interpreter = record.get("interpreter")
+    if interpreter:
+        story += _signed_block(words["interpreter"], interpreter["signature"], pngs.get("interpreter"), words,
+                               [(words["interpreted_into"], interpreter["language"], "")])
+    witness = record.get("witness")
+    if witness:
+        story += _signed_block(words["witness"], witness["signature"], pngs.get("witness"), words, [])
+    return story
+
+
+def _signed_block(title: str, signature: Mapping[str, Any], png: bytes | None, labels: dict[str, str],
+                  rows: list[tuple[str, object, str]]) -> list[Flowable]:
+    """One person's statement and signature, kept together on a page like the patient's."""
+    block: list[Flowable] = [TextBlock(title, STYLES["h3"])]
+    block += blocks(signature.get("statement"), STYLES["body"])
+    block += [Spacer(0, 6), TextBlock(labels["signature"], STYLES["key"])]
+    if signature.get("method") == "typed":
+        block.append(TextBlock(signature.get("typed_name") or signature.get("printed_name"), STYLES["typed_sig"]))
+        block.append(TextBlock(labels["typed_signature"], STYLES["small"]))
+    elif png:
+        block += [Spacer(0, 2), signature_flowable(png, signature.get("image_sha256"))]
+    else:
+        raise ValueError("the record has a drawn countersignature but no PNG was given")
+    block.append(Rule(min(SIGNATURE_MAX_W + 1 * cm, USABLE_W)))
+    when = format_datetime(signature.get("signed_at"), labels)
+    if signature.get("timezone"):
+        when = f"{when} ({signature.get('timezone')})"
+    block.append(_kv_table([(labels["printed_name"], signature.get("printed_name"), "bold"), *rows,
+                            (labels["signed_at"], when, "")]))
+    return [KeepTogether(block)]
