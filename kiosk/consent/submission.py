@@ -173,7 +173,7 @@ def build_record(
                for qid in shown_questions if qid in answers_in]  # a follow-up not asked has no answer
     risks = [_risk_ack(draft, risk["id"], risk["title"]) for risk in ref["shown"]["risks"]]
     checked = data.get("comprehension") or {}
-    understood = comprehension.grade(ref["shown"]["comprehension"], checked.get("answers") or {}, checked.get("saved_at"))
+    understood = comprehension.grade_saved(ref["shown"]["comprehension"], checked)
     flags += comprehension.wrong_answer_flags(understood, texts.rules.comprehension_reason)
     prefill = data.get("prefill") or {}
     how_checked = identity.get("identity_check") or prefill.get("identity_check")

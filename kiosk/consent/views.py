@@ -231,20 +231,40 @@ def risk(draft: Any, index: int) -> Any:
 @bp.route("/consent/comprehension", methods=["GET", "POST"])
 @draft_step("comprehension")
 def comprehension(draft: Any) -> Any:
-    """A few questions on the risks. Answers are kept as first given; a wrong one shows the right one, never blocks."""
+    """A few questions on the risks, options in this patient's order. A wrong answer shows the right one with its
+    explanation and asks the same question again in a new order (teach-back); both answers are kept, nothing blocks."""
     shown = current_texts().reference(draft.language, draft.data["treatment"]["modality"])["shown"]["comprehension"]
-    saved = drafts.step_data(draft, "comprehension").get("answers")
-    if saved is not None:
+    seed = drafts.comprehension_seed(draft)
+    saved = drafts.step_data(draft, "comprehension")
+    if saved.get("answers") is not None:
         if request.method == "POST":
             return _after_save(draft)
-        return render_template("consent/comprehension_result.html", results=checks.grade(shown, saved))
-    form = comprehension_form(shown)
-    if form.validate_on_submit():
-        drafts.save_step(db.session, draft, "comprehension", form.choices(), clinic_now())
-        if all(r["correct"] for r in checks.grade(shown, form.choices()["answers"])):
+        return render_template("consent/comprehension_result.html", results=checks.grade_saved(shown, saved),
+                               form=None, asked={})
+    held = drafts.step_data(draft, drafts.CHECK_HELD)
+    if held:
+        results = checks.grade_saved(shown, held)
+        wrong = {r["question"] for r in results if not r["correct"]}
+        asked = [checks.in_order(c, checks.option_order(c, seed, 2)) for c in shown if c["id"] in wrong]
+        form = comprehension_form(asked)
+        if form.validate_on_submit():
+            drafts.answer_check_again(db.session, draft, form.choices()["answers"], _orders(asked), clinic_now())
             return _after_save(draft)
-        return redirect(url_for("wizard.comprehension"))  # the right answers, with their explanations
-    return render_template("consent/comprehension.html", form=form, questions=shown)
+        return render_template("consent/comprehension_result.html", results=results, form=form,
+                               asked={c["id"]: c for c in asked})
+    asked = [checks.in_order(c, checks.option_order(c, seed)) for c in shown]
+    form = comprehension_form(asked)
+    if form.validate_on_submit():
+        values = {**form.choices(), "order": _orders(asked)}
+        all_right = all(r["correct"] for r in checks.grade(shown, values["answers"]))
+        drafts.answer_check(db.session, draft, values, all_right, clinic_now())
+        return _after_save(draft) if all_right else redirect(url_for("wizard.comprehension"))
+    return render_template("consent/comprehension.html", form=form, questions=asked)
+
+
+def _orders(asked: list[Any]) -> dict[str, list[str]]:
+    """The option ids of each question in the order shown, to be stored and printed."""
+    return {c["id"]: [o["id"] for o in c["options"]] for c in asked}
 
 
 @bp.route("/consent/screening", methods=["GET", "POST"])

@@ -140,6 +140,18 @@ class ComprehensionAnswer(TypedDict):
     correct: bool
     explanation: str
     answered_at: str | None
+    order: NotRequired[list[str]]  # the option ids in the order shown (shuffled per patient); absent from older records
+    again: NotRequired[SecondAnswer]  # after a wrong answer: the same question asked again, options in a new order
+
+
+class SecondAnswer(TypedDict):
+    """The answer to a question asked again after a wrong first answer and the right one were shown (teach-back)."""
+
+    chosen: str  # option id
+    chosen_text: str
+    correct: bool
+    order: list[str]  # the option ids in the order shown the second time
+    answered_at: str | None
 
 
 class Flag(TypedDict):

@@ -42,9 +42,14 @@ LABELS: dict[str, dict[str, str]] = {
         "unknown_acks": "Acknowledgements recorded for risks that are not in the texts shown: {ids}",
         "comprehension": "Comprehension check",
         "comprehension_intro": (
-            "After the risks the patient answered these questions. A wrong answer was shown the right one with its "
-            "explanation, and is listed for the doctor as an INFO flag; it did not stop the consent."
+            "After the risks the patient answered these questions, the options in an order shuffled for this "
+            "patient. A wrong answer was shown the right one with its explanation, then the same question was asked "
+            "again with the options in a new order; both answers are below. A wrong first answer is listed for the "
+            "doctor as an INFO flag; it did not stop the consent."
         ),
+        "comprehension_order": "Options as shown: {options}",
+        "comprehension_again": "Asked again, options in a new order. Patient\u2019s answer: {answer}",
+        "comprehension_again_order": "Options as shown the second time: {options}",
         "comprehension_chosen": "Patient\u2019s answer: {answer}",
         "comprehension_right": "\u2714 Right",
         "comprehension_wrong": "\u2718 Not right. The right answer: {answer}",
@@ -237,10 +242,15 @@ LABELS: dict[str, dict[str, str]] = {
         "unknown_acks": "Confirmaciones registradas de riesgos que no figuran en los textos mostrados: {ids}",
         "comprehension": "Preguntas de comprensi\u00f3n",
         "comprehension_intro": (
-            "Tras los riesgos, el paciente respondi\u00f3 estas preguntas. Ante una respuesta incorrecta se le "
-            "mostr\u00f3 la correcta con su explicaci\u00f3n, y figura para el m\u00e9dico como alerta de "
-            "INFORMACI\u00d3N; no impidi\u00f3 el consentimiento."
+            "Tras los riesgos, el paciente respondi\u00f3 estas preguntas, con las opciones en un orden barajado "
+            "para este paciente. Ante una respuesta incorrecta se le mostr\u00f3 la correcta con su "
+            "explicaci\u00f3n y se le volvi\u00f3 a hacer la misma pregunta con las opciones en otro orden; abajo "
+            "figuran las dos respuestas. Una primera respuesta incorrecta figura para el m\u00e9dico como alerta "
+            "de INFORMACI\u00d3N; no impidi\u00f3 el consentimiento."
         ),
+        "comprehension_order": "Opciones tal como se mostraron: {options}",
+        "comprehension_again": "Preguntada de nuevo, con las opciones en otro orden. Respuesta del paciente: {answer}",
+        "comprehension_again_order": "Opciones tal como se mostraron la segunda vez: {options}",
         "comprehension_chosen": "Respuesta del paciente: {answer}",
         "comprehension_right": "\u2714 Correcta",
         "comprehension_wrong": "\u2718 Incorrecta. La respuesta correcta: {answer}",

@@ -155,24 +155,46 @@ def texts_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flowabl
 
 
 def comprehension_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
-    """The check after the risks: each question, the patient's answer, and the right one where it differed."""
+    """The check after the risks: each question, its options in the order shown, the patient's answer, the right one
+    where it differed, and the answer when the question was asked again."""
     checks = record.get("comprehension") or []
     if not checks:  # records signed before the check existed
         return []
+    options = {str(c.get("id")): {str(o.get("id")): str(o.get("text") or "") for o in c.get("options") or []}
+               for c in (record.get("texts") or {}).get("shown", {}).get("comprehension") or []}
     story: list[Flowable] = heading(labels["comprehension"], "h2", 4 * cm)
     story.append(TextBlock(labels["comprehension_intro"], STYLES["small"]))
     for number, check in enumerate(checks, start=1):
-        block: list[Flowable] = [TextBlock(f"{number}. {check.get('text') or ''}", STYLES["h3"]),
-                                 TextBlock(labels["comprehension_chosen"].format(answer=check.get("chosen_text") or
-                                                                                 labels["not_answered"]), STYLES["body"])]
+        texts = options.get(str(check.get("question")), {})
+        block: list[Flowable] = [TextBlock(f"{number}. {check.get('text') or ''}", STYLES["h3"])]
+        if check.get("order"):
+            block.append(TextBlock(labels["comprehension_order"].format(options=_lettered(check["order"], texts)),
+                                   STYLES["small"]))
+        block.append(TextBlock(labels["comprehension_chosen"].format(answer=check.get("chosen_text") or
+                                                                     labels["not_answered"]), STYLES["body"]))
         if check.get("correct"):
             block.append(TextBlock(labels["comprehension_right"], STYLES["ack"]))
         else:
             block.append(TextBlock(labels["comprehension_wrong"].format(answer=check.get("answer_text") or ""),
                                    STYLES["nack"]))
             block += blocks(check.get("explanation"), STYLES["small"])
+        again = check.get("again")
+        if again:
+            if again.get("order"):
+                block.append(TextBlock(labels["comprehension_again_order"].format(
+                    options=_lettered(again["order"], texts)), STYLES["small"]))
+            block.append(TextBlock(labels["comprehension_again"].format(
+                answer=again.get("chosen_text") or labels["not_answered"]), STYLES["body"]))
+            block.append(TextBlock(labels["comprehension_right"], STYLES["ack"]) if again.get("correct") else
+                         TextBlock(labels["comprehension_wrong"].format(answer=check.get("answer_text") or ""),
+                                   STYLES["nack"]))
         story.append(KeepTogether(block))
     return story
+
+
+def _lettered(order: list[str], texts: dict[str, str]) -> str:
+    """Options in the order shown, lettered A, B, C as the patient saw them stacked: "A. … · B. …"."""
+    return " \u00b7 ".join(f"{chr(65 + i)}. {texts.get(oid, oid)}" for i, oid in enumerate(order))
 
 
 def _severity_key(severity: object) -> str:
