@@ -93,7 +93,7 @@ def mark_shown(session: Session, draft: Draft, step: str, now: datetime) -> None
     if "shown_at" in ((draft.trail or {}).get("steps") or {}).get(step, {}):
         return
     trail = _copy(draft.trail)
-    trail.setdefault("steps", {}).setdefault(step, {})["shown_at"] = now.isoformat()
+    trail.setdefault("steps", {}).setdefault(step, {}).update(shown_at=now.isoformat(), shown_language=draft.language)
     draft.trail = trail
     session.commit()
 
@@ -126,8 +126,9 @@ def acknowledge_risk(
     data = _copy(draft.data)
     risks = data.setdefault("risks", {})
     previous = risks.get(risk_id) or {}
-    if previous.get("initials") != initials:
-        risks[risk_id] = {"initials": initials, "acknowledged_at": now.isoformat()}
+    if previous.get("initials") != initials:  # the same initials again keep the first acknowledgement, as given
+        # the language is evidence: the words acknowledged are those of the language on screen
+        risks[risk_id] = {"initials": initials, "acknowledged_at": now.isoformat(), "language": draft.language}
     if all(rid in risks for rid in all_risk_ids):
         data["completed"] = steps.after_saving("risks", data.get("completed", []))
         _finish(session, draft, data, "risks", now)
@@ -179,7 +180,8 @@ def _check_open(draft: Draft, step: str) -> None:
 
 def _finish(session: Session, draft: Draft, data: dict[str, Any], step: str, now: datetime) -> None:
     trail = _copy(draft.trail)
-    trail.setdefault("steps", {}).setdefault(step, {})["completed_at"] = now.isoformat()
+    # the language the step was completed in: the words the patient agreed to, read, or answered
+    trail.setdefault("steps", {}).setdefault(step, {}).update(completed_at=now.isoformat(), language=draft.language)
     draft.data = data
     draft.trail = trail
     draft.updated_at = now
