@@ -34,8 +34,8 @@ from kiosk.consent import submission
 from kiosk.core import audit
 from kiosk.core.extensions import db
 from kiosk.core.vocabulary import ANSWER_LABELS
-from kiosk.core.web import (CHECKIN_KEY, DRAFT_KEY, Progress, clinic, clinic_now, current_texts, offered_languages,
-                            hand_to_patient, seal_key, template_url_for, who)
+from kiosk.core.web import (CHECKIN_KEY, DRAFT_KEY, Progress, clinic, clinic_now, current_texts, forget_chosen_language,
+                            hand_to_patient, offered_languages, seal_key, template_url_for, who)
 from kiosk.documents.record import answer_as_read, describe_answer
 
 bp = Blueprint("wizard", __name__)
@@ -346,7 +346,9 @@ def done() -> Any:
     notice = None
     if draft.consent is not None and draft.consent.flags:
         notice = current_texts().language(draft.language).common.flagged_notice
-    return render_template("consent/done.html", notice=notice)
+    page = render_template("consent/done.html", notice=notice)  # in the patient's language
+    forget_chosen_language()
+    return page
 
 
 def _with_date(data: dict[str, Any], key: str) -> dict[str, Any]:

@@ -34,6 +34,11 @@ CHECKIN_KEY = "checkin"
 DEVICE_KEYS = ("lang", "device_label", "text_size", "_remember")
 
 
+def forget_chosen_language() -> None:
+    """After a signature the next patient starts in the device's language (or the clinic's), not this patient's."""
+    session.pop("lang", None)
+
+
 def hand_to_patient(key: str, token: str) -> None:
     """Give this browser to a patient's draft, signing out any staff member first: a patient never holds a staff login.
 
