@@ -128,6 +128,8 @@ class Patient:
             self.at("/consent/comprehension")
             expect(self.page.locator(".check-wrong .right-answer")).to_have_text(checks[0].option(checks[0].answer).text)
             self.shot(self.page, "comprehension-right-answer")
+            # the same question again, options in a new order: the patient answers it now knowing the right one
+            self.tap_check(f'input[name="c_{checks[0].id}"][value="{checks[0].answer}"]')
             self.tap_button("Next")
         self.at("/consent/screening")
 
