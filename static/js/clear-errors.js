@@ -4,8 +4,15 @@
 (function () {
   "use strict";
 
+  function filled(control) {
+    return control.type === "hidden" || control.value.trim() !== "";
+  }
+
   function answered(field) {
     var controls = field.querySelectorAll("input, select, textarea");
+    if (field.getAttribute("data-answered-when") === "all") {  // a date in parts: day, month and year all given
+      return Array.prototype.every.call(controls, filled);
+    }
     for (var i = 0; i < controls.length; i += 1) {
       var control = controls[i];
       if (control.type === "radio" || control.type === "checkbox") {
