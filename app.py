@@ -71,6 +71,8 @@ def register_texts(app: Flask) -> None:
     except TextsError as exc:
         raise SystemExit("The consent texts have errors; fix them and start again:\n" + str(exc)) from None
     app.add_template_filter(paragraphs)  # `text|paragraphs`: pages cut a text where the PDF does
+    app.add_template_filter(web.page_day, "day")  # dates and times as the PDFs write them: kiosk.core.dates
+    app.add_template_filter(web.page_moment, "moment")
 
 
 def register_clinic(app: Flask) -> None:

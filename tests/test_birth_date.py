@@ -77,3 +77,22 @@ def test_in_spanish_the_months_and_the_message_are_spanish(app: Flask, wizard: W
     assert ">Enero</option>" in text and ">Febrero</option>" in text and "Día" in text and "Año" in text
     response = post_parts(wizard, "30", "2", "2001")
     assert "Febrero de 2001 no tiene día 30. Compruebe el día, por favor." in page(response)
+
+
+def test_the_review_page_writes_the_date_of_birth_as_the_pdf_does(app: Flask, wizard: WizardDriver) -> None:
+    wizard.ready_to_sign(app)
+    review_page = page(wizard.get("/consent/review"))
+    assert "1990-05-17" in review_page and "May 17, 1990" not in review_page
+
+
+def test_one_format_per_language_with_the_clinics_offset() -> None:
+    from datetime import date, datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    from kiosk.core.dates import format_day, format_moment
+    madrid = ZoneInfo("Europe/Madrid")
+    assert format_day(date(1991, 3, 14), "en") == "1991-03-14" and format_day("1991-03-14", "es") == "14/03/1991"
+    sealed = datetime(2026, 12, 3, 21, 5, 9, tzinfo=timezone.utc)  # as a seal reports it, in UTC
+    assert format_moment(sealed, "en", madrid) == "2026-12-03 22:05:09 UTC+01:00"
+    assert format_moment(sealed.isoformat(), "es", madrid) == "03/12/2026 22:05:09 UTC+01:00"
+    assert format_moment("2026-07-01T10:00:00+02:00", "en") == "2026-07-01 10:00:00 UTC+02:00"

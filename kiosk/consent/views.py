@@ -9,7 +9,7 @@ from functools import wraps
 from typing import Any
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import format_date, get_locale, ngettext, refresh
+from flask_babel import get_locale, ngettext, refresh
 from flask_login import current_user
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -35,7 +35,7 @@ from kiosk.core import audit
 from kiosk.core.extensions import db
 from kiosk.core.vocabulary import ANSWER_LABELS
 from kiosk.core.web import (CHECKIN_KEY, DRAFT_KEY, Progress, clinic, clinic_now, current_texts, forget_chosen_language,
-                            hand_to_patient, offered_languages, seal_key, template_url_for, who)
+                            hand_to_patient, offered_languages, page_day, seal_key, template_url_for, who)
 from kiosk.documents.record import answer_as_read, describe_answer
 
 bp = Blueprint("wizard", __name__)
@@ -294,7 +294,7 @@ def review(draft: Any) -> Any:
     return render_template(
         "consent/review.html", form=form, data=draft.data, shown=ref["shown"],
         areas=texts.language(draft.language).common.areas,
-        date_of_birth=format_date(date.fromisoformat(draft.data["identity"]["date_of_birth"]), "long"),
+        date_of_birth=page_day(draft.data["identity"]["date_of_birth"]),
         answers=_answer_rows(ref["shown"]["questions"], draft.data["screening"]),
     )
 
@@ -307,7 +307,7 @@ def _answer_rows(questions: list[Any], screening: dict[str, Any]) -> list[dict[s
         if q["id"] not in screening["answers"]:
             continue  # a follow-up not asked
         answer = answer_as_read(q, screening["answers"][q["id"]], screening.get("details") or {}, "")
-        shown = describe_answer(answer, ANSWER_LABELS, day=lambda iso: format_date(date.fromisoformat(iso), "long"))
+        shown = describe_answer(answer, ANSWER_LABELS, day=page_day)
         yes = q["type"] != "choice" and answer["value"] not in (False, None)
         rows.append({"text": q["text"], "answer": shown, "yes": yes, "detail": answer["detail"],
                      "follow_up": bool(q.get("asked_if"))})

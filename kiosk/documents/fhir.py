@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from kiosk.core.dates import format_day
 from kiosk.documents.pdf.labels import labels_for
 from kiosk.documents.pdf.text import language_name
 from kiosk.documents.record import Answer, ComprehensionAnswer, ConsentRecord, Flag, describe_answer, flag_id
@@ -353,7 +354,7 @@ def _day(labels: dict[str, str]) -> Callable[[str], str]:
     """Writes a date answer's day the way the consent's PDF writes dates."""
     def day(iso: str) -> str:
         try:
-            return date.fromisoformat(iso).strftime(labels["date_format"])
+            return format_day(date.fromisoformat(iso), labels["lang"])
         except ValueError:
             return iso
     return day

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
-        "datetime_format": "%Y-%m-%d %H:%M:%S",
-        "date_format": "%Y-%m-%d",
+        "lang": "en",  # how dates and times are written: kiosk.core.dates, by language
         "title": "Informed consent \u2014 {modality}",
         "page_of": "Page {page} of {pages}",
         "document": "Document {id}",
@@ -223,8 +222,7 @@ LABELS: dict[str, dict[str, str]] = {
         "fhir_decision_note": "{decision}. Doctor\u2019s note: {note}",
     },
     "es": {
-        "datetime_format": "%d/%m/%Y %H:%M:%S",
-        "date_format": "%d/%m/%Y",
+        "lang": "es",
         "title": "Consentimiento informado \u2014 {modality}",
         "page_of": "P\u00e1gina {page} de {pages}",
         "document": "Documento {id}",
