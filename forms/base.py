@@ -181,11 +181,12 @@ class DayMonthYearField(Field):
     def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
         super().__init__(label, validators, **kwargs)
         self.parts: dict[str, str] = dict.fromkeys(DATE_PARTS, "")
+        self.data: date | None = None
         self.part_error: Any = None
 
     def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
         """Read the three parts (or the saved date) into `data`; what does not make a date is kept as typed."""
-        self.process_errors = []
+        self.process_errors: list[Any] = []
         if data is unset_value:
             data = self.default() if callable(self.default) else self.default
         self.object_data = data

@@ -76,7 +76,7 @@ class IdentityForm(KioskForm):
     def values(self) -> dict[str, Any]:
         return {
             "full_name": self.full_name.data,
-            "date_of_birth": self.date_of_birth.data.isoformat(),
+            "date_of_birth": self.date_of_birth.data.isoformat() if self.date_of_birth.data else None,
             "phone": self.phone.data or None,
             "email": self.email.data or None,
         }

@@ -59,7 +59,7 @@ def text_for(name: str, kind: str, code: str) -> str:
     """What the patient types into a field, by the field's name."""
     if kind == "date":
         return "1990-05-17" if name == "date_of_birth" else PAST_DATE
-    if name.endswith("-day") or name.endswith("-year"):  # a date of birth in parts (the month is a list)
+    if name.endswith(("-day", "-year")):  # a date of birth in parts (the month is a list)
         return "17" if name.endswith("-day") else "1990"
     return {"code": code, "full_name": NAME, "initials": INITIALS, "typed_signature": NAME,
             "printed_name": NAME}.get(name, DETAIL)

@@ -151,7 +151,7 @@ def texts_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flowabl
     for number, risk in enumerate(shown.get("risks") or [], start=1):
         shown_ids.add(risk.get("id"))
         ack = acks.get(risk.get("id"))
-        read_in = str((ack or {}).get("language") or record.get("language") or "")
+        read_in = str((ack.get("language") if ack else None) or record.get("language") or "")
         if read_in != record.get("language"):  # acknowledged in another language: its words as the patient read them
             risk = next((r for r in words_in(record, read_in).get("risks") or [] if r.get("id") == risk.get("id")), risk)
         # Room for the title, two lines and the acknowledgement, so they stay together.
