@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from flask import Flask, has_request_context, session
+from flask import Flask, has_request_context, request, session
 
 from forms.rendering import use_fast_input_attributes
 from kiosk.commands import register_commands
@@ -73,6 +73,8 @@ def register_texts(app: Flask) -> None:
     except TextsError as exc:
         raise SystemExit("The consent texts have errors; fix them and start again:\n" + str(exc)) from None
     app.add_template_filter(paragraphs)  # `text|paragraphs`: pages cut a text where the PDF does
+    app.add_template_filter(web.page_day, "day")  # dates and times as the PDFs write them: kiosk.core.dates
+    app.add_template_filter(web.page_moment, "moment")
 
 
 def register_clinic(app: Flask) -> None:
@@ -114,10 +116,16 @@ def register_languages(app: Flask) -> None:
 
 
 def _locale(app: Flask) -> Locale:
-    """Signed-in staff's own language, else the patient's choice, if still offered; the clinic default otherwise."""
+    """Signed-in staff's own language, else the patient's choice, if still offered; else the device's language
+    (Accept-Language) among those offered, so a phone set to Spanish starts in Spanish; the clinic default otherwise."""
     default = app.config["BABEL_DEFAULT_LOCALE"]
-    chosen = (web.staff_language() or session.get("lang")) if has_request_context() else None
-    return locale_for(chosen if chosen in app.extensions["kiosk_languages"] else default)
+    offered = app.extensions["kiosk_languages"]
+    if not has_request_context():
+        return locale_for(default)
+    chosen = web.staff_language() or session.get("lang")
+    if chosen not in offered:
+        chosen = i18n.device_language(request.accept_languages, offered)
+    return locale_for(chosen if chosen in offered else default)
 
 
 def register_extensions(app: Flask) -> None:

@@ -10,6 +10,7 @@ field, by the forms' Meta, so a new field cannot miss it.
 from __future__ import annotations
 
 import unicodedata
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -18,10 +19,12 @@ from flask import current_app, has_request_context
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms import Field, Form, HiddenField, SelectField, StringField
+from wtforms.utils import unset_value
 from wtforms.i18n import messages_path
 from wtforms.meta import DefaultMeta
 from wtforms.validators import InputRequired, Length, StopValidation, ValidationError
 
+from kiosk.core.dates import month_names
 from kiosk.core.translation import lazy_gettext as _l
 
 # NFC turns at most 4 code points into one character (UAX #15: NFD's largest expansion is 4), so a raw value
@@ -157,3 +160,85 @@ class LanguageForm(KioskForm):
     def __init__(self, *args: Any, languages: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.lang.choices = [(code, code) for code in languages]
+
+
+DATE_PARTS = ("day", "month", "year")
+_PART_MAX = 8  # more than any day, month or year: a longer post is cut before it is read
+
+
+class DayMonthYearField(Field):
+    """A date as a day, a month chosen by name in the page's language, and a four-digit year: three controls nobody
+    misreads (is 07/03 March or July?), the same with or without JavaScript, and every part checked with a message
+    that names what is wrong ("February 2023 has no day 31"). Posted as <name>-day, <name>-month, <name>-year; a
+    single ISO <name>=YYYY-MM-DD (a page from before this field) is read too."""
+
+    required_message = _l("Please enter your date of birth.")
+    missing_message = _l("Please enter the day, choose the month and enter the year.")
+    day_message = _l("Please enter the day as a number from 1 to 31.")
+    year_message = _l("Please enter the year with four digits, for example 1985.")
+    no_such_day_message = _l("%(month)s %(year)d has no day %(day)d. Please check the day.")
+
+    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
+        super().__init__(label, validators, **kwargs)
+        self.parts: dict[str, str] = dict.fromkeys(DATE_PARTS, "")
+        self.data: date | None = None
+        self.part_error: Any = None
+
+    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
+        """Read the three parts (or the saved date) into `data`; what does not make a date is kept as typed."""
+        self.process_errors: list[Any] = []
+        if data is unset_value:
+            data = self.default() if callable(self.default) else self.default
+        self.object_data = data
+        self.data = data if isinstance(data, date) else None
+        self.raw_data = None
+        self.part_error = None
+        self.parts = ({"day": str(data.day), "month": str(data.month), "year": str(data.year)}
+                      if isinstance(data, date) else dict.fromkeys(DATE_PARTS, ""))
+        if formdata is None:
+            return
+        posted = {part: str(formdata.get(f"{self.name}-{part}", ""))[:_PART_MAX].strip() for part in DATE_PARTS}
+        iso = str(formdata.get(self.name, ""))[:_PART_MAX + 4].strip()
+        if not any(posted.values()) and iso:
+            try:
+                parsed = date.fromisoformat(iso) if len(iso) == 10 else None
+            except ValueError:
+                parsed = None
+            posted = ({"day": str(parsed.day), "month": str(parsed.month), "year": str(parsed.year)} if parsed
+                      else {"day": "", "month": "", "year": iso})
+        self.parts = posted
+        self.raw_data = [posted[part] for part in DATE_PARTS]
+        self.data, self.part_error = _read_date(posted)
+
+    def pre_validate(self, form: Any) -> None:
+        """The parts' own checks come first: nothing entered, a part missing, a day the month does not have."""
+        if self.raw_data is not None and not any(self.raw_data):
+            raise StopValidation(self.required_message)
+        if self.part_error is not None:
+            key, values = self.part_error
+            message = getattr(self, f"{key}_message")
+            raise StopValidation(message % values if values else message)
+        if self.data is None:
+            raise StopValidation(self.required_message)
+
+    def months(self) -> list[tuple[str, str]]:
+        """The month choices in the page's language, as value and name, for the template."""
+        return [(str(number), name) for number, name in enumerate(month_names(str(get_locale() or "en")), start=1)]
+
+
+def _read_date(parts: dict[str, str]) -> tuple[date | None, tuple[str, dict[str, Any] | None] | None]:
+    """The date the parts make, or which part is wrong (a message key and its values)."""
+    if not all(parts.values()):
+        return None, ("missing", None)
+    day, month, year = parts["day"], parts["month"], parts["year"]
+    if not (day.isdigit() and 1 <= int(day) <= 31):
+        return None, ("day", None)
+    if not (month.isdigit() and 1 <= int(month) <= 12):
+        return None, ("missing", None)
+    if not (year.isdigit() and len(year) == 4):
+        return None, ("year", None)
+    try:
+        return date(int(year), int(month), int(day)), None
+    except ValueError:
+        name = month_names(str(get_locale() or "en"))[int(month) - 1]
+        return None, ("no_such_day", {"month": name, "year": int(year), "day": int(day)})

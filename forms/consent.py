@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from forms.base import KioskForm
+from forms.base import DayMonthYearField, KioskForm
 from kiosk.core.translation import lazy_gettext as _l
 
 NAME_MAX = 200
@@ -44,11 +44,7 @@ class IdentityForm(KioskForm):
         filters=[clean_text],
         render_kw={"autocomplete": "name"},
     )
-    date_of_birth = DateField(
-        _l("Date of birth"),
-        validators=[InputRequired(_l("Please enter your date of birth."))],
-        render_kw={"autocomplete": "bday"},
-    )
+    date_of_birth = DayMonthYearField(_l("Date of birth"))
     phone = StringField(
         _l("Phone (optional)"), validators=[Optional(), Length(max=30)], filters=[clean_text],
         render_kw={"autocomplete": "tel", "inputmode": "tel"},
@@ -64,7 +60,7 @@ class IdentityForm(KioskForm):
         super().__init__(*args, **kwargs)
         self.today = today
 
-    def validate_date_of_birth(self, field: DateField) -> None:
+    def validate_date_of_birth(self, field: DayMonthYearField) -> None:
         if field.data is None:
             return
         if field.data > self.today:
@@ -80,7 +76,7 @@ class IdentityForm(KioskForm):
     def values(self) -> dict[str, Any]:
         return {
             "full_name": self.full_name.data,
-            "date_of_birth": self.date_of_birth.data.isoformat(),
+            "date_of_birth": self.date_of_birth.data.isoformat() if self.date_of_birth.data else None,
             "phone": self.phone.data or None,
             "email": self.email.data or None,
         }

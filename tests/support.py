@@ -120,6 +120,15 @@ class WizardDriver:
             data[f"c_{check.id}"] = pick
         return self.submit("/consent/comprehension", data)
 
+    def comprehension_again(self, app: Flask, modality: str, again: tuple[str, ...], wrong: tuple[str, ...] = ()):  # noqa: ANN201
+        """Answer the questions asked again after wrong answers (`again`): right, except those in `wrong`."""
+        data: dict[str, str] = {}
+        for check in app.extensions["kiosk_texts"].modality("en", modality).comprehension:
+            if check.id in again:
+                wrong_pick = next(o.id for o in check.options if o.id != check.answer)
+                data[f"c_{check.id}"] = wrong_pick if check.id in wrong else check.answer
+        return self.submit("/consent/comprehension", data)
+
     def screening(self, app: Flask, modality: str, yes: dict[str, str] | None = None):  # noqa: ANN201
         """Answer no to every question except those in `yes` (id: detail, a date, or a choice's option)."""
         yes = yes or {}
@@ -156,8 +165,8 @@ class WizardDriver:
         assert self.explanation().status_code == 302
         self.risks(app, modality)
         assert self.comprehension(app, modality, wrong).status_code == 302
-        if wrong:  # the right answers were shown; the patient goes on
-            assert self.submit("/consent/comprehension", {}).status_code == 302
+        if wrong:  # the right answers were shown; the patient answers those questions again, rightly
+            assert self.comprehension_again(app, modality, wrong).status_code == 302
         assert self.screening(app, modality, yes).status_code == 302
         assert self.review().status_code == 302
 

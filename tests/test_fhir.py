@@ -345,10 +345,19 @@ def test_the_comprehension_answers_are_in_the_questionnaire_response(
         assert (right["code"], right["display"]) == (check.answer, check.option(check.answer).text)
         if check.id == wrong.id:
             assert chosen["code"] != check.answer and nested["correct"]["answer"][0]["valueBoolean"] is False
+            # asked again after the right answer was shown: the second answer too
+            assert nested["again"]["answer"][0]["valueCoding"]["code"] == check.answer
         else:
+            assert "again" not in nested
             assert chosen["code"] == check.answer and nested["correct"]["answer"][0]["valueBoolean"] is True
         assert chosen["display"] == check.option(chosen["code"]).text
     assert list(items).index(f"comprehension:{checks[0].id}") < list(items).index("pregnant")  # in the order asked
+    risk = {i["linkId"]: i for i in items[f"risk:{consent_risk_id(app)}"]["answer"][0]["item"]}
+    assert risk[f"risk:{consent_risk_id(app)}:language"]["answer"][0]["valueCoding"]["code"] == "en"
+
+
+def consent_risk_id(app: Flask) -> str:
+    return app.extensions["kiosk_texts"].modality("en", "co2_laser").risks[0].id
 
 
 def test_the_isotretinoin_question_answers_the_same_type_for_yes_and_no(app: Flask, tmp_path: Path) -> None:
@@ -406,7 +415,10 @@ def test_a_spanish_consent_is_exported_with_spanish_labels(
     assert answers["language"] == "es"
     items = _items(answers)
     risk = next(i for link, i in items.items() if link.startswith("risk:"))
-    assert [i["text"] for i in risk["answer"][0]["item"]] == ["Iniciales", "Confirmado el"]
+    assert [i["text"] for i in risk["answer"][0]["item"]] == ["Iniciales", "Confirmado el",
+                                                               "Idioma en que se leyó y confirmó"]
+    assert risk["answer"][0]["item"][2]["answer"][0]["valueCoding"] == {
+        "system": "urn:ietf:bcp:47", "code": "es", "display": "Español (es)"}
     assert items["pregnant"]["answer"][0]["item"][0]["text"] == "Detalle"
     isotretinoin = items["isotretinoin_last_dose"]["answer"][0]
     assert isotretinoin["valueCoding"]["display"] == f"Sí, última dosis el {last_dose.strftime('%d/%m/%Y')}"

@@ -148,7 +148,7 @@ def test_every_patient_page_reads_in_spanish(app: Flask, wizard: WizardDriver, e
 
     page = _visible(wizard.get("/consent/review"))
     assert_spanish(page, english_strings, "<h1>Revise sus respuestas</h1>", ">Ir a la firma<", "Cambiar",
-                   "17 de mayo de 1990", "Eccema en el muslo")
+                   "17/05/1990", "Eccema en el muslo")
     assert wizard.review().status_code == 302
 
     page = _visible(wizard.get("/consent/sign"))
@@ -210,7 +210,7 @@ def test_switching_mid_way_keeps_every_answer_and_the_texts_follow(app: Flask, w
     assert texts.modality("es", "fractional_laser").title in page
     assert texts.language("es").common.areas["abdomen"] in page
     assert page.count("entendido, iniciales LF") == len(risk_ids)
-    assert "Sí, última dosis el 10 de enero de 2026" in page and "En la rodilla" in page
+    assert "Sí, última dosis el 10/01/2026" in page and "En la rodilla" in page
 
     # and back to English, then Spanish again: still nothing lost
     assert switch(wizard, "en", "/consent/review").headers["Location"] == "/consent/review"
@@ -316,8 +316,15 @@ def test_wtforms_own_messages_follow_each_tablets_language(app: Flask) -> None:
     english.start()
     spanish.start()
     switch(spanish, "es", "/consent/identity")
+    for tablet in (english, spanish):  # the last dose's date is a WTForms date field (the birth date has its own)
+        tablet.identity()
+        tablet.treatment("co2_laser")
+        tablet.explanation()
+        tablet.risks(app, "co2_laser")
+        tablet.comprehension(app, "co2_laser")
+    wrong_date = {"isotretinoin_last_dose": "not-a-date"}
     for _ in range(2):  # in turn, so a catalogue left over from the other tablet's request would show
-        en_page = _visible(english.identity(dob="not-a-date"))
-        es_page = _visible(spanish.identity(dob="not-a-date"))
+        en_page = _visible(english.screening(app, "co2_laser", wrong_date))
+        es_page = _visible(spanish.screening(app, "co2_laser", wrong_date))
         assert "Not a valid date value." in en_page and "No es una fecha válida." not in en_page
         assert "No es una fecha válida." in es_page and "Not a valid date value." not in es_page

@@ -35,7 +35,7 @@ def stored_draft(app) -> Draft:  # noqa: ANN001
         ("A" * 201, "1990-01-01", "at most 200 characters"),
         ("Ana", (date.today() + timedelta(days=2)).isoformat(), "cannot be in the future"),
         ("Ana", "1899-12-31", "more than 120 years ago"),
-        ("Ana", "not-a-date", "Not a valid date value"),
+        ("Ana", "not-a-date", "Please enter the day, choose the month and enter the year."),
         ("Ana", "", "Please enter your date of birth."),
     ],
 )

@@ -7,6 +7,7 @@ connection loses nothing; the browser holds only the random draft token.
 from __future__ import annotations
 
 import copy
+import hashlib
 import secrets
 from datetime import datetime
 from typing import Any, Literal
@@ -92,7 +93,7 @@ def mark_shown(session: Session, draft: Draft, step: str, now: datetime) -> None
     if "shown_at" in ((draft.trail or {}).get("steps") or {}).get(step, {}):
         return
     trail = _copy(draft.trail)
-    trail.setdefault("steps", {}).setdefault(step, {})["shown_at"] = now.isoformat()
+    trail.setdefault("steps", {}).setdefault(step, {}).update(shown_at=now.isoformat(), shown_language=draft.language)
     draft.trail = trail
     session.commit()
 
@@ -106,8 +107,10 @@ def save_step(session: Session, draft: Draft, step: str, values: dict[str, Any],
         values.get("modality"),
     )
     if changed_modality:
-        for stale in steps.PER_TREATMENT:
+        for stale in (*steps.PER_TREATMENT, CHECK_HELD):
             data.pop(stale, None)
+    if step == "comprehension":
+        data.pop(CHECK_HELD, None)  # the first answers go into the step's own data
     data[step] = {**values, "saved_at": now.isoformat()}
     data["completed"] = steps.after_saving(step, data.get("completed", []), changed_modality=changed_modality)
     _finish(session, draft, data, step, now)
@@ -123,14 +126,45 @@ def acknowledge_risk(
     data = _copy(draft.data)
     risks = data.setdefault("risks", {})
     previous = risks.get(risk_id) or {}
-    if previous.get("initials") != initials:
-        risks[risk_id] = {"initials": initials, "acknowledged_at": now.isoformat()}
+    if previous.get("initials") != initials:  # the same initials again keep the first acknowledgement, as given
+        # the language is evidence: the words acknowledged are those of the language on screen
+        risks[risk_id] = {"initials": initials, "acknowledged_at": now.isoformat(), "language": draft.language}
     if all(rid in risks for rid in all_risk_ids):
         data["completed"] = steps.after_saving("risks", data.get("completed", []))
         _finish(session, draft, data, "risks", now)
     else:
         draft.data = data
         session.commit()
+
+
+CHECK_HELD = "comprehension_first"  # first answers with a wrong one, held until those questions are answered again
+
+
+def comprehension_seed(draft: Draft) -> str:
+    """The seed that orders this patient's comprehension options: the same on every refresh, unlike any other
+    patient's (derived one way from the draft's token, so the order printed reveals nothing of it)."""
+    return hashlib.sha256(f"comprehension-order:{draft.token}".encode()).hexdigest()[:16]
+
+
+def answer_check(session: Session, draft: Draft, values: dict[str, Any], all_right: bool, now: datetime) -> None:
+    """Save the check when every answer was right; otherwise hold the first answers until the wrong questions are
+    asked again (teach-back), so both answers are recorded."""
+    if all_right:
+        save_step(session, draft, "comprehension", values, now)
+        return
+    _check_open(draft, "comprehension")
+    data = _copy(draft.data)
+    data[CHECK_HELD] = {**values, "answered_at": now.isoformat()}
+    draft.data = data
+    draft.updated_at = now
+    session.commit()
+
+
+def answer_check_again(session: Session, draft: Draft, again: dict[str, str], orders: dict[str, list[str]],
+                       now: datetime) -> None:
+    """Record the second answers to the questions asked again, with the first ones held, and finish the step."""
+    held = dict(draft.data.get(CHECK_HELD) or {})
+    save_step(session, draft, "comprehension", {**held, "again": again, "again_order": orders}, now)
 
 
 def next_risk_index(draft: Draft, all_risk_ids: list[str]) -> int | None:
@@ -146,7 +180,8 @@ def _check_open(draft: Draft, step: str) -> None:
 
 def _finish(session: Session, draft: Draft, data: dict[str, Any], step: str, now: datetime) -> None:
     trail = _copy(draft.trail)
-    trail.setdefault("steps", {}).setdefault(step, {})["completed_at"] = now.isoformat()
+    # the language the step was completed in: the words the patient agreed to, read, or answered
+    trail.setdefault("steps", {}).setdefault(step, {}).update(completed_at=now.isoformat(), language=draft.language)
     draft.data = data
     draft.trail = trail
     draft.updated_at = now

@@ -27,8 +27,8 @@ from kiosk.core.models import Consent, ConsentEvent, ConsentFlag, Document, Docu
 from kiosk.documents import codes
 from kiosk.documents.pdf import render_consent_pdf
 from kiosk.documents.pdf.people import people_labels
-from kiosk.documents.record import (CheckedIdentity, Clinic, ConsentRecord, Countersignature, Patient, RiskAck,
-                                    StepEvent, Treatment, answer_as_read, highest_severity, severity_rank)
+from kiosk.documents.record import (READ_STEPS, CheckedIdentity, Clinic, ConsentRecord, Countersignature, Patient,
+                                    RiskAck, StepEvent, Treatment, answer_as_read, highest_severity, severity_rank)
 from kiosk.rules import people as who_signs
 from kiosk.rules.identity import identity_change_flags, same_person
 from kiosk.rules.screening import ScreeningError, screen
@@ -252,13 +252,15 @@ def build_record(
     flags = screen(texts.rules, modality, answers_in, identity["date_of_birth"], local_now.date(), planned)
     renews = (data.get("prefill") or {}).get("renews")
     flags += validity.renewal_flags(texts.rules, data.get("prefill"))  # a re-consent is reviewed before treatment
-    shown_questions = {q["id"]: q for q in ref["shown"]["questions"]}
+    read_in = _languages_read(draft, texts)
+    refs = {language: texts.reference(language, modality) for language in {draft.language, *read_in.values()}}
+    shown_questions = {q["id"]: q for q in refs[read_in["screening"]]["shown"]["questions"]}
     answers = [answer_as_read(shown_questions[qid], answers_in[qid], screening_data.get("details") or {},
                               screening_data["saved_at"])
                for qid in shown_questions if qid in answers_in]  # a follow-up not asked has no answer
     risks = [_risk_ack(draft, risk["id"], risk["title"]) for risk in ref["shown"]["risks"]]
     checked = data.get("comprehension") or {}
-    understood = comprehension.grade(ref["shown"]["comprehension"], checked.get("answers") or {}, checked.get("saved_at"))
+    understood = comprehension.grade_saved(refs[read_in["comprehension"]]["shown"]["comprehension"], checked)
     flags += comprehension.wrong_answer_flags(understood, texts.rules.comprehension_reason)
     prefill = data.get("prefill") or {}
     how_checked = identity.get("identity_check") or prefill.get("identity_check")
@@ -300,7 +302,8 @@ def build_record(
         comprehension=understood,
         flags=flags,
         highest_severity=highest_severity(flags),
-        esign_consent={"statement": ref["shown"]["esign_statement"], "agreed_at": data["review"]["saved_at"]},
+        esign_consent={"statement": refs[read_in["review"]]["shown"]["esign_statement"],
+                       "agreed_at": data["review"]["saved_at"]},
         consent_statement=ref["shown"]["consent_statement"],
         signature={
             "method": signature.method,
@@ -321,19 +324,39 @@ def build_record(
             "ip_address": draft.ip_address,
             "user_agent": draft.user_agent,
             "steps": _step_events(draft, signed_at),
+            "language_switches": [{"at": c.get("at", ""), "from_language": c.get("from", ""), "to_language": c.get("to", "")}
+                                  for c in draft.trail.get("language_changes") or []],
         },
     )
+    others = sorted(language for language in refs if language != draft.language)
+    if others:  # a part read in another language: its words are kept as read, with their own fingerprint
+        record["other_texts"] = [refs[language] for language in others]
     if renews:
         record["renews"] = renews
     return record
 
 
 def _risk_ack(draft: Draft, risk_id: str, title: str) -> RiskAck:
-    """One risk's initials and time, with how long its page was on screen before the tick."""
+    """One risk's initials, time and language, with how long its page was on screen before the tick."""
     ack = draft.data["risks"][risk_id]
     shown = ((draft.trail.get("steps") or {}).get(f"risk:{risk_id}") or {}).get("shown_at")
     return RiskAck(id=risk_id, title=title, initials=ack["initials"], acknowledged_at=ack["acknowledged_at"],
-                   shown_at=shown, seconds=_seconds(shown, ack["acknowledged_at"]))
+                   shown_at=shown, seconds=_seconds(shown, ack["acknowledged_at"]),
+                   language=ack.get("language") or draft.language)
+
+
+def _languages_read(draft: Draft, texts: Texts) -> dict[str, str]:
+    """The language each read step and each risk was completed in (the draft's where the draft does not say, or
+    where the texts no longer offer that language), keyed by step id and by "risk:<id>"."""
+    offered = set(texts.languages)
+
+    def known(language: object) -> str:
+        return language if isinstance(language, str) and language in offered else draft.language
+
+    trail_steps = draft.trail.get("steps") or {}
+    read = {step: known((trail_steps.get(step) or {}).get("language")) for step in READ_STEPS}
+    read.update({f"risk:{rid}": known(ack.get("language")) for rid, ack in (draft.data.get("risks") or {}).items()})
+    return read
 
 
 def _seconds(start: str | None, end: str | None) -> float | None:
@@ -348,7 +371,13 @@ def _step_events(draft: Draft, signed_at: str) -> list[StepEvent]:
         entry = (draft.trail.get("steps") or {}).get(step, {})
         shown = entry.get("shown_at")
         done = signed_at if step == "sign" else entry.get("completed_at")
-        events.append(StepEvent(step=step, shown_at=shown, completed_at=done, seconds=_seconds(shown, done)))
+        event = StepEvent(step=step, shown_at=shown, completed_at=done, seconds=_seconds(shown, done))
+        if entry.get("shown_language"):
+            event["shown_language"] = entry["shown_language"]
+        language = draft.language if step == "sign" else entry.get("language")
+        if language:
+            event["language"] = language
+        events.append(event)
     return events
 
 

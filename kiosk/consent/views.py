@@ -9,7 +9,7 @@ from functools import wraps
 from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import format_date, get_locale, ngettext, refresh
+from flask_babel import get_locale, ngettext, refresh
 from flask_login import current_user
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -34,8 +34,9 @@ from kiosk.consent import submission
 from kiosk.core import audit
 from kiosk.core.extensions import db
 from kiosk.core.vocabulary import ANSWER_LABELS
-from kiosk.core.web import (CHECKIN_KEY, DRAFT_KEY, Progress, clinic, clinic_now, current_texts, hand_to_patient,
-                            header_clinic_name, offered_languages, seal_key, template_url_for, who)
+from kiosk.core.web import (CHECKIN_KEY, DRAFT_KEY, Progress, clinic, clinic_now, current_texts, forget_chosen_language,
+                            hand_to_patient, header_clinic_name, offered_languages, page_day, seal_key,
+                            template_url_for, who)
 from kiosk.documents.record import answer_as_read, describe_answer
 
 bp = Blueprint("wizard", __name__)
@@ -231,20 +232,40 @@ def risk(draft: Any, index: int) -> Any:
 @bp.route("/consent/comprehension", methods=["GET", "POST"])
 @draft_step("comprehension")
 def comprehension(draft: Any) -> Any:
-    """A few questions on the risks. Answers are kept as first given; a wrong one shows the right one, never blocks."""
+    """A few questions on the risks, options in this patient's order. A wrong answer shows the right one with its
+    explanation and asks the same question again in a new order (teach-back); both answers are kept, nothing blocks."""
     shown = current_texts().reference(draft.language, draft.data["treatment"]["modality"])["shown"]["comprehension"]
-    saved = drafts.step_data(draft, "comprehension").get("answers")
-    if saved is not None:
+    seed = drafts.comprehension_seed(draft)
+    saved = drafts.step_data(draft, "comprehension")
+    if saved.get("answers") is not None:
         if request.method == "POST":
             return _after_save(draft)
-        return render_template("consent/comprehension_result.html", results=checks.grade(shown, saved))
-    form = comprehension_form(shown)
-    if form.validate_on_submit():
-        drafts.save_step(db.session, draft, "comprehension", form.choices(), clinic_now())
-        if all(r["correct"] for r in checks.grade(shown, form.choices()["answers"])):
+        return render_template("consent/comprehension_result.html", results=checks.grade_saved(shown, saved),
+                               form=None, asked={})
+    held = drafts.step_data(draft, drafts.CHECK_HELD)
+    if held:
+        results = checks.grade_saved(shown, held)
+        wrong = {r["question"] for r in results if not r["correct"]}
+        asked = [checks.in_order(c, checks.option_order(c, seed, 2)) for c in shown if c["id"] in wrong]
+        form = comprehension_form(asked)
+        if form.validate_on_submit():
+            drafts.answer_check_again(db.session, draft, form.choices()["answers"], _orders(asked), clinic_now())
             return _after_save(draft)
-        return redirect(url_for("wizard.comprehension"))  # the right answers, with their explanations
-    return render_template("consent/comprehension.html", form=form, questions=shown)
+        return render_template("consent/comprehension_result.html", results=results, form=form,
+                               asked={c["id"]: c for c in asked})
+    asked = [checks.in_order(c, checks.option_order(c, seed)) for c in shown]
+    form = comprehension_form(asked)
+    if form.validate_on_submit():
+        values = {**form.choices(), "order": _orders(asked)}
+        all_right = all(r["correct"] for r in checks.grade(shown, values["answers"]))
+        drafts.answer_check(db.session, draft, values, all_right, clinic_now())
+        return _after_save(draft) if all_right else redirect(url_for("wizard.comprehension"))
+    return render_template("consent/comprehension.html", form=form, questions=asked)
+
+
+def _orders(asked: list[Any]) -> dict[str, list[str]]:
+    """The option ids of each question in the order shown, to be stored and printed."""
+    return {c["id"]: [o["id"] for o in c["options"]] for c in asked}
 
 
 @bp.route("/consent/screening", methods=["GET", "POST"])
@@ -274,7 +295,7 @@ def review(draft: Any) -> Any:
     return render_template(
         "consent/review.html", form=form, data=draft.data, shown=ref["shown"],
         areas=texts.language(draft.language).common.areas,
-        date_of_birth=format_date(date.fromisoformat(draft.data["identity"]["date_of_birth"]), "long"),
+        date_of_birth=page_day(draft.data["identity"]["date_of_birth"]),
         answers=_answer_rows(ref["shown"]["questions"], draft.data["screening"]),
     )
 
@@ -287,7 +308,7 @@ def _answer_rows(questions: list[Any], screening: dict[str, Any]) -> list[dict[s
         if q["id"] not in screening["answers"]:
             continue  # a follow-up not asked
         answer = answer_as_read(q, screening["answers"][q["id"]], screening.get("details") or {}, "")
-        shown = describe_answer(answer, ANSWER_LABELS, day=lambda iso: format_date(date.fromisoformat(iso), "long"))
+        shown = describe_answer(answer, ANSWER_LABELS, day=page_day)
         yes = q["type"] != "choice" and answer["value"] not in (False, None)
         rows.append({"text": q["text"], "answer": shown, "yes": yes, "detail": answer["detail"],
                      "follow_up": bool(q.get("asked_if"))})
@@ -328,7 +349,9 @@ def done() -> Any:
     notice = None
     if draft.consent is not None and draft.consent.flags:
         notice = current_texts().language(draft.language).common.flagged_notice
-    return render_template("consent/done.html", notice=notice)
+    page = render_template("consent/done.html", notice=notice)  # in the patient's language
+    forget_chosen_language()
+    return page
 
 
 def _with_date(data: dict[str, Any], key: str) -> dict[str, Any]:

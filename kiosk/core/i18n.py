@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -72,6 +73,17 @@ def offered_languages(default: str, catalogues: list[str], texts: list[str]) -> 
     """Languages with both interface strings and consent texts (the default needs no catalogue), default first."""
     usable = {default, *catalogues} & set(texts)
     return sorted(usable, key=lambda code: (code != default, code))
+
+
+def device_language(accepted: Iterable[tuple[str, float]], offered: Sequence[str]) -> str | None:
+    """The device's most preferred language among those offered (Accept-Language), matched on the language itself
+    so es-ES and es-MX read Spanish; None when it prefers none of them. A listed region never loses to a later
+    exact match (en-GB first means English, even with es listed after it)."""
+    for tag, quality in sorted(accepted, key=lambda pair: -pair[1]):  # sorted() is stable: ties keep their order
+        language = tag.replace("_", "-").split("-")[0].lower()
+        if quality > 0 and language in offered:
+            return language
+    return None
 
 
 @cache

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 from functools import wraps
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, request, session, url_for
 from flask_babel import get_locale
@@ -16,6 +16,7 @@ from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
 
 from kiosk.core import sites
+from kiosk.core.dates import format_day, format_moment
 from kiosk.core.audit import Who
 from kiosk.core.extensions import db
 from kiosk.core.models import Checkin, Consent, Site
@@ -33,6 +34,11 @@ DRAFT_KEY = "draft"
 CHECKIN_KEY = "checkin"
 # what a browser keeps when it is handed to a patient: the device's own settings, never a staff sign-in
 DEVICE_KEYS = ("lang", "device_label", "text_size", "_remember")
+
+
+def forget_chosen_language() -> None:
+    """After a signature the next patient starts in the device's language (or the clinic's), not this patient's."""
+    session.pop("lang", None)
 
 
 def hand_to_patient(key: str, token: str) -> None:
@@ -210,3 +216,13 @@ def modality_titles() -> dict[str, str]:
     texts = current_texts()
     language = str(get_locale() or "en")
     return {m: texts.modality(language, m).title for m in texts.rules.modalities}
+
+
+def page_day(value: date | str | None) -> str:
+    """`value|day`: a calendar day the way the page's language writes it (kiosk.core.dates), as the PDF does."""
+    return format_day(value, str(get_locale() or "en"))
+
+
+def page_moment(value: datetime | str | None) -> str:
+    """`value|moment`: a time in the clinic's zone with its UTC offset, the way the page's language writes it."""
+    return format_moment(value, str(get_locale() or "en"), ZoneInfo(current_app.config["CLINIC_TIMEZONE"]))

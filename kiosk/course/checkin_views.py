@@ -18,7 +18,7 @@ from forms.consent import SignForm, screening_form
 from kiosk.course import checkins
 from kiosk.core.extensions import db
 from kiosk.consent.submission import SignatureInput
-from kiosk.core.web import CHECKIN_KEY, Progress, clinic, clinic_now, current_texts, seal_key
+from kiosk.core.web import CHECKIN_KEY, Progress, clinic, clinic_now, current_texts, forget_chosen_language, seal_key
 
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
 
@@ -105,5 +105,7 @@ def done() -> Any:
     if checkin is None or checkin.status == "open":
         return redirect(url_for("wizard.start"))
     words = current_texts().checkin_text(checkin.draft.language)
-    return render_template("course/tablet/done.html", words=words,
+    page = render_template("course/tablet/done.html", words=words,
                            notice=words.flagged_notice if checkin.severity_rank <= 1 else words.clean_notice)
+    forget_chosen_language()
+    return page

@@ -24,8 +24,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from kiosk.core.dates import format_day
 from kiosk.documents.pdf.labels import labels_for
 from kiosk.documents.pdf.people import people_labels
+from kiosk.documents.pdf.text import language_name
 from kiosk.documents.record import Answer, ComprehensionAnswer, ConsentRecord, Flag, describe_answer, flag_id
 
 FHIR_VERSION = "4.0.1"
@@ -36,6 +38,7 @@ FLAG_SYSTEM = "urn:consent-kiosk:screening-flag"  # a flag's question or rule id
 DECISION_SYSTEM = "urn:consent-kiosk:decision"  # cleared | not_cleared | consultation
 ANSWER_SYSTEM = "urn:consent-kiosk:answer"  # yes | no, for questions whose "yes" carries a date
 COMPREHENSION_SYSTEM = "urn:consent-kiosk:comprehension"  # + ":<question id>", the options' ids as codes
+LANGUAGE_SYSTEM = "urn:ietf:bcp:47"  # the language a risk was read and acknowledged in
 OPTION_SYSTEM = "urn:consent-kiosk:option"  # + ":<question id>", a choice question's option ids as codes
 QUESTIONNAIRE_BASE = "urn:consent-kiosk:questionnaire"
 
@@ -411,7 +414,7 @@ def _day(labels: dict[str, str]) -> Callable[[str], str]:
     """Writes a date answer's day the way the consent's PDF writes dates."""
     def day(iso: str) -> str:
         try:
-            return date.fromisoformat(iso).strftime(labels["date_format"])
+            return format_day(date.fromisoformat(iso), labels["lang"])
         except ValueError:
             return iso
     return day
@@ -471,7 +474,17 @@ def _comprehension_item(check: ComprehensionAnswer, labels: dict[str, str]) -> d
             _item(f"{link_id}:correct", labels["fhir_comprehension_correct"], [{"valueBoolean": check["correct"]}]),
             _item(f"{link_id}:right_answer", labels["fhir_comprehension_right_answer"],
                   [{"valueCoding": _coding(system, check["answer"], check["answer_text"])}]),
+            *_asked_again(check, link_id, system, labels),
         ]}])
+
+
+def _asked_again(check: ComprehensionAnswer, link_id: str, system: str, labels: dict[str, str]) -> list[dict[str, Any]]:
+    """After a wrong answer the question was asked again (teach-back): the second answer, if the record holds one."""
+    again = check.get("again")
+    if not again or not again.get("chosen"):
+        return []
+    return [_item(f"{link_id}:again", labels["fhir_comprehension_again"],
+                  [{"valueCoding": _coding(system, again["chosen"], again["chosen_text"])}])]
 
 
 def _questionnaire_response(record: ConsentRecord, refs: _Refs, labels: dict[str, str]) -> dict[str, Any]:
@@ -482,6 +495,9 @@ def _questionnaire_response(record: ConsentRecord, refs: _Refs, labels: dict[str
             _item(f"risk:{risk['id']}:initials", labels["fhir_initials"], [{"valueString": risk["initials"]}]),
             _item(f"risk:{risk['id']}:acknowledged_at", labels["fhir_acknowledged_at"],
                   [{"valueDateTime": risk["acknowledged_at"]}]),
+            *([_item(f"risk:{risk['id']}:language", labels["fhir_read_in"], [{"valueCoding": _coding(
+                LANGUAGE_SYSTEM, risk["language"], language_name(risk["language"], labels))}])]
+              if risk.get("language") else []),
         ]}]))
     items += [_comprehension_item(check, labels) for check in record.get("comprehension") or []]
     items += [_screening_item(answer, labels) for answer in record["answers"]]

@@ -115,6 +115,7 @@ class RiskAck(TypedDict):
     acknowledged_at: str  # ISO datetime with offset
     shown_at: str | None  # when this risk's page was first shown
     seconds: float | None  # from first shown to acknowledged: time spent on this text
+    language: NotRequired[str]  # the language of the words acknowledged (absent from records before it was kept)
 
 
 class Answer(TypedDict):
@@ -139,6 +140,18 @@ class ComprehensionAnswer(TypedDict):
     answer_text: str
     correct: bool
     explanation: str
+    answered_at: str | None
+    order: NotRequired[list[str]]  # the option ids in the order shown (shuffled per patient); absent from older records
+    again: NotRequired[SecondAnswer]  # after a wrong answer: the same question asked again, options in a new order
+
+
+class SecondAnswer(TypedDict):
+    """The answer to a question asked again after a wrong first answer and the right one were shown (teach-back)."""
+
+    chosen: str  # option id
+    chosen_text: str
+    correct: bool
+    order: list[str]  # the option ids in the order shown the second time
     answered_at: str | None
 
 
@@ -202,6 +215,16 @@ class StepEvent(TypedDict):
     shown_at: str | None
     completed_at: str | None
     seconds: float | None  # time from first shown to last completed
+    shown_language: NotRequired[str | None]  # the language the step was first shown in
+    language: NotRequired[str | None]  # the language it was completed in: the words read, answered or agreed to
+
+
+class LanguageSwitch(TypedDict):
+    """The patient switched the language of the texts: when, and from which language to which."""
+
+    at: str
+    from_language: str
+    to_language: str
 
 
 class Trail(TypedDict):
@@ -214,6 +237,7 @@ class Trail(TypedDict):
     ip_address: str | None
     user_agent: str | None
     steps: list[StepEvent]
+    language_switches: NotRequired[list[LanguageSwitch]]  # every switch of language, in order
 
 
 class Verification(TypedDict):
@@ -232,6 +256,9 @@ class ConsentRecord(TypedDict):
     patient: Patient
     treatment: Treatment
     texts: TextsRef
+    # the words of every other language a part was read, answered or acknowledged in (a switch part-way), each with
+    # its own version and SHA-256; risks, steps and the check name their language, so each part prints as it was read
+    other_texts: NotRequired[list[TextsRef]]
     risks: list[RiskAck]
     answers: list[Answer]
     comprehension: NotRequired[list[ComprehensionAnswer]]  # absent from records signed before the comprehension check
@@ -349,3 +376,38 @@ COMPREHENSION_FLAG_PREFIX = "comprehension."  # screening ids have no dot, so a 
 def flag_id(question: str) -> str:
     """The flag's question id for a comprehension question, distinct from every screening question."""
     return COMPREHENSION_FLAG_PREFIX + question
+
+
+READ_STEPS = ("explanation", "comprehension", "screening", "review")  # steps whose words are read and agreed or answered
+
+
+def step_language(record: Mapping[str, Any], step: str) -> str:
+    """The language a step was completed in; the consent's language where the record does not say."""
+    for event in (record.get("trail") or {}).get("steps") or []:
+        if event.get("step") == step and event.get("language"):
+            return str(event["language"])
+    return str(record.get("language") or "")
+
+
+def words_in(record: Mapping[str, Any], language: str) -> Mapping[str, Any]:
+    """The words shown in a language: the consent's own, or those kept for a part read in another language."""
+    for ref in record.get("other_texts") or []:
+        if (ref.get("shown") or {}).get("language") == language:
+            return ref.get("shown") or {}
+    return (record.get("texts") or {}).get("shown") or {}
+
+
+def other_language_parts(record: Mapping[str, Any]) -> list[tuple[str, str, int]]:
+    """Which parts were read in another language than the consent's, in order: (language, part, risk number).
+
+    `part` is a step id (explanation, comprehension, screening, review) or "risk" with the risk's 1-based number.
+    """
+    own = str(record.get("language") or "")
+    parts: list[tuple[str, str, int]] = []
+    if step_language(record, "explanation") != own:
+        parts.append((step_language(record, "explanation"), "explanation", 0))
+    for number, ack in enumerate(record.get("risks") or [], start=1):
+        if ack.get("language") and ack["language"] != own:
+            parts.append((str(ack["language"]), "risk", number))
+    parts += [(step_language(record, step), step, 0) for step in READ_STEPS[1:] if step_language(record, step) != own]
+    return parts

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from kiosk.core.models import Consent
 from tests.browser.conftest import TIMEOUT_MS, LiveServer, Screenshots, watch_problems
-from tests.browser.test_wizard_browser import MODALITY, Patient, assert_done, draw_signature
+from tests.browser.test_wizard_browser import MODALITY, Patient, assert_done, draw_signature, expect_birth_date
 from tests.helpers import STAFF_PASSWORD, pdf_text
 
 try:
@@ -74,7 +74,7 @@ class FlaggedPatient(Patient):
 
     def identity(self) -> None:
         expect(self.page.locator("#full_name")).to_have_value(PATIENT)
-        expect(self.page.locator("#date_of_birth")).to_have_value(DOB)
+        expect_birth_date(self.page, DOB)
         self.tap_button("Next")
         self.at("/consent/treatment")
 

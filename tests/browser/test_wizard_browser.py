@@ -43,6 +43,14 @@ def issue_code(server: LiveServer, name: str = DESK_NAME, dob: str = "1990-05-17
         session.close()
 
 
+def expect_birth_date(page: Page, iso: str) -> None:
+    """The date of birth's three parts show this date: day and year as typed, the month chosen by number."""
+    year, month, day = iso.split("-")
+    expect(page.locator("#date_of_birth-day")).to_have_value(str(int(day)))
+    expect(page.locator("#date_of_birth-month")).to_have_value(str(int(month)))
+    expect(page.locator("#date_of_birth-year")).to_have_value(year)
+
+
 def no_shot(page: Page, step: str) -> None:
     """Stand-in when a walk needs no screenshots."""
 
@@ -81,10 +89,12 @@ class Patient:
     def identity(self) -> None:
         # the desk's entry is shown to confirm or correct; the patient corrects the spelling
         expect(self.page.locator("#full_name")).to_have_value(DESK_NAME)
-        expect(self.page.locator("#date_of_birth")).to_have_value("1990-05-17")
+        expect_birth_date(self.page, "1990-05-17")
         self.shot(self.page, "identity-from-desk")
         self.page.locator("#full_name").fill(NAME)
-        self.page.locator("#date_of_birth").fill("1990-05-17")
+        self.page.locator("#date_of_birth-day").fill("17")
+        self.page.locator("#date_of_birth-month").select_option("5")
+        self.page.locator("#date_of_birth-year").fill("1990")
         self.shot(self.page, "identity-filled")
         self.tap_button("Next")
         self.at("/consent/treatment")
@@ -128,6 +138,8 @@ class Patient:
             self.at("/consent/comprehension")
             expect(self.page.locator(".check-wrong .right-answer")).to_have_text(checks[0].option(checks[0].answer).text)
             self.shot(self.page, "comprehension-right-answer")
+            # the same question again, options in a new order: the patient answers it now knowing the right one
+            self.tap_check(f'input[name="c_{checks[0].id}"][value="{checks[0].answer}"]')
             self.tap_button("Next")
         self.at("/consent/screening")
 

@@ -28,7 +28,8 @@ ERRORS = ".error-summary, main .error"
 DONE = "/consent/done"
 
 _CLEAR = """() => {
-  for (const el of document.querySelectorAll("main form[method=post] input, main form[method=post] textarea")) {
+  for (const el of document.querySelectorAll(
+      "main form[method=post] input, main form[method=post] textarea, main form[method=post] select")) {
     if (el.type === "hidden") { continue; }
     if (el.type === "radio" || el.type === "checkbox") { el.checked = false; } else { el.value = ""; }
   }
@@ -41,8 +42,13 @@ _GROUPS = """(type) => [...new Set([...document.querySelectorAll(`main form[meth
 _EMPTY = """() => [...document.querySelectorAll(
   "main form[method=post] input:not([type=hidden]):not([type=radio]):not([type=checkbox]), main form[method=post] textarea")]
   .filter(el => el.getClientRects().length > 0 && !el.value
-          && (el.required || el.tagName === "TEXTAREA" || el.type === "date" || el.name === "typed_signature"))
+          && (el.required || el.tagName === "TEXTAREA" || el.type === "date" || el.name === "typed_signature"
+              || el.name.endsWith("-day") || el.name.endsWith("-year")))
   .map(el => ({id: el.id, name: el.name, type: el.type}))"""
+
+
+_EMPTY_SELECTS = """() => [...document.querySelectorAll("main form[method=post] select")]
+  .filter(el => el.getClientRects().length > 0 && !el.value).map(el => el.id)"""
 
 
 def path_of(page: Page) -> str:
@@ -53,6 +59,8 @@ def text_for(name: str, kind: str, code: str) -> str:
     """What the patient types into a field, by the field's name."""
     if kind == "date":
         return "1990-05-17" if name == "date_of_birth" else PAST_DATE
+    if name.endswith(("-day", "-year")):  # a date of birth in parts (the month is a list)
+        return "17" if name.endswith("-day") else "1990"
     return {"code": code, "full_name": NAME, "initials": INITIALS, "typed_signature": NAME,
             "printed_name": NAME}.get(name, DETAIL)
 
@@ -79,6 +87,8 @@ def fill_step(page: Page, code: str) -> None:
     for name in page.evaluate(_GROUPS, "checkbox"):
         if not main.locator(f'input[type=checkbox][name="{name}"]:checked').count():
             main.locator(f'input[type=checkbox][name="{name}"]').first.check()
+    for select in page.evaluate(_EMPTY_SELECTS):  # a month chosen by name: May
+        page.locator(f'#{select}').select_option("5")
     for field in page.evaluate(_EMPTY):
         page.locator(f'#{field["id"]}').fill(text_for(field["name"], field["type"], code))
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
-        "datetime_format": "%Y-%m-%d %H:%M:%S",
-        "date_format": "%Y-%m-%d",
+        "lang": "en",  # how dates and times are written: kiosk.core.dates, by language
         "title": "Informed consent \u2014 {modality}",
         "page_of": "Page {page} of {pages}",
         "document": "Document {id}",
@@ -33,6 +32,20 @@ LABELS: dict[str, dict[str, str]] = {
         "area_other": "Other area",
         "planned_sessions": "Planned sessions",
         "language": "Language of this consent",
+        "read_in_other": "Read in another language",
+        "part_explanation": "the explanation",
+        "part_risk": "risk {n}",
+        "part_comprehension": "the comprehension check",
+        "part_screening": "the health questions",
+        "part_review": "the agreement to sign electronically",
+        "read_in_other_value": "{parts}: in {language}, printed here as the patient read it",
+        "read_in_note": "The patient read this part in {language}; it is printed as they read it.",
+        "risk_read_in": " \u2014 read and acknowledged in {language}",
+        "language_switches": "Language switches",
+        "col_switch_at": "Time",
+        "col_switch": "Switch",
+        "switch_value": "{from_language} \u2192 {to_language}",
+        "no_language_switches": "The patient did not switch language.",
         "information": "Information given to the patient",
         "risks": "Risks",
         "risks_intro": "The patient acknowledged each risk separately by ticking it and typing their initials.",
@@ -42,9 +55,14 @@ LABELS: dict[str, dict[str, str]] = {
         "unknown_acks": "Acknowledgements recorded for risks that are not in the texts shown: {ids}",
         "comprehension": "Comprehension check",
         "comprehension_intro": (
-            "After the risks the patient answered these questions. A wrong answer was shown the right one with its "
-            "explanation, and is listed for the doctor as an INFO flag; it did not stop the consent."
+            "After the risks the patient answered these questions, the options in an order shuffled for this "
+            "patient. A wrong answer was shown the right one with its explanation, then the same question was asked "
+            "again with the options in a new order; both answers are below. A wrong first answer is listed for the "
+            "doctor as an INFO flag; it did not stop the consent."
         ),
+        "comprehension_order": "Options as shown: {options}",
+        "comprehension_again": "Asked again, options in a new order. Patient\u2019s answer: {answer}",
+        "comprehension_again_order": "Options as shown the second time: {options}",
         "comprehension_chosen": "Patient\u2019s answer: {answer}",
         "comprehension_right": "\u2714 Right",
         "comprehension_wrong": "\u2718 Not right. The right answer: {answer}",
@@ -195,6 +213,8 @@ LABELS: dict[str, dict[str, str]] = {
         "fhir_last_dose": "Date of the last dose",
         "fhir_comprehension_correct": "Chose the right answer",
         "fhir_comprehension_right_answer": "The right answer",
+        "fhir_comprehension_again": "The answer when asked again",
+        "fhir_read_in": "Language read and acknowledged in",
         "fhir_revision_title": "{document_id}, revision {revision}: {kind}",
         "fhir_kind_patient_signed": "the consent as the patient signed it",
         "fhir_kind_doctor_review": "the doctor\u2019s decision \u2014 {decision}",
@@ -202,8 +222,7 @@ LABELS: dict[str, dict[str, str]] = {
         "fhir_decision_note": "{decision}. Doctor\u2019s note: {note}",
     },
     "es": {
-        "datetime_format": "%d/%m/%Y %H:%M:%S",
-        "date_format": "%d/%m/%Y",
+        "lang": "es",
         "title": "Consentimiento informado \u2014 {modality}",
         "page_of": "P\u00e1gina {page} de {pages}",
         "document": "Documento {id}",
@@ -228,6 +247,20 @@ LABELS: dict[str, dict[str, str]] = {
         "area_other": "Otra zona",
         "planned_sessions": "Sesiones previstas",
         "language": "Idioma de este consentimiento",
+        "read_in_other": "Le\u00eddo en otro idioma",
+        "part_explanation": "la explicaci\u00f3n",
+        "part_risk": "riesgo {n}",
+        "part_comprehension": "las preguntas de comprensi\u00f3n",
+        "part_screening": "el cuestionario de salud",
+        "part_review": "la conformidad con la firma electr\u00f3nica",
+        "read_in_other_value": "{parts}: en {language}, impreso aqu\u00ed tal como lo ley\u00f3 el paciente",
+        "read_in_note": "El paciente ley\u00f3 esta parte en {language}; se imprime tal como la ley\u00f3.",
+        "risk_read_in": " \u2014 le\u00eddo y confirmado en {language}",
+        "language_switches": "Cambios de idioma",
+        "col_switch_at": "Hora",
+        "col_switch": "Cambio",
+        "switch_value": "{from_language} \u2192 {to_language}",
+        "no_language_switches": "El paciente no cambi\u00f3 de idioma.",
         "information": "Informaci\u00f3n facilitada al paciente",
         "risks": "Riesgos",
         "risks_intro": "El paciente confirm\u00f3 cada riesgo por separado, marc\u00e1ndolo y escribiendo sus iniciales.",
@@ -237,10 +270,15 @@ LABELS: dict[str, dict[str, str]] = {
         "unknown_acks": "Confirmaciones registradas de riesgos que no figuran en los textos mostrados: {ids}",
         "comprehension": "Preguntas de comprensi\u00f3n",
         "comprehension_intro": (
-            "Tras los riesgos, el paciente respondi\u00f3 estas preguntas. Ante una respuesta incorrecta se le "
-            "mostr\u00f3 la correcta con su explicaci\u00f3n, y figura para el m\u00e9dico como alerta de "
-            "INFORMACI\u00d3N; no impidi\u00f3 el consentimiento."
+            "Tras los riesgos, el paciente respondi\u00f3 estas preguntas, con las opciones en un orden barajado "
+            "para este paciente. Ante una respuesta incorrecta se le mostr\u00f3 la correcta con su "
+            "explicaci\u00f3n y se le volvi\u00f3 a hacer la misma pregunta con las opciones en otro orden; abajo "
+            "figuran las dos respuestas. Una primera respuesta incorrecta figura para el m\u00e9dico como alerta "
+            "de INFORMACI\u00d3N; no impidi\u00f3 el consentimiento."
         ),
+        "comprehension_order": "Opciones tal como se mostraron: {options}",
+        "comprehension_again": "Preguntada de nuevo, con las opciones en otro orden. Respuesta del paciente: {answer}",
+        "comprehension_again_order": "Opciones tal como se mostraron la segunda vez: {options}",
         "comprehension_chosen": "Respuesta del paciente: {answer}",
         "comprehension_right": "\u2714 Correcta",
         "comprehension_wrong": "\u2718 Incorrecta. La respuesta correcta: {answer}",
@@ -395,6 +433,8 @@ LABELS: dict[str, dict[str, str]] = {
         "fhir_last_dose": "Fecha de la \u00faltima dosis",
         "fhir_comprehension_correct": "Eligi\u00f3 la respuesta correcta",
         "fhir_comprehension_right_answer": "La respuesta correcta",
+        "fhir_comprehension_again": "La respuesta al preguntarle de nuevo",
+        "fhir_read_in": "Idioma en que se ley\u00f3 y confirm\u00f3",
         "fhir_revision_title": "{document_id}, revisi\u00f3n {revision}: {kind}",
         "fhir_kind_patient_signed": "el consentimiento tal como lo firm\u00f3 el paciente",
         "fhir_kind_doctor_review": "la decisi\u00f3n del m\u00e9dico \u2014 {decision}",

@@ -18,7 +18,8 @@ from kiosk.documents.pdf.style import (CELL_PAD, FONT, FONT_BOLD, INK, KEY_LEADI
                              VALUE_LEADING, VALUE_SIZE, header_row_table)
 from kiosk.documents.pdf.text import (TextBlock, blocks, format_date, format_datetime, heading, language_name, printable,
                              wrap_plain)
-from kiosk.documents.record import SEVERITY_ORDER, ConsentRecord, describe_answer, flag_id, severity_rank
+from kiosk.documents.record import (SEVERITY_ORDER, ConsentRecord, describe_answer, flag_id, other_language_parts,
+                                    severity_rank, step_language, words_in)
 
 KV_STYLE = TableStyle([
     ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -117,8 +118,18 @@ def identity_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flow
         rows.append((labels["area_other"], treatment.get("area_other"), ""))
     rows.append((labels["planned_sessions"], treatment.get("planned_sessions"), ""))
     rows.append((labels["language"], language_name(record.get("language", ""), labels), ""))
+    rows += [(labels["read_in_other"], line, "bold") for line in _read_in_other(record, labels)]
     story.append(_kv_table(rows))
     return story
+
+
+def _read_in_other(record: ConsentRecord, labels: dict[str, str]) -> list[str]:
+    """One line per other language a part was read in: "risk 5, risk 6: in Español (es), printed as read"."""
+    by_language: dict[str, list[str]] = {}
+    for language, part, number in other_language_parts(record):
+        by_language.setdefault(language, []).append(labels[f"part_{part}"].format(n=number))
+    return [labels["read_in_other_value"].format(parts=", ".join(parts), language=language_name(language, labels))
+            for language, parts in by_language.items()]
 
 
 def texts_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
@@ -127,7 +138,10 @@ def texts_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flowabl
     story: list[Flowable] = _outlined(heading(labels["information"], "h2", 4 * cm), "information",
                                       labels["information"])
     story += blocks(shown.get("summary"), STYLES["summary"])
-    for section in shown.get("sections") or []:
+    read_in = step_language(record, "explanation")
+    if read_in != record.get("language"):  # the explanation as the patient read it, in the language they read it in
+        story.append(TextBlock(labels["read_in_note"].format(language=language_name(read_in, labels)), STYLES["ack"]))
+    for section in words_in(record, read_in).get("sections") or []:
         story += heading(str(section.get("title") or ""), "h3", 2.2 * cm)
         story += blocks(section.get("text"), STYLES["body"])
 
@@ -137,15 +151,20 @@ def texts_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flowabl
     shown_ids = set()
     for number, risk in enumerate(shown.get("risks") or [], start=1):
         shown_ids.add(risk.get("id"))
+        ack = acks.get(risk.get("id"))
+        read_in = str((ack.get("language") if ack else None) or record.get("language") or "")
+        if read_in != record.get("language"):  # acknowledged in another language: its words as the patient read them
+            risk = next((r for r in words_in(record, read_in).get("risks") or [] if r.get("id") == risk.get("id")), risk)
         # Room for the title, two lines and the acknowledgement, so they stay together.
         story += heading(f"{number}. {risk.get('title') or ''}", "h3", 3.0 * cm)
         story += blocks(risk.get("text"), STYLES["body"])
-        ack = acks.get(risk.get("id"))
         if ack:
             line = labels["acknowledged"].format(
                 initials=ack.get("initials", ""), time=format_datetime(ack.get("acknowledged_at"), labels))
             if isinstance(ack.get("seconds"), (int, float)):
                 line += labels["read_for"].format(seconds=ack["seconds"])
+            if read_in != record.get("language"):
+                line += labels["risk_read_in"].format(language=language_name(read_in, labels))
             story.append(TextBlock(line, STYLES["ack"]))
         else:
             story.append(TextBlock(labels["not_acknowledged"], STYLES["nack"]))
@@ -156,24 +175,49 @@ def texts_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flowabl
 
 
 def comprehension_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flowable]:
-    """The check after the risks: each question, the patient's answer, and the right one where it differed."""
+    """The check after the risks: each question, its options in the order shown, the patient's answer, the right one
+    where it differed, and the answer when the question was asked again."""
     checks = record.get("comprehension") or []
     if not checks:  # records signed before the check existed
         return []
+    read_in = step_language(record, "comprehension")
+    options = {str(c.get("id")): {str(o.get("id")): str(o.get("text") or "") for o in c.get("options") or []}
+               for c in words_in(record, read_in).get("comprehension") or []}
     story: list[Flowable] = heading(labels["comprehension"], "h2", 4 * cm)
     story.append(TextBlock(labels["comprehension_intro"], STYLES["small"]))
+    if read_in != record.get("language"):
+        story.append(TextBlock(labels["read_in_note"].format(language=language_name(read_in, labels)), STYLES["ack"]))
     for number, check in enumerate(checks, start=1):
-        block: list[Flowable] = [TextBlock(f"{number}. {check.get('text') or ''}", STYLES["h3"]),
-                                 TextBlock(labels["comprehension_chosen"].format(answer=check.get("chosen_text") or
-                                                                                 labels["not_answered"]), STYLES["body"])]
+        texts = options.get(str(check.get("question")), {})
+        block: list[Flowable] = [TextBlock(f"{number}. {check.get('text') or ''}", STYLES["h3"])]
+        if check.get("order"):
+            block.append(TextBlock(labels["comprehension_order"].format(options=_lettered(check["order"], texts)),
+                                   STYLES["small"]))
+        block.append(TextBlock(labels["comprehension_chosen"].format(answer=check.get("chosen_text") or
+                                                                     labels["not_answered"]), STYLES["body"]))
         if check.get("correct"):
             block.append(TextBlock(labels["comprehension_right"], STYLES["ack"]))
         else:
             block.append(TextBlock(labels["comprehension_wrong"].format(answer=check.get("answer_text") or ""),
                                    STYLES["nack"]))
             block += blocks(check.get("explanation"), STYLES["small"])
+        again = check.get("again")
+        if again:
+            if again.get("order"):
+                block.append(TextBlock(labels["comprehension_again_order"].format(
+                    options=_lettered(again["order"], texts)), STYLES["small"]))
+            block.append(TextBlock(labels["comprehension_again"].format(
+                answer=again.get("chosen_text") or labels["not_answered"]), STYLES["body"]))
+            block.append(TextBlock(labels["comprehension_right"], STYLES["ack"]) if again.get("correct") else
+                         TextBlock(labels["comprehension_wrong"].format(answer=check.get("answer_text") or ""),
+                                   STYLES["nack"]))
         story.append(KeepTogether(block))
     return story
+
+
+def _lettered(order: list[str], texts: dict[str, str]) -> str:
+    """Options in the order shown, lettered A, B, C as the patient saw them stacked: "A. … · B. …"."""
+    return " \u00b7 ".join(f"{chr(65 + i)}. {texts.get(oid, oid)}" for i, oid in enumerate(order))
 
 
 def _severity_key(severity: object) -> str:
@@ -231,6 +275,9 @@ def _cells_height(row: list[Any], widths: list[float], pad: float) -> float:
 def screening_section(record: Mapping[str, Any], labels: dict[str, str]) -> list[Flowable]:
     """The answers as given, flags summarised first and marked on each answer (a consent's or a check-in's)."""
     story: list[Flowable] = _outlined(heading(labels["screening"], "h2", 5 * cm), "screening", labels["screening"])
+    read_in = step_language(record, "screening")
+    if read_in != record.get("language"):  # the questions are printed as the patient read them
+        story.append(TextBlock(labels["read_in_note"].format(language=language_name(read_in, labels)), STYLES["ack"]))
     answers: list[dict[str, Any]] = list(record.get("answers") or [])
     questions = record["texts"]["shown"].get("questions") or []
     flags: list[dict[str, Any]] = sorted(record.get("flags") or [],
@@ -365,7 +412,8 @@ _STEPS_STYLE = TableStyle(header_row_table([
 def _steps_with_risks(steps: list[Any], record: ConsentRecord) -> list[dict[str, Any]]:
     """The wizard's steps with one row per risk after the risks step: the time spent on each risk's text."""
     labels_risk = [{"step": f"risk: {ack.get('title') or ack.get('id')}", "shown_at": ack.get("shown_at"),
-                    "completed_at": ack.get("acknowledged_at"), "seconds": ack.get("seconds")}
+                    "completed_at": ack.get("acknowledged_at"), "seconds": ack.get("seconds"),
+                    "language": ack.get("language")}
                    for ack in record.get("risks") or []]
     rows: list[dict[str, Any]] = []
     for step in steps:
@@ -444,14 +492,36 @@ def audit_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flowabl
         data: list[list[str]] = [[labels[k] for k in ("col_step", "col_shown", "col_completed", "col_seconds")]]
         for step in _steps_with_risks(steps, record):
             seconds = step.get("seconds")
-            cells = [val(step.get("step")), val(format_datetime(step.get("shown_at"), labels)),
+            name = str(val(step.get("step")))
+            if step.get("language") and step["language"] != record.get("language"):
+                name += f" [{step['language']}]"  # read in another language: the code, named in the table below
+            cells = [name, val(format_datetime(step.get("shown_at"), labels)),
                      val(format_datetime(step.get("completed_at"), labels)),
                      f"{seconds:.1f}" if isinstance(seconds, (int, float)) else none]
             data.append([wrap_plain(c, FONT, VALUE_SIZE, w - CELL_PAD) for c, w in zip(cells, widths)])
         story += [Spacer(0, 8), Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT", style=_STEPS_STYLE)]
+    story += _language_switches(trail, labels)
 
     story += verification_section(record, labels)
     return story
+
+
+def _language_switches(trail: Mapping[str, Any], labels: dict[str, str]) -> list[Flowable]:
+    """Each switch of language with its time, so the trail shows when the patient read what in which language."""
+    switches = trail.get("language_switches")
+    if switches is None:  # records from before switches were kept say nothing either way
+        return []
+    story: list[Flowable] = heading(labels["language_switches"], "h3", 2 * cm)
+    if not switches:
+        return story + [TextBlock(labels["no_language_switches"], STYLES["small"])]
+    widths = [5.8 * cm, USABLE_W - 5.8 * cm]
+    data = [[labels["col_switch_at"], labels["col_switch"]]]
+    for switch in switches:
+        value = labels["switch_value"].format(from_language=language_name(str(switch.get("from_language")), labels),
+                                              to_language=language_name(str(switch.get("to_language")), labels))
+        data.append([wrap_plain(c, FONT, VALUE_SIZE, w - CELL_PAD)
+                     for c, w in zip((format_datetime(switch.get("at"), labels), value), widths)])
+    return story + [Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT", style=_STEPS_STYLE)]
 
 
 kv_table = _kv_table  # public name for the course PDFs (kiosk.documents.pdf.checkin), which lay out the same rows

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import CondPageBreak, Flowable
 
+from kiosk.core.dates import format_day, format_moment
 from kiosk.documents.pdf.style import STYLES
 from kiosk.documents.paragraphs import paragraphs
 
@@ -141,34 +142,14 @@ def heading(text: str, style: str, room: float) -> list[Flowable]:
     return [CondPageBreak(room), TextBlock(text, STYLES[style])]
 
 
-ISO_DATETIME = "%Y-%m-%d %H:%M:%S"
-ISO_DATE = "%Y-%m-%d"
-
-
 def format_datetime(value: str | None, labels: Mapping[str, str] | None = None) -> str:
     """Show an ISO time the way the consent's language writes it, keeping its UTC offset, which the evidence needs."""
-    if not value:
-        return ""
-    try:
-        moment = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        return str(value)
-    text = moment.strftime((labels or {}).get("datetime_format", ISO_DATETIME))
-    offset = moment.utcoffset()
-    if offset is not None:
-        minutes = int(offset.total_seconds() // 60)
-        sign = "+" if minutes >= 0 else "-"
-        minutes = abs(minutes)
-        text += f" UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
-    return text
+    return format_moment(value, (labels or {}).get("lang"))
 
 
 def format_date(value: object, labels: Mapping[str, str]) -> str:
     """An ISO date (a birth date, a last dose) the way the consent's language writes it; anything else as it is."""
-    try:
-        return date.fromisoformat(str(value)).strftime(labels.get("date_format", ISO_DATE))
-    except ValueError:
-        return "" if value is None else str(value)
+    return format_day(value if isinstance(value, (str, date)) or value is None else str(value), labels.get("lang"))
 
 
 def language_name(code: str, labels: dict[str, str]) -> str:
