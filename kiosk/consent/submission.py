@@ -8,9 +8,10 @@ instead of making another.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from PIL import Image
@@ -25,10 +26,11 @@ from kiosk.rules import validity
 from kiosk.core.models import Consent, ConsentEvent, ConsentFlag, Document, DocumentRevision, Draft
 from kiosk.documents import codes
 from kiosk.documents.pdf import render_consent_pdf
-from kiosk.documents.record import (CheckedIdentity, Clinic, ConsentRecord, Patient, RiskAck, StepEvent, Treatment, answer_as_read, highest_severity,
-                                    severity_rank)
+from kiosk.documents.record import (CheckedIdentity, Clinic, ConsentRecord, Flag, Patient, RiskAck, StepEvent, Treatment,
+                                    answer_as_read, highest_severity, severity_rank)
 from kiosk.rules.identity import identity_change_flags, same_person
-from kiosk.rules.screening import ScreeningError, screen
+from kiosk.rules import initials
+from kiosk.rules.screening import Facts, Reading, ScreeningError, derived_flags, screen
 from kiosk.documents.sealing import SealKey, seal_pdf
 from kiosk.texts.model import Texts
 
@@ -182,6 +184,8 @@ def build_record(
         {"full_name": prefill["full_name"], "date_of_birth": prefill["date_of_birth"]}
         if prefill.get("identity_check") and prefill.get("full_name") else None)
     flags += identity_change_flags(texts.rules, checked=desk_checked, how=how_checked, signed=signed_person)
+    flags += _initials_flags(texts, [r["initials"] for r in risks], identity["full_name"])
+    flags += derived_flags(texts.rules, Facts(reading=_reading(ref["shown"], risks, draft)))
     patient: Patient = {
         "full_name": identity["full_name"],
         "date_of_birth": identity["date_of_birth"],
@@ -236,6 +240,7 @@ def build_record(
             "ip_address": draft.ip_address,
             "user_agent": draft.user_agent,
             "steps": _step_events(draft, signed_at),
+            "corrections": _corrections(draft, identity["full_name"], signature.printed_name, signed_at),
         },
     )
     if renews:
@@ -249,6 +254,39 @@ def _risk_ack(draft: Draft, risk_id: str, title: str) -> RiskAck:
     shown = ((draft.trail.get("steps") or {}).get(f"risk:{risk_id}") or {}).get("shown_at")
     return RiskAck(id=risk_id, title=title, initials=ack["initials"], acknowledged_at=ack["acknowledged_at"],
                    shown_at=shown, seconds=_seconds(shown, ack["acknowledged_at"]))
+
+
+def _initials_flags(texts: Texts, used: list[str], name: str) -> list[Flag]:
+    """An `info` flag for initials the patient confirmed although they do not fit the name signed for."""
+    odd = sorted({i for i in used if i and not initials.fit(i, name)})
+    return derived_flags(texts.rules, Facts(initials=", ".join(odd), name=name)) if odd else []
+
+
+def _reading(shown: Mapping[str, Any], risks: list[RiskAck], draft: Draft) -> dict[str, Reading] | None:
+    """Words shown and seconds on screen for the explanation and for the risks together, from the trail's times."""
+    explained = ((draft.trail.get("steps") or {}).get("explanation") or {})
+    explanation_seconds = _seconds(explained.get("shown_at"), explained.get("completed_at"))
+    risk_seconds = [r["seconds"] for r in risks]
+    if explanation_seconds is None or any(s is None for s in risk_seconds):
+        return None
+    return {
+        "explanation": Reading(words=sum(_words(s["title"]) + _words(s["text"]) for s in shown["sections"]),
+                               seconds=explanation_seconds),
+        "risks": Reading(words=sum(_words(r["title"]) + _words(r["text"]) for r in shown["risks"]),
+                         seconds=sum(s or 0.0 for s in risk_seconds)),
+    }
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _corrections(draft: Draft, full_name: str, printed_name: str, signed_at: str) -> list[dict[str, str]]:
+    """Each correction of a name, birth date or initials, in order; a printed name other than the name is one too."""
+    kept = list((draft.trail or {}).get("corrections") or [])
+    if printed_name != full_name:
+        kept.append({"at": signed_at, "what": "printed_name", "from": full_name, "to": printed_name})
+    return kept
 
 
 def _seconds(start: str | None, end: str | None) -> float | None:

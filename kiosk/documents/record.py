@@ -180,6 +180,12 @@ class Trail(TypedDict):
     ip_address: str | None
     user_agent: str | None
     steps: list[StepEvent]
+    corrections: NotRequired[list[Correction]]  # names, birth date and initials changed, in order
+
+
+# A name, birth date or initials changed by the patient: when, what (full_name, date_of_birth, initials or
+# printed_name), from what, to what.
+Correction = TypedDict("Correction", {"at": str, "what": str, "from": str, "to": str})
 
 
 class Verification(TypedDict):
