@@ -23,6 +23,7 @@ from kiosk.rules import comprehension
 from kiosk.consent import drafts
 from kiosk.consent import steps
 from kiosk.rules import validity
+from kiosk.core.folding import fold_name
 from kiosk.core.models import Consent, ConsentEvent, ConsentFlag, Document, DocumentRevision, Draft
 from kiosk.documents import codes
 from kiosk.documents.pdf import render_consent_pdf
@@ -284,7 +285,7 @@ def _words(text: str) -> int:
 def _corrections(draft: Draft, full_name: str, printed_name: str, signed_at: str) -> list[dict[str, str]]:
     """Each correction of a name, birth date or initials, in order; a printed name other than the name is one too."""
     kept = list((draft.trail or {}).get("corrections") or [])
-    if printed_name != full_name:
+    if fold_name(printed_name) != fold_name(full_name):  # capitals or accents left out are no correction
         kept.append({"at": signed_at, "what": "printed_name", "from": full_name, "to": printed_name})
     return kept
 
