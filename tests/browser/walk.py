@@ -41,7 +41,7 @@ _GROUPS = """(type) => [...new Set([...document.querySelectorAll(`main form[meth
 _EMPTY = """() => [...document.querySelectorAll(
   "main form[method=post] input:not([type=hidden]):not([type=radio]):not([type=checkbox]), main form[method=post] textarea")]
   .filter(el => el.getClientRects().length > 0 && !el.value
-          && (el.required || el.tagName === "TEXTAREA" || el.type === "date" || el.name === "typed_signature"))
+          && (el.required || el.tagName === "TEXTAREA" || el.type === "date"))
   .map(el => ({id: el.id, name: el.name, type: el.type}))"""
 
 
@@ -53,7 +53,7 @@ def text_for(name: str, kind: str, code: str) -> str:
     """What the patient types into a field, by the field's name."""
     if kind == "date":
         return "1990-05-17" if name == "date_of_birth" else PAST_DATE
-    return {"code": code, "full_name": NAME, "initials": INITIALS, "typed_signature": NAME,
+    return {"code": code, "full_name": NAME, "initials": INITIALS,
             "printed_name": NAME}.get(name, DETAIL)
 
 
