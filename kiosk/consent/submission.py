@@ -27,7 +27,7 @@ from kiosk.core.folding import fold_name
 from kiosk.core.models import Consent, ConsentEvent, ConsentFlag, Document, DocumentRevision, Draft
 from kiosk.documents import codes
 from kiosk.documents.pdf import render_consent_pdf
-from kiosk.documents.record import (CheckedIdentity, Clinic, ConsentRecord, Flag, Patient, RiskAck, StepEvent, Treatment,
+from kiosk.documents.record import (CheckedIdentity, Clinic, ConsentRecord, Correction, Flag, Patient, RiskAck, StepEvent, Treatment,
                                     answer_as_read, highest_severity, severity_rank)
 from kiosk.rules.identity import identity_change_flags, same_person
 from kiosk.rules import initials
@@ -282,11 +282,11 @@ def _words(text: str) -> int:
     return len(text.split())
 
 
-def _corrections(draft: Draft, full_name: str, printed_name: str, signed_at: str) -> list[dict[str, str]]:
+def _corrections(draft: Draft, full_name: str, printed_name: str, signed_at: str) -> list[Correction]:
     """Each correction of a name, birth date or initials, in order; a printed name other than the name is one too."""
-    kept = list((draft.trail or {}).get("corrections") or [])
+    kept: list[Correction] = list((draft.trail or {}).get("corrections") or [])
     if fold_name(printed_name) != fold_name(full_name):  # capitals or accents left out are no correction
-        kept.append({"at": signed_at, "what": "printed_name", "from": full_name, "to": printed_name})
+        kept.append(Correction({"at": signed_at, "what": "printed_name", "from": full_name, "to": printed_name}))
     return kept
 
 

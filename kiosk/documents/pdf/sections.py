@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Iterable
 
 from PIL import Image as PILImage
@@ -454,7 +454,7 @@ def audit_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flowabl
     return story
 
 
-def _corrections(corrections: list[Mapping[str, Any]], labels: dict[str, str]) -> list[Flowable]:
+def _corrections(corrections: Sequence[Mapping[str, Any]], labels: dict[str, str]) -> list[Flowable]:
     """Every name, birth date or initials the patient corrected, with the time: nothing changed leaves no trace."""
     if not corrections:
         return []
