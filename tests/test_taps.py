@@ -4,13 +4,14 @@ flag for the doctor when the texts were on screen for less time than they take t
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 
 from kiosk.rules.initials import fit, propose
-from tests.helpers import consents, pdf_text
+from tests.helpers import consents, pdf_text, staff_login
 from tests.support import WizardDriver
 
 MODALITY = "microdermabrasion"
@@ -75,7 +76,7 @@ def test_the_first_risk_proposes_initials_and_each_later_risk_takes_one_tap_with
 
 
 def test_initials_that_do_not_fit_the_name_are_asked_again_and_once_confirmed_flagged_for_the_doctor_and_printed(
-        app: Flask, wizard: WizardDriver) -> None:
+        app: Flask, wizard: WizardDriver, staff: dict[str, str]) -> None:
     ids = _to_risks(app, wizard, LONG_NAME)
     asked = wizard.submit("/consent/risks/1", {"initials": "XQ"})
     page = asked.get_data(as_text=True)
@@ -91,6 +92,10 @@ def test_initials_that_do_not_fit_the_name_are_asked_again_and_once_confirmed_fl
     assert flag.severity == "info" and "XQ" in flag.reason and LONG_NAME in flag.reason
     text = " ".join(pdf_text(consent.documents[0].pdf).split())
     assert "initialled XQ, which do not match the name" in text
+    doctor = app.test_client()
+    staff_login(doctor, staff["doctor"])
+    html = doctor.get(f"/doctor/consents/{consent.document_id}").get_data(as_text=True)
+    assert "Initials that do not match the name" in html and "initialled XQ" in html
 
 
 def test_every_correction_of_the_name_or_initials_is_kept_in_the_trail_and_printed_on_the_audit_page(
@@ -131,7 +136,7 @@ def test_the_sign_page_proposes_the_name_from_about_you_and_a_typed_signature_ne
 
 
 def test_texts_rushed_through_raise_an_info_flag_with_the_seconds_spent_and_expected(
-        app: Flask, wizard: WizardDriver) -> None:
+        app: Flask, wizard: WizardDriver, staff: dict[str, str]) -> None:
     wizard.start()
     assert wizard.identity().status_code == 302
     assert wizard.treatment(MODALITY).status_code == 302
@@ -141,10 +146,14 @@ def test_texts_rushed_through_raise_an_info_flag_with_the_seconds_spent_and_expe
     [flag] = [f for f in consent.flags if f.question == "rushed_reading"]
     assert flag.severity == "info"
     assert re.search(r"the explanation was on screen 3 s \(about \d+ s to read at 200 words a minute\)", flag.reason)
-    risks = len(consent.record["risks"])
-    assert f"the risks {risks} s" in flag.reason
+    spent = re.search(r"the risks (\d+) s \(about (\d+) s\)", flag.reason)
+    assert spent and len(consent.record["risks"]) <= int(spent[1]) < int(spent[2]) / 2  # a second each, and real time
     text = " ".join(pdf_text(consent.documents[0].pdf).split())
     assert "Read quickly: the explanation was on screen 3 s" in text
+    doctor = app.test_client()
+    staff_login(doctor, staff["doctor"])
+    html = doctor.get(f"/doctor/consents/{consent.document_id}").get_data(as_text=True)
+    assert "Read in less time than the texts take" in html and "the explanation was on screen 3 s" in html
 
 
 def test_texts_read_at_a_reading_pace_raise_no_rushed_reading_flag(app: Flask, wizard: WizardDriver) -> None:
@@ -152,3 +161,18 @@ def test_texts_read_at_a_reading_pace_raise_no_rushed_reading_flag(app: Flask, w
     assert consent_response.status_code == 302
     [consent] = consents(app)
     assert not [f for f in consent.flags if f.question == "rushed_reading"]
+
+
+def test_check_texts_refuses_a_reading_speed_out_of_range(tmp_path: Any) -> None:
+    import shutil
+
+    from kiosk.texts.loader import load_texts
+    from kiosk.texts.model import TextsError
+
+    root = tmp_path / "consent_texts"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "consent_texts", root)
+    rules = root / "rules.yaml"
+    rules.write_text(rules.read_text().replace("{words_per_minute: 200, percent: 50}",
+                                               "{words_per_minute: 0, percent: 50}"))
+    with pytest.raises(TextsError, match="words_per_minute must be a whole number from 1 to 1000"):
+        load_texts(root)
