@@ -103,7 +103,11 @@ class WizardDriver:
         return self.submit("/consent/treatment", fields)
 
     def read_for(self, seconds: float) -> None:
-        """The patient reads: the app's clock moves on, as time on screen is judged (the rushed_reading flag)."""
+        """The patient reads: the app's clock moves on, as time on screen is judged (the rushed_reading flag).
+
+        A whole consent moves it about 9 minutes (240 s on the explanation, 20 s a risk), under the 15 minutes after
+        which a staff session of the same app ends.
+        """
         from datetime import timedelta
 
         from kiosk.core.clinic import services_of
@@ -112,12 +116,12 @@ class WizardDriver:
         before = services.clock
         services.clock = lambda: before() + timedelta(seconds=seconds)
 
-    def explanation(self, read_seconds: float = 600):  # noqa: ANN201
+    def explanation(self, read_seconds: float = 240):  # noqa: ANN201
         self.get("/consent/explanation")
         self.read_for(read_seconds)
         return self.post("/consent/explanation", {"understood": "y"})
 
-    def risks(self, app: Flask, modality: str, initials: str | None = None, read_seconds: float = 40) -> list[str]:
+    def risks(self, app: Flask, modality: str, initials: str | None = None, read_seconds: float = 20) -> list[str]:
         """Acknowledge every risk: the first adopts `initials` (None: the ones proposed from the name), the rest are
         one tap each."""
         ids = [r.id for r in app.extensions["kiosk_texts"].modality("en", modality).risks]
