@@ -54,6 +54,14 @@ def _finish(app: Flask, wizard: WizardDriver, **sign: Any) -> Any:
     return consent
 
 
+def _printed_and_shown_to_the_doctor(app: Flask, consent: Any, staff: dict[str, str]) -> tuple[str, str]:
+    """The consent's PDF text (spaces folded) and the doctor's page of it."""
+    doctor = app.test_client()
+    staff_login(doctor, staff["doctor"])
+    html = doctor.get(f"/doctor/consents/{consent.document_id}").get_data(as_text=True)
+    return " ".join(pdf_text(consent.documents[0].pdf).split()), html
+
+
 def test_the_first_risk_proposes_initials_and_each_later_risk_takes_one_tap_with_its_own_time(
         app: Flask, wizard: WizardDriver) -> None:
     ids = _to_risks(app, wizard, LONG_NAME)
@@ -90,11 +98,8 @@ def test_initials_that_do_not_fit_the_name_are_asked_again_and_once_confirmed_fl
     consent = _finish(app, wizard, typed_signature="y", printed_name=LONG_NAME)
     [flag] = [f for f in consent.flags if f.question == "initials_not_matching_name"]
     assert flag.severity == "info" and "XQ" in flag.reason and LONG_NAME in flag.reason
-    text = " ".join(pdf_text(consent.documents[0].pdf).split())
-    assert "initialled XQ, which do not match the name" in text
-    doctor = app.test_client()
-    staff_login(doctor, staff["doctor"])
-    html = doctor.get(f"/doctor/consents/{consent.document_id}").get_data(as_text=True)
+    pdf, html = _printed_and_shown_to_the_doctor(app, consent, staff)
+    assert "initialled XQ, which do not match the name" in pdf
     assert "Initials that do not match the name" in html and "initialled XQ" in html
 
 
@@ -148,11 +153,8 @@ def test_texts_rushed_through_raise_an_info_flag_with_the_seconds_spent_and_expe
     assert re.search(r"the explanation was on screen 3 s \(about \d+ s to read at 200 words a minute\)", flag.reason)
     spent = re.search(r"the risks (\d+) s \(about (\d+) s\)", flag.reason)
     assert spent and len(consent.record["risks"]) <= int(spent[1]) < int(spent[2]) / 2  # a second each, and real time
-    text = " ".join(pdf_text(consent.documents[0].pdf).split())
-    assert "Read quickly: the explanation was on screen 3 s" in text
-    doctor = app.test_client()
-    staff_login(doctor, staff["doctor"])
-    html = doctor.get(f"/doctor/consents/{consent.document_id}").get_data(as_text=True)
+    pdf, html = _printed_and_shown_to_the_doctor(app, consent, staff)
+    assert "Read quickly: the explanation was on screen 3 s" in pdf
     assert "Read in less time than the texts take" in html and "the explanation was on screen 3 s" in html
 
 
