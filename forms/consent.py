@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from forms.base import DayMonthYearField, KioskForm
+from kiosk.rules import initials
 from kiosk.core.translation import lazy_gettext as _l
 
 NAME_MAX = 200
@@ -136,20 +137,37 @@ class ExplanationForm(KioskForm):
 
 
 class RiskForm(KioskForm):
-    acknowledged = BooleanField(
-        _l("I understand this risk."),
-        validators=[DataRequired(_l("Please tick the box to say you understand this risk."))],
-    )
+    """One tap acknowledges a risk with the adopted initials; at the first risk (or on "change") they are adopted."""
+
     initials = StringField(
         _l("Your initials"),
-        validators=[DataRequired(_l("Please write your initials."))],
+        description=_l("We suggest them from your name. Change them if you write them differently."),
         filters=[clean_text],
         render_kw={"autocomplete": "off", "autocapitalize": "characters", "maxlength": 12},
     )
+    initials_confirmed = BooleanField(_l("Yes, these are my initials"))
+
+    def __init__(self, *args: Any, asks_initials: bool, full_name: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.asks_initials = asks_initials
+        self.full_name = full_name
+        self.asks_to_confirm = False
 
     def validate_initials(self, field: StringField) -> None:
-        if field.data and not _INITIALS.match(field.data):
+        if not self.asks_initials:
+            return
+        if not field.data:
+            raise ValidationError(_l("Please write your initials."))
+        if not _INITIALS.match(field.data):
             raise ValidationError(_l("Please write only the first letters of your names, for example: AB."))
+        if not initials.fit(field.data, self.full_name) and not self.initials_confirmed.data:
+            self.asks_to_confirm = True
+            raise ValidationError(_l("These initials do not match your name, %(name)s. Please check them, or tick "
+                                     "the box below if they are right.", name=self.full_name))
+
+    def confirmed_mismatch(self) -> bool:
+        """The patient kept initials that do not fit their name (the doctor gets an `info` flag)."""
+        return bool(self.initials.data) and not initials.fit(self.initials.data, self.full_name)
 
 
 class ReviewForm(KioskForm):
@@ -169,15 +187,13 @@ class SignForm(KioskForm):
     )
     signature_data = HiddenField(_l("Signature"),
                                  validators=[Length(max=SIGNATURE_DATA_MAX, message=SIGNATURE_TOO_LARGE)])
-    typed_signature = StringField(
-        _l("Cannot sign with a finger? Type your full name here instead"),
-        validators=[Optional(), Length(max=NAME_MAX)], filters=[clean_text], render_kw={"autocomplete": "off"},
-    )
     printed_name = StringField(
         _l("Your full name, printed under your signature"),
         validators=[DataRequired(_l("Please write your name.")), Length(max=NAME_MAX)],
         filters=[clean_text],
     )
+    # a typed signature is the printed name above, typed once: the tick says so (any value posted counts as a tick)
+    typed_signature = BooleanField(_l("I cannot sign with a finger: my printed name above is my signature"))
     signature_png: bytes | None = None
     signature_image: Image.Image | None = None
 
@@ -187,7 +203,8 @@ class SignForm(KioskForm):
             return  # too long to be a signature: said once already
         if not field.data:
             if not self.typed_signature.data:
-                raise ValidationError(_l("Please sign in the box with your finger, or type your name below."))
+                raise ValidationError(_l("Please sign in the box with your finger, or tick the box below to sign "
+                                         "with your printed name."))
             return
         self.signature_png, self.signature_image = decode_signature(field.data)
 
@@ -197,7 +214,7 @@ class SignForm(KioskForm):
             "method": "drawn" if drawn else "typed",
             "png": self.signature_png,
             "image": self.signature_image,  # decoded once here; the PDF draws these pixels
-            "typed_name": None if drawn else self.typed_signature.data,
+            "typed_name": None if drawn else self.printed_name.data,
             "printed_name": self.printed_name.data,
         }
 

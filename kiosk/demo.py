@@ -70,18 +70,21 @@ def sign_demo_consent(session: Session, patient: tuple[str, str, str, list[str],
                   clinic: Clinic, seal_key: SealKey, now: datetime) -> Consent:
     name, dob, modality, areas, yes = patient
     draft = drafts.start_draft(session, language="en", device_label="Demo tablet", ip_address="127.0.0.1",
-                               user_agent="seed-demo", now=now - timedelta(minutes=12), started_by="seed-demo")
+                               user_agent="seed-demo", now=now - timedelta(minutes=20), started_by="seed-demo")
     tick = iter(range(1, 1000))
 
-    def at() -> datetime:
-        return now - timedelta(minutes=12) + timedelta(seconds=25 * next(tick))
+    def at(reading: int = 1) -> datetime:
+        """Each step 25 seconds after the last; `reading` steps' worth for a page read through (rushed_reading)."""
+        for _ in range(reading - 1):
+            next(tick)
+        return now - timedelta(minutes=20) + timedelta(seconds=25 * next(tick))
 
     drafts.save_step(session, draft, "identity", {"full_name": name, "date_of_birth": dob, "phone": None,
                                                   "email": None}, at())
     drafts.save_step(session, draft, "treatment", {"modality": modality, "areas": areas,
                                                    "area_other": "Lower back" if "other" in areas else None}, at())
     drafts.mark_shown(session, draft, "explanation", at())
-    drafts.save_step(session, draft, "explanation", {"understood": True}, at())
+    drafts.save_step(session, draft, "explanation", {"understood": True}, at(reading=9))
     risk_ids = [r.id for r in texts.modality("en", modality).risks]
     initials = "".join(part[0] for part in name.split()[:3]).upper()
     for rid in risk_ids:

@@ -102,13 +102,34 @@ class WizardDriver:
             fields["confirm_other"] = "y"
         return self.submit("/consent/treatment", fields)
 
-    def explanation(self):  # noqa: ANN201
-        return self.submit("/consent/explanation", {"understood": "y"})
+    def read_for(self, seconds: float) -> None:
+        """The patient reads: the app's clock moves on, as time on screen is judged (the rushed_reading flag).
 
-    def risks(self, app: Flask, modality: str, initials: str = "ZÑ") -> list[str]:
+        A whole consent moves it about 9 minutes (240 s on the explanation, 20 s a risk), under the 15 minutes after
+        which a staff session of the same app ends.
+        """
+        from datetime import timedelta
+
+        from kiosk.core.clinic import services_of
+
+        services = services_of(self.client.application)
+        before = services.clock
+        services.clock = lambda: before() + timedelta(seconds=seconds)
+
+    def explanation(self, read_seconds: float = 240):  # noqa: ANN201
+        self.get("/consent/explanation")
+        self.read_for(read_seconds)
+        return self.post("/consent/explanation", {"understood": "y"})
+
+    def risks(self, app: Flask, modality: str, initials: str | None = None, read_seconds: float = 20) -> list[str]:
+        """Acknowledge every risk: the first adopts `initials` (None: the ones proposed from the name), the rest are
+        one tap each."""
         ids = [r.id for r in app.extensions["kiosk_texts"].modality("en", modality).risks]
         for index in range(1, len(ids) + 1):
-            response = self.submit(f"/consent/risks/{index}", {"acknowledged": "y", "initials": initials})
+            fields = {"initials": initials} if initials is not None and index == 1 else {}
+            self.get(f"/consent/risks/{index}")
+            self.read_for(read_seconds)
+            response = self.post(f"/consent/risks/{index}", fields)
             assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return ids
 

@@ -132,7 +132,7 @@ def test_every_patient_page_reads_in_spanish(app: Flask, wizard: WizardDriver, e
 
     risks = texts.modality("es", "co2_laser").risks
     page = _visible(wizard.get("/consent/risks/1"))
-    assert_spanish(page, english_strings, f"Riesgo 1 de {len(risks)}", "Entiendo este riesgo.", "Sus iniciales",
+    assert_spanish(page, english_strings, f"Riesgo 1 de {len(risks)}", "Entiendo este riesgo", "Sus iniciales",
                    risks[0].title)
     wizard.risks(app, "co2_laser")
 

@@ -91,8 +91,8 @@ def test_risks_cannot_be_skipped(app, wizard):  # noqa: ANN001
     assert response.headers["Location"].endswith("/consent/risks/1")
     html = page(wizard.submit("/consent/risks/1", {"acknowledged": "y", "initials": ""}))
     assert "Please write your initials." in html
-    html = page(wizard.submit("/consent/risks/1", {"initials": "AB"}))
-    assert "Please tick the box" in html
+    html = page(wizard.submit("/consent/risks/1", {"initials": "AB"}))  # not Zoë Ñúñez's: asked to confirm first
+    assert "These initials do not match your name" in html
     html = page(wizard.submit("/consent/risks/1", {"acknowledged": "y", "initials": "12<script>"}))
     assert "first letters of your names" in html
     assert wizard.client.get("/consent/screening").headers["Location"].endswith("/consent/risks")

@@ -111,9 +111,40 @@ def save_step(session: Session, draft: Draft, step: str, values: dict[str, Any],
             data.pop(stale, None)
     if step == "comprehension":
         data.pop(CHECK_HELD, None)  # the first answers go into the step's own data
+    trail = _copy(draft.trail)
+    if step == "identity":  # a name or birth date the desk entered, or the patient saved before, corrected
+        before = data.get("identity") or data.get("prefill") or {}
+        for what in ("full_name", "date_of_birth"):
+            _note_correction(trail, what, before.get(what), values.get(what), now)
     data[step] = {**values, "saved_at": now.isoformat()}
     data["completed"] = steps.after_saving(step, data.get("completed", []), changed_modality=changed_modality)
+    draft.trail = trail
     _finish(session, draft, data, step, now)
+
+
+def _note_correction(trail: dict[str, Any], what: str, before: object, after: object, now: datetime) -> None:
+    """Keep a changed initial, name or birth date in the trail, so the record shows what was corrected and when."""
+    if before in (None, "") or before == after:
+        return
+    trail.setdefault("corrections", []).append({"at": now.isoformat(), "what": what, "from": str(before),
+                                                "to": str(after)})
+
+
+def initials(draft: Draft) -> str | None:
+    """The initials the patient adopted at the first risk, applied by each later one-tap acknowledgement."""
+    return (draft.data.get("initials") or {}).get("value")
+
+
+def adopt_initials(session: Session, draft: Draft, value: str, now: datetime) -> None:
+    """Adopt (or change) the initials for the risks; a change is kept in the trail with its time."""
+    _check_open(draft, "risks")
+    if initials(draft) == value:
+        return
+    data, trail = _copy(draft.data), _copy(draft.trail)
+    _note_correction(trail, "initials", initials(draft), value, now)
+    data["initials"] = {"value": value, "adopted_at": now.isoformat()}
+    draft.data, draft.trail = data, trail
+    session.commit()
 
 
 def acknowledge_risk(

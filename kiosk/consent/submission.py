@@ -8,6 +8,7 @@ instead of making another.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
@@ -23,15 +24,18 @@ from kiosk.consent import drafts
 from kiosk.consent import signers
 from kiosk.consent import steps
 from kiosk.rules import validity
+from kiosk.core.folding import fold_name
 from kiosk.core.models import Consent, ConsentEvent, ConsentFlag, Document, DocumentRevision, Draft
 from kiosk.documents import codes
 from kiosk.documents.pdf import render_consent_pdf
 from kiosk.documents.pdf.people import people_labels
-from kiosk.documents.record import (READ_STEPS, CheckedIdentity, Clinic, ConsentRecord, Countersignature, Patient,
-                                    RiskAck, StepEvent, Treatment, answer_as_read, highest_severity, severity_rank)
+from kiosk.documents.record import (READ_STEPS, CheckedIdentity, Clinic, ConsentRecord, Correction, Countersignature,
+                                    Flag, Patient, RiskAck, StepEvent, Treatment, answer_as_read, highest_severity,
+                                    severity_rank)
 from kiosk.rules import people as who_signs
 from kiosk.rules.identity import identity_change_flags, same_person
-from kiosk.rules.screening import ScreeningError, screen
+from kiosk.rules import initials
+from kiosk.rules.screening import Facts, Reading, ScreeningError, derived_flags, screen
 from kiosk.documents.sealing import SealKey, seal_pdf
 from kiosk.texts.model import Texts
 
@@ -269,6 +273,8 @@ def build_record(
         {"full_name": prefill["full_name"], "date_of_birth": prefill["date_of_birth"]}
         if prefill.get("identity_check") and prefill.get("full_name") else None)
     flags += identity_change_flags(texts.rules, checked=desk_checked, how=how_checked, signed=signed_person)
+    flags += _initials_flags(texts, [r["initials"] for r in risks], identity["full_name"])
+    flags += derived_flags(texts.rules, Facts(reading=_reading(ref["shown"], risks, draft)))
     patient: Patient = {
         "full_name": identity["full_name"],
         "date_of_birth": identity["date_of_birth"],
@@ -326,6 +332,7 @@ def build_record(
             "steps": _step_events(draft, signed_at),
             "language_switches": [{"at": c.get("at", ""), "from_language": c.get("from", ""), "to_language": c.get("to", "")}
                                   for c in draft.trail.get("language_changes") or []],
+            "corrections": _corrections(draft, identity["full_name"], signature.printed_name, signed_at),
         },
     )
     others = sorted(language for language in refs if language != draft.language)
@@ -357,6 +364,39 @@ def _languages_read(draft: Draft, texts: Texts) -> dict[str, str]:
     read = {step: known((trail_steps.get(step) or {}).get("language")) for step in READ_STEPS}
     read.update({f"risk:{rid}": known(ack.get("language")) for rid, ack in (draft.data.get("risks") or {}).items()})
     return read
+
+
+def _initials_flags(texts: Texts, used: list[str], name: str) -> list[Flag]:
+    """An `info` flag for initials the patient confirmed although they do not fit the name signed for."""
+    odd = sorted({i for i in used if i and not initials.fit(i, name)})
+    return derived_flags(texts.rules, Facts(initials=", ".join(odd), name=name)) if odd else []
+
+
+def _reading(shown: Mapping[str, Any], risks: list[RiskAck], draft: Draft) -> dict[str, Reading] | None:
+    """Words shown and seconds on screen for the explanation and for the risks together, from the trail's times."""
+    explained = ((draft.trail.get("steps") or {}).get("explanation") or {})
+    explanation_seconds = _seconds(explained.get("shown_at"), explained.get("completed_at"))
+    risk_seconds = [r["seconds"] for r in risks]
+    if explanation_seconds is None or any(s is None for s in risk_seconds):
+        return None
+    return {
+        "explanation": Reading(words=sum(_words(s["title"]) + _words(s["text"]) for s in shown["sections"]),
+                               seconds=explanation_seconds),
+        "risks": Reading(words=sum(_words(r["title"]) + _words(r["text"]) for r in shown["risks"]),
+                         seconds=sum(s or 0.0 for s in risk_seconds)),
+    }
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _corrections(draft: Draft, full_name: str, printed_name: str, signed_at: str) -> list[Correction]:
+    """Each correction of a name, birth date or initials, in order; a printed name other than the name is one too."""
+    kept: list[Correction] = list((draft.trail or {}).get("corrections") or [])
+    if fold_name(printed_name) != fold_name(full_name):  # capitals or accents left out are no correction
+        kept.append(Correction({"at": signed_at, "what": "printed_name", "from": full_name, "to": printed_name}))
+    return kept
 
 
 def _seconds(start: str | None, end: str | None) -> float | None:

@@ -27,6 +27,7 @@ from forms.consent import (
 from forms.desk import TabletCodeForm
 from kiosk.course import checkins
 from kiosk.rules import comprehension as checks
+from kiosk.rules import initials as initials_rules
 from kiosk.desk import sessions as desk
 from kiosk.consent import drafts
 from kiosk.consent import steps
@@ -47,7 +48,7 @@ bp = Blueprint("wizard", __name__)
 def layout_context() -> dict[str, Any]:
     """What the base layout shows on every page: clinic name, language, and the step indicator."""
     step = g.get("step")
-    progress = Progress(steps.number(step), len(steps.STEPS)) if step else None
+    progress = Progress(steps.number(step), len(steps.STEPS), *g.get("within", (0, 0))) if step else None
     return {"clinic_name": header_clinic_name(g.get("draft")), "page_lang": str(get_locale() or "en"),
             "progress": progress}
 
@@ -218,15 +219,23 @@ def risk(draft: Any, index: int) -> Any:
     item = all_risks[index - 1]
     if request.method == "GET":
         drafts.mark_shown(db.session, draft, f"risk:{item['id']}", clinic_now())
-    saved = (draft.data.get("risks") or {}).get(item["id"])
-    form = RiskForm(data={"acknowledged": bool(saved), "initials": (saved or {}).get("initials", "")})
+    g.within = (index, len(all_risks))  # the progress bar moves with each risk
+    adopted = drafts.initials(draft)
+    full_name = draft.data["identity"]["full_name"]
+    asks_initials = adopted is None or "change" in request.args
+    form = RiskForm(data={"initials": adopted or initials_rules.propose(full_name)}, asks_initials=asks_initials,
+                    full_name=full_name)
     if form.validate_on_submit():
-        drafts.acknowledge_risk(db.session, draft, item["id"], form.initials.data, ids, clinic_now())
+        if asks_initials:
+            drafts.adopt_initials(db.session, draft, form.initials.data, clinic_now())
+        drafts.acknowledge_risk(db.session, draft, item["id"], drafts.initials(draft) or "", ids, clinic_now())
         following = drafts.next_risk_index(draft, ids)
         if following is None:
             return _after_save(draft)
         return redirect(url_for("wizard.risk", index=following + 1))
-    return render_template("consent/risk.html", form=form, risk=item, index=index, total=len(all_risks))
+    saved = (draft.data.get("risks") or {}).get(item["id"])
+    return render_template("consent/risk.html", form=form, risk=item, index=index, total=len(all_risks),
+                           asks_initials=asks_initials, adopted=adopted, saved=saved)
 
 
 @bp.route("/consent/comprehension", methods=["GET", "POST"])
@@ -318,7 +327,7 @@ def _answer_rows(questions: list[Any], screening: dict[str, Any]) -> list[dict[s
 @bp.route("/consent/sign", methods=["GET", "POST"])
 @draft_step("sign")
 def sign(draft: Any) -> Any:
-    form = SignForm()
+    form = SignForm(data={"printed_name": draft.data["identity"]["full_name"]})  # typed once, at "About you"
     texts = current_texts()
     if form.validate_on_submit():
         try:

@@ -83,6 +83,8 @@ DETAIL_RULE_LABELS: Words = {
     "under_18": _l("Age, from the date of birth"),
     "identity_changed_after_check": _l("Identity changed after the front desk's check"),
     "treatment_differs_from_plan": _l("Treatment chosen differs from the one planned"),
+    "initials_not_matching_name": _l("Initials that do not match the name"),
+    "rushed_reading": _l("Read in less time than the texts take"),
     "renewal": _l("Re-consent replacing an earlier consent"),
     "comprehension": _l("A wrong answer in the comprehension check"),
 }

@@ -142,6 +142,13 @@ class Progress(NamedTuple):
 
     number: int
     total: int
+    part: int = 0  # within a step of several pages (risk 3 of 14): the page and how many there are
+    parts: int = 0
+
+    @property
+    def value(self) -> float:
+        """Where the bar stands: a step of several pages fills its share page by page."""
+        return self.number - 1 + (self.part / self.parts if self.parts else 1)
 
 
 def template_url_for(endpoint: str, **values: Any) -> str:

@@ -82,7 +82,7 @@ def questions(checkin: Any) -> Any:
 def sign(checkin: Any) -> Any:
     if not checkins.saved_answers(checkin).get("answers"):
         return redirect(url_for("checkin.questions"))
-    form = SignForm()
+    form = SignForm(data={"printed_name": checkin.consent.patient_name})  # the name is typed once, at the consent
     words = current_texts().checkin_text(checkin.draft.language)
     if form.validate_on_submit():
         try:

@@ -238,6 +238,12 @@ class Trail(TypedDict):
     user_agent: str | None
     steps: list[StepEvent]
     language_switches: NotRequired[list[LanguageSwitch]]  # every switch of language, in order
+    corrections: NotRequired[list[Correction]]  # names, birth date and initials changed, in order
+
+
+# A name, birth date or initials changed by the patient: when, what (full_name, date_of_birth, initials or
+# printed_name), from what, to what.
+Correction = TypedDict("Correction", {"at": str, "what": str, "from": str, "to": str})
 
 
 class Verification(TypedDict):

@@ -158,6 +158,21 @@ class Facts:
     checked: str | None = None  # identity_changed_after_check: the identity the desk checked, in words
     how: str | None = None
     signed: str | None = None  # the identity signed for, in words; set only when it differs from `checked`
+    initials: str | None = None  # initials_not_matching_name: the initials used, set only when they do not fit
+    name: str | None = None
+    reading: Mapping[str, Reading] | None = None  # rushed_reading: words shown and seconds on screen, per part
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How many words a part of the consent showed and how long the patient had it on screen."""
+
+    words: int
+    seconds: float
+
+    def expected(self, words_per_minute: int) -> float:
+        """Seconds to read the words at that speed."""
+        return self.words * 60 / words_per_minute
 
 
 def _age_below(rule: DerivedRule, facts: Facts) -> dict[str, Any] | None:
@@ -179,11 +194,32 @@ def _identity_changed(rule: DerivedRule, facts: Facts) -> dict[str, Any] | None:
     return {"checked": facts.checked, "how": facts.how, "signed": facts.signed}
 
 
+def _initials_not_matching(rule: DerivedRule, facts: Facts) -> dict[str, Any] | None:
+    return {"initials": facts.initials, "name": facts.name} if facts.initials and facts.name else None
+
+
+def _rushed_reading(rule: DerivedRule, facts: Facts) -> dict[str, Any] | None:
+    """Fires when the explanation or the risks were on screen for less than `percent` of their reading time."""
+    if not facts.reading or not {"explanation", "risks"} <= set(facts.reading):
+        return None
+    speed, percent = rule.params["words_per_minute"], rule.params["percent"]
+    parts = {part: facts.reading[part] for part in ("explanation", "risks")}
+    if all(r.seconds * 100 >= r.expected(speed) * percent for r in parts.values()):
+        return None
+    values: dict[str, Any] = {"words_per_minute": speed, "percent": percent}
+    for part, r in parts.items():
+        values[f"{part}_seconds"] = round(r.seconds)
+        values[f"{part}_expected"] = round(r.expected(speed))
+    return values
+
+
 # Each kind in kiosk.texts.model.DERIVED_KINDS: the values its reason names when it fires, or None.
 _DERIVED: dict[str, Callable[[DerivedRule, Facts], dict[str, Any] | None]] = {
     "age_below": _age_below,
     "treatment_differs_from_plan": _differs_from_plan,
     "identity_changed_after_check": _identity_changed,
+    "initials_not_matching_name": _initials_not_matching,
+    "rushed_reading": _rushed_reading,
 }
 
 

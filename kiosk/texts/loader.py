@@ -122,9 +122,9 @@ def _derived(doc: YamlDoc, data: dict[str, Any]) -> list[DerivedRule]:
                           f"(it takes: {', '.join(kind.params) or 'none'})")
         for name in kind.params:
             value = raw_params.get(name)
-            if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 150:
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= kind.maximum:
                 doc.error(path + ("params", name) if name in raw_params else path + ("params",),
-                          f"{name} must be a whole number from 1 to 149")
+                          f"{name} must be a whole number from 1 to {kind.maximum}")
             else:
                 params[name] = value
         severity = d.get("severity")

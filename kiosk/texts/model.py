@@ -35,6 +35,7 @@ class DerivedKind:
 
     params: tuple[str, ...]  # whole-number parameters, each required
     placeholders: tuple[str, ...]
+    maximum: int = 149  # the largest value a parameter may take (an age; a reading speed goes higher)
 
 
 # The kinds of rule computed from the patient's details rather than one answer; each rule in rules.yaml names one.
@@ -42,6 +43,10 @@ DERIVED_KINDS: dict[str, DerivedKind] = {
     "age_below": DerivedKind(("min_age",), ("age", "min_age", "as_of")),
     "treatment_differs_from_plan": DerivedKind((), ("planned", "chosen")),
     "identity_changed_after_check": DerivedKind((), ("checked", "how", "signed")),
+    "initials_not_matching_name": DerivedKind((), ("initials", "name")),
+    "rushed_reading": DerivedKind(("words_per_minute", "percent"),
+                                  ("words_per_minute", "percent", "explanation_seconds", "explanation_expected",
+                                   "risks_seconds", "risks_expected"), maximum=1000),
 }
 CHECK_QUESTIONS = (2, 3)  # how many comprehension questions a treatment asks, at least and at most
 CHECK_OPTIONS = (2, 4)  # how many options a comprehension question offers

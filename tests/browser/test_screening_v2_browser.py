@@ -51,8 +51,8 @@ class SkinTypePatient(FlaggedPatient):
         total = len(self.texts.modality("en", MODALITY).risks)
         for index in range(1, total + 1):
             self.at(f"/consent/risks/{index}")
-            self.tap_check("#acknowledged")
-            self.page.locator("#initials").fill("AK")
+            if index == 1:  # the initials proposed from the name, adopted once; then one tap per risk
+                self.page.locator("#initials").fill("AK")
             self.next()
         self.at("/consent/comprehension")
         return total

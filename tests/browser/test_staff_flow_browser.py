@@ -86,9 +86,9 @@ class FlaggedPatient(Patient):
         total = len(self.texts.modality("en", MODALITY).risks)
         for index in range(1, total + 1):
             self.at(f"/consent/risks/{index}")
-            self.tap_check("#acknowledged")
-            self.page.locator("#initials").fill(INITIALS)
-            self.tap_button("Next")
+            if index == 1:  # the initials proposed from the name, adopted once; then one tap per risk
+                expect(self.page.locator("#initials")).to_have_value(INITIALS)
+            self.tap_button("I understand this risk")
         self.at("/consent/comprehension")
         return total
 

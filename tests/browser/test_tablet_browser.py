@@ -95,7 +95,7 @@ _NEXT_NEED = """() => {
       const want = values.includes("yes") && values.includes("no") ? (radios.length === 1 ? "yes" : "no") : values[0];
       return {kind: el.type, name: el.name, want: want};
     }
-    if (!el.value && (el.required || el.tagName === "TEXTAREA" || el.name === "typed_signature")) {
+    if (!el.value && (el.required || el.tagName === "TEXTAREA")) {
       return {kind: "text", id: el.id, name: el.name, type: el.type};
     }
   }
@@ -174,7 +174,8 @@ def test_the_whole_wizard_works_with_the_keyboard_alone(live_server: LiveServer,
     assert {"/consent/identity", "/consent/screening", "/consent/sign"} <= set(visited)
     [consent] = stored_consents(live_server)
     assert consent.record["signature"]["method"] == "typed"
-    assert consent.record["signature"]["typed_name"] == NAME
+    # the typed signature is the printed name, proposed from "About you" (the desk's entry, confirmed as it was)
+    assert consent.record["signature"]["typed_name"] == consent.patient_name == consent.record["signature"]["printed_name"]
     assert page.problems == []  # type: ignore[attr-defined]
 
 
@@ -276,8 +277,8 @@ def test_after_signing_the_back_button_shows_nothing_of_the_patient(
     patient = Patient(page, live_server)
     patient.walk_to_sign()
     patient.tap_check("#consent_agree")
-    page.locator("#typed_signature").fill(NAME)
-    page.locator("#printed_name").fill(NAME)
+    expect(page.locator("#printed_name")).to_have_value(NAME)  # proposed from "About you"
+    patient.tap_check("#typed_signature")
     patient.tap_button("Sign and finish")
     patient.at(DONE)
     shows_nothing_of(page, NAME, DESK_NAME)

@@ -29,7 +29,7 @@ PRINTED = "ZOË ÑÚÑEZ"
 INITIALS = "ZÑ"
 YES_QUESTION = "cold_sores"  # a plain yes/no question whose "yes" opens a detail box
 YES_DETAIL = "On my lips, about twice a year"
-SIGN_ERROR = "Please sign in the box with your finger, or type your name below."
+SIGN_ERROR = "Please sign in the box with your finger, or tick the box below to sign with your printed name."
 
 
 def issue_code(server: LiveServer, name: str = DESK_NAME, dob: str = "1990-05-17") -> desk.IssuedCode:
@@ -118,10 +118,12 @@ class Patient:
         for index in range(1, total + 1):
             self.at(f"/consent/risks/{index}")
             expect(self.page.locator(".sub-progress")).to_have_text(f"Risk {index} of {total}")
-            self.tap_check("#acknowledged")
-            self.page.locator("#initials").fill(INITIALS)
+            if index == 1:  # proposed from the name, adopted once; every later risk is one tap
+                expect(self.page.locator("#initials")).to_have_value(INITIALS)
+            else:
+                expect(self.page.locator(".adopted-initials")).to_contain_text(INITIALS)
             self.shot(self.page, f"risk-{index:02d}")
-            self.tap_button("Next")
+            self.tap_button("I understand this risk")
         self.at("/consent/comprehension")
         return total
 
@@ -338,8 +340,8 @@ def test_without_javascript_the_patient_signs_by_typing_their_name(
     expect(page.locator(".signature-pad")).to_be_hidden()  # no script, no canvas
     expect(page.locator(".no-js-only")).to_be_visible()
     patient.tap_check("#consent_agree")
-    page.locator("#typed_signature").fill(NAME)
     page.locator("#printed_name").fill(PRINTED)
+    patient.tap_check("#typed_signature")  # the printed name is the typed signature
     screenshot(page, "nojs-sign-typed")
     patient.tap_button("Sign and finish")
 
@@ -348,7 +350,7 @@ def test_without_javascript_the_patient_signs_by_typing_their_name(
     [consent] = stored_consents(live_server)
     assert consent.patient_name == NAME
     assert consent.record["signature"]["method"] == "typed"
-    assert consent.record["signature"]["typed_name"] == NAME
+    assert consent.record["signature"]["typed_name"] == PRINTED  # the printed name is the typed signature
     assert consent.documents[0].pdf.startswith(b"%PDF")
 
 

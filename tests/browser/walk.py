@@ -42,7 +42,7 @@ _GROUPS = """(type) => [...new Set([...document.querySelectorAll(`main form[meth
 _EMPTY = """() => [...document.querySelectorAll(
   "main form[method=post] input:not([type=hidden]):not([type=radio]):not([type=checkbox]), main form[method=post] textarea")]
   .filter(el => el.getClientRects().length > 0 && !el.value
-          && (el.required || el.tagName === "TEXTAREA" || el.type === "date" || el.name === "typed_signature"
+          && (el.required || el.tagName === "TEXTAREA" || el.type === "date"
               || el.name.endsWith("-day") || el.name.endsWith("-year")))
   .map(el => ({id: el.id, name: el.name, type: el.type}))"""
 
@@ -61,7 +61,7 @@ def text_for(name: str, kind: str, code: str) -> str:
         return "1990-05-17" if name == "date_of_birth" else PAST_DATE
     if name.endswith(("-day", "-year")):  # a date of birth in parts (the month is a list)
         return "17" if name.endswith("-day") else "1990"
-    return {"code": code, "full_name": NAME, "initials": INITIALS, "typed_signature": NAME,
+    return {"code": code, "full_name": NAME, "initials": INITIALS,
             "printed_name": NAME}.get(name, DETAIL)
 
 

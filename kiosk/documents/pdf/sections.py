@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Iterable
 
 from PIL import Image as PILImage
@@ -501,6 +501,7 @@ def audit_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flowabl
             data.append([wrap_plain(c, FONT, VALUE_SIZE, w - CELL_PAD) for c, w in zip(cells, widths)])
         story += [Spacer(0, 8), Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT", style=_STEPS_STYLE)]
     story += _language_switches(trail, labels)
+    story += _corrections(trail.get("corrections") or [], labels)
 
     story += verification_section(record, labels)
     return story
@@ -522,6 +523,20 @@ def _language_switches(trail: Mapping[str, Any], labels: dict[str, str]) -> list
         data.append([wrap_plain(c, FONT, VALUE_SIZE, w - CELL_PAD)
                      for c, w in zip((format_datetime(switch.get("at"), labels), value), widths)])
     return story + [Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT", style=_STEPS_STYLE)]
+
+
+def _corrections(corrections: Sequence[Mapping[str, Any]], labels: dict[str, str]) -> list[Flowable]:
+    """Every name, birth date or initials the patient corrected, with the time: nothing changed leaves no trace."""
+    if not corrections:
+        return []
+    widths = [3.4 * cm, 4.6 * cm, (USABLE_W - 8 * cm) / 2, (USABLE_W - 8 * cm) / 2]
+    data = [[labels[k] for k in ("col_corrected", "col_at", "col_from", "col_to")]]
+    for c in corrections:
+        cells = [labels.get(f"corrected_{c.get('what')}", str(c.get("what"))), format_datetime(c.get("at"), labels),
+                 str(c.get("from") or labels["none"]), str(c.get("to") or labels["none"])]
+        data.append([wrap_plain(cell, FONT, VALUE_SIZE, w - CELL_PAD) for cell, w in zip(cells, widths)])
+    return [*heading(labels["corrections"], "h2", 3 * cm), Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT",
+                                                                  style=_STEPS_STYLE)]
 
 
 kv_table = _kv_table  # public name for the course PDFs (kiosk.documents.pdf.checkin), which lay out the same rows
