@@ -75,6 +75,7 @@ REVISION_KIND_LABELS: Words = {
     "patient_signed": _l("signed by the patient"),
     "doctor_review": _l("with the doctor's review"),
     "withdrawal": _l("with the withdrawal of consent"),
+    "photo_consent": _l("with the patient's photo consent"),
 }
 # The rules that read the patient's details or the consent's history rather than one answer (rules.yaml `derived`,
 # the renewal flag), as a doctor reads their flag's heading.
@@ -110,6 +111,11 @@ AUDIT_ACTION_LABELS: Words = {
     "patient_data_requested": _l("Patient's data requested"), "patient_data_delivered": _l("Patient's data delivered"),
     "retention_removed": _l("Removed after the retention period"), "legal_hold_set": _l("Legal hold set"),
     "legal_hold_lifted": _l("Legal hold lifted"),
+    "photo_consent_recorded": _l("Photo consent recorded"),
+    "photo_uploaded": _l("Treatment photo taken"),
+    "photo_refused": _l("Treatment photo refused"),
+    "photo_viewed": _l("Treatment photo viewed"),
+    "photo_deleted": _l("Treatment photo deleted"),
 }
 # A screening flag's severity ("none": no flag at all).
 SEVERITY_LABELS: Words = {
@@ -139,6 +145,17 @@ ANSWER_LABELS: Words = {
     "not_answered": _l("Not answered"),
     "yes_last_dose": _l("Yes, last dose on %(day)s"),
 }
+# What a treatment photo may be used for (the patient's photo consent), as staff read it beside each photo.
+PHOTO_USE_LABELS: Words = {
+    "record": _l("clinical record"),
+    "teaching": _l("teaching, face and identifying marks hidden"),
+    "publicity": _l("the clinic's publicity"),
+}
+# From where a treatment photo was taken.
+PHOTO_VIEW_LABELS: Words = {
+    "front": _l("front"), "left": _l("left side"), "right": _l("right side"), "back": _l("back"),
+    "close_up": _l("close-up"),
+}
 # A staff member's role, as the staff bar names it.
 ROLE_LABELS: Words = {"frontdesk": _l("front desk"), "doctor": _l("doctor"), "admin": _l("administrator")}
 # The language a consent was signed in, named for staff in their own language.
@@ -163,6 +180,8 @@ FILTERS: dict[str, Words] = {
     "answer_label": ANSWER_LABELS,
     "role_label": ROLE_LABELS,
     "language_label": LANGUAGE_LABELS,
+    "photo_use_label": PHOTO_USE_LABELS,
+    "photo_view_label": PHOTO_VIEW_LABELS,
 }
 
 
@@ -174,13 +193,15 @@ AUDIT_DETAIL_LABELS: Words = {
     "replaced": _l("earlier codes replaced"), "reason": _l("reason"), "note": _l("note"),
     "files": _l("files"), "documents": _l("documents"), "sha256s": _l("SHA-256 of each revision"),
     "signed_at": _l("signed"), "last_activity": _l("last session or signature"), "retained_until": _l("kept until"),
+    "uses": _l("allowed uses"), "photo": _l("photo"), "session": _l("session"), "area": _l("area"),
+    "view": _l("view"), "bytes": _l("bytes sent"),
 }
 # Row ids kept for the database's own joins; they mean nothing to a reader.
 AUDIT_DETAIL_HIDDEN = frozenset({"draft_id", "code_id"})
 # Detail values that are codes, shown in words.
 AUDIT_DETAIL_VALUES: dict[str, Words] = {
     "decision": DECISION_LABELS, "kind": REVISION_KIND_LABELS, "how": WITHDRAWAL_METHOD_LABELS,
-    "highest_severity": SEVERITY_LABELS,
+    "highest_severity": SEVERITY_LABELS, "view": PHOTO_VIEW_LABELS,
 }
 
 
