@@ -136,8 +136,8 @@ def _session_page(session_id: int, form: PhotoForm | None = None, status: int = 
     except treatment.SessionNotFound:
         abort(404)
     areas = _area_words(page.consent)
-    form = form or PhotoForm(areas=list(areas.items()))
-    return render_template("photos/session.html", page=page, form=form, areas=areas, action_form=EmptyForm(),
+    form = form if form is not None else PhotoForm(areas=list(areas.items()))
+    return render_template("photos/session.html", page=page, form=form, areas=areas, action_form=EmptyForm(formdata=None),
                            max_mb=int(current_app.config["PHOTO_MAX_BYTES"]) // (1024 * 1024)), status
 
 
