@@ -449,7 +449,7 @@ COURSE_LABELS: dict[str, dict[str, str]] = {
         "photo_consent_current": "Photo consent (revision {revision}, the latest when this file was made)",
         "photo_consent_notice": (
             "Revision {revision}: what photos of the patient may be used for. This choice replaces any earlier "
-            "one; it does not change the treatment consent or the doctor\u2019s decision above it."
+            "one; it does not change the treatment consent or any doctor\u2019s decision."
         ),
         "photo_use_allowed": "Allowed",
         "photo_use_refused": "Not allowed",
@@ -504,7 +504,7 @@ COURSE_LABELS: dict[str, dict[str, str]] = {
         "photo_consent_current": "Consentimiento de fotos (revisi\u00f3n {revision}, la m\u00e1s reciente cuando se gener\u00f3 este archivo)",
         "photo_consent_notice": (
             "Revisi\u00f3n {revision}: para qu\u00e9 se pueden usar las fotos del paciente. Esta elecci\u00f3n sustituye "
-            "a cualquier otra anterior; no cambia el consentimiento del tratamiento ni la decisi\u00f3n del m\u00e9dico."
+            "a cualquier otra anterior; no cambia el consentimiento del tratamiento ni las decisiones de los m\u00e9dicos."
         ),
         "photo_use_allowed": "Permitido",
         "photo_use_refused": "No permitido",
