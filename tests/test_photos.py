@@ -256,3 +256,17 @@ def test_a_photo_consent_revision_still_verifies_as_the_newest_stored_file(app: 
     assert newest.kind == "photo_consent"
     verdict = app.test_client().post("/verify", data={}, follow_redirects=True)
     assert verdict.status_code in (200, 400)
+
+
+def test_the_desk_can_hand_its_device_to_the_patient_for_the_photo_consent(app: Flask, staff: dict[str, str]) -> None:
+    document_id = signed_checkin(app, name="Lucía Pérez").consent.document_id
+    device = signed_in(app, staff["frontdesk"])
+    handed = post(device, f"/photos/{document_id}/choice", f"/photos/{document_id}/choice/on-this-device")
+    assert handed.headers["Location"] == "/photos/choice"
+    page = device.get("/photos/choice").get_data(as_text=True)
+    assert "checked" not in page and device.get("/desk/").status_code == 302  # the desk user is signed out
+    assert post(device, "/photos/choice", "/photos/choice", {"uses": ["record"]}).status_code == 200
+    session = app.extensions["kiosk_db"]()
+    consent = session.scalars(select(Consent).where(Consent.document_id == document_id)).one()
+    assert consent.documents[-1].kind == "photo_consent"
+    assert "The patient, on the clinic" in pdf_text(consent.documents[-1].pdf)

@@ -110,7 +110,22 @@ def desk_choice(document_id: str) -> Any:
     if form.validate_on_submit() and _record(consent, form, _user()) is None:
         flash(_("The photo consent is recorded in PDF revision %(n)d.", n=consent.documents[-1].revision), "info")
         return redirect(url_for("photos.desk_choice", document_id=document_id))
-    return render_template("photos/desk_choice.html", form=form, consent=consent, current=current)
+    return render_template("photos/desk_choice.html", form=form, consent=consent, current=current,
+                           action_form=EmptyForm())
+
+
+@bp.route("/<document_id>/choice/on-this-device", methods=["POST"])
+@roles_required("desk")
+def hand_over(document_id: str) -> Any:
+    """The desk hands this device to the patient for the photo consent: the desk user is signed out of it first."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        consent = choices.find_consent(db.session, document_id)
+    except consents.ConsentNotFound:
+        abort(404)
+    common.hand_to_patient(PHOTO_CONSENT_KEY, consent.draft.token)
+    return redirect(url_for("photos.patient_choice"))
 
 
 @bp.route("/<document_id>", methods=["GET"])
