@@ -34,6 +34,14 @@ class PhotoNotFound(LookupError):
     """No such photo (or it was deleted), on a consent this member of staff may see."""
 
 
+class PhotoAlreadyDeleted(PhotoNotFound):
+    """The photo was deleted before (a second tap, or two people at once); `session_id` is where it was."""
+
+    def __init__(self, photo_id: int, session_id: int) -> None:
+        super().__init__(photo_id)
+        self.session_id = session_id
+
+
 @dataclass(frozen=True)
 class SessionPhotos:
     """One session's page: the consent, the session, its photos (deleted ones kept as a line) and the current choice."""
@@ -110,11 +118,11 @@ def take_photo(session: Session, store: PhotoStore, who: Who, staff: User, sessi
 def _photo(session: Session, photo_id: int) -> tuple[Photo, Consent]:
     """A photo that still has its bytes, through its consent (the site guard applies); raises PhotoNotFound."""
     photo = session.get(Photo, photo_id)
-    if photo is None or photo.deleted_at is not None:
+    consent = photo and session.scalar(select(Consent).where(Consent.id == photo.consent_id))  # None: another site
+    if photo is None or consent is None:
         raise PhotoNotFound(photo_id)
-    consent = session.scalar(select(Consent).where(Consent.id == photo.consent_id))  # None for another site
-    if consent is None:
-        raise PhotoNotFound(photo_id)
+    if photo.deleted_at is not None:
+        raise PhotoAlreadyDeleted(photo_id, photo.session_id)
     return photo, consent
 
 

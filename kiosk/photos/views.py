@@ -223,6 +223,9 @@ def delete(photo_id: int) -> Any:
     try:
         photo = treatment.delete_photo(db.session, DatabaseStore(db.session), common.who(), _user(), photo_id,
                                        now=common.clinic_now())
+    except treatment.PhotoAlreadyDeleted as exc:
+        flash(_("This photo was already deleted."), "info")
+        return redirect(url_for("photos.session", session_id=exc.session_id))
     except (treatment.PhotoNotFound, consents.ConsentNotFound):
         abort(404)
     flash(_("The photo was deleted. Its SHA-256 stays in the session's record."), "info")
