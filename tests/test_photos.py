@@ -160,6 +160,8 @@ def test_a_photo_consent_changed_at_the_desk_is_what_every_photo_follows(app: Fl
     assert changed.status_code == 302
     now_allowed = allowed_uses(doctor.get(f"/photos/sessions/{first}").get_data(as_text=True))
     assert "clinical record, the clinic's publicity" in now_allowed and "teaching" not in now_allowed, now_allowed
+    card = html.unescape(doctor.get(f"/photos/sessions/{first}").get_data(as_text=True).split('class="photo-uses">')[1])
+    assert card.startswith("May be used for: clinical record, the clinic's publicity<")  # next to the photo itself
     session = app.extensions["kiosk_db"]()
     consent = session.scalars(select(Consent).where(Consent.document_id == document_id)).one()
     kinds = [r.kind for r in consent.documents]
