@@ -118,8 +118,8 @@ def take_photo(session: Session, store: PhotoStore, who: Who, staff: User, sessi
 def _photo(session: Session, photo_id: int) -> tuple[Photo, Consent]:
     """A photo that still has its bytes, through its consent (the site guard applies); raises PhotoNotFound."""
     photo = session.get(Photo, photo_id)
-    consent = photo and session.scalar(select(Consent).where(Consent.id == photo.consent_id))  # None: another site
-    if photo is None or consent is None:
+    consent = None if photo is None else session.scalar(select(Consent).where(Consent.id == photo.consent_id))
+    if photo is None or consent is None:  # no consent: another site's photo, hidden by the site guard
         raise PhotoNotFound(photo_id)
     if photo.deleted_at is not None:
         raise PhotoAlreadyDeleted(photo_id, photo.session_id)
