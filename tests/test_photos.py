@@ -19,6 +19,8 @@ from sqlalchemy import select
 from kiosk.core.models import AuditEvent, Consent, DocumentRevision, Photo, PhotoBlob, TreatmentSession
 from tests.helpers import pdf_text, signed_checkin, staff_login
 from tests.support import WizardDriver, csrf_token
+from tests.test_sites import chain as chain  # a fixture: a Madrid and a Valencia site, staff at each
+from tests.test_sites import sign_at
 
 GPS_IFD = 0x8825
 
@@ -272,3 +274,23 @@ def test_the_desk_can_hand_its_device_to_the_patient_for_the_photo_consent(app: 
     consent = session.scalars(select(Consent).where(Consent.document_id == document_id)).one()
     assert consent.documents[-1].kind == "photo_consent"
     assert "The patient, on the clinic" in pdf_text(consent.documents[-1].pdf)
+
+
+def test_another_sites_staff_cannot_reach_a_photo_by_its_address(app: Flask, chain: dict[str, str]) -> None:
+    document_id = sign_at(app, chain["desk_madrid"], "Ana Madrid")
+    assert desk_choice(app, signed_in(app, chain["desk_madrid"]), document_id, ["record"]).status_code == 302
+    doctor = signed_in(app, chain["doctor_madrid"])
+    response = post(doctor, f"/course/{document_id}", f"/course/{document_id}/sessions",
+                    {"session_date": _now(app).date().isoformat(), "area": "Abdomen", "settings": "Peel 20%",
+                     "anaesthetic_applied_by": "", "anaesthetic_product": "", "anaesthetic_minutes": "", "notes": ""})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    session = app.extensions["kiosk_db"]()
+    session_id = session.scalars(select(TreatmentSession.id)).one()
+    assert upload(doctor, session_id, camera_jpeg(), area=session.scalars(select(Consent)).one()
+                  .record["treatment"]["areas"][0]["id"]).status_code == 302
+    photo_id = session.scalars(select(Photo.id)).one()
+    app.config["PHOTO_ROLES"] = "doctor,frontdesk"  # so the role lets Valencia's desk in, and only the site stops it
+    valencia = signed_in(app, chain["desk_valencia"])
+    for url in (f"/photos/image/{photo_id}.jpg", f"/photos/sessions/{session_id}", f"/photos/{document_id}"):
+        assert valencia.get(url).status_code == 404, url
+        assert doctor.get(url).status_code == 200, url
