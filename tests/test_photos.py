@@ -265,6 +265,8 @@ def test_a_photo_consent_revision_still_verifies_as_the_newest_stored_file(app: 
 def test_the_desk_can_hand_its_device_to_the_patient_for_the_photo_consent(app: Flask, staff: dict[str, str]) -> None:
     document_id = signed_checkin(app, name="Lucía Pérez").consent.document_id
     device = signed_in(app, staff["frontdesk"])
+    desk_page = device.get(f"/photos/{document_id}/choice").get_data(as_text=True)
+    assert re.search(r"<title>Photo consent of Lucía Pérez · [^<]*</title>", desk_page), desk_page[:600]
     handed = post(device, f"/photos/{document_id}/choice", f"/photos/{document_id}/choice/on-this-device")
     assert handed.headers["Location"] == "/photos/choice"
     page = device.get("/photos/choice").get_data(as_text=True)
