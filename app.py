@@ -31,6 +31,7 @@ from kiosk.course import checkin_views as checkin
 from kiosk.course import views as course
 from kiosk.desk import views as desk
 from kiosk.keeping import views as keeping
+from kiosk.photos import views as photos
 from kiosk.review import views as doctor
 from kiosk.tablet import language_views as language
 from kiosk.tablet import views as tablet
@@ -60,6 +61,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(checkin.bp)
     app.register_blueprint(course.bp)
     app.register_blueprint(keeping.bp)
+    app.register_blueprint(photos.bp)
     app.register_blueprint(verify.bp)
     register_error_handlers(app)
     register_commands(app)

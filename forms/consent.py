@@ -88,6 +88,9 @@ class _Checkboxes(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+Checkboxes = _Checkboxes  # the public name other features' forms use (templates know the field by its class name)
+
+
 class TreatmentForm(KioskForm):
     modality = RadioField(_l("Treatment"), validators=[InputRequired(_l("Please choose a treatment."))])
     areas = _Checkboxes(_l("Areas to treat"), validators=[DataRequired(_l("Please choose at least one area."))])

@@ -33,6 +33,7 @@ from kiosk.consent.submission import SignatureInput
 from kiosk.core import audit
 from kiosk.core.models import Consent, User
 from kiosk.course import checkins, withdrawal
+from kiosk.photos import choices as photos
 from kiosk.documents.sealing import run_sync
 from kiosk.review import decisions
 from kiosk.staff import accounts
@@ -161,9 +162,25 @@ def stored(app: Flask, decided: list[datetime]) -> dict[str, bytes]:
     english = session.scalar(select(Consent).where(Consent.document_id == english.document_id))
     pdfs["consent-en-decision-2.pdf"] = english.documents[1].pdf
     pdfs["consent-en-decision-3.pdf"] = english.documents[2].pdf
+    texts = app.extensions["kiosk_texts"]
+    photos.record_choice(session, who, english, ["record", "teaching"], staff=None, texts=texts,
+                         now=decided[1] + timedelta(minutes=5), timezone_name=TIMEZONE, seal_key=key,
+                         clinic_name="Test Clinic")
+    photos.record_choice(session, who, english, [], staff=desk, texts=texts, now=decided[1] + timedelta(minutes=9),
+                         timezone_name=TIMEZONE, seal_key=key, clinic_name="Test Clinic")
+    session.expire_all()
+    english = session.scalar(select(Consent).where(Consent.document_id == english.document_id))
+    pdfs["consent-en-photos-4.pdf"] = english.documents[3].pdf
+    pdfs["consent-en-photos-5.pdf"] = english.documents[4].pdf
 
     spanish = _sign_on_the_tablet(app, "es")
     pdfs["consent-es.pdf"] = spanish.documents[0].pdf
+    spanish = session.scalar(select(Consent).where(Consent.document_id == spanish.document_id))
+    photos.record_choice(session, who, spanish, ["record", "publicity"], staff=None, texts=texts, now=decided[0],
+                         timezone_name=TIMEZONE, seal_key=key, clinic_name="Test Clinic")
+    session.expire_all()
+    spanish = session.scalar(select(Consent).where(Consent.document_id == spanish.document_id))
+    pdfs["consent-es-photos-2.pdf"] = spanish.documents[1].pdf
     withdrawn = withdrawal.withdraw(session, who, desk, spanish.document_id, how="in_person",
                                     reason="Se muda a otra ciudad.", now=decided[1], timezone_name=TIMEZONE,
                                     seal_key=key, clinic_name="Test Clinic")
@@ -217,6 +234,11 @@ def test_a_check_in_is_pdf_a_1b(verdicts: dict[str, list[str]]) -> None:
 
 def test_a_doctors_decision_on_a_check_in_is_pdf_a_1b(verdicts: dict[str, list[str]]) -> None:
     assert verdicts["checkin-decision-2.pdf"] == []
+
+
+def test_each_photo_consent_revision_is_pdf_a_1b(verdicts: dict[str, list[str]]) -> None:
+    for name in ("consent-en-photos-4.pdf", "consent-en-photos-5.pdf", "consent-es-photos-2.pdf"):
+        assert verdicts[name] == [], (name, verdicts[name])
 
 
 def test_a_withdrawal_is_pdf_a_1b(verdicts: dict[str, list[str]]) -> None:
@@ -291,4 +313,20 @@ def test_after_two_decisions_every_seal_validates_with_pyhanko_and_pdfsig(app: F
     assert [s["Signature Field Name"] for s in signatures] == ["ClinicSeal", "DoctorReview2", "DoctorReview3"]
     assert all(s["Signature Validation"] == "Signature is Valid." for s in signatures), signatures
     # the patient's seal covers exactly the file as the patient signed it
+    assert signatures[0]["Signed Ranges"].endswith(f"- {len(original)}]")
+
+
+def test_after_decisions_and_two_photo_consents_every_seal_validates_with_pyhanko_and_pdfsig(
+        app: Flask, stored: dict[str, bytes], tmp_path: Path) -> None:
+    original, revised = stored["consent-en.pdf"], stored["consent-en-photos-5.pdf"]
+    assert revised.startswith(stored["consent-en-photos-4.pdf"]) and revised.startswith(original)
+    context = ValidationContext(trust_roots=[seal_key_of(app).certificate], allow_fetching=False)
+    statuses = [run_sync(async_validate_pdf_signature(signature, signer_validation_context=context))
+                for signature in PdfFileReader(io.BytesIO(revised)).embedded_signatures]
+    assert [s.bottom_line for s in statuses] == [True] * 5
+    assert statuses[0].modification_level == ModificationLevel.FORM_FILLING and statuses[0].docmdp_ok
+    signatures = _pdfsig(revised, tmp_path)
+    assert [s["Signature Field Name"] for s in signatures] == [
+        "ClinicSeal", "DoctorReview2", "DoctorReview3", "DoctorReview4", "DoctorReview5"]
+    assert all(s["Signature Validation"] == "Signature is Valid." for s in signatures), signatures
     assert signatures[0]["Signed Ranges"].endswith(f"- {len(original)}]")

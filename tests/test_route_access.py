@@ -101,6 +101,18 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("keeping.patient_data", "POST"): DOCTORS,  # the patient's own data: a confirmation page first
     ("verify.page", "GET"): PUBLIC,  # anyone holding a copy may check it
     ("verify.upload", "POST"): PUBLIC,  # no file: the form says so
+    # the photo consent on a tablet: only right after signing there (or handed over by the desk), else the start
+    ("photos.patient_choice", "GET"): {visitor: START for visitor in VISITORS},
+    ("photos.patient_choice", "POST"): {visitor: START for visitor in VISITORS},
+    ("photos.desk_choice", "GET"): DESK,
+    ("photos.desk_choice", "POST"): DESK,
+    ("photos.hand_over", "POST"): DESK,
+    # treatment photos: the roles KIOSK_PHOTO_ROLES names (doctors by default) and admins
+    ("photos.overview", "GET"): DOCTORS,
+    ("photos.session", "GET"): DOCTORS,
+    ("photos.session", "POST"): DOCTORS,
+    ("photos.image", "GET"): DOCTORS,
+    ("photos.delete", "POST"): DOCTORS,
 }
 # what a POST needs besides its CSRF token to be a valid request
 POST_DATA: dict[str, dict[str, str]] = {"language.switch": {"lang": "en"}, "auth.language": {"lang": "en"}}
@@ -125,13 +137,49 @@ def world(app: Flask, staff: dict[str, str]) -> dict[str, Any]:
         clients[role] = app.test_client()
         staff_login(clients[role], staff[role])
     checkin = signed_checkin(app)
+    session_id, photo_id = _photographed_session(app, checkin.consent.document_id)
     return {"clients": clients, "document_id": consent.document_id, "draft_id": issued.draft.id,
-            "checkin_id": checkin.document_id}
+            "checkin_id": checkin.document_id, "session_id": session_id, "photo_id": photo_id}
+
+
+def _photographed_session(app: Flask, document_id: str) -> tuple[int, int]:
+    """Session 1 of a clean consent, recorded by the doctor, with a photo consent and one photo (through the use cases)."""
+    import io
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from PIL import Image
+    from sqlalchemy import select
+
+    from kiosk.core import audit
+    from kiosk.core.models import User
+    from kiosk.course import checkins
+    from kiosk.photos import choices, treatment
+    from kiosk.photos.storage import DatabaseStore
+    from tests.helpers import seal_key_of
+
+    session = app.extensions["kiosk_db"]()
+    who, texts = audit.Who(actor="tests"), app.extensions["kiosk_texts"]
+    now = datetime.now(ZoneInfo(app.config["CLINIC_TIMEZONE"]))
+    doctor = session.scalar(select(User).where(User.role == "doctor"))
+    row = checkins.record_session(session, who, doctor, document_id, checkins.SessionInput(
+        session_date=now.date(), area="Abdomen", settings="Medium", anaesthetic_applied_by=None,
+        anaesthetic_minutes=None, anaesthetic_product=None, notes=None), texts=texts, now=now, months=12)
+    choices.record_choice(session, who, row.consent, ["record"], staff=None, texts=texts, now=now,
+                          timezone_name=app.config["CLINIC_TIMEZONE"], seal_key=seal_key_of(app), clinic_name="Test")
+    jpeg = io.BytesIO()
+    Image.new("RGB", (60, 40), (200, 150, 130)).save(jpeg, "JPEG")
+    photo = treatment.take_photo(session, DatabaseStore(session), who, doctor, row.id, jpeg.getvalue(), area="abdomen",
+                                 view="front", now=now, max_bytes=10**6, max_pixels=10**6)
+    ids = (row.id, photo.id)
+    session.close()
+    return ids
 
 
 def _url(app: Flask, endpoint: str, world: dict[str, Any]) -> str:
     values = {"document_id": world["document_id"], "draft_id": world["draft_id"], "index": 1, "revision": 1,
-              "checkin_id": world.get("checkin_id"), "role": "representative"}
+              "checkin_id": world.get("checkin_id"), "role": "representative",
+              "session_id": world.get("session_id"), "photo_id": world.get("photo_id")}
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     with app.test_request_context():
         from flask import url_for
@@ -144,9 +192,9 @@ AREAS = {
     "anonymous": (),
     "tablet": ("/consent/",),
     "other_tablet": ("/consent/",),
-    "frontdesk": ("/staff", "/desk/", "/course/"),
-    "doctor": ("/staff", "/doctor/", "/course/"),
-    "admin": ("/staff", "/admin/", "/desk/", "/doctor/", "/course/"),
+    "frontdesk": ("/staff", "/desk/", "/course/", "/photos/"),
+    "doctor": ("/staff", "/doctor/", "/course/", "/photos/"),
+    "admin": ("/staff", "/admin/", "/desk/", "/doctor/", "/course/", "/photos/"),
 }
 
 

@@ -35,9 +35,9 @@ from kiosk.consent import submission
 from kiosk.core import audit
 from kiosk.core.extensions import db
 from kiosk.core.vocabulary import ANSWER_LABELS
-from kiosk.core.web import (CHECKIN_KEY, DRAFT_KEY, Progress, clinic, clinic_now, current_texts, forget_chosen_language,
-                            hand_to_patient, header_clinic_name, offered_languages, page_day, seal_key,
-                            template_url_for, who)
+from kiosk.core.web import (CHECKIN_KEY, DRAFT_KEY, PHOTO_CONSENT_KEY, Progress, clinic, clinic_now, current_texts,
+                            forget_chosen_language, hand_to_patient, header_clinic_name, offered_languages, page_day,
+                            seal_key, template_url_for, who)
 from kiosk.documents.record import answer_as_read, describe_answer
 
 bp = Blueprint("wizard", __name__)
@@ -355,6 +355,8 @@ def done() -> Any:
     session.pop(DRAFT_KEY, None)
     if draft is None or draft.status != "submitted":
         return redirect(url_for("wizard.start"))
+    if draft.consent is not None:
+        session[PHOTO_CONSENT_KEY] = draft.token  # the photo consent may follow (kiosk.photos), once
     notice = None
     if draft.consent is not None and draft.consent.flags:
         notice = current_texts().language(draft.language).common.flagged_notice

@@ -21,6 +21,7 @@ ACTIONS = (
     "backup_made", "restored", "archive_exported", "patient_data_requested", "patient_data_delivered",
     "retention_removed", "legal_hold_set", "legal_hold_lifted",
     "people_named", "countersigned",
+    "photo_consent_recorded", "photo_uploaded", "photo_refused", "photo_viewed", "photo_deleted",
 )
 
 

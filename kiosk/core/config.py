@@ -37,6 +37,9 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         IDLE_SECONDS=120,  # the tablet asks "Are you still there?" after this long without a touch or key
         IDLE_COUNTDOWN_SECONDS=20,  # ...and goes back to the start page this long after asking
         CONSENT_VALID_MONTHS=12,  # one consent covers a course of sessions for this long
+        PHOTO_MAX_BYTES=15 * 1024 * 1024,  # a treatment photo as the camera sends it; larger ones are refused
+        PHOTO_MAX_PIXELS=50_000_000,  # width x height; more is refused before decoding (a decompression bomb)
+        PHOTO_ROLES="doctor",  # who takes, sees and deletes treatment photos (comma-separated roles; admins always)
         RETENTION_YEARS=5,  # records are kept this long after the last session or signature (Ley 41/2002 art. 17)
         PROXY_FIX_HOPS=0,
         ENV_NAME="development",  # KIOSK_ENV_NAME=production turns on the start-up checks below

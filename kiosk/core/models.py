@@ -410,3 +410,50 @@ class RemovedDocument(Base):
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime)
     removed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     removed_by: Mapped[str] = mapped_column(String(254))
+
+
+class PhotoConsent(Base):
+    """The patient's choice of what photos of them may be used for; the newest counts, each is a sealed revision."""
+
+    __tablename__ = "photo_consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consent_id: Mapped[int] = mapped_column(ForeignKey("consents.id"), index=True)
+    uses: Mapped[list[str]] = mapped_column(JSON)  # record | teaching | publicity; empty: no photos at all
+    source: Mapped[str] = mapped_column(String(16))  # tablet (the patient) | desk (recorded by staff)
+    recorded_by: Mapped[str] = mapped_column(String(254))  # "patient" or the staff member's email
+    document_revision: Mapped[int] = mapped_column()  # the sealed revision of the consent's document that carries it
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Photo(Base):
+    """A treatment photo taken at a session: re-encoded without metadata; its bytes live in a PhotoStore by key."""
+
+    __tablename__ = "photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consent_id: Mapped[int] = mapped_column(ForeignKey("consents.id"), index=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("treatment_sessions.id"), index=True)
+    area: Mapped[str] = mapped_column(String(40))  # one of the consent's areas
+    view: Mapped[str] = mapped_column(String(16))  # front | left | right | back | close_up
+    storage_key: Mapped[str] = mapped_column(String(80), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64))  # of the stored (re-encoded) bytes
+    width: Mapped[int] = mapped_column()
+    height: Mapped[int] = mapped_column()
+    size: Mapped[int] = mapped_column()
+    taken_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    taken_by_name: Mapped[str] = mapped_column(String(200))
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the bytes are gone; the row keeps the hash
+    deleted_by: Mapped[str | None] = mapped_column(String(254))
+
+    session: Mapped[TreatmentSession] = relationship()
+
+
+class PhotoBlob(Base):
+    """The database's photo store (kiosk.photos.storage.DatabaseStore): bytes by key, nothing else."""
+
+    __tablename__ = "photo_blobs"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

@@ -31,6 +31,12 @@ def renew_csrf_token() -> None:
     g.pop(name, None)
 
 
+# Endpoints that take a file larger than a form may be (MAX_CONTENT_LENGTH), with the setting that bounds the file;
+# the form's other fields and the multipart framing get UPLOAD_SLACK on top.
+UPLOAD_LIMITS = {"photos.session": "PHOTO_MAX_BYTES"}
+UPLOAD_SLACK = 64 * 1024
+
+
 def init_app(app: Flask) -> None:
     """Add the headers to every response, and trust a reverse proxy's client address when told to."""
     hops = int(app.config.get("PROXY_FIX_HOPS") or 0)
@@ -46,6 +52,9 @@ def init_app(app: Flask) -> None:
         # device sent something unreadable, and a name printed on a signed consent must not contain it. No
         # text a person types contains a NUL either (PostgreSQL refuses it, which would surface as a server
         # error). Both get the "could not be read" page up front.
+        setting = UPLOAD_LIMITS.get(request.endpoint or "")
+        if setting:  # set before anything reads the body, so a camera's photo is not refused as too large a form
+            request.max_content_length = int(app.config[setting]) + UPLOAD_SLACK
         try:  # a query string with bytes that are not UTF-8 cannot even be parsed
             values = [request.path, *request.args.values()]
             if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded",

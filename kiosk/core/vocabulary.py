@@ -76,6 +76,7 @@ REVISION_KIND_LABELS: Words = {
     "patient_signed": _l("signed by the patient"),
     "doctor_review": _l("with the doctor's review"),
     "withdrawal": _l("with the withdrawal of consent"),
+    "photo_consent": _l("with the patient's photo consent"),
 }
 # The rules that read the patient's details or the consent's history rather than one answer (rules.yaml `derived`,
 # the renewal flag), as a doctor reads their flag's heading.
@@ -115,6 +116,11 @@ AUDIT_ACTION_LABELS: Words = {
     "legal_hold_lifted": _l("Legal hold lifted"),
     "people_named": _l("Representative, interpreter or witness named at the desk"),
     "countersigned": _l("Signed after the patient (representative, interpreter or witness)"),
+    "photo_consent_recorded": _l("Photo consent recorded"),
+    "photo_uploaded": _l("Treatment photo taken"),
+    "photo_refused": _l("Treatment photo refused"),
+    "photo_viewed": _l("Treatment photo viewed"),
+    "photo_deleted": _l("Treatment photo deleted"),
 }
 # A screening flag's severity ("none": no flag at all).
 SEVERITY_LABELS: Words = {
@@ -143,6 +149,17 @@ ANSWER_LABELS: Words = {
     "not_in_12_months": _l("Not in the last 12 months"),
     "not_answered": _l("Not answered"),
     "yes_last_dose": _l("Yes, last dose on %(day)s"),
+}
+# What a treatment photo may be used for (the patient's photo consent), as staff read it beside each photo.
+PHOTO_USE_LABELS: Words = {
+    "record": _l("clinical record"),
+    "teaching": _l("teaching, face and identifying marks hidden"),
+    "publicity": _l("the clinic's publicity"),
+}
+# From where a treatment photo was taken.
+PHOTO_VIEW_LABELS: Words = {
+    "front": _l("front"), "left": _l("left side"), "right": _l("right side"), "back": _l("back"),
+    "close_up": _l("close-up"),
 }
 # A staff member's role, as the staff bar names it.
 ROLE_LABELS: Words = {"frontdesk": _l("front desk"), "doctor": _l("doctor"), "admin": _l("administrator")}
@@ -177,6 +194,8 @@ FILTERS: dict[str, Words] = {
     "language_label": LANGUAGE_LABELS,
     "signer_role_label": SIGNER_ROLE_LABELS,
     "relationship_label": RELATIONSHIP_LABELS,
+    "photo_use_label": PHOTO_USE_LABELS,
+    "photo_view_label": PHOTO_VIEW_LABELS,
 }
 
 
@@ -189,13 +208,15 @@ AUDIT_DETAIL_LABELS: Words = {
     "files": _l("files"), "documents": _l("documents"), "sha256s": _l("SHA-256 of each revision"),
     "signed_at": _l("signed"), "last_activity": _l("last session or signature"), "retained_until": _l("kept until"),
     "role": _l("role"), "roles": _l("roles"),
+    "uses": _l("allowed uses"), "photo": _l("photo"), "session": _l("session"), "area": _l("area"),
+    "view": _l("view"), "bytes": _l("bytes sent"),
 }
 # Row ids kept for the database's own joins; they mean nothing to a reader.
 AUDIT_DETAIL_HIDDEN = frozenset({"draft_id", "code_id"})
 # Detail values that are codes, shown in words.
 AUDIT_DETAIL_VALUES: dict[str, Words] = {
     "decision": DECISION_LABELS, "kind": REVISION_KIND_LABELS, "how": WITHDRAWAL_METHOD_LABELS,
-    "highest_severity": SEVERITY_LABELS, "role": SIGNER_ROLE_LABELS,
+    "highest_severity": SEVERITY_LABELS, "role": SIGNER_ROLE_LABELS, "view": PHOTO_VIEW_LABELS,
 }
 
 

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 # The signed session cookie's keys for a patient on this browser: an open consent draft, an open check-in.
 DRAFT_KEY = "draft"
 CHECKIN_KEY = "checkin"
+# kept by the done page so the patient who has just signed can give the optional photo consent, once
+PHOTO_CONSENT_KEY = "photo_consent"
 # what a browser keeps when it is handed to a patient: the device's own settings, never a staff sign-in
 DEVICE_KEYS = ("lang", "device_label", "text_size", "_remember")
 
@@ -62,9 +64,17 @@ ROLE_GROUPS: dict[str, tuple[str, ...]] = {
 }
 
 
+def group_roles(group: str) -> tuple[str, ...]:
+    """The roles of a group; "photos" (who takes and sees treatment photos) is the clinic's KIOSK_PHOTO_ROLES, and admins."""
+    if group == "photos":
+        named = (r.strip() for r in str(current_app.config["PHOTO_ROLES"]).split(","))
+        return tuple({r for r in named if r} | {"admin"})
+    return ROLE_GROUPS[group]
+
+
 def in_role_group(group: str) -> bool:
     """Whether the signed-in staff member belongs to this role group (False for anyone else)."""
-    return bool(current_user and current_user.is_authenticated and current_user.role in ROLE_GROUPS[group])
+    return bool(current_user and current_user.is_authenticated and current_user.role in group_roles(group))
 
 
 def staff_language() -> str | None:
@@ -75,13 +85,14 @@ def staff_language() -> str | None:
 
 def roles_required(group: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Let only this role group in; others get a 403 page, anonymous visitors the login page."""
-    allowed = ROLE_GROUPS[group]
+    if group != "photos" and group not in ROLE_GROUPS:  # a typo fails when the view is defined, not when visited
+        raise KeyError(group)
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         @login_required
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if current_user.role not in allowed:
+            if current_user.role not in group_roles(group):
                 abort(403)
             return view(*args, **kwargs)
 

@@ -309,6 +309,17 @@ class EarlierDecision(TypedDict):
     decided_at: str  # ISO datetime with offset
 
 
+class PhotoChoice(TypedDict):
+    """A photo consent as its sealed revision prints it: each use in the words the patient read, allowed or not."""
+
+    revision: int
+    at: str  # ISO time with offset
+    timezone: str
+    uses: list[tuple[str, bool]]  # (the tick's words, ticked)
+    recorded_by: str | None  # None: the patient on the tablet; else the member of staff at the desk
+    original_sha256: str
+
+
 class Withdrawal(TypedDict):
     """A withdrawal of consent as printed in the frame of the revision that records it."""
 

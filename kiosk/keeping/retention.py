@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from kiosk.core import audit
 from kiosk.core.models import (Checkin, Consent, ConsentEvent, ConsentFlag, Decision, Document, DocumentRevision,
-                               Draft, LegalHold, RemovedDocument, TabletCode, TreatmentSession, User)
+                               Draft, LegalHold, Photo, PhotoBlob, PhotoConsent, RemovedDocument, TabletCode,
+                               TreatmentSession, User)
 from kiosk.documents.keeping import past_retention, retention_cutoff, retention_ends
 
 BATCH = 200
@@ -101,7 +102,11 @@ def remove_consent(session: Session, document_id: str, *, years: int, now: datet
     consent_id = consent.id
     session.flush()  # the tombstones are written before the loaded rows are let go and deleted below
     session.expunge_all()
+    photo_keys = select(Photo.storage_key).where(Photo.consent_id == consent_id).scalar_subquery()
     for statement in (
+        delete(PhotoBlob).where(PhotoBlob.key.in_(photo_keys)),  # the photos' bytes go with their consent
+        delete(Photo).where(Photo.consent_id == consent_id),
+        delete(PhotoConsent).where(PhotoConsent.consent_id == consent_id),
         delete(TreatmentSession).where(TreatmentSession.consent_id == consent_id),
         delete(Decision).where(Decision.document_id.in_(ids)),
         delete(DocumentRevision).where(DocumentRevision.document_id.in_(ids)),

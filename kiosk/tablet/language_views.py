@@ -29,7 +29,8 @@ def language_context() -> dict[str, Any]:
     """The other languages to offer, the page to return to, and whether a patient may read this page (the switch shows)."""
     current = str(get_locale() or "en")
     choices = [LanguageChoice(code, i18n.language_name(code)) for code in offered_languages() if code != current]
-    return {"language_choices": choices, "language_next": this_page(), "patient_page": request.blueprint in ("wizard", "checkin", "verify")}
+    return {"language_choices": choices, "language_next": this_page(), "patient_page": request.blueprint in ("wizard", "checkin", "verify")
+            or request.endpoint == "photos.patient_choice"}
 
 
 @bp.route("/language", methods=["POST"])

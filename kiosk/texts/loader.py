@@ -15,8 +15,9 @@ from kiosk.documents.record import SEVERITY_ORDER, Severity
 from kiosk.texts.parity import check_parity
 from kiosk.texts.checkin import is_checkin_only, load_checkin_texts
 from kiosk.texts.people import load_people_texts
-from kiosk.texts.model import (ANSWER_TYPES, CHECK_OPTIONS, CHECK_QUESTIONS, DERIVED_KINDS, REPRESENTED_PLACEHOLDERS, SECTION_IDS, SEVERITIES, AnswerType,
-                               CheckOption, CheckQuestion, CommonText, DerivedRule, LanguageTexts, ModalityText,
+from kiosk.texts.model import (ANSWER_TYPES, CHECK_OPTIONS, CHECK_QUESTIONS, DERIVED_KINDS, REPRESENTED_PLACEHOLDERS,
+                               SECTION_IDS, SEVERITIES, AnswerType, CheckOption, CheckQuestion, CommonText,
+                               DerivedRule, LanguageTexts, ModalityText, PhotoConsentText,
                                Question, QuestionText, Renewal, RiskText, Rules, Texts, TextsError)
 from kiosk.texts.questions import question_texts
 from kiosk.texts.yaml_doc import ID, OPTION_ID, Path_, YamlDoc, check_language
@@ -355,6 +356,24 @@ def _load_common(doc: YamlDoc, language: str) -> CommonText | None:
         consent_statement=doc.text(data, "consent_statement", (), placeholders=("treatment",)),
         signature_meaning=doc.text(data, "signature_meaning", (), placeholders=("treatment",)),
         flagged_notice=doc.text(data, "flagged_notice", ()),
+        photo_consent=_load_photo_consent(doc, data),
+    )
+
+
+PHOTO_USES = ("record", "teaching", "publicity")
+
+
+def _load_photo_consent(doc: YamlDoc, data: dict[str, Any]) -> PhotoConsentText:
+    """The photo consent's words: a title, an introduction, one tick per use (all three) and how to change it."""
+    raw = doc.mapping(data.get("photo_consent"), ("photo_consent",))
+    uses_raw = doc.mapping(raw.get("uses"), ("photo_consent", "uses"))
+    for extra in set(uses_raw) - set(PHOTO_USES):
+        doc.error(("photo_consent", "uses", str(extra)), f"unknown photo use {extra!r} (known: {', '.join(PHOTO_USES)})")
+    return PhotoConsentText(
+        title=doc.text(raw, "title", ("photo_consent",)),
+        intro=doc.text(raw, "intro", ("photo_consent",)),
+        uses={use: doc.text(uses_raw, use, ("photo_consent", "uses")) for use in PHOTO_USES},
+        change=doc.text(raw, "change", ("photo_consent",)),
     )
 
 

@@ -215,6 +215,17 @@ class CommonText:
     consent_statement: str
     signature_meaning: str
     flagged_notice: str
+    photo_consent: PhotoConsentText | None = None  # the optional photo consent after the signature
+
+
+@dataclass(frozen=True)
+class PhotoConsentText:
+    """What the patient reads when choosing what photos of them may be used for; each use is its own tick."""
+
+    title: str
+    intro: str
+    uses: dict[str, str]  # record | teaching | publicity -> the words of the tick
+    change: str
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ def check_parity(docs: dict[str, dict[str, YamlDoc]], errors: list[str]) -> None
                 continue  # a file missing in one language is reported where rules.yaml is checked
             if name == "common.yaml":
                 _compare(doc, ref, ("areas",), "area")
+                _compare(doc, ref, ("photo_consent", "uses"), "photo use")
             elif name.startswith("modalities/"):
                 _compare(doc, ref, ("risks",), "risk")
                 _compare_checks(doc, ref)

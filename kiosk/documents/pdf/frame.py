@@ -25,7 +25,7 @@ from kiosk.documents.pdf.pages import ReservedArea, document_moment, pin_timesta
 from kiosk.documents.pdf.sections import KV_STYLE, kv_table
 from kiosk.documents.pdf.style import CELL_PAD, FONT, INK, KEY_LEADING, KEY_SIZE, MUTED, STYLES, USABLE_W, register_fonts
 from kiosk.documents.pdf.text import TextBlock, blocks, format_datetime, heading, printable, wrap_plain
-from kiosk.documents.record import EarlierDecision, Review, Withdrawal
+from kiosk.documents.record import EarlierDecision, PhotoChoice, Review, Withdrawal
 
 REVIEW_AREA_MIN_HEIGHT = 17 * cm  # most of a page: each later revision's appearance covers the whole frame
 EARLIER_DECISIONS_LISTED = 12  # superseded decisions listed by name under the current one; older ones counted
@@ -120,6 +120,32 @@ def withdrawal_appearance_story(withdrawal: Withdrawal, earlier: list[EarlierDec
     return story
 
 
+def photo_consent_appearance_story(choice: PhotoChoice, earlier: list[EarlierDecision], labels: dict[str, str],
+                                   width: float) -> list[Flowable]:
+    """What a photo consent's revision shows in the frame: each use allowed or not, who chose it, and the decisions."""
+    recorded = (labels["photo_recorded_tablet"] if choice["recorded_by"] is None
+                else labels["photo_recorded_desk"].format(name=printable(choice["recorded_by"])))
+    story: list[Flowable] = [
+        TextBlock(labels["photo_consent_current"].format(revision=choice["revision"]), STYLES["h3"]),
+        TextBlock(labels["photo_consent_notice"].format(revision=choice["revision"]), STYLES["notice"]),
+        kv_table([(words, labels["photo_use_allowed"] if ticked else labels["photo_use_refused"],
+                   "bold" if ticked else "") for words, ticked in choice["uses"]], width=width),
+    ]
+    if not any(ticked for _words, ticked in choice["uses"]):
+        story.append(TextBlock(labels["photo_none"], STYLES["body"]))
+    story.append(kv_table([
+        (labels["photo_recorded_at"], f"{format_datetime(choice['at'], labels)} ({choice['timezone']})", "bold"),
+        (labels["photo_recorded_by"], recorded, ""),
+        (labels["review_revision"], choice["revision"], "bold"),
+        (labels["review_original_sha256"], choice["original_sha256"], "hash"),
+    ], width=width))
+    story += blocks(labels["photo_verify_sealed"].format(revision=choice["revision"]), STYLES["small"])
+    if earlier:
+        story += _earlier_decisions(earlier, {**labels, "review_earlier": labels["photo_decisions"],
+                                              "review_earlier_intro": labels["photo_decisions_intro"]}, width)
+    return story
+
+
 def _earlier_decisions(earlier: list[EarlierDecision], labels: dict[str, str], width: float) -> list[Flowable]:
     """The superseded decisions, newest first: revision, time, doctor and decision, one line each."""
     story: list[Flowable] = [Spacer(0, 6), TextBlock(labels["review_earlier"], STYLES["h3"]),
@@ -156,6 +182,14 @@ def render_withdrawal_appearance(withdrawal: Withdrawal, earlier: list[EarlierDe
     """A withdrawal drawn to cover the whole frame, so the file reads as withdrawn wherever it is opened."""
     labels = course_labels(language)
     return _render_frame(lambda w: withdrawal_appearance_story(withdrawal, earlier, labels, w), withdrawal["at"],
+                         width, height)
+
+
+def render_photo_consent_appearance(choice: PhotoChoice, earlier: list[EarlierDecision], language: str | None,
+                                    width: float, height: float) -> bytes:
+    """A photo consent drawn to cover the whole frame, with the doctors' decisions still listed under it."""
+    labels = course_labels(language)
+    return _render_frame(lambda w: photo_consent_appearance_story(choice, earlier, labels, w), choice["at"],
                          width, height)
 
 

@@ -504,6 +504,26 @@ COURSE_LABELS: dict[str, dict[str, str]] = {
         "how_in_person": "In person at the clinic",
         "how_phone": "By telephone",
         "how_writing": "In writing",
+        "photo_consent_current": "Photo consent (revision {revision}, the latest when this file was made)",
+        "photo_consent_notice": (
+            "Revision {revision}: what photos of the patient may be used for. This choice replaces any earlier "
+            "one; it does not change the treatment consent or any doctor\u2019s decision."
+        ),
+        "photo_use_allowed": "Allowed",
+        "photo_use_refused": "Not allowed",
+        "photo_recorded_at": "Chosen at",
+        "photo_recorded_by": "Recorded by",
+        "photo_recorded_tablet": "The patient, on the clinic\u2019s tablet",
+        "photo_recorded_desk": "{name}, at the front desk, as the patient asked",
+        "photo_none": "No photos may be taken or used.",
+        "photo_decisions": "Doctors\u2019 decisions on this consent (the newest counts)",
+        "photo_decisions_intro": "This revision changes none of them.",
+        "photo_verify_sealed": (
+            "This photo consent is revision {revision} of the document, added to the sealed file as an incremental "
+            "update with its own seal. The pages the patient signed are unchanged inside this file, and their "
+            "seal still verifies."
+        ),
+        "fhir_kind_photo_consent": "the patient\u2019s photo consent",
         "withdrawal_verify_sealed": (
             "This withdrawal is revision {revision} of the document, added to the sealed file as an incremental "
             "update with its own seal. The pages the patient signed are unchanged inside this file, and their "
@@ -539,6 +559,26 @@ COURSE_LABELS: dict[str, dict[str, str]] = {
         "how_in_person": "En persona, en la clínica",
         "how_phone": "Por teléfono",
         "how_writing": "Por escrito",
+        "photo_consent_current": "Consentimiento de fotos (revisi\u00f3n {revision}, la m\u00e1s reciente cuando se gener\u00f3 este archivo)",
+        "photo_consent_notice": (
+            "Revisi\u00f3n {revision}: para qu\u00e9 se pueden usar las fotos del paciente. Esta elecci\u00f3n sustituye "
+            "a cualquier otra anterior; no cambia el consentimiento del tratamiento ni las decisiones de los m\u00e9dicos."
+        ),
+        "photo_use_allowed": "Permitido",
+        "photo_use_refused": "No permitido",
+        "photo_recorded_at": "Elegido el",
+        "photo_recorded_by": "Registrado por",
+        "photo_recorded_tablet": "El paciente, en la tableta de la cl\u00ednica",
+        "photo_recorded_desk": "{name}, en recepci\u00f3n, a petici\u00f3n del paciente",
+        "photo_none": "No se puede hacer ni usar ninguna foto.",
+        "photo_decisions": "Decisiones de los m\u00e9dicos sobre este consentimiento (cuenta la m\u00e1s reciente)",
+        "photo_decisions_intro": "Esta revisi\u00f3n no cambia ninguna de ellas.",
+        "photo_verify_sealed": (
+            "Este consentimiento de fotos es la revisi\u00f3n {revision} del documento, a\u00f1adida al archivo sellado "
+            "como una actualizaci\u00f3n incremental con su propio sello. Las p\u00e1ginas que firm\u00f3 el paciente no "
+            "cambian dentro de este archivo y su sello sigue verific\u00e1ndose."
+        ),
+        "fhir_kind_photo_consent": "el consentimiento de fotos del paciente",
         "withdrawal_verify_sealed": (
             "Esta revocaci\u00f3n es la revisi\u00f3n {revision} del documento, a\u00f1adida al archivo sellado como "
             "una actualizaci\u00f3n incremental con su propio sello. Las p\u00e1ginas que firm\u00f3 el paciente no cambian "
