@@ -20,6 +20,7 @@ ACTIONS = (
     "site_created", "site_changed", "site_assigned", "site_unassigned",
     "backup_made", "restored", "archive_exported", "patient_data_requested", "patient_data_delivered",
     "retention_removed", "legal_hold_set", "legal_hold_lifted",
+    "copy_emailed", "copy_email_failed", "copy_printed",
 )
 
 

@@ -44,6 +44,14 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         SIGNING_KEY_PASSPHRASE=None,  # unset: read from SIGNING_KEY_FILE + ".passphrase" (demo keys)
         SIGNING_TRUSTED_CERTS="",  # comma-separated PEM files of earlier seals, still accepted by verify
         PUBLIC_URL="http://127.0.0.1:5000",  # printed on every PDF page: where /verify is reached
+        # the clinic's mail server, for the patient's emailed copy; no host: the done page says to ask at the desk
+        SMTP_HOST=None,
+        SMTP_PORT=587,
+        SMTP_USERNAME=None,
+        SMTP_PASSWORD=None,
+        SMTP_STARTTLS=True,
+        SMTP_FROM=None,  # the sender address; the sender's name is the clinic's (its site's) name
+        SMTP_TIMEOUT=20,
         TRUSTED_HOSTS=None,  # host names the app answers to (KIOSK_TRUSTED_HOSTS, comma-separated); required in production
     )
     app.config.from_prefixed_env("KIOSK")

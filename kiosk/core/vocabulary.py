@@ -110,6 +110,8 @@ AUDIT_ACTION_LABELS: Words = {
     "patient_data_requested": _l("Patient's data requested"), "patient_data_delivered": _l("Patient's data delivered"),
     "retention_removed": _l("Removed after the retention period"), "legal_hold_set": _l("Legal hold set"),
     "legal_hold_lifted": _l("Legal hold lifted"),
+    "copy_emailed": _l("Patient's copy emailed"), "copy_email_failed": _l("Patient's copy: email failed"),
+    "copy_printed": _l("Patient's copy printed at the desk"),
 }
 # A screening flag's severity ("none": no flag at all).
 SEVERITY_LABELS: Words = {

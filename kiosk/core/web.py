@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 # The signed session cookie's keys for a patient on this browser: an open consent draft, an open check-in.
 DRAFT_KEY = "draft"
 CHECKIN_KEY = "checkin"
+# a signed draft's token on its done page, so the patient can ask for their copy; dropped by "Finish" or a reset
+COPY_KEY = "copy"
 # what a browser keeps when it is handed to a patient: the device's own settings, never a staff sign-in
 DEVICE_KEYS = ("lang", "device_label", "text_size", "_remember")
 

@@ -17,14 +17,14 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from forms.tablet import TEXT_SIZES, TextSizeForm
-from kiosk.core.web import CHECKIN_KEY, DRAFT_KEY, safe_next, this_page
+from kiosk.core.web import CHECKIN_KEY, COPY_KEY, DRAFT_KEY, safe_next, this_page
 
 bp = Blueprint("tablet", __name__)
 
 TEXT_SIZE_KEY = "text_size"
 SEEN_KEY = "patient_seen"  # epoch seconds of this browser's last request while it held a draft token
 # what a reset forgets: the patient's draft token and their choices for this screen
-PATIENT_KEYS = (DRAFT_KEY, CHECKIN_KEY, SEEN_KEY, TEXT_SIZE_KEY, "lang")
+PATIENT_KEYS = (DRAFT_KEY, CHECKIN_KEY, COPY_KEY, SEEN_KEY, TEXT_SIZE_KEY, "lang")
 
 
 def _idle_limit() -> int:
@@ -34,7 +34,7 @@ def _idle_limit() -> int:
 
 def _holds_a_patient() -> bool:
     """This browser is part-way through a consent or a check-in."""
-    return DRAFT_KEY in session or CHECKIN_KEY in session
+    return DRAFT_KEY in session or CHECKIN_KEY in session or COPY_KEY in session
 
 
 def forget_patient() -> None:
