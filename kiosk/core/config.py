@@ -7,6 +7,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -64,6 +65,8 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     _check_idle_timings(app.config)
     if app.config["ENV_NAME"] == "production":
         _check_production(app.config)
+    elif app.config["ENV_NAME"] == "development":
+        _warn_loopback_public_url(app)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance)
 
@@ -86,8 +89,41 @@ def _check_production(config: dict[str, Any]) -> None:
     if not config.get("TRUSTED_HOSTS"):
         problems.append("set KIOSK_TRUSTED_HOSTS to the host names the app is reached under, comma-separated "
                         "(e.g. kiosk.clinic.example), so no request can make it build links to another host")
+    public_url = str(config.get("PUBLIC_URL") or "")
+    if loopback_url(public_url):
+        problems.append(f"set KIOSK_PUBLIC_URL to the https:// address patients and staff reach this app under "
+                        f"(e.g. https://kiosk.clinic.example): every PDF prints it as where to verify the document, "
+                        f"and {public_url or 'an empty address'} only works on this machine")
     if problems:
         raise SystemExit("consent-kiosk will not start in production:\n" + "\n".join(f"- {p}" for p in problems))
+
+
+_warned_public_urls: set[str] = set()  # the development warning is printed once per process and address
+
+
+def _warn_loopback_public_url(app: Flask) -> None:
+    """On a demo laptop, say once that PDFs will print an address only this machine can open."""
+    public_url = str(app.config.get("PUBLIC_URL") or "")
+    if loopback_url(public_url) and public_url not in _warned_public_urls:
+        _warned_public_urls.add(public_url)
+        app.logger.warning("KIOSK_PUBLIC_URL is %s: every PDF signed here will print that loopback address as "
+                           "where to verify it; set KIOSK_PUBLIC_URL to the clinic's real address before patients "
+                           "sign", public_url or "empty")
+
+
+def loopback_url(url: str) -> bool:
+    """An address only this machine can reach (localhost, 127.x, ::1, 0.0.0.0), or none at all."""
+    try:
+        host = urlsplit(url.strip()).hostname
+    except ValueError:
+        return True
+    if not host or host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
 
 
 def _check_idle_timings(config: dict[str, Any]) -> None:
