@@ -30,6 +30,7 @@ from kiosk.documents.record import (CheckedIdentity, Clinic, ConsentRecord, Pati
 from kiosk.rules.identity import identity_change_flags, same_person
 from kiosk.rules.screening import ScreeningError, screen
 from kiosk.documents.sealing import SealKey, seal_pdf
+from kiosk.documents.wording import chosen_areas, statement_with_areas
 from kiosk.texts.model import Texts
 
 SEAL_REASON = "Informed consent signed by the patient"
@@ -216,7 +217,7 @@ def build_record(
         flags=flags,
         highest_severity=highest_severity(flags),
         esign_consent={"statement": ref["shown"]["esign_statement"], "agreed_at": data["review"]["saved_at"]},
-        consent_statement=ref["shown"]["consent_statement"],
+        consent_statement=signed_statement(texts, draft),
         signature={
             "method": signature.method,
             "typed_name": signature.typed_name,
@@ -267,3 +268,19 @@ def _step_events(draft: Draft, signed_at: str) -> list[StepEvent]:
     return events
 
 
+
+
+def area_names(texts: Texts, draft: Draft) -> list[str]:
+    """The areas this patient chose, as they read them back ("somewhere else" as their own words)."""
+    treatment = draft.data["treatment"]
+    labels = texts.language(draft.language).common.areas
+    return chosen_areas([(a, labels.get(a, a)) for a in treatment["areas"]], treatment.get("area_other"))
+
+
+def signed_statement(texts: Texts, draft: Draft) -> str:
+    """The consent statement beside the signature, naming the treatment and the areas this patient chose."""
+    treatment = draft.data["treatment"]
+    labels = texts.language(draft.language).common.areas
+    shown = texts.reference(draft.language, treatment["modality"])["shown"]
+    return statement_with_areas(shown["consent_statement"], [(a, labels.get(a, a)) for a in treatment["areas"]],
+                                treatment.get("area_other"), draft.language)

@@ -275,7 +275,7 @@ def review(draft: Any) -> Any:
     ref = texts.reference(draft.language, modality)
     return render_template(
         "consent/review.html", form=form, data=draft.data, shown=ref["shown"],
-        areas=texts.language(draft.language).common.areas,
+        areas=submission.area_names(texts, draft),
         date_of_birth=format_date(date.fromisoformat(draft.data["identity"]["date_of_birth"]), "long"),
         answers=_answer_rows(ref["shown"]["questions"], draft.data["screening"]),
     )
@@ -314,7 +314,8 @@ def sign(draft: Any) -> Any:
             return redirect(url_for("wizard.start"))
         return redirect(url_for("wizard.done"))
     ref = texts.reference(draft.language, draft.data["treatment"]["modality"])
-    return render_template("consent/sign.html", form=form, shown=ref["shown"])
+    return render_template("consent/sign.html", form=form, shown=ref["shown"],
+                           statement=submission.signed_statement(texts, draft))
 
 
 @bp.route("/consent/done", methods=["GET"])

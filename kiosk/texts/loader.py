@@ -344,7 +344,7 @@ def _load_common(doc: YamlDoc, language: str) -> CommonText | None:
         areas=areas,
         section_titles=titles,
         esign_statement=doc.text(data, "esign_statement", ()),
-        consent_statement=doc.text(data, "consent_statement", (), placeholders=("treatment",)),
+        consent_statement=doc.text(data, "consent_statement", (), placeholders=("treatment", "areas")),
         signature_meaning=doc.text(data, "signature_meaning", (), placeholders=("treatment",)),
         flagged_notice=doc.text(data, "flagged_notice", ()),
     )

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from kiosk.documents.record import QuestionShown, Severity, TextsRef, TextsShown
+from kiosk.documents.wording import AREAS_SLOT, in_a_sentence
 
 
 SEVERITIES: tuple[Severity, ...] = ("stop", "review", "info")
@@ -299,6 +300,7 @@ def _shown(lang: LanguageTexts, rules: Rules, modality: str) -> TextsShown:
             for c in mod.comprehension
         ],
         esign_statement=lang.common.esign_statement,
-        consent_statement=lang.common.consent_statement.format(treatment=mod.title),
-        signature_meaning=lang.common.signature_meaning.format(treatment=mod.title),
+        # the title mid-sentence; {areas} stays for the patient's own areas (kiosk.documents.wording)
+        consent_statement=lang.common.consent_statement.format(treatment=in_a_sentence(mod.title), areas=AREAS_SLOT),
+        signature_meaning=lang.common.signature_meaning.format(treatment=in_a_sentence(mod.title)),
     )

@@ -60,7 +60,7 @@ def review_section(review: Review, labels: dict[str, str], width: float = USABLE
     ], width=width))
     story += heading(labels["review_note"], "h3", 2 * cm)
     # a note may be long: printed as splittable text blocks, never as one table cell taller than a page
-    story += blocks(review.get("note"), STYLES["body"]) or [TextBlock(labels["review_no_note"], STYLES["body"])]
+    story += blocks(review.get("note"), STYLES["body"], reflow=False) or [TextBlock(labels["review_no_note"], STYLES["body"])]
     block: list[Flowable] = [
         TextBlock(labels["review_signature"], STYLES["h3"]),
         TextBlock(labels["review_signed"].format(name=printable(review.get("doctor_name")),
@@ -107,7 +107,7 @@ def withdrawal_appearance_story(withdrawal: Withdrawal, earlier: list[EarlierDec
         ], width=width),
     ]
     story += heading(labels["withdrawal_reason"], "h3", 2 * cm)
-    story += blocks(withdrawal.get("reason"), STYLES["body"]) or [
+    story += blocks(withdrawal.get("reason"), STYLES["body"], reflow=False) or [
         TextBlock(labels["withdrawal_no_reason"], STYLES["body"])]
     story.append(Spacer(0, 4))
     story.append(kv_table([

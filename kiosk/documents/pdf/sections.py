@@ -18,6 +18,7 @@ from kiosk.documents.pdf.style import (CELL_PAD, FONT, FONT_BOLD, INK, KEY_LEADI
 from kiosk.documents.pdf.text import (TextBlock, blocks, format_date, format_datetime, heading, language_name, printable,
                              wrap_plain)
 from kiosk.documents.record import SEVERITY_ORDER, ConsentRecord, describe_answer, flag_id, severity_rank
+from kiosk.documents.wording import chosen_areas
 
 KV_STYLE = TableStyle([
     ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -107,13 +108,12 @@ def identity_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flow
     story.append(_kv_table(rows))
 
     story += heading(labels["treatment"], "h2", 3 * cm)
-    areas = ", ".join(str(a.get("label", "")) for a in treatment.get("areas") or [])
+    areas = ", ".join(chosen_areas([(str(a.get("id", "")), str(a.get("label", ""))) for a in treatment.get("areas") or []],
+                                   treatment.get("area_other")))
     rows = [
         (labels["modality"], treatment.get("modality_title"), "bold"),
         (labels["areas"], areas or labels["none"], ""),
     ]
-    if treatment.get("area_other"):
-        rows.append((labels["area_other"], treatment.get("area_other"), ""))
     rows.append((labels["planned_sessions"], treatment.get("planned_sessions"), ""))
     rows.append((labels["language"], language_name(record.get("language", ""), labels), ""))
     story.append(_kv_table(rows))

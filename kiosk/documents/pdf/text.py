@@ -131,9 +131,9 @@ class TextBlock(Flowable):
         self.canv.drawText(text)
 
 
-def blocks(text: str | None, style: ParagraphStyle) -> list[Flowable]:
-    """Split a verbatim text at blank lines into blocks that print it literally."""
-    return [TextBlock(block, style) for block in paragraphs(printable(text))]
+def blocks(text: str | None, style: ParagraphStyle, *, reflow: bool = True) -> list[Flowable]:
+    """A text's paragraphs (kiosk.documents.paragraphs) as blocks; reflow=False keeps a typed note's line breaks."""
+    return [TextBlock(block, style) for block in paragraphs(printable(text), reflow=reflow)]
 
 
 def heading(text: str, style: str, room: float) -> list[Flowable]:
