@@ -165,9 +165,9 @@ def build_record(
     screening_data = data["screening"]
     answers_in = screening_data["answers"]
     planned = (data.get("prefill") or {}).get("modality") or None  # the desk's or the doctor's plan, if any
-    flags = screen(texts.rules, modality, answers_in, identity["date_of_birth"], local_now.date(), planned)
+    flags = screen(texts.rules_in(draft.language), modality, answers_in, identity["date_of_birth"], local_now.date(), planned)
     renews = (data.get("prefill") or {}).get("renews")
-    flags += validity.renewal_flags(texts.rules, data.get("prefill"))  # a re-consent is reviewed before treatment
+    flags += validity.renewal_flags(texts.rules_in(draft.language), data.get("prefill"))  # a re-consent is reviewed before treatment
     shown_questions = {q["id"]: q for q in ref["shown"]["questions"]}
     answers = [answer_as_read(shown_questions[qid], answers_in[qid], screening_data.get("details") or {},
                               screening_data["saved_at"])
@@ -175,14 +175,14 @@ def build_record(
     risks = [_risk_ack(draft, risk["id"], risk["title"]) for risk in ref["shown"]["risks"]]
     checked = data.get("comprehension") or {}
     understood = comprehension.grade(ref["shown"]["comprehension"], checked.get("answers") or {}, checked.get("saved_at"))
-    flags += comprehension.wrong_answer_flags(understood, texts.rules.comprehension_reason)
+    flags += comprehension.wrong_answer_flags(understood, texts.rules_in(draft.language).comprehension_reason)
     prefill = data.get("prefill") or {}
     how_checked = identity.get("identity_check") or prefill.get("identity_check")
     signed_person: CheckedIdentity = {"full_name": identity["full_name"], "date_of_birth": identity["date_of_birth"]}
     desk_checked: CheckedIdentity | None = (
         {"full_name": prefill["full_name"], "date_of_birth": prefill["date_of_birth"]}
         if prefill.get("identity_check") and prefill.get("full_name") else None)
-    flags += identity_change_flags(texts.rules, checked=desk_checked, how=how_checked, signed=signed_person)
+    flags += identity_change_flags(texts.rules_in(draft.language), checked=desk_checked, how=how_checked, signed=signed_person)
     patient: Patient = {
         "full_name": identity["full_name"],
         "date_of_birth": identity["date_of_birth"],

@@ -13,6 +13,7 @@ from typing import Any
 
 from kiosk.documents.record import SEVERITY_ORDER, Severity
 from kiosk.texts.parity import check_parity
+from kiosk.texts.reasons import load_reasons
 from kiosk.texts.checkin import is_checkin_only, load_checkin_texts
 from kiosk.texts.model import (ANSWER_TYPES, CHECK_OPTIONS, CHECK_QUESTIONS, DERIVED_KINDS, SECTION_IDS, SEVERITIES, AnswerType,
                                CheckOption, CheckQuestion, CommonText, DerivedRule, LanguageTexts, ModalityText,
@@ -49,10 +50,13 @@ def load_texts(directory: str | Path) -> Texts:
             languages[lang.language] = lang
     check_parity(docs, errors)
     checkin = load_checkin_texts(lang_dirs, root, rules, errors)
+    worded = {lang_dir.name: load_reasons(lang_dir, root, rules, errors) for lang_dir in lang_dirs
+              if rules is not None and lang_dir.name in languages}
     if errors:
         raise TextsError(errors)
     assert rules is not None
-    return Texts(rules=rules, languages=languages, source=str(root), checkin=checkin)
+    return Texts(rules=rules, languages=languages, source=str(root), checkin=checkin,
+                 worded_rules={language: found for language, found in worded.items() if found is not None})
 
 
 def load_rules(directory: str | Path) -> Rules:

@@ -236,11 +236,16 @@ class Texts:
     languages: dict[str, LanguageTexts]
     source: str = ""
     checkin: dict[str, CheckinText] = field(default_factory=dict)
+    worded_rules: dict[str, Rules] = field(default_factory=dict)  # the rules with reasons in each language
     _cache: dict[tuple[str, str], TextsRef] = field(default_factory=dict, compare=False, repr=False)
 
     def language(self, language: str) -> LanguageTexts:
         """Fall back to English so a stale language choice never breaks a page."""
         return self.languages.get(language) or self.languages["en"]
+
+    def rules_in(self, language: str) -> Rules:
+        """The rules with their reasons in this language (<lang>/reasons.yaml), so a flag reads as its consent does."""
+        return self.worded_rules.get(language) or self.rules
 
     def checkin_text(self, language: str) -> CheckinText:
         """The check-in words in this language, falling back to English like `language`."""

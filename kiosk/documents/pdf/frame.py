@@ -12,7 +12,7 @@ Pure like the rest of kiosk.documents.pdf: dicts in, PDF bytes out.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from reportlab.lib.units import cm
@@ -20,7 +20,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, SimpleDocTemplate, Spacer, Table
 
 from kiosk.documents.pdf.archival import ArchivalCanvas
-from kiosk.documents.pdf.labels import course_labels
+from kiosk.documents.pdf.labels import LABELS, course_labels
 from kiosk.documents.pdf.pages import ReservedArea, document_moment, pin_timestamp
 from kiosk.documents.pdf.sections import KV_STYLE, kv_table
 from kiosk.documents.pdf.style import CELL_PAD, FONT, INK, KEY_LEADING, KEY_SIZE, MUTED, STYLES, USABLE_W, register_fonts
@@ -37,6 +37,13 @@ def review_area_section(labels: dict[str, str], intro_key: str = "review_area_in
     story.append(TextBlock(labels[intro_key], STYLES["small"], space_after=6))
     story.append(ReservedArea(REVIEW_AREA_MIN_HEIGHT, labels["review"]))
     return story
+
+
+def _meaning(review: Mapping[str, Any], labels: dict[str, str]) -> str:
+    """The statement the doctor ticked, in this document's language (the record keeps it as they read it)."""
+    meaning = str(review.get("meaning") or "")
+    known = {table["review_meaning_statement"] for table in LABELS.values()}
+    return labels["review_meaning_statement"] if meaning in known else meaning or labels["none"]
 
 
 def _decision_label(review: Review | EarlierDecision, labels: dict[str, str]) -> str:
@@ -68,7 +75,7 @@ def review_section(review: Review, labels: dict[str, str], width: float = USABLE
         kv_table([
             (labels["printed_name"], review.get("doctor_name"), "bold"),
             (labels["signed_at"], _review_when(review, labels), ""),
-            (labels["review_meaning"], review.get("meaning"), ""),
+            (labels["review_meaning"], _meaning(review, labels), ""),
         ], width=width),
     ]
     story.append(KeepTogether(block))

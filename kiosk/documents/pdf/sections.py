@@ -15,8 +15,8 @@ from kiosk.documents.pdf.pages import OutlineMark, Rule, signature_flowable
 from kiosk.documents.pdf.style import (CELL_PAD, FONT, FONT_BOLD, INK, KEY_LEADING, KEY_SIZE, KEY_W, MARGIN_BOTTOM, MARGIN_TOP,
                              MUTED, PAGE_SIZE, RULE, SEVERITY_COLOURS, SIGNATURE_MAX_W, STYLES, USABLE_W,
                              VALUE_LEADING, VALUE_SIZE, header_row_table)
-from kiosk.documents.pdf.text import (TextBlock, blocks, format_date, format_datetime, heading, language_name, printable,
-                             wrap_plain)
+from kiosk.documents.pdf.text import (TextBlock, blocks, format_date, format_datetime, heading, identity_check, language_name,
+                             printable, started_by, step_name, wrap_plain)
 from kiosk.documents.record import SEVERITY_ORDER, ConsentRecord, describe_answer, flag_id, severity_rank
 from kiosk.documents.wording import chosen_areas
 
@@ -99,8 +99,9 @@ def identity_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flow
         (labels["full_name"], patient.get("full_name"), "bold"),
         (labels["date_of_birth"], format_date(patient.get("date_of_birth"), labels), ""),
     ]
-    rows += [(labels[key], patient.get(key), "")
-             for key in ("phone", "email", "identity_check") if patient.get(key)]
+    rows += [(labels[key], patient.get(key), "") for key in ("phone", "email") if patient.get(key)]
+    if patient.get("identity_check"):
+        rows.append((labels["identity_check"], identity_check(patient.get("identity_check"), labels), ""))
     checked = patient.get("identity_checked_for")
     if checked:  # the desk's check was for another name or date of birth than the one signed for
         rows.append((labels["identity_checked_for"], labels["identity_checked_for_value"].format(
@@ -361,14 +362,15 @@ _STEPS_STYLE = TableStyle(header_row_table([
 ]))
 
 
-def _steps_with_risks(steps: list[Any], record: ConsentRecord) -> list[dict[str, Any]]:
-    """The wizard's steps with one row per risk after the risks step: the time spent on each risk's text."""
-    labels_risk = [{"step": f"risk: {ack.get('title') or ack.get('id')}", "shown_at": ack.get("shown_at"),
+def _steps_with_risks(steps: list[Any], record: ConsentRecord, labels: dict[str, str]) -> list[dict[str, Any]]:
+    """The wizard's steps (named in the PDF's language) with one row per risk after the risks step."""
+    labels_risk = [{"step": labels["risk_step"].format(title=ack.get("title") or ack.get("id")),
+                    "shown_at": ack.get("shown_at"),
                     "completed_at": ack.get("acknowledged_at"), "seconds": ack.get("seconds")}
                    for ack in record.get("risks") or []]
     rows: list[dict[str, Any]] = []
     for step in steps:
-        rows.append(dict(step))
+        rows.append({**step, "step": step_name(str(step.get("step") or ""), labels)})
         if step.get("step") == "risks":
             rows += labels_risk
     return rows
@@ -430,7 +432,7 @@ def audit_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flowabl
     story += heading(labels["trail"], "h2", 3 * cm)
     story.append(_kv_table([
         (labels["draft_started_at"], val(format_datetime(trail.get("draft_started_at"))), ""),
-        (labels["started_by"], val(trail.get("started_by")), ""),
+        (labels["started_by"], val(started_by(trail.get("started_by"), labels)), ""),
         (labels["device_label"], val(trail.get("device_label")), ""),
         (labels["ip_address"], val(trail.get("ip_address")), ""),
         (labels["opened_with"], val(_opened_with(trail, labels)), ""),
@@ -441,7 +443,7 @@ def audit_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flowabl
     if steps:
         widths = [3.4 * cm, 5.8 * cm, 5.8 * cm, USABLE_W - 3.4 * cm - 2 * 5.8 * cm]
         data: list[list[str]] = [[labels[k] for k in ("col_step", "col_shown", "col_completed", "col_seconds")]]
-        for step in _steps_with_risks(steps, record):
+        for step in _steps_with_risks(steps, record, labels):
             seconds = step.get("seconds")
             cells = [val(step.get("step")), val(format_datetime(step.get("shown_at"), labels)),
                      val(format_datetime(step.get("completed_at"), labels)),
