@@ -54,18 +54,7 @@ def inbox(app: Flask) -> Iterator[Inbox]:
 def sign(app: Flask, name: str, email: str = "", language: str = "en") -> WizardDriver:
     """A patient signs a chemical peel consent on their own tablet, giving (or not) an email address."""
     tablet = WizardDriver(app.test_client())
-    tablet.start(name=name)
-    if language != "en":
-        tablet.get("/consent/identity")
-        tablet.client.post("/language", data={"csrf_token": tablet.token, "lang": language,
-                                              "next": "/consent/identity"})
-    assert tablet.identity(name=name, email=email).status_code == 302
-    assert tablet.treatment("chemical_peel").status_code == 302
-    assert tablet.explanation().status_code == 302
-    tablet.risks(app, "chemical_peel")
-    assert tablet.comprehension(app, "chemical_peel").status_code == 302
-    assert tablet.screening(app, "chemical_peel").status_code == 302
-    assert tablet.review().status_code == 302
+    tablet.ready_to_sign(app, "chemical_peel", name=name, email=email, language=language)
     assert tablet.sign(typed_signature=name, printed_name=name).status_code == 302
     return tablet
 

@@ -41,19 +41,10 @@ def english_in(text: str) -> list[str]:
 def spanish_documents(app: Flask, staff: dict[str, str]) -> dict[str, bytes]:
     """One Spanish PDF of every kind, made the way staff and the patient make them."""
     tablet = WizardDriver(app.test_client())
-    tablet.start(name="Lucía Fernández Ortega", identity_check="Passport shown at the front desk")
-    tablet.get("/consent/identity")
-    tablet.client.post("/language", data={"csrf_token": tablet.token, "lang": "es", "next": "/consent/identity"})
     first_check = app.extensions["kiosk_texts"].modality("es", "microdermabrasion").comprehension[0].id
-    assert tablet.identity(name="Lucía Fernández Ortega").status_code == 302
-    assert tablet.treatment("microdermabrasion").status_code == 302
-    tablet.explanation()
-    tablet.risks(app, "microdermabrasion")
-    tablet.comprehension(app, "microdermabrasion", wrong=(first_check,))
-    tablet.submit("/consent/comprehension", {})  # the right answers were shown; the patient goes on
-    assert tablet.screening(app, "microdermabrasion", yes={"pregnant": "Doce semanas",
-                                                            "heart_disease": "Toma ramipril"}).status_code == 302
-    tablet.review()
+    tablet.ready_to_sign(app, "microdermabrasion", name="Lucía Fernández Ortega", language="es",
+                         identity_check="Passport shown at the front desk", wrong=(first_check,),
+                         yes={"pregnant": "Doce semanas", "heart_disease": "Toma ramipril"})
     response = tablet.sign(typed_signature="Lucía", printed_name="Lucía Fernández Ortega")
     assert response.status_code == 302
     session = app.extensions["kiosk_db"]()

@@ -36,19 +36,10 @@ def words(response) -> str:  # noqa: ANN001
 def test_the_statement_beside_the_signature_names_the_treatment_and_the_areas_chosen(
         app: Flask, staff: dict[str, str], language: str) -> None:
     tablet = WizardDriver(app.test_client())
-    tablet.start(name="Ana Zonas")
-    if language != "en":
-        tablet.get("/consent/identity")
-        tablet.client.post("/language", data={"csrf_token": tablet.token, "lang": language, "next": "/consent/identity"})
-    tablet.identity(name="Ana Zonas")
-    assert tablet.treatment("co2_laser", areas=("abdomen", "other"), other=OTHER).status_code == 302
-    tablet.explanation()
-    tablet.risks(app, "co2_laser")
-    tablet.comprehension(app, "co2_laser")
-    tablet.screening(app, "co2_laser")
+    tablet.ready_to_sign(app, "co2_laser", name="Ana Zonas", language=language, areas=("abdomen", "other"),
+                         other=OTHER)
     review = words(tablet.get("/consent/review"))
     assert AREAS[language] in review and "(Lower back / flanks (love handles))" not in review
-    tablet.review()
     sign = words(tablet.get("/consent/sign"))
     assert STATEMENTS[language] in sign
     assert "Ablative CO2" not in sign and "recibir Láser" not in sign
