@@ -56,7 +56,8 @@ def load_texts(directory: str | Path) -> Texts:
         raise TextsError(errors)
     assert rules is not None
     return Texts(rules=rules, languages=languages, source=str(root), checkin=checkin,
-                 worded_rules={language: found for language, found in worded.items() if found is not None})
+                 worded_rules={language: found for language, found in worded.items()
+                               if found is not None and found is not rules})
 
 
 def load_rules(directory: str | Path) -> Rules:

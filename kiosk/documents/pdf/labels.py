@@ -139,8 +139,8 @@ LABELS: dict[str, dict[str, str]] = {
         "identity_checks": ("ID card shown at the front desk=ID card shown at the front desk;"
                             "Passport shown at the front desk=Passport shown at the front desk;"
                             "Driving licence shown at the front desk=Driving licence shown at the front desk"),
-        "step_names": ("identity=Name and date of birth;treatment=Treatment;explanation=Explanation;risks=Risks;"
-                       "comprehension=Check of understanding;screening=Health questions;review=Review;sign=Signature;"
+        "step_names": ("identity=About you;treatment=Treatment;explanation=Explanation;risks=Risks;"
+                       "comprehension=Understanding;screening=Health questions;review=Review;sign=Signature;"
                        "questions=Questions"),
         "review_revision": "Document revision",
         "review_original_sha256": "SHA-256 of the patient-signed original (revision 1)",
@@ -344,8 +344,8 @@ LABELS: dict[str, dict[str, str]] = {
         "identity_checks": ("ID card shown at the front desk=DNI mostrado en recepci\u00f3n;"
                             "Passport shown at the front desk=Pasaporte mostrado en recepci\u00f3n;"
                             "Driving licence shown at the front desk=Permiso de conducir mostrado en recepci\u00f3n"),
-        "step_names": ("identity=Nombre y fecha de nacimiento;treatment=Tratamiento;explanation=Explicaci\u00f3n;"
-                       "risks=Riesgos;comprehension=Comprobaci\u00f3n de la comprensi\u00f3n;"
+        "step_names": ("identity=Sobre usted;treatment=Tratamiento;explanation=Explicaci\u00f3n;"
+                       "risks=Riesgos;comprehension=Comprensi\u00f3n;"
                        "screening=Preguntas de salud;review=Repaso;sign=Firma;questions=Preguntas"),
         "review_revision": "Revisi\u00f3n del documento",
         "review_original_sha256": "SHA-256 del original firmado por el paciente (revisi\u00f3n 1)",
