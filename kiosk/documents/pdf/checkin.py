@@ -17,6 +17,7 @@ from reportlab.lib.units import cm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, SimpleDocTemplate, Spacer
 
+from kiosk.documents.paragraphs import paragraphs
 from kiosk.documents.pdf.frame import review_area_section
 from kiosk.documents.pdf.labels import course_labels
 from kiosk.documents.pdf.pages import NumberedCanvas, Rule, document_moment, page_decorator, signature_flowable
@@ -83,7 +84,7 @@ def _signature(record: dict[str, Any], png: bytes | None, labels: dict[str, str]
     block.append(kv_table([
         (labels["printed_name"], signature.get("printed_name"), "bold"),
         (labels["signed_at"], f"{format_datetime(signature.get('signed_at'))} ({signature.get('timezone')})", ""),
-        (labels["meaning"], signature.get("meaning"), ""),
+        (labels["meaning"], "\n".join(paragraphs(signature.get("meaning"))), ""),  # reflowed as on the tablet
     ]))
     return heading(labels["consent"], "h2", 5 * cm) + [KeepTogether(block)]
 

@@ -10,6 +10,7 @@ from reportlab.lib.units import cm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer, Table, TableStyle
 
+from kiosk.documents.paragraphs import paragraphs
 from kiosk.documents.pdf.qr import QrCode, qr_matrix
 from kiosk.documents.pdf.pages import OutlineMark, Rule, signature_flowable
 from kiosk.documents.pdf.style import (CELL_PAD, FONT, FONT_BOLD, INK, KEY_LEADING, KEY_SIZE, KEY_W, MARGIN_BOTTOM, MARGIN_TOP,
@@ -345,7 +346,7 @@ def signature_section(record: ConsentRecord, signature_png: bytes | None,
     block.append(_kv_table([
         (labels["printed_name"], signature.get("printed_name"), "bold"),
         (labels["signed_at"], when, ""),
-        (labels["meaning"], signature.get("meaning"), ""),
+        (labels["meaning"], "\n".join(paragraphs(signature.get("meaning"))), ""),  # reflowed as on the tablet
     ]))
     story.append(KeepTogether(block))
     return story
