@@ -57,6 +57,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("wizard.sign", "GET"): PATIENT,
     ("wizard.sign", "POST"): PATIENT,
     ("wizard.done", "GET"): PATIENT,
+    ("wizard.email_copy", "POST"): {visitor: START for visitor in VISITORS},  # only a done page offers a copy
     # the tablet's own settings: without a safe `next` (or after a reset) everyone lands on the start page
     ("tablet.text_size", "POST"): {visitor: START for visitor in VISITORS},
     ("tablet.reset", "POST"): {visitor: START for visitor in VISITORS},
@@ -73,6 +74,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("desk.new_code", "POST"): DESK,
     ("desk.confirm_cancel", "GET"): DESK,
     ("desk.cancel", "POST"): DESK,
+    ("desk.print_copy", "POST"): DESK,
     ("doctor.queue", "GET"): DOCTORS,
     ("doctor.consent", "GET"): DOCTORS,
     ("doctor.consent", "POST"): DOCTORS,

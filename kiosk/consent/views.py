@@ -342,7 +342,9 @@ def email_copy() -> Response:
     """The patient asked for their copy by email: send it to the address they gave, or say why not."""
     settings = mail.settings_from(current_app.config)
     draft = drafts.find_draft(db.session, session.get(COPY_KEY))
-    if not EmptyForm().validate_on_submit() or draft is None or settings is None:
+    if draft is None:  # only a browser on its done page holds a copy offer
+        return redirect(url_for("wizard.start"))
+    if not EmptyForm().validate_on_submit() or settings is None:
         return redirect(url_for("wizard.done"))
     try:
         patient_copy.email_copy(db.session, draft.token, settings=settings, clinic_name=clinic(draft.site).name,
