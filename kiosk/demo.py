@@ -38,6 +38,12 @@ DEMO_PATIENTS: tuple[tuple[str, str, str, list[str], dict[str, Any]], ...] = (
 )
 
 
+DEMO_SIGNED_BEFORE_NOW = timedelta(minutes=1)  # the newest demo consent is signed this long before seed-demo runs
+DEMO_PATIENT_GAP = timedelta(minutes=40)  # between two demo patients' signatures (a whole visit fits in it)
+DEMO_TICK = timedelta(seconds=25)  # between two steps of a demo patient on the tablet
+EXPLANATION_TICKS = 9  # the explanation read for 9 ticks (3 min 45 s), as rules.yaml's reading_time expects
+
+
 @dataclass(frozen=True)
 class DemoLogin:
     email: str
@@ -59,33 +65,39 @@ def seed_demo(session: Session, *, texts: Texts, clinic: Clinic, seal_key: SealK
         logins.append(DemoLogin(email, role, password))
     created = 0
     if not session.scalar(select(func.count()).select_from(Consent)):
+        # oldest first, 40 minutes apart, the newest signed a minute before `now`: every time in the past, in order
         for offset, patient in enumerate(DEMO_PATIENTS):
-            sign_demo_consent(session, patient, texts=texts, clinic=clinic, seal_key=seal_key,
-                          now=now - timedelta(minutes=40 * offset))
+            signed_at = now - DEMO_SIGNED_BEFORE_NOW - DEMO_PATIENT_GAP * (len(DEMO_PATIENTS) - 1 - offset)
+            sign_demo_consent(session, patient, texts=texts, clinic=clinic, seal_key=seal_key, now=signed_at)
             created += 1
     return logins, created
 
 
 def sign_demo_consent(session: Session, patient: tuple[str, str, str, list[str], dict[str, Any]], *, texts: Texts,
                   clinic: Clinic, seal_key: SealKey, now: datetime) -> Consent:
+    """One demo patient's whole visit on the tablet, each step DEMO_TICK after the last, signed exactly at `now`."""
     name, dob, modality, areas, yes = patient
+    risk_ids = [r.id for r in texts.modality("en", modality).risks]
+    # every step saved below, in order: identity, treatment, explanation (shown, then read through), each risk
+    # (shown, acknowledged), comprehension (shown, saved), screening, review, and the signature last
+    steps = 4 + 2 * len(risk_ids) + 5 + EXPLANATION_TICKS - 1
+    started = now - DEMO_TICK * steps
     draft = drafts.start_draft(session, language="en", device_label="Demo tablet", ip_address="127.0.0.1",
-                               user_agent="seed-demo", now=now - timedelta(minutes=20), started_by="seed-demo")
-    tick = iter(range(1, 1000))
+                               user_agent="seed-demo", now=started, started_by="seed-demo")
+    tick = iter(range(1, steps + 1))
 
     def at(reading: int = 1) -> datetime:
-        """Each step 25 seconds after the last; `reading` steps' worth for a page read through (rushed_reading)."""
+        """Each step DEMO_TICK after the last; `reading` ticks for a page read through (no rushed_reading flag)."""
         for _ in range(reading - 1):
             next(tick)
-        return now - timedelta(minutes=20) + timedelta(seconds=25 * next(tick))
+        return started + DEMO_TICK * next(tick)  # StopIteration if a step is added here but not counted above
 
     drafts.save_step(session, draft, "identity", {"full_name": name, "date_of_birth": dob, "phone": None,
                                                   "email": None}, at())
     drafts.save_step(session, draft, "treatment", {"modality": modality, "areas": areas,
                                                    "area_other": "Lower back" if "other" in areas else None}, at())
     drafts.mark_shown(session, draft, "explanation", at())
-    drafts.save_step(session, draft, "explanation", {"understood": True}, at(reading=9))
-    risk_ids = [r.id for r in texts.modality("en", modality).risks]
+    drafts.save_step(session, draft, "explanation", {"understood": True}, at(reading=EXPLANATION_TICKS))
     initials = "".join(part[0] for part in name.split()[:3]).upper()
     for rid in risk_ids:
         drafts.mark_shown(session, draft, f"risk:{rid}", at())

@@ -88,6 +88,7 @@ def server_env(database_url: str, **settings: str) -> dict[str, str]:
         "KIOSK_SESSION_COOKIE_SECURE": "true",
         "KIOSK_TRUSTED_HOSTS": "127.0.0.1,localhost",
         "KIOSK_CLINIC_NAME": "Live Clinic",
+        "KIOSK_PUBLIC_URL": "https://kiosk.clinic.example",
         "KIOSK_SIGNING_KEY_FILE": str(live_signing_key()),
         "KIOSK_SIGNING_KEY_PASSPHRASE": LIVE_SIGNING_PASSPHRASE,
         "PYTHONUNBUFFERED": "1",

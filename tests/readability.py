@@ -15,6 +15,7 @@ from pathlib import Path
 
 from textstat.textstat import textstatistics
 
+from kiosk.documents.wording import areas_in_words
 from kiosk.texts.loader import load_texts
 from kiosk.texts.model import LanguageTexts, Texts
 
@@ -53,7 +54,8 @@ def _passages(lang: LanguageTexts, treatment: str) -> Iterator[tuple[str, str, s
     yield where, "areas", " ".join(map(_sentence, common.areas.values()))
     yield where, "section_titles", " ".join(map(_sentence, common.section_titles.values()))
     yield where, "esign_statement", common.esign_statement
-    yield where, "consent_statement", common.consent_statement.format(treatment=treatment)
+    areas = areas_in_words(list(common.areas.items())[:2], None, lang.language)  # a patient's typical two areas
+    yield where, "consent_statement", common.consent_statement.format(treatment=treatment, areas=areas)
     yield where, "signature_meaning", common.signature_meaning.format(treatment=treatment)
     yield where, "flagged_notice", common.flagged_notice
     for qid, q in lang.questions.items():

@@ -177,12 +177,22 @@ class WizardDriver:
         fields.update(data)
         return self.submit("/consent/sign", fields)
 
+    def switch_language(self, lang: str, next_url: str = "/consent/identity") -> None:
+        """Press the language button on a patient page; the next pages read in `lang`."""
+        self.get(next_url)
+        self.client.post("/language", data={"csrf_token": self.token, "lang": lang, "next": next_url})
+
     def ready_to_sign(self, app: Flask, modality: str = "co2_laser", *, name: str = "Zoë Ñúñez",
-                      yes: dict[str, str] | None = None, wrong: tuple[str, ...] = ()) -> None:
-        """Start with a desk code and answer every step before the signature (`wrong`: see comprehension)."""
-        self.start()
-        assert self.identity(name=name).status_code == 302
-        assert self.treatment(modality).status_code == 302
+                      yes: dict[str, str] | None = None, wrong: tuple[str, ...] = (), language: str = "en",
+                      email: str = "", identity_check: str | None = None, areas: tuple[str, ...] = ("abdomen",),
+                      other: str = "") -> None:
+        """Start with a desk code and answer every step before the signature (`wrong`: see comprehension), in
+        `language`, with the email address, the desk's identity check and the areas given."""
+        self.start(name=name, identity_check=identity_check)
+        if language != "en":
+            self.switch_language(language)
+        assert self.identity(name=name, email=email).status_code == 302
+        assert self.treatment(modality, areas=areas, other=other).status_code == 302
         assert self.explanation().status_code == 302
         self.risks(app, modality)
         assert self.comprehension(app, modality, wrong).status_code == 302

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from datetime import datetime
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, select
 
 from kiosk.core.db import Base
 
@@ -169,3 +170,44 @@ def test_a_migration_that_fails_half_way_leaves_the_database_as_it_was(tmp_path:
     assert "half_built" not in inspect(engine).get_table_names()
     with engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == head
+
+
+ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
+
+
+def _times(value: object) -> list[datetime]:
+    """Every timestamp written anywhere in a stored record or process trail."""
+    if isinstance(value, dict):
+        return [t for item in value.values() for t in _times(item)]
+    if isinstance(value, list):
+        return [t for item in value for t in _times(item)]
+    if isinstance(value, str) and ISO_TIME.match(value):
+        return [datetime.fromisoformat(value)]
+    return []
+
+
+def test_seed_demo_dates_everything_in_the_past_and_in_order(app, staff) -> None:  # noqa: ANN001
+    """A doctor reviewing a demo consent at once must see it submitted before reviewed, never the other way."""
+    from kiosk.core.clinic import services_of
+    from kiosk.core.models import Consent
+    from tests.test_doctor import decide, doctor_client
+
+    assert run(app, "seed-demo").exit_code == 0
+    seeded = services_of(app).clock()
+    session = app.extensions["kiosk_db"]()
+    consents = list(session.scalars(select(Consent).order_by(Consent.id)))
+    assert len(consents) == 5
+    signed = [c.created_at for c in consents]
+    assert signed == sorted(signed) and len(set(signed)) == 5 and signed[-1] < seeded  # oldest first, all past
+    for consent in consents:
+        times = _times(consent.record) + _times(consent.draft.trail)
+        assert times and max(times) <= consent.created_at < seeded, consent.patient_name
+        assert consent.draft.created_at <= min(times)
+        assert all(r.created_at <= consent.created_at for r in consent.documents)
+    newest = consents[-1].document_id
+    session.close()
+    assert decide(doctor_client(app), newest, note="Seen at once.").status_code == 302
+    session = app.extensions["kiosk_db"]()
+    events = session.scalar(select(Consent).where(Consent.document_id == newest)).events
+    assert [e.status for e in sorted(events, key=lambda e: e.at)] == ["submitted", "reviewed"]
+    assert events[0].at < events[1].at

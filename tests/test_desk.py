@@ -430,8 +430,9 @@ def test_todays_list_page_shows_status_and_actions(app: Flask, staff: dict[str, 
         assert "Cancel the session" in rows[name] and "New code" in rows[name]
     for name in ("Code expired", "Idle"):
         assert "Cancel the session" not in rows[name] and "New code" in rows[name]
-    for name in ("Signed", "Cancelled"):
-        assert "<form" not in rows[name]
+    for name in ("Signed", "Cancelled"):  # nothing to change; a signed row only prints the patient's copy
+        assert "New code" not in rows[name] and "Cancel the session" not in rows[name]
+    assert "Print patient's copy" in rows["Signed"] and "<form" not in rows["Cancelled"]
     assert "Show code" in rows["Waiting"] and "09:55" in rows["Waiting"] and "10:25" in rows["Waiting"]
     assert "Yesterday" not in html
 

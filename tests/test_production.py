@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -129,9 +130,38 @@ def test_production_refuses_to_listen_beyond_this_machine_without_a_proxy(tmp_pa
 
 def test_a_proxy_in_front_or_a_loopback_address_is_accepted(db_url: str) -> None:
     base = {"DATABASE_URL": db_url, "AUTO_MIGRATE": False, "ENV_NAME": "production", "SECRET_KEY": "x" * 64,
-            "SESSION_COOKIE_SECURE": True, "TRUSTED_HOSTS": "kiosk.example"}
+            "SESSION_COOKIE_SECURE": True, "TRUSTED_HOSTS": "kiosk.example", "PUBLIC_URL": "https://kiosk.example"}
     with pytest.raises(SystemExit, match="behind a reverse proxy"):
         create_app({**base, "BIND": "10.0.0.5:8000"})
     for accepted in ({"BIND": "10.0.0.5:8000", "PROXY_FIX_HOPS": 1}, {"BIND": "127.0.0.1:8000,unix:/run/kiosk.sock"}, {}):
         app = create_app({**base, **accepted})
         app.extensions["kiosk_db"].kw["bind"].dispose()
+
+
+def test_production_refuses_a_loopback_public_address_with_a_clear_message(db_url: str) -> None:
+    """Every PDF prints KIOSK_PUBLIC_URL as where to verify it: a loopback address would send patients nowhere."""
+    base = {"DATABASE_URL": db_url, "AUTO_MIGRATE": False, "ENV_NAME": "production", "SECRET_KEY": "x" * 64,
+            "SESSION_COOKIE_SECURE": True, "TRUSTED_HOSTS": "kiosk.example"}
+    for loopback in ("http://127.0.0.1:5000", "http://localhost:5000", "https://[::1]/", "http://0.0.0.0:8000", ""):
+        with pytest.raises(SystemExit) as refused:
+            create_app({**base, "PUBLIC_URL": loopback})
+        assert "set KIOSK_PUBLIC_URL to the https:// address" in str(refused.value), loopback
+    with pytest.raises(SystemExit, match="KIOSK_PUBLIC_URL"):
+        create_app(base)  # the default is the loopback address of a demo laptop
+    app = create_app({**base, "PUBLIC_URL": "https://kiosk.example"})
+    app.extensions["kiosk_db"].kw["bind"].dispose()
+
+
+def test_development_warns_once_that_pdfs_will_print_a_loopback_address(db_url: str,
+                                                                        caplog: pytest.LogCaptureFixture) -> None:
+    address = f"http://127.0.0.1:{secrets.randbelow(50000) + 10000}"  # not warned yet by another test of this process
+    settings = {"DATABASE_URL": db_url, "AUTO_MIGRATE": False, "SECRET_KEY": "d", "ENV_NAME": "development",
+                "PUBLIC_URL": address}
+    with caplog.at_level("WARNING"):
+        for _ in range(2):
+            create_app(settings).extensions["kiosk_db"].kw["bind"].dispose()
+        create_app({**settings, "PUBLIC_URL": "https://kiosk.example"}).extensions["kiosk_db"].kw["bind"].dispose()
+    warned = [r.getMessage() for r in caplog.records if "KIOSK_PUBLIC_URL" in r.getMessage()]
+    assert warned == [f"KIOSK_PUBLIC_URL is {address}: every PDF signed here will print that loopback "
+                      "address as where to verify it; set KIOSK_PUBLIC_URL to the clinic's real address before "
+                      "patients sign"]

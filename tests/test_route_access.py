@@ -59,6 +59,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("wizard.done", "GET"): PATIENT,
     ("countersign.next_signer", "GET"): PATIENT,
     ("countersign.sign", "POST"): PATIENT,
+    ("wizard.email_copy", "POST"): {visitor: START for visitor in VISITORS},  # only a done page offers a copy
     # the tablet's own settings: without a safe `next` (or after a reset) everyone lands on the start page
     ("tablet.text_size", "POST"): {visitor: START for visitor in VISITORS},
     ("tablet.reset", "POST"): {visitor: START for visitor in VISITORS},
@@ -77,6 +78,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("desk.cancel", "POST"): DESK,
     ("desk.people_page", "GET"): DESK,
     ("desk.people_page", "POST"): DESK,
+    ("desk.print_copy", "POST"): DESK,
     ("doctor.queue", "GET"): DOCTORS,
     ("doctor.consent", "GET"): DOCTORS,
     ("doctor.consent", "POST"): DOCTORS,

@@ -66,6 +66,7 @@ def test_in_production_the_session_cookie_is_https_only(db_url: str) -> None:
     from app import create_app
 
     app = create_app({"DATABASE_URL": db_url, "AUTO_MIGRATE": False, "ENV_NAME": "production", "SECRET_KEY": "s" * 40,
+                      "PUBLIC_URL": "https://kiosk.example",
                       "SESSION_COOKIE_SECURE": True, "TRUSTED_HOSTS": "kiosk.example"})
     client = app.test_client()
     header = client.get("/", base_url="https://kiosk.example").headers["Set-Cookie"]
@@ -93,7 +94,7 @@ def test_behind_a_proxy_the_real_client_address_is_recorded(db_url: str) -> None
 def test_production_refuses_a_missing_secret_key_and_insecure_cookies(db_url: str) -> None:
     from app import create_app
 
-    base = {"DATABASE_URL": db_url, "AUTO_MIGRATE": False, "ENV_NAME": "production"}
+    base = {"DATABASE_URL": db_url, "AUTO_MIGRATE": False, "ENV_NAME": "production", "PUBLIC_URL": "https://kiosk.example"}
     with pytest.raises(SystemExit) as refused:
         create_app(base)
     message = str(refused.value)

@@ -37,7 +37,8 @@ from kiosk.rules.identity import identity_change_flags, same_person
 from kiosk.rules import initials
 from kiosk.rules.screening import Facts, Reading, ScreeningError, derived_flags, screen
 from kiosk.documents.sealing import SealKey, seal_pdf
-from kiosk.texts.model import Texts
+from kiosk.documents.wording import chosen_areas, statement_with_areas
+from kiosk.texts.model import Rules, Texts
 
 SEAL_REASON = "Informed consent signed by the patient"
 
@@ -218,8 +219,9 @@ def _add_signers(record: ConsentRecord, draft: Draft, others: dict[str, dict[str
         }
         record["assent_note"] = words.assent_note
         record["flags"] = who_signs.represented_flags(
-            texts.rules, record["flags"], date_of_birth=dob, as_of=local_now.date(),
-            representative=rep["full_name"], relationship=people_labels("en")[f"relationship_{rep['relationship']}"])
+            texts.rules_in(draft.language), record["flags"], date_of_birth=dob, as_of=local_now.date(),
+            representative=rep["full_name"],
+            relationship=people_labels(draft.language)[f"relationship_{rep['relationship']}"])
     if "interpreter" in others:
         person = named["interpreter"]
         record["interpreter"] = {"full_name": person["full_name"], "language": person["language"],
@@ -253,9 +255,9 @@ def build_record(
     screening_data = data["screening"]
     answers_in = screening_data["answers"]
     planned = (data.get("prefill") or {}).get("modality") or None  # the desk's or the doctor's plan, if any
-    flags = screen(texts.rules, modality, answers_in, identity["date_of_birth"], local_now.date(), planned)
+    flags = screen(texts.rules_in(draft.language), modality, answers_in, identity["date_of_birth"], local_now.date(), planned)
     renews = (data.get("prefill") or {}).get("renews")
-    flags += validity.renewal_flags(texts.rules, data.get("prefill"))  # a re-consent is reviewed before treatment
+    flags += validity.renewal_flags(texts.rules_in(draft.language), data.get("prefill"))  # a re-consent is reviewed
     read_in = _languages_read(draft, texts)
     refs = {language: texts.reference(language, modality) for language in {draft.language, *read_in.values()}}
     shown_questions = {q["id"]: q for q in refs[read_in["screening"]]["shown"]["questions"]}
@@ -265,16 +267,17 @@ def build_record(
     risks = [_risk_ack(draft, risk["id"], risk["title"]) for risk in ref["shown"]["risks"]]
     checked = data.get("comprehension") or {}
     understood = comprehension.grade_saved(refs[read_in["comprehension"]]["shown"]["comprehension"], checked)
-    flags += comprehension.wrong_answer_flags(understood, texts.rules.comprehension_reason)
+    flags += comprehension.wrong_answer_flags(understood, texts.rules_in(draft.language).comprehension_reason)
     prefill = data.get("prefill") or {}
     how_checked = identity.get("identity_check") or prefill.get("identity_check")
     signed_person: CheckedIdentity = {"full_name": identity["full_name"], "date_of_birth": identity["date_of_birth"]}
     desk_checked: CheckedIdentity | None = (
         {"full_name": prefill["full_name"], "date_of_birth": prefill["date_of_birth"]}
         if prefill.get("identity_check") and prefill.get("full_name") else None)
-    flags += identity_change_flags(texts.rules, checked=desk_checked, how=how_checked, signed=signed_person)
-    flags += _initials_flags(texts, [r["initials"] for r in risks], identity["full_name"])
-    flags += derived_flags(texts.rules, Facts(reading=_reading(ref["shown"], risks, draft)))
+    worded = texts.rules_in(draft.language)  # flag reasons in the consent's language
+    flags += identity_change_flags(worded, checked=desk_checked, how=how_checked, signed=signed_person)
+    flags += _initials_flags(worded, [r["initials"] for r in risks], identity["full_name"])
+    flags += derived_flags(worded, Facts(reading=_reading(ref["shown"], risks, draft)))
     patient: Patient = {
         "full_name": identity["full_name"],
         "date_of_birth": identity["date_of_birth"],
@@ -310,7 +313,7 @@ def build_record(
         highest_severity=highest_severity(flags),
         esign_consent={"statement": refs[read_in["review"]]["shown"]["esign_statement"],
                        "agreed_at": data["review"]["saved_at"]},
-        consent_statement=ref["shown"]["consent_statement"],
+        consent_statement=signed_statement(texts, draft),
         signature={
             "method": signature.method,
             "typed_name": signature.typed_name,
@@ -366,10 +369,10 @@ def _languages_read(draft: Draft, texts: Texts) -> dict[str, str]:
     return read
 
 
-def _initials_flags(texts: Texts, used: list[str], name: str) -> list[Flag]:
+def _initials_flags(rules: Rules, used: list[str], name: str) -> list[Flag]:
     """An `info` flag for initials the patient confirmed although they do not fit the name signed for."""
     odd = sorted({i for i in used if i and not initials.fit(i, name)})
-    return derived_flags(texts.rules, Facts(initials=", ".join(odd), name=name)) if odd else []
+    return derived_flags(rules, Facts(initials=", ".join(odd), name=name)) if odd else []
 
 
 def _reading(shown: Mapping[str, Any], risks: list[RiskAck], draft: Draft) -> dict[str, Reading] | None:
@@ -421,3 +424,19 @@ def _step_events(draft: Draft, signed_at: str) -> list[StepEvent]:
     return events
 
 
+
+
+def area_names(texts: Texts, draft: Draft) -> list[str]:
+    """The areas this patient chose, as they read them back ("somewhere else" as their own words)."""
+    treatment = draft.data["treatment"]
+    labels = texts.language(draft.language).common.areas
+    return chosen_areas([(a, labels.get(a, a)) for a in treatment["areas"]], treatment.get("area_other"))
+
+
+def signed_statement(texts: Texts, draft: Draft) -> str:
+    """The consent statement beside the signature, naming the treatment and the areas this patient chose."""
+    treatment = draft.data["treatment"]
+    labels = texts.language(draft.language).common.areas
+    shown = texts.reference(draft.language, treatment["modality"])["shown"]
+    return statement_with_areas(shown["consent_statement"], [(a, labels.get(a, a)) for a in treatment["areas"]],
+                                treatment.get("area_other"), draft.language)

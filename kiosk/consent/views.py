@@ -8,7 +8,7 @@ from datetime import date
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, ngettext, refresh
 from flask_login import current_user
 from flask_babel import gettext as _
@@ -24,6 +24,7 @@ from forms.consent import (
     comprehension_form,
     screening_form,
 )
+from forms.base import EmptyForm
 from forms.desk import TabletCodeForm
 from kiosk.course import checkins
 from kiosk.rules import comprehension as checks
@@ -31,13 +32,13 @@ from kiosk.rules import initials as initials_rules
 from kiosk.desk import sessions as desk
 from kiosk.consent import drafts
 from kiosk.consent import steps
-from kiosk.consent import submission
-from kiosk.core import audit
+from kiosk.consent import patient_copy, submission
+from kiosk.core import audit, mail
 from kiosk.core.extensions import db
 from kiosk.core.vocabulary import ANSWER_LABELS
-from kiosk.core.web import (CHECKIN_KEY, DRAFT_KEY, PHOTO_CONSENT_KEY, Progress, clinic, clinic_now, current_texts,
-                            forget_chosen_language, hand_to_patient, header_clinic_name, offered_languages, page_day,
-                            seal_key, template_url_for, who)
+from kiosk.core.web import (CHECKIN_KEY, COPY_KEY, DRAFT_KEY, PHOTO_CONSENT_KEY, Progress, clinic, clinic_now,
+                            current_texts, forget_chosen_language, hand_to_patient, header_clinic_name,
+                            offered_languages, page_day, seal_key, template_url_for, who)
 from kiosk.documents.record import answer_as_read, describe_answer
 
 bp = Blueprint("wizard", __name__)
@@ -109,6 +110,7 @@ def _after_save(draft: Any) -> Response:
 def start() -> Any:
     if "device" in request.args:
         session["device_label"] = request.args["device"][:80]
+    session.pop(COPY_KEY, None)  # "Finish" on the done page: the next patient can no longer ask for that copy
     # a tablet still holding an open draft (say, back from an error page) gets a way back into it
     draft = drafts.find_draft(db.session, session.get(DRAFT_KEY))
     resume = url_for(f"wizard.{steps.first_open(drafts.completed(draft))}") if draft and draft.status == "open" else None
@@ -303,7 +305,7 @@ def review(draft: Any) -> Any:
     ref = texts.reference(draft.language, modality)
     return render_template(
         "consent/review.html", form=form, data=draft.data, shown=ref["shown"],
-        areas=texts.language(draft.language).common.areas,
+        areas=submission.area_names(texts, draft),
         date_of_birth=page_day(draft.data["identity"]["date_of_birth"]),
         answers=_answer_rows(ref["shown"]["questions"], draft.data["screening"]),
     )
@@ -344,25 +346,62 @@ def sign(draft: Any) -> Any:
             return redirect(url_for("wizard.start"))
         return redirect(url_for("wizard.done"))
     ref = texts.reference(draft.language, draft.data["treatment"]["modality"])
-    return render_template("consent/sign.html", form=form, shown=ref["shown"])
+    return render_template("consent/sign.html", form=form, shown=ref["shown"],
+                           statement=submission.signed_statement(texts, draft))
 
 
 @bp.route("/consent/done", methods=["GET"])
 def done() -> Any:
-    draft = drafts.find_draft(db.session, session.get(DRAFT_KEY))
+    draft = drafts.find_draft(db.session, session.get(DRAFT_KEY) or session.get(COPY_KEY))
     if draft is not None and draft.status == "open":
         return _after_save(draft)
     session.pop(DRAFT_KEY, None)
     if draft is None or draft.status != "submitted":
+        session.pop(COPY_KEY, None)
         return redirect(url_for("wizard.start"))
     if draft.consent is not None:
         session[PHOTO_CONSENT_KEY] = draft.token  # the photo consent may follow (kiosk.photos), once
+    session[COPY_KEY] = draft.token  # the copy offer, until "Finish" or the idle reset; never the patient's data
     notice = None
     if draft.consent is not None and draft.consent.flags:
         notice = current_texts().language(draft.language).common.flagged_notice
-    page = render_template("consent/done.html", notice=notice)  # in the patient's language
-    forget_chosen_language()
+    _read_in(draft.language)
+    offer = patient_copy.copy_offer(db.session, draft.token, mail_configured=mail.settings_from(current_app.config)
+                                    is not None, now=clinic_now())
+    page = render_template("consent/done.html", notice=notice, offer=offer, form=EmptyForm())
+    forget_chosen_language()  # the next patient starts in the device's own language
     return page
+
+
+@bp.route("/consent/copy", methods=["POST"])
+def email_copy() -> Response:
+    """The patient asked for their copy by email: send it to the address they gave, or say why not."""
+    settings = mail.settings_from(current_app.config)
+    draft = drafts.find_draft(db.session, session.get(COPY_KEY))
+    if draft is None:  # only a browser on its done page holds a copy offer
+        return redirect(url_for("wizard.start"))
+    if not EmptyForm().validate_on_submit() or settings is None:
+        return redirect(url_for("wizard.done"))
+    try:
+        patient_copy.email_copy(db.session, draft.token, settings=settings, clinic_name=clinic(draft.site).name,
+                                who=who("patient"), now=clinic_now())
+    except patient_copy.CopyNotSent as exc:
+        flash(_COPY_PROBLEMS.get(exc.reason, _COPY_PROBLEMS["mail_failed"])(), "error")
+    else:
+        flash(_("Your copy is on its way to the email address you gave. Please give the tablet back to the front "
+                "desk."), "info")
+    return redirect(url_for("wizard.done"))
+
+
+# why an emailed copy did not go, in the patient's words; the desk can always print one
+_COPY_PROBLEMS: dict[str, Callable[[], str]] = {
+    "mail_failed": lambda: _("We could not send the email just now. The front desk can print your copy for you."),
+    "already_sent": lambda: _("Your copy was already sent to the email address you gave. The front desk can print "
+                              "another one for you."),
+    "expired": lambda: _("It is too late to send the copy from this tablet. The front desk can print it for you."),
+    "no_email": lambda: _("No email address was given. The front desk can print your copy for you."),
+    "not_signed": lambda: _("The front desk can print your copy for you."),
+}
 
 
 def _with_date(data: dict[str, Any], key: str) -> dict[str, Any]:

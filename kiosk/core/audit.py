@@ -22,6 +22,7 @@ ACTIONS = (
     "retention_removed", "legal_hold_set", "legal_hold_lifted",
     "people_named", "countersigned",
     "photo_consent_recorded", "photo_uploaded", "photo_refused", "photo_viewed", "photo_deleted",
+    "copy_emailed", "copy_email_failed", "copy_printed",
 )
 
 

@@ -7,6 +7,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -47,6 +48,14 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         SIGNING_KEY_PASSPHRASE=None,  # unset: read from SIGNING_KEY_FILE + ".passphrase" (demo keys)
         SIGNING_TRUSTED_CERTS="",  # comma-separated PEM files of earlier seals, still accepted by verify
         PUBLIC_URL="http://127.0.0.1:5000",  # printed on every PDF page: where /verify is reached
+        # the clinic's mail server, for the patient's emailed copy; no host: the done page says to ask at the desk
+        SMTP_HOST=None,
+        SMTP_PORT=587,
+        SMTP_USERNAME=None,
+        SMTP_PASSWORD=None,
+        SMTP_STARTTLS=True,
+        SMTP_FROM=None,  # the sender address; the sender's name is the clinic's (its site's) name
+        SMTP_TIMEOUT=20,
         TRUSTED_HOSTS=None,  # host names the app answers to (KIOSK_TRUSTED_HOSTS, comma-separated); required in production
     )
     app.config.from_prefixed_env("KIOSK")
@@ -59,6 +68,8 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     _check_idle_timings(app.config)
     if app.config["ENV_NAME"] == "production":
         _check_production(app.config)
+    elif app.config["ENV_NAME"] == "development":
+        _warn_loopback_public_url(app)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance)
 
@@ -81,8 +92,41 @@ def _check_production(config: dict[str, Any]) -> None:
     if not config.get("TRUSTED_HOSTS"):
         problems.append("set KIOSK_TRUSTED_HOSTS to the host names the app is reached under, comma-separated "
                         "(e.g. kiosk.clinic.example), so no request can make it build links to another host")
+    public_url = str(config.get("PUBLIC_URL") or "")
+    if loopback_url(public_url):
+        problems.append(f"set KIOSK_PUBLIC_URL to the https:// address patients and staff reach this app under "
+                        f"(e.g. https://kiosk.clinic.example): every PDF prints it as where to verify the document, "
+                        f"and {public_url or 'an empty address'} only works on this machine")
     if problems:
         raise SystemExit("consent-kiosk will not start in production:\n" + "\n".join(f"- {p}" for p in problems))
+
+
+_warned_public_urls: set[str] = set()  # the development warning is printed once per process and address
+
+
+def _warn_loopback_public_url(app: Flask) -> None:
+    """On a demo laptop, say once that PDFs will print an address only this machine can open."""
+    public_url = str(app.config.get("PUBLIC_URL") or "")
+    if loopback_url(public_url) and public_url not in _warned_public_urls:
+        _warned_public_urls.add(public_url)
+        app.logger.warning("KIOSK_PUBLIC_URL is %s: every PDF signed here will print that loopback address as "
+                           "where to verify it; set KIOSK_PUBLIC_URL to the clinic's real address before patients "
+                           "sign", public_url or "empty")
+
+
+def loopback_url(url: str) -> bool:
+    """An address only this machine can reach (localhost, 127.x, ::1, 0.0.0.0), or none at all."""
+    try:
+        host = urlsplit(url.strip()).hostname
+    except ValueError:
+        return True
+    if not host or host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
 
 
 def _check_idle_timings(config: dict[str, Any]) -> None:

@@ -121,6 +121,8 @@ AUDIT_ACTION_LABELS: Words = {
     "photo_refused": _l("Treatment photo refused"),
     "photo_viewed": _l("Treatment photo viewed"),
     "photo_deleted": _l("Treatment photo deleted"),
+    "copy_emailed": _l("Patient's copy emailed"), "copy_email_failed": _l("Patient's copy: email failed"),
+    "copy_printed": _l("Patient's copy printed at the desk"),
 }
 # A screening flag's severity ("none": no flag at all).
 SEVERITY_LABELS: Words = {

@@ -34,6 +34,8 @@ DRAFT_KEY = "draft"
 CHECKIN_KEY = "checkin"
 # kept by the done page so the patient who has just signed can give the optional photo consent, once
 PHOTO_CONSENT_KEY = "photo_consent"
+# a signed draft's token on its done page, so the patient can ask for their copy; dropped by "Finish" or a reset
+COPY_KEY = "copy"
 # what a browser keeps when it is handed to a patient: the device's own settings, never a staff sign-in
 DEVICE_KEYS = ("lang", "device_label", "text_size", "_remember")
 

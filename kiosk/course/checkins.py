@@ -230,7 +230,7 @@ def build_record(checkin: Checkin, saved: dict[str, Any], signature: SignatureIn
              "questions": [shown_question(q, words.questions[q.id]) for q in questions],
              "statement": words.statement, "signature_meaning": words.signature_meaning}
     answers_in = saved["answers"]
-    flags = screen_checkin(texts.rules, checkin.modality, answers_in, local_now.date())
+    flags = screen_checkin(texts.rules_in(draft.language), checkin.modality, answers_in, local_now.date())
     answers = [answer_as_read(q, answers_in[q["id"]], saved.get("details") or {}, saved["saved_at"])
                for q in shown["questions"] if q["id"] in answers_in]  # a follow-up not asked has no answer
     steps = (draft.trail or {}).get("steps") or {}

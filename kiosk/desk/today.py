@@ -14,8 +14,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from kiosk.consent import drafts, steps
-from kiosk.core.models import Checkin, Document, Draft
+from kiosk.consent import drafts, patient_copy, steps
+from kiosk.core import audit
+from kiosk.core.audit import Who
+from kiosk.core.models import Checkin, Consent, Document, DocumentRevision, Draft
 from kiosk.course.checkins import checkin_readiness, saved_answers
 from kiosk.desk.sessions import SessionRow, session_row, today_drafts
 from kiosk.review.queue import consent_readiness
@@ -71,3 +73,22 @@ def _desk_row(draft: Draft, checkin: Checkin | None, now: datetime) -> DeskRow:
     step = steps.first_open(drafts.completed(draft)) if shows_step else None
     return DeskRow(session=row, is_checkin=False, course_document_id=None, planned=draft.planned_modality,
                    chosen=chosen, step=step, step_number=steps.number(step) if step else None, readiness=None)
+
+
+class NoCopyToPrint(LookupError):
+    """No session of today's list with that id is signed (or there is none)."""
+
+
+def print_copy(session: Session, draft_id: int, *, who: Who, now: datetime) -> DocumentRevision:
+    """The patient's copy of a row signed today (a consent or a check-in), with the print written to the audit log."""
+    draft = next((d for d in today_drafts(session, now=now) if d.id == draft_id), None)
+    if draft is None or draft.status != "submitted":
+        raise NoCopyToPrint(draft_id)
+    signed = draft.consent or session.scalar(select(Checkin).where(Checkin.draft_id == draft.id))
+    if signed is None:
+        raise NoCopyToPrint(draft_id)
+    consent_id = signed.id if isinstance(signed, Consent) else signed.consent_id
+    revision = patient_copy.newest_revision(signed.document)
+    audit.record(session, who, "copy_printed", consent_id=consent_id, target=signed.document_id, at=now,
+                 detail={"revision": revision.revision, "kind": revision.kind, "sha256": revision.sha256})
+    return revision

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -134,6 +135,21 @@ def cancel(draft_id: int) -> Response:
     # no patient name here: flashed messages travel in the cookie
     flash(_("The session was cancelled. Its code no longer works, and its tablet went back to the start."), "info")
     return redirect(url_for("desk.home"))
+
+
+@bp.route("/sessions/<int:draft_id>/copy", methods=["POST"])
+@roles_required("desk")
+def print_copy(draft_id: int) -> Any:
+    """The patient's copy of a session signed today, as the sealed PDF to print (audited)."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        revision = today.print_copy(db.session, draft_id, who=who(), now=staff_now())
+    except today.NoCopyToPrint:
+        flash(_("That session is not signed today, so there is no copy to print."), "error")
+        return redirect(url_for("desk.home"))
+    return send_file(io.BytesIO(revision.pdf), mimetype="application/pdf", as_attachment=False,
+                     download_name=f"{revision.document_id}-r{revision.revision}.pdf")
 
 
 def _closed_message(status: str) -> str:

@@ -28,6 +28,7 @@ from kiosk.core import audit, sites
 from kiosk.consent import queries as consents
 from kiosk.core.audit import Who
 from kiosk.core.models import AuditEvent, Consent, ConsentEvent, Decision, Document, DocumentRevision, User
+from kiosk.documents.wording import chosen_areas
 from kiosk.documents.pdf.frame import render_review_appearance
 from kiosk.core.vocabulary import ANSWER_LABELS
 from kiosk.documents.record import EarlierDecision, Review, describe_answer, flag_id, severity_rank
@@ -109,6 +110,13 @@ class ConsentPage:
     trail: list[EventView]
     signature_src: str | None  # the drawn signature as a data: URL (the page may show data: images), else None
     clinic: str | None = None  # in a chain, the clinic where it was signed (as its PDF names it); None for one clinic
+
+    @property
+    def areas(self) -> list[str]:
+        """The areas chosen, "somewhere else" as the patient's own words (kiosk.documents.wording)."""
+        treatment = self.record.get("treatment") or {}
+        return chosen_areas([(a.get("id", ""), a.get("label", "")) for a in treatment.get("areas") or []],
+                            treatment.get("area_other"))
 
 
 def _parse_time(value: str | None, tz: ZoneInfo) -> datetime | None:

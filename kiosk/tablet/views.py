@@ -17,14 +17,14 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from forms.tablet import TEXT_SIZES, TextSizeForm
-from kiosk.core.web import CHECKIN_KEY, DRAFT_KEY, PHOTO_CONSENT_KEY, safe_next, this_page
+from kiosk.core.web import CHECKIN_KEY, COPY_KEY, DRAFT_KEY, PHOTO_CONSENT_KEY, safe_next, this_page
 
 bp = Blueprint("tablet", __name__)
 
 TEXT_SIZE_KEY = "text_size"
 SEEN_KEY = "patient_seen"  # epoch seconds of this browser's last request while it held a draft token
 # what a reset forgets: the patient's draft token and their choices for this screen
-PATIENT_KEYS = (DRAFT_KEY, CHECKIN_KEY, PHOTO_CONSENT_KEY, SEEN_KEY, TEXT_SIZE_KEY, "lang")
+PATIENT_KEYS = (DRAFT_KEY, CHECKIN_KEY, COPY_KEY, PHOTO_CONSENT_KEY, SEEN_KEY, TEXT_SIZE_KEY, "lang")
 
 
 def _idle_limit() -> int:
@@ -32,9 +32,14 @@ def _idle_limit() -> int:
     return int(current_app.config["IDLE_SECONDS"]) + int(current_app.config["IDLE_COUNTDOWN_SECONDS"])
 
 
-def _holds_a_patient() -> bool:
+def _in_progress() -> bool:
     """This browser is part-way through a consent or a check-in."""
     return DRAFT_KEY in session or CHECKIN_KEY in session or PHOTO_CONSENT_KEY in session
+
+
+def _holds_a_patient() -> bool:
+    """Part-way through, or on the done page still offering the patient's copy: the idle reset forgets either."""
+    return _in_progress() or COPY_KEY in session
 
 
 def forget_patient() -> None:
@@ -80,7 +85,8 @@ class IdleTimer(NamedTuple):
 
 def _idle_timer() -> IdleTimer:
     config = current_app.config
-    return IdleTimer(int(config["IDLE_SECONDS"]), int(config["IDLE_COUNTDOWN_SECONDS"]), _holds_a_patient())
+    # the done page resets but keeps nothing alive: only a consent in progress keeps the idle clock going
+    return IdleTimer(int(config["IDLE_SECONDS"]), int(config["IDLE_COUNTDOWN_SECONDS"]), _in_progress())
 
 
 @bp.app_context_processor

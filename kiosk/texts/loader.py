@@ -13,6 +13,7 @@ from typing import Any
 
 from kiosk.documents.record import SEVERITY_ORDER, Severity
 from kiosk.texts.parity import check_parity
+from kiosk.texts.reasons import load_reasons
 from kiosk.texts.checkin import is_checkin_only, load_checkin_texts
 from kiosk.texts.people import load_people_texts
 from kiosk.texts.model import (ANSWER_TYPES, CHECK_OPTIONS, CHECK_QUESTIONS, DERIVED_KINDS, REPRESENTED_PLACEHOLDERS,
@@ -52,10 +53,14 @@ def load_texts(directory: str | Path) -> Texts:
     check_parity(docs, errors)
     checkin = load_checkin_texts(lang_dirs, root, rules, errors)
     people = load_people_texts([p for p in lang_dirs if p.name in languages or not is_checkin_only(p)], root, errors)
+    worded = {lang_dir.name: load_reasons(lang_dir, root, rules, errors) for lang_dir in lang_dirs
+              if rules is not None and lang_dir.name in languages}
     if errors:
         raise TextsError(errors)
     assert rules is not None
-    return Texts(rules=rules, languages=languages, source=str(root), checkin=checkin, people=people)
+    return Texts(rules=rules, languages=languages, source=str(root), checkin=checkin, people=people,
+                 worded_rules={language: found for language, found in worded.items()
+                               if found is not None and found is not rules})
 
 
 def load_rules(directory: str | Path) -> Rules:
@@ -353,7 +358,7 @@ def _load_common(doc: YamlDoc, language: str) -> CommonText | None:
         areas=areas,
         section_titles=titles,
         esign_statement=doc.text(data, "esign_statement", ()),
-        consent_statement=doc.text(data, "consent_statement", (), placeholders=("treatment",)),
+        consent_statement=doc.text(data, "consent_statement", (), placeholders=("treatment", "areas")),
         signature_meaning=doc.text(data, "signature_meaning", (), placeholders=("treatment",)),
         flagged_notice=doc.text(data, "flagged_notice", ()),
         photo_consent=_load_photo_consent(doc, data),

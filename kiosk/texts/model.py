@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from kiosk.documents.record import QuestionShown, Severity, TextsRef, TextsShown
+from kiosk.documents.wording import AREAS_SLOT, in_a_sentence
 
 
 SEVERITIES: tuple[Severity, ...] = ("stop", "review", "info")
@@ -276,11 +277,16 @@ class Texts:
     source: str = ""
     checkin: dict[str, CheckinText] = field(default_factory=dict)
     people: dict[str, PeopleText] = field(default_factory=dict)
+    worded_rules: dict[str, Rules] = field(default_factory=dict)  # the rules with reasons in each language
     _cache: dict[tuple[str, str], TextsRef] = field(default_factory=dict, compare=False, repr=False)
 
     def language(self, language: str) -> LanguageTexts:
         """Fall back to English so a stale language choice never breaks a page."""
         return self.languages.get(language) or self.languages["en"]
+
+    def rules_in(self, language: str) -> Rules:
+        """The rules with their reasons in this language (<lang>/reasons.yaml), so a flag reads as its consent does."""
+        return self.worded_rules.get(language) or self.rules
 
     def checkin_text(self, language: str) -> CheckinText:
         """The check-in words in this language, falling back to English like `language`."""
@@ -344,6 +350,7 @@ def _shown(lang: LanguageTexts, rules: Rules, modality: str) -> TextsShown:
             for c in mod.comprehension
         ],
         esign_statement=lang.common.esign_statement,
-        consent_statement=lang.common.consent_statement.format(treatment=mod.title),
-        signature_meaning=lang.common.signature_meaning.format(treatment=mod.title),
+        # the title mid-sentence; {areas} stays for the patient's own areas (kiosk.documents.wording)
+        consent_statement=lang.common.consent_statement.format(treatment=in_a_sentence(mod.title), areas=AREAS_SLOT),
+        signature_meaning=lang.common.signature_meaning.format(treatment=in_a_sentence(mod.title)),
     )

@@ -17,13 +17,14 @@ from reportlab.lib.units import cm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, SimpleDocTemplate, Spacer
 
+from kiosk.documents.paragraphs import paragraphs
 from kiosk.documents.pdf.frame import review_area_section
 from kiosk.documents.pdf.labels import course_labels
 from kiosk.documents.pdf.pages import NumberedCanvas, Rule, document_moment, page_decorator, signature_flowable
 from kiosk.documents.pdf.sections import kv_table, screening_section, verification_section
 from kiosk.documents.pdf.style import (FONT, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAGE_SIZE, SIGNATURE_MAX_W,
                              STYLES, USABLE_W, register_fonts)
-from kiosk.documents.pdf.text import TextBlock, blocks, format_datetime, heading, language_name, printable
+from kiosk.documents.pdf.text import TextBlock, blocks, format_datetime, heading, language_name, printable, started_by
 
 def render_checkin_pdf(record: dict[str, Any], signature_png: bytes | None,
                        signature_image: PILImage.Image | None = None) -> bytes:
@@ -57,7 +58,7 @@ def render_checkin_pdf(record: dict[str, Any], signature_png: bytes | None,
         (labels["texts_sha256"], texts.get("sha256"), "hash"),
         (labels["signature_sha256"], signature.get("image_sha256") or labels["none"], "hash"),
         (labels["draft_started_at"], format_datetime(trail.get("started_at")), ""),
-        (labels["started_by"], trail.get("started_by") or labels["none"], ""),
+        (labels["started_by"], started_by(trail.get("started_by"), labels) or labels["none"], ""),
         (labels["device_label"], trail.get("device_label") or labels["none"], ""),
         (labels["ip_address"], trail.get("ip_address") or labels["none"], ""),
         (labels["user_agent"], trail.get("user_agent") or labels["none"], ""),
@@ -83,7 +84,7 @@ def _signature(record: dict[str, Any], png: bytes | None, labels: dict[str, str]
     block.append(kv_table([
         (labels["printed_name"], signature.get("printed_name"), "bold"),
         (labels["signed_at"], f"{format_datetime(signature.get('signed_at'))} ({signature.get('timezone')})", ""),
-        (labels["meaning"], signature.get("meaning"), ""),
+        (labels["meaning"], "\n".join(paragraphs(signature.get("meaning"))), ""),  # reflowed as on the tablet
     ]))
     return heading(labels["consent"], "h2", 5 * cm) + [KeepTogether(block)]
 

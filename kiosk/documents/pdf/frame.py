@@ -12,7 +12,7 @@ Pure like the rest of kiosk.documents.pdf: dicts in, PDF bytes out.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from reportlab.lib.units import cm
@@ -20,7 +20,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, SimpleDocTemplate, Spacer, Table
 
 from kiosk.documents.pdf.archival import ArchivalCanvas
-from kiosk.documents.pdf.labels import course_labels
+from kiosk.documents.pdf.labels import LABELS, course_labels
 from kiosk.documents.pdf.pages import ReservedArea, document_moment, pin_timestamp
 from kiosk.documents.pdf.sections import KV_STYLE, kv_table
 from kiosk.documents.pdf.style import CELL_PAD, FONT, INK, KEY_LEADING, KEY_SIZE, MUTED, STYLES, USABLE_W, register_fonts
@@ -37,6 +37,13 @@ def review_area_section(labels: dict[str, str], intro_key: str = "review_area_in
     story.append(TextBlock(labels[intro_key], STYLES["small"], space_after=6))
     story.append(ReservedArea(REVIEW_AREA_MIN_HEIGHT, labels["review"]))
     return story
+
+
+def _meaning(review: Mapping[str, Any], labels: dict[str, str]) -> str:
+    """The statement the doctor ticked, in this document's language (the record keeps it as they read it)."""
+    meaning = str(review.get("meaning") or "")
+    known = {table["review_meaning_statement"] for table in LABELS.values()}
+    return labels["review_meaning_statement"] if meaning in known else meaning or labels["none"]
 
 
 def _decision_label(review: Review | EarlierDecision, labels: dict[str, str]) -> str:
@@ -60,7 +67,7 @@ def review_section(review: Review, labels: dict[str, str], width: float = USABLE
     ], width=width))
     story += heading(labels["review_note"], "h3", 2 * cm)
     # a note may be long: printed as splittable text blocks, never as one table cell taller than a page
-    story += blocks(review.get("note"), STYLES["body"]) or [TextBlock(labels["review_no_note"], STYLES["body"])]
+    story += blocks(review.get("note"), STYLES["body"], reflow=False) or [TextBlock(labels["review_no_note"], STYLES["body"])]
     block: list[Flowable] = [
         TextBlock(labels["review_signature"], STYLES["h3"]),
         TextBlock(labels["review_signed"].format(name=printable(review.get("doctor_name")),
@@ -68,7 +75,7 @@ def review_section(review: Review, labels: dict[str, str], width: float = USABLE
         kv_table([
             (labels["printed_name"], review.get("doctor_name"), "bold"),
             (labels["signed_at"], _review_when(review, labels), ""),
-            (labels["review_meaning"], review.get("meaning"), ""),
+            (labels["review_meaning"], _meaning(review, labels), ""),
         ], width=width),
     ]
     story.append(KeepTogether(block))
@@ -107,7 +114,7 @@ def withdrawal_appearance_story(withdrawal: Withdrawal, earlier: list[EarlierDec
         ], width=width),
     ]
     story += heading(labels["withdrawal_reason"], "h3", 2 * cm)
-    story += blocks(withdrawal.get("reason"), STYLES["body"]) or [
+    story += blocks(withdrawal.get("reason"), STYLES["body"], reflow=False) or [
         TextBlock(labels["withdrawal_no_reason"], STYLES["body"])]
     story.append(Spacer(0, 4))
     story.append(kv_table([

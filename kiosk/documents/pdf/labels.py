@@ -159,6 +159,16 @@ LABELS: dict[str, dict[str, str]] = {
             "and ticked the statement below."
         ),
         "review_meaning": "Meaning of the doctor\u2019s signature",
+        # what the doctor ticked before signing (forms/review.py SIGNATURE_MEANING), printed in the PDF's language
+        "review_meaning_statement": "By signing I confirm that I reviewed the patient's answers and made this decision.",
+        "front_desk": "front desk",
+        # the desk's identity checks as stored (forms/desk.py), "stored=printed;..."
+        "identity_checks": ("ID card shown at the front desk=ID card shown at the front desk;"
+                            "Passport shown at the front desk=Passport shown at the front desk;"
+                            "Driving licence shown at the front desk=Driving licence shown at the front desk"),
+        "step_names": ("identity=About you;treatment=Treatment;explanation=Explanation;risks=Risks;"
+                       "comprehension=Understanding;screening=Health questions;review=Review;sign=Signature;"
+                       "questions=Questions"),
         "review_revision": "Document revision",
         "review_original_sha256": "SHA-256 of the patient-signed original (revision 1)",
         "audit_review": "Doctor\u2019s review (this revision)",
@@ -384,6 +394,15 @@ LABELS: dict[str, dict[str, str]] = {
             "contrase\u00f1a y marc\u00f3 la declaraci\u00f3n siguiente."
         ),
         "review_meaning": "Significado de la firma del m\u00e9dico",
+        "review_meaning_statement": ("Con mi firma confirmo que he revisado las respuestas del paciente y he tomado "
+                                     "esta decisi\u00f3n."),
+        "front_desk": "recepci\u00f3n",
+        "identity_checks": ("ID card shown at the front desk=DNI mostrado en recepci\u00f3n;"
+                            "Passport shown at the front desk=Pasaporte mostrado en recepci\u00f3n;"
+                            "Driving licence shown at the front desk=Permiso de conducir mostrado en recepci\u00f3n"),
+        "step_names": ("identity=Sobre usted;treatment=Tratamiento;explanation=Explicaci\u00f3n;"
+                       "risks=Riesgos;comprehension=Comprensi\u00f3n;"
+                       "screening=Preguntas de salud;review=Repaso;sign=Firma;questions=Preguntas"),
         "review_revision": "Revisi\u00f3n del documento",
         "review_original_sha256": "SHA-256 del original firmado por el paciente (revisi\u00f3n 1)",
         "audit_review": "Revisi\u00f3n del m\u00e9dico (esta revisi\u00f3n)",

@@ -10,16 +10,18 @@ from reportlab.lib.units import cm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer, Table, TableStyle
 
+from kiosk.documents.paragraphs import paragraphs
 from kiosk.documents.pdf.qr import QrCode, qr_matrix
 from kiosk.documents.pdf.pages import OutlineMark, Rule, signature_flowable
 from kiosk.documents.pdf.people import people_labels
 from kiosk.documents.pdf.style import (CELL_PAD, FONT, FONT_BOLD, INK, KEY_LEADING, KEY_SIZE, KEY_W, MARGIN_BOTTOM, MARGIN_TOP,
                              MUTED, PAGE_SIZE, RULE, SEVERITY_COLOURS, SIGNATURE_MAX_W, STYLES, USABLE_W,
                              VALUE_LEADING, VALUE_SIZE, header_row_table)
-from kiosk.documents.pdf.text import (TextBlock, blocks, format_date, format_datetime, heading, language_name, printable,
-                             wrap_plain)
+from kiosk.documents.pdf.text import (TextBlock, blocks, format_date, format_datetime, heading, identity_check,
+                                      language_name, printable, started_by, step_name, wrap_plain)
 from kiosk.documents.record import (SEVERITY_ORDER, ConsentRecord, describe_answer, flag_id, other_language_parts,
                                     severity_rank, step_language, words_in)
+from kiosk.documents.wording import chosen_areas
 
 KV_STYLE = TableStyle([
     ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -100,8 +102,9 @@ def identity_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flow
         (labels["full_name"], patient.get("full_name"), "bold"),
         (labels["date_of_birth"], format_date(patient.get("date_of_birth"), labels), ""),
     ]
-    rows += [(labels[key], patient.get(key), "")
-             for key in ("phone", "email", "identity_check") if patient.get(key)]
+    rows += [(labels[key], patient.get(key), "") for key in ("phone", "email") if patient.get(key)]
+    if patient.get("identity_check"):
+        rows.append((labels["identity_check"], identity_check(patient.get("identity_check"), labels), ""))
     checked = patient.get("identity_checked_for")
     if checked:  # the desk's check was for another name or date of birth than the one signed for
         rows.append((labels["identity_checked_for"], labels["identity_checked_for_value"].format(
@@ -109,13 +112,12 @@ def identity_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flow
     story.append(_kv_table(rows))
 
     story += heading(labels["treatment"], "h2", 3 * cm)
-    areas = ", ".join(str(a.get("label", "")) for a in treatment.get("areas") or [])
+    areas = ", ".join(chosen_areas([(str(a.get("id", "")), str(a.get("label", ""))) for a in treatment.get("areas") or []],
+                                   treatment.get("area_other")))
     rows = [
         (labels["modality"], treatment.get("modality_title"), "bold"),
         (labels["areas"], areas or labels["none"], ""),
     ]
-    if treatment.get("area_other"):
-        rows.append((labels["area_other"], treatment.get("area_other"), ""))
     rows.append((labels["planned_sessions"], treatment.get("planned_sessions"), ""))
     rows.append((labels["language"], language_name(record.get("language", ""), labels), ""))
     rows += [(labels["read_in_other"], line, "bold") for line in _read_in_other(record, labels)]
@@ -392,7 +394,7 @@ def signature_section(record: ConsentRecord, signature_png: bytes | None,
     block.append(_kv_table([
         (labels["printed_name"], signature.get("printed_name"), "bold"),
         (labels["signed_at"], when, ""),
-        (labels["meaning"], signature.get("meaning"), ""),
+        (labels["meaning"], "\n".join(paragraphs(signature.get("meaning"))), ""),  # reflowed as on the tablet
     ]))
     story.append(KeepTogether(block))
     return story
@@ -409,15 +411,15 @@ _STEPS_STYLE = TableStyle(header_row_table([
 ]))
 
 
-def _steps_with_risks(steps: list[Any], record: ConsentRecord) -> list[dict[str, Any]]:
-    """The wizard's steps with one row per risk after the risks step: the time spent on each risk's text."""
-    labels_risk = [{"step": f"risk: {ack.get('title') or ack.get('id')}", "shown_at": ack.get("shown_at"),
-                    "completed_at": ack.get("acknowledged_at"), "seconds": ack.get("seconds"),
-                    "language": ack.get("language")}
+def _steps_with_risks(steps: list[Any], record: ConsentRecord, labels: dict[str, str]) -> list[dict[str, Any]]:
+    """The wizard's steps (named in the PDF's language) with one row per risk after the risks step."""
+    labels_risk = [{"step": labels["risk_step"].format(title=ack.get("title") or ack.get("id")),
+                    "shown_at": ack.get("shown_at"), "completed_at": ack.get("acknowledged_at"),
+                    "seconds": ack.get("seconds"), "language": ack.get("language")}
                    for ack in record.get("risks") or []]
     rows: list[dict[str, Any]] = []
     for step in steps:
-        rows.append(dict(step))
+        rows.append({**step, "step": step_name(str(step.get("step") or ""), labels)})
         if step.get("step") == "risks":
             rows += labels_risk
     return rows
@@ -479,7 +481,7 @@ def audit_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flowabl
     story += heading(labels["trail"], "h2", 3 * cm)
     story.append(_kv_table([
         (labels["draft_started_at"], val(format_datetime(trail.get("draft_started_at"))), ""),
-        (labels["started_by"], val(trail.get("started_by")), ""),
+        (labels["started_by"], val(started_by(trail.get("started_by"), labels)), ""),
         (labels["device_label"], val(trail.get("device_label")), ""),
         (labels["ip_address"], val(trail.get("ip_address")), ""),
         (labels["opened_with"], val(_opened_with(trail, labels)), ""),
@@ -490,7 +492,7 @@ def audit_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flowabl
     if steps:
         widths = [3.4 * cm, 5.8 * cm, 5.8 * cm, USABLE_W - 3.4 * cm - 2 * 5.8 * cm]
         data: list[list[str]] = [[labels[k] for k in ("col_step", "col_shown", "col_completed", "col_seconds")]]
-        for step in _steps_with_risks(steps, record):
+        for step in _steps_with_risks(steps, record, labels):
             seconds = step.get("seconds")
             name = str(val(step.get("step")))
             if step.get("language") and step["language"] != record.get("language"):

@@ -132,9 +132,9 @@ class TextBlock(Flowable):
         self.canv.drawText(text)
 
 
-def blocks(text: str | None, style: ParagraphStyle) -> list[Flowable]:
-    """Split a verbatim text at blank lines into blocks that print it literally."""
-    return [TextBlock(block, style) for block in paragraphs(printable(text))]
+def blocks(text: str | None, style: ParagraphStyle, *, reflow: bool = True) -> list[Flowable]:
+    """A text's paragraphs (kiosk.documents.paragraphs) as blocks; reflow=False keeps a typed note's line breaks."""
+    return [TextBlock(block, style) for block in paragraphs(printable(text), reflow=reflow)]
 
 
 def heading(text: str, style: str, room: float) -> list[Flowable]:
@@ -157,6 +157,26 @@ def language_name(code: str, labels: dict[str, str]) -> str:
     names = dict(pair.split("=", 1) for pair in labels["language_names"].split(";") if "=" in pair)
     name = names.get((code or "").lower())
     return f"{name} ({code})" if name else (code or "")
+
+
+def step_name(step: str, labels: dict[str, str]) -> str:
+    """A step of the process trail in the PDF's language ("screening" reads "Health questions"); unknown: as stored."""
+    names = dict(pair.split("=", 1) for pair in labels["step_names"].split(";") if "=" in pair)
+    return names.get(step, step)
+
+
+def identity_check(value: str | None, labels: dict[str, str]) -> str | None:
+    """How the desk checked identity, as stored in English ("Passport shown at the front desk"), in the PDF's language."""
+    known = dict(pair.split("=", 1) for pair in labels["identity_checks"].split(";") if "=" in pair)
+    return known.get(value or "", value)
+
+
+def started_by(value: str | None, labels: dict[str, str]) -> str | None:
+    """Who started the session, as the trail stores it ("front desk (email)"), in the PDF's language."""
+    prefix = "front desk"
+    if value and value.startswith(prefix):
+        return labels["front_desk"] + value[len(prefix):]
+    return value
 
 
 def fit_line(text: str, font: str, size: float, width: float) -> str:

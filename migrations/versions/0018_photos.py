@@ -1,6 +1,6 @@
 """Photo consent and treatment photos (issue 17)
 
-Revision ID: 0022
+Revision ID: 0018
 Revises: 0017
 
 - photo_consents: each choice of what a patient's photos may be used for, naming the sealed revision of the
@@ -15,7 +15,7 @@ from alembic import op
 
 import kiosk.core.db
 
-revision = "0022"
+revision = "0018"
 down_revision = "0017"
 branch_labels = None
 depends_on = None
