@@ -27,7 +27,8 @@ SIGNATURE_PREFIX = "data:image/png;base64,"
 SIGNATURE_DATA_MAX = (SIGNATURE_MAX_BYTES * 4) // 3 + len(SIGNATURE_PREFIX) + 4  # the base64 of the largest PNG
 SIGNATURE_TOO_LARGE = _l("The signature image is too large. Please clear it and sign again.")
 _PHONE = re.compile(r"^\+?[0-9 ()./-]{6,30}$")
-_INITIALS = re.compile(r"^[^\W\d_]{1,2}([ .\-']?[^\W\d_]){0,4}\.?$")
+# one or two letters, then up to initials.MAX_LETTERS in all, each after an optional space, dot, hyphen or apostrophe
+_INITIALS = re.compile(rf"^[^\W\d_]{{1,2}}([ .\-']?[^\W\d_]){{0,{initials.MAX_LETTERS - 2}}}\.?$")
 
 
 def clean_text(value: str | None) -> str:

@@ -42,7 +42,7 @@ def test_the_page_shows_the_desk_identity_check_and_the_patients_signature(app: 
     page = _page(app, document_id)
     assert "Identity check at the front desk" in page
     assert "The patient's signature" in page
-    assert 'class="typed-signature">Zoë Ñúñez' in page  # the wizard signs with a typed name
+    assert 'class="typed-signature">ZOË ÑÚÑEZ' in page  # a typed signature is the printed name, typed once
     assert "Printed name</dt><dd>ZOË ÑÚÑEZ" in page
 
 

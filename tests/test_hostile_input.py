@@ -104,10 +104,23 @@ class World:
     def checkin_id(self) -> str:
         return signed_checkin(self.app).document_id
 
+    @cached_property
+    def photographed(self) -> dict[str, int]:
+        """A recorded session with one photo, for the photo pages' addresses."""
+        from tests.test_route_access import photographed_session
+
+        session_id, photo_id = photographed_session(self.app, signed_checkin(self.app).consent.document_id)
+        return {"session_id": session_id, "photo_id": photo_id}
+
     def url(self, endpoint: str) -> str:
-        values = {"document_id": self.consent.document_id, "draft_id": self.consent.draft_id}
-        if "checkin_id" in next(r for r in self.app.url_map.iter_rules() if r.endpoint == endpoint).arguments:
+        values: dict[str, object] = {"document_id": self.consent.document_id, "draft_id": self.consent.draft_id}
+        arguments = next(r for r in self.app.url_map.iter_rules() if r.endpoint == endpoint).arguments
+        if "checkin_id" in arguments:
             values["checkin_id"] = self.checkin_id
+        if {"session_id", "photo_id"} & arguments:
+            values.update(self.photographed)
+        if "role" in arguments:
+            values["role"] = "representative"
         return _url(self.app, endpoint, values)
 
 

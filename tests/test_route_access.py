@@ -139,12 +139,12 @@ def world(app: Flask, staff: dict[str, str]) -> dict[str, Any]:
         clients[role] = app.test_client()
         staff_login(clients[role], staff[role])
     checkin = signed_checkin(app)
-    session_id, photo_id = _photographed_session(app, checkin.consent.document_id)
+    session_id, photo_id = photographed_session(app, checkin.consent.document_id)
     return {"clients": clients, "document_id": consent.document_id, "draft_id": issued.draft.id,
             "checkin_id": checkin.document_id, "session_id": session_id, "photo_id": photo_id}
 
 
-def _photographed_session(app: Flask, document_id: str) -> tuple[int, int]:
+def photographed_session(app: Flask, document_id: str) -> tuple[int, int]:
     """Session 1 of a clean consent, recorded by the doctor, with a photo consent and one photo (through the use cases)."""
     import io
     from datetime import datetime

@@ -31,6 +31,11 @@ def test_initials_with_a_letter_no_word_starts_with_do_not_fit(initials: str, na
     assert not fit(initials, name)
 
 
+def test_the_proposed_initials_leave_out_numbers_and_signs_the_form_would_refuse() -> None:
+    assert propose("Patient 3 Kill") == "PK"
+    assert propose("Ana (Anita) Ruiz") == "AR"
+
+
 def test_the_proposed_initials_are_the_first_letters_of_the_name_without_particles() -> None:
     assert propose(LONG_NAME) == "MJFV"
     assert propose("Carmen de la Vega y Ruiz") == "CVR"
@@ -56,10 +61,11 @@ def _finish(app: Flask, wizard: WizardDriver, **sign: Any) -> Any:
 
 def _printed_and_shown_to_the_doctor(app: Flask, consent: Any, staff: dict[str, str]) -> tuple[str, str]:
     """The consent's PDF text (spaces folded) and the doctor's page of it."""
+    printed = " ".join(pdf_text(consent.documents[0].pdf).split())  # read before a request ends the session
     doctor = app.test_client()
     staff_login(doctor, staff["doctor"])
     html = doctor.get(f"/doctor/consents/{consent.document_id}").get_data(as_text=True)
-    return " ".join(pdf_text(consent.documents[0].pdf).split()), html
+    return printed, html
 
 
 def test_the_first_risk_proposes_initials_and_each_later_risk_takes_one_tap_with_its_own_time(
@@ -81,6 +87,16 @@ def test_the_first_risk_proposes_initials_and_each_later_risk_takes_one_tap_with
     assert [a["id"] for a in acks] == ids and {a["initials"] for a in acks} == {"MJFV"}
     assert len({a["acknowledged_at"] for a in acks}) == len(ids)  # one acknowledgement per risk, each its own time
     assert not [f for f in consent.flags if f.question == "initials_not_matching_name"]
+
+
+def test_the_initials_proposed_for_a_long_spanish_name_are_accepted_as_they_are(
+        app: Flask, wizard: WizardDriver) -> None:
+    """Seven words that are not particles: the tablet must not refuse the initials it proposed itself."""
+    name = "Inmaculada Concepción de la Santísima Trinidad Fernández de Córdoba y Figueroa"
+    _to_risks(app, wizard, name)
+    first = wizard.get("/consent/risks/1").get_data(as_text=True)
+    assert re.search(r'name="initials"[^>]*value="ICSTFCF"', first)
+    assert wizard.post("/consent/risks/1", {}).status_code == 302
 
 
 def test_initials_that_do_not_fit_the_name_are_asked_again_and_once_confirmed_flagged_for_the_doctor_and_printed(

@@ -9,7 +9,7 @@ from functools import wraps
 from typing import Any
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import get_locale, ngettext, refresh
+from flask_babel import get_locale, ngettext
 from flask_login import current_user
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -38,7 +38,7 @@ from kiosk.core.extensions import db
 from kiosk.core.vocabulary import ANSWER_LABELS
 from kiosk.core.web import (CHECKIN_KEY, COPY_KEY, DRAFT_KEY, PHOTO_CONSENT_KEY, Progress, clinic, clinic_now,
                             current_texts, forget_chosen_language, hand_to_patient, header_clinic_name,
-                            offered_languages, page_day, seal_key, template_url_for, who)
+                            page_day, read_in, seal_key, template_url_for, who)
 from kiosk.documents.record import answer_as_read, describe_answer
 
 bp = Blueprint("wizard", __name__)
@@ -80,7 +80,7 @@ def draft_step(step: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
             done = drafts.completed(draft)
             if not steps.may_visit(step, done):
                 return _redirect_to(steps.first_open(done))
-            _read_in(draft.language)
+            read_in(draft.language)
             g.draft = draft
             g.step = step
             if request.method == "GET":
@@ -93,13 +93,6 @@ def draft_step(step: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         return wrapper
 
     return decorator
-
-
-def _read_in(language: str) -> None:
-    """Show the interface in the draft's language, so the page, its texts and the record always agree."""
-    if language in offered_languages() and session.get("lang") != language:
-        session["lang"] = language
-        refresh()
 
 
 def _after_save(draft: Any) -> Response:
@@ -144,7 +137,7 @@ def begin() -> Any:
         session[key] = draft.token
     if key == CHECKIN_KEY:
         return redirect(url_for("checkin.questions"))
-    _read_in(draft.language)  # a patient resuming on another tablet goes on in the language they were reading
+    read_in(draft.language)  # a patient resuming on another tablet goes on in the language they were reading
     return _after_save(draft)
 
 
@@ -365,7 +358,7 @@ def done() -> Any:
     notice = None
     if draft.consent is not None and draft.consent.flags:
         notice = current_texts().language(draft.language).common.flagged_notice
-    _read_in(draft.language)
+    read_in(draft.language)
     offer = patient_copy.copy_offer(db.session, draft.token, mail_configured=mail.settings_from(current_app.config)
                                     is not None, now=clinic_now())
     page = render_template("consent/done.html", notice=notice, offer=offer, form=EmptyForm())

@@ -68,8 +68,8 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     _check_idle_timings(app.config)
     if app.config["ENV_NAME"] == "production":
         _check_production(app.config)
-    elif app.config["ENV_NAME"] == "development":
-        _warn_loopback_public_url(app)
+    elif app.config["ENV_NAME"] == "development":  # said by the server, not by every command (`screen`, `sites`)
+        app.before_request(lambda: _warn_loopback_public_url(app))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance)
 
@@ -105,7 +105,7 @@ _warned_public_urls: set[str] = set()  # the development warning is printed once
 
 
 def _warn_loopback_public_url(app: Flask) -> None:
-    """On a demo laptop, say once that PDFs will print an address only this machine can open."""
+    """On a demo laptop, say once (at the first request) that PDFs will print an address only this machine opens."""
     public_url = str(app.config.get("PUBLIC_URL") or "")
     if loopback_url(public_url) and public_url not in _warned_public_urls:
         _warned_public_urls.add(public_url)

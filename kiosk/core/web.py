@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, request, session, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, refresh
 from flask_login import current_user, login_required, logout_user
 
 from sqlalchemy import select
@@ -38,6 +38,13 @@ PHOTO_CONSENT_KEY = "photo_consent"
 COPY_KEY = "copy"
 # what a browser keeps when it is handed to a patient: the device's own settings, never a staff sign-in
 DEVICE_KEYS = ("lang", "device_label", "text_size", "_remember")
+
+
+def read_in(language: str) -> None:
+    """Show this page in the patient's consent language, so the page, its texts and the record always agree."""
+    if language in offered_languages() and session.get("lang") != language:
+        session["lang"] = language
+        refresh()
 
 
 def forget_chosen_language() -> None:

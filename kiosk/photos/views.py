@@ -88,12 +88,16 @@ def patient_choice() -> Any:
     if consent is None:
         browser.pop(PHOTO_CONSENT_KEY, None)
         return redirect(url_for("wizard.start"))
+    common.read_in(consent.language)  # the done page forgot the patient's language for the next patient
     words = common.current_texts().language(_language()).common.photo_consent
     form = PhotoChoiceForm(uses=_use_words(_language()))
     if form.validate_on_submit() and _record(consent, form, None) is None:
         browser.pop(PHOTO_CONSENT_KEY, None)  # one choice per signing; later changes are made at the desk
-        return render_template("photos/choice_done.html", words=words, chosen=form.chosen())
-    return render_template("photos/choice.html", form=form, words=words)
+        page = render_template("photos/choice_done.html", words=words, chosen=form.chosen())
+    else:
+        page = render_template("photos/choice.html", form=form, words=words)
+    common.forget_chosen_language()  # ...and forgets it again, as the done page does
+    return page
 
 
 @bp.route("/<document_id>/choice", methods=["GET", "POST"])

@@ -21,11 +21,14 @@ def _words(name: str) -> list[str]:
     return [w for w in (fold_name(part) for part in _WORDS.split(name)) if w]
 
 
+MAX_LETTERS = 8  # a long Spanish name (Inmaculada Concepción … y Figueroa) has seven; the form accepts this many
+
+
 def propose(name: str) -> str:
     """The first letter of each word of the name that is not a particle, as the patient would write them."""
-    letters = [part[0] for part in _WORDS.split(name.strip()) if part and fold_name(part) not in PARTICLES
-               and fold_name(part)]
-    return "".join(letters).upper()[:8]
+    letters = [part[0] for part in _WORDS.split(name.strip()) if part and part[0].isalpha()
+               and fold_name(part) not in PARTICLES]  # a number in a name ("Patient 3") is no initial
+    return "".join(letters).upper()[:MAX_LETTERS]
 
 
 def fit(initials: str, name: str) -> bool:

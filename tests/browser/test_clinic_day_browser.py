@@ -173,9 +173,10 @@ def patient_hook(person: Person, shot: ContactSheet) -> Callable[[Page, str], No
 
     def on_page(page: Page, where: str) -> None:
         path = where.split()[0]
-        if path == "/" and person.language == "es" and page.locator('button.language[value="es"]').count():
+        switch = page.locator(f'button.language[value="{person.language}"]')
+        if path == "/" and page.locator("html").get_attribute("lang") != person.language and switch.count():
             with page.expect_navigation():
-                page.locator('button.language[value="es"]').click()
+                switch.click()
         shot(page, f"{person.name} ({person.device}, {person.language})", where)
         if path == "/consent/treatment" and person.chosen and where == path:
             page.locator(f'input[name="modality"][value="{person.chosen}"]').check()
@@ -196,7 +197,8 @@ def patient_hook(person: Person, shot: ContactSheet) -> Callable[[Page, str], No
 
 def walk_patient(make: Callable[[dict[str, Any]], Page], server: LiveServer, person: Person, code: str,
                  shot: ContactSheet, *, done: str = "/consent/done") -> Page:
-    page = make(TABLET if person.device == "tablet" else PHONE)
+    device = TABLET if person.device == "tablet" else PHONE  # each set to its owner's language
+    page = make({**device, "locale": "es-ES" if person.language == "es" else "en-GB"})
     seen: list[str] = []
 
     def on_page(page: Page, where: str) -> None:

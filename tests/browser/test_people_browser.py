@@ -168,7 +168,10 @@ def test_a_minor_the_desk_did_not_know_of_waits_until_the_desk_names_her_guardia
 
     def on_page(page: Page, where: str) -> None:
         if where == "/consent/identity":  # the patient corrects her birth date: she is 15
-            page.locator("#date_of_birth").fill(born_years_ago(15))
+            year, month, day = born_years_ago(15).split("-")
+            page.locator("#date_of_birth-day").fill(str(int(day)))
+            page.locator("#date_of_birth-month").select_option(str(int(month)))
+            page.locator("#date_of_birth-year").fill(year)
 
     walk_wizard(tablet, live_server, code, on_page, errors=False, done="/consent/countersign")
     expect(tablet.get_by_role("heading", level=1)).to_have_text("Please ask the front desk")
