@@ -375,6 +375,7 @@ def email_copy() -> Response:
         return redirect(url_for("wizard.start"))
     if not EmptyForm().validate_on_submit() or settings is None:
         return redirect(url_for("wizard.done"))
+    read_in(draft.language)  # the message below is in the patient's language (the done page forgot it)
     try:
         patient_copy.email_copy(db.session, draft.token, settings=settings, clinic_name=clinic(draft.site).name,
                                 who=who("patient"), now=clinic_now())

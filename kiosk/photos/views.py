@@ -186,6 +186,7 @@ def session_photos(session_id: int) -> Any:
         page = treatment.session_photos(db.session, session_id, common.clinic_now().tzinfo)
     except treatment.SessionNotFound:
         abort(404)
+    csrf.protect()  # checked here, after the size limit: a missing or stale token reads as every expired page does
     form = PhotoForm(areas=list(_area_words(page.consent).items()))
     if not form.validate_on_submit():
         return _session_page(session_id, form, 400 if "csrf_token" in form.errors else 200)

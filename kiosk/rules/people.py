@@ -22,9 +22,12 @@ RELATIONSHIPS = ("parent", "legal_guardian", "other_legal_representative")
 
 
 def minor(rules: Rules, date_of_birth: date, as_of: date) -> bool:
-    """True when the rules' age_below rule fires for this birth date on the visit day."""
-    return any(rule.kind == "age_below" and age_on(date_of_birth, as_of) < rule.params["min_age"]
-               for rule in rules.derived)
+    """True when an age_below rule that a representative can meet (it has a reason_represented) fires on the visit day.
+
+    Rules of version 1 had no representative: their under_18 was a stop, and such a consent is signed as it was.
+    """
+    return any(rule.kind == "age_below" and rule.reason_represented
+               and age_on(date_of_birth, as_of) < rule.params["min_age"] for rule in rules.derived)
 
 
 def needs_representative(rules: Rules, date_of_birth: date, as_of: date, people: Mapping[str, Any]) -> bool:
