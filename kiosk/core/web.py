@@ -14,6 +14,7 @@ from flask_babel import get_locale, refresh
 from flask_login import current_user, login_required, logout_user
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from kiosk.core import sites
 from kiosk.core.dates import format_day, format_moment
@@ -117,11 +118,14 @@ def clinic_now() -> datetime:
 
 def header_clinic_name(draft: Any = None) -> str:
     """The clinic a page's header names: the patient's own clinic on a tablet, the staff member's one site, else the setting."""
-    site = getattr(draft, "site", None)
-    user = current_user if current_user and current_user.is_authenticated else None
-    if site is None and user is not None and len(user.sites) == 1:
-        site = user.sites[0]
-    return (site and site.name) or current_app.config["CLINIC_NAME"]
+    try:
+        site = getattr(draft, "site", None)
+        user = current_user if current_user and current_user.is_authenticated else None
+        if site is None and user is not None and len(user.sites) == 1:
+            site = user.sites[0]
+        return (site and site.name) or current_app.config["CLINIC_NAME"]
+    except SQLAlchemyError:  # the "database unavailable" page itself must not need the database
+        return current_app.config["CLINIC_NAME"]
 
 
 def staff_timezone() -> ZoneInfo:
