@@ -359,6 +359,7 @@ def done() -> Any:
     if draft.consent is not None and draft.consent.flags:
         notice = current_texts().language(draft.language).common.flagged_notice
     read_in(draft.language)
+    g.draft = draft  # the header names the patient's own clinic, as on every step before
     offer = patient_copy.copy_offer(db.session, draft.token, mail_configured=mail.settings_from(current_app.config)
                                     is not None, now=clinic_now())
     page = render_template("consent/done.html", notice=notice, offer=offer, form=EmptyForm())

@@ -202,7 +202,7 @@ def walk_patient(make: Callable[[dict[str, Any]], Page], server: LiveServer, per
     seen: list[str] = []
 
     def on_page(page: Page, where: str) -> None:
-        if where.startswith("/consent/identity"):
+        if where.startswith(("/consent/identity", "/consent/done")):
             seen.append(page.locator("header .clinic").inner_text())
         hook(page, where)
 
