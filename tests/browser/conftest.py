@@ -121,6 +121,25 @@ def tablet_context(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
 
 
 @pytest.fixture
+def open_page(browser: Browser) -> Iterator[Callable[..., Page]]:
+    """Factory for pages in fresh contexts (a desk computer, a tablet, a phone each), problems watched, closed after."""
+    contexts: list[BrowserContext] = []
+
+    def make(settings: dict[str, Any], timeout_ms: int = TIMEOUT_MS) -> Page:
+        context = browser.new_context(**settings)
+        context.set_default_timeout(timeout_ms)
+        context.set_default_navigation_timeout(timeout_ms)
+        contexts.append(context)
+        page = context.new_page()
+        watch_problems(page)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
 def browser_page(tablet_context: Callable[..., BrowserContext]) -> Iterator[Page]:
     """A page in a fresh portrait tablet context; `page.problems` collects script errors and failed loads."""
     page = tablet_context().new_page()

@@ -16,7 +16,7 @@ import os
 import re
 import shutil
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,12 +25,12 @@ import pytest
 from sqlalchemy import select
 
 from kiosk.core.models import Consent
-from tests.browser.conftest import ROOT, TABLET, TIMEOUT_MS, LiveServer, watch_problems
+from tests.browser.conftest import ROOT, TABLET, TIMEOUT_MS, LiveServer
 from tests.browser.walk import path_of, submit, walk_wizard
 from tests.helpers import STAFF_PASSWORD
 
 try:
-    from playwright.sync_api import Browser, BrowserContext, Page, expect
+    from playwright.sync_api import Page, expect
 except ImportError:  # the fixtures skip (or fail under CI) with what to install
     pass
 
@@ -108,22 +108,9 @@ class ContactSheet:
 
 
 @pytest.fixture
-def day_contexts(browser: Browser) -> Iterator[Callable[[dict[str, Any]], Page]]:
-    """Pages in fresh browser contexts (a desk computer, a tablet, a phone each), closed after the test."""
-    contexts: list[BrowserContext] = []
-
-    def make(settings: dict[str, Any]) -> Page:
-        context = browser.new_context(**settings)
-        context.set_default_timeout(TIMEOUT_MS * 2)
-        context.set_default_navigation_timeout(TIMEOUT_MS * 2)
-        contexts.append(context)
-        page = context.new_page()
-        watch_problems(page)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
+def day_contexts(open_page: Callable[..., Page]) -> Callable[[dict[str, Any]], Page]:
+    """Pages for a desk computer, a tablet or a phone, with room for a slow machine (a day is a long walk)."""
+    return lambda settings: open_page(settings, TIMEOUT_MS * 2)
 
 
 def set_up_the_chain(server: LiveServer) -> None:

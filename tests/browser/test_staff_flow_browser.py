@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import select
 
 from kiosk.core.models import Consent
-from tests.browser.conftest import TIMEOUT_MS, LiveServer, Screenshots, watch_problems
+from tests.browser.conftest import LiveServer, Screenshots
 from tests.browser.test_wizard_browser import MODALITY, Patient, assert_done, draw_signature, expect_birth_date
 from tests.helpers import STAFF_PASSWORD, pdf_text
 
 try:
-    from playwright.sync_api import Browser, BrowserContext, Page, expect
+    from playwright.sync_api import Page, expect
 except ImportError:  # the fixtures skip (or fail under CI) with what to install
     pass
 
@@ -37,22 +37,9 @@ DESKTOP: dict[str, Any] = {
 
 
 @pytest.fixture
-def desktop_page(browser: Browser) -> Iterator[Callable[[], Page]]:
+def desktop_page(open_page: Callable[..., Page]) -> Callable[[], Page]:
     """Factory for pages in fresh desktop contexts (a staff computer each), closed after the test."""
-    contexts: list[BrowserContext] = []
-
-    def make() -> Page:
-        context = browser.new_context(**DESKTOP)
-        context.set_default_timeout(TIMEOUT_MS)
-        context.set_default_navigation_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        watch_problems(page)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
+    return lambda: open_page(DESKTOP)
 
 
 def sign_in(page: Page, server: LiveServer, email: str) -> None:
