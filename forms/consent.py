@@ -132,8 +132,9 @@ class TreatmentForm(KioskForm):
 
 class ExplanationForm(KioskForm):
     understood = BooleanField(
-        _l("I have read this information and I understand it."),
-        validators=[DataRequired(_l("Please tick the box to say you have read this. If something is unclear, ask the staff."))],
+        _l("I have read this and I understand it"),
+        validators=[DataRequired(_l("Please say with the button below that you have read this. If something is "
+                                    "unclear, ask the staff."))],
     )
 
     def values(self) -> dict[str, Any]:
@@ -176,8 +177,9 @@ class RiskForm(KioskForm):
 
 class ReviewForm(KioskForm):
     esign_agree = BooleanField(
-        _l("I agree to sign on this screen."),
-        validators=[DataRequired(_l("Please tick the box to sign on screen, or ask the front desk for a paper form."))],
+        _l("I agree to sign on this screen"),
+        validators=[DataRequired(_l("Please agree to sign on screen with the button below, or ask the front desk for a "
+                                    "paper form."))],
     )
 
     def values(self) -> dict[str, Any]:
@@ -186,8 +188,8 @@ class ReviewForm(KioskForm):
 
 class SignForm(KioskForm):
     consent_agree = BooleanField(
-        _l("I agree to this statement."),
-        validators=[DataRequired(_l("Please tick the box to give your consent."))],
+        _l("I agree to this statement and sign"),
+        validators=[DataRequired(_l("Please give your consent with the button below."))],
     )
     signature_data = HiddenField(_l("Signature"),
                                  validators=[Length(max=SIGNATURE_DATA_MAX, message=SIGNATURE_TOO_LARGE)])

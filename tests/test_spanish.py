@@ -126,7 +126,7 @@ def test_every_patient_page_reads_in_spanish(app: Flask, wizard: WizardDriver, e
     assert wizard.treatment("co2_laser").status_code == 302
 
     page = _visible(wizard.get("/consent/explanation"))
-    assert_spanish(page, english_strings, "He leído esta información y la entiendo.",
+    assert_spanish(page, english_strings, "He leído esta información y la entiendo",
                    texts.modality("es", "co2_laser").sections["what_it_is"].split("\n")[0])
     assert wizard.explanation().status_code == 302
 
@@ -147,15 +147,15 @@ def test_every_patient_page_reads_in_spanish(app: Flask, wizard: WizardDriver, e
     assert wizard.screening(app, "co2_laser", {"skin_disease_in_area": "Eccema en el muslo"}).status_code == 302
 
     page = _visible(wizard.get("/consent/review"))
-    assert_spanish(page, english_strings, "<h1>Revise sus respuestas</h1>", ">Ir a la firma<", "Cambiar",
+    assert_spanish(page, english_strings, "<h1>Revise sus respuestas</h1>", ">Acepto firmar en esta pantalla<", "Cambiar",
                    "17/05/1990", "Eccema en el muslo")
     assert wizard.review().status_code == 302
 
     page = _visible(wizard.get("/consent/sign"))
-    assert_spanish(page, english_strings, "<h1>Firme su consentimiento</h1>", ">Firmar y terminar<",
+    assert_spanish(page, english_strings, "<h1>Firme su consentimiento</h1>", ">Estoy de acuerdo con esta declaración y firmo<",
                    "Borrar la firma")
     page = _visible(wizard.post("/consent/sign", {"consent_agree": "", "printed_name": ""}))
-    assert_spanish(page, english_strings, "Marque la casilla para dar su consentimiento, por favor.")
+    assert_spanish(page, english_strings, "Dé su consentimiento con el botón de abajo.")
     assert wizard.sign(typed_signature="Zoë Ñúñez").status_code == 302
 
     page = _visible(wizard.get("/consent/done"))

@@ -155,7 +155,7 @@ def _png_data_url(image: Image.Image) -> str:
         ({"signature_data": "data:image/png;base64," + base64.b64encode(b"GIF89a not a png").decode()}, "damaged"),
         ({"signature_data": "data:image/png;base64,%%%notbase64"}, "damaged"),
         ({"signature_data": _png_data_url(Image.new("RGBA", (600, 200), (0, 0, 0, 0)))}, "signature box is empty"),
-        ({"consent_agree": ""}, "Please tick the box to give your consent."),
+        ({"consent_agree": ""}, "Please give your consent with the button below."),
         ({"printed_name": ""}, "Please write your name."),
     ],
 )

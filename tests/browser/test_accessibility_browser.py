@@ -101,7 +101,8 @@ def test_every_patient_page_and_error_state_has_no_axe_violations(
     walk_wizard(page, live_server, issue_code(live_server).display, on_page)
     assert idle_checked, "the idle dialog was never checked"
     assert any(where.endswith(DONE) for where in audit.checked)
-    assert sum("errors" in where for where in audit.checked) >= 7  # start and every step sent empty
+    # start and every step sent empty, but for the explanation and review: their main button is the agreement
+    assert sum("errors" in where for where in audit.checked) >= 5
     comprehension = {f"[{lang}] /consent/comprehension{state}" for state in ("", " errors", " results")}
     assert comprehension <= set(audit.checked), audit.checked
     audit.assert_clean()

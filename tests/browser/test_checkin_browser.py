@@ -83,7 +83,6 @@ def test_a_check_in_on_the_tablet_in_spanish(live_server: LiveServer, staff: dic
 
     expect(tablet).to_have_url(re.compile(r"/checkin/sign$"))
     expect(tablet.locator("main")).to_contain_text("Sigo de acuerdo con el tratamiento que consentí.")
-    tablet.locator("#consent_agree").tap()
     draw_signature(tablet)
     tablet.locator("#printed_name").fill("LUCÍA FERNÁNDEZ")
     screenshot(tablet, "checkin-es-sign")

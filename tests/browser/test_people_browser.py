@@ -81,7 +81,6 @@ def countersign(page: Page, role_heading: str, name: str, audit: AxeAudit, lang:
     expect(page.locator(".error-summary")).to_be_visible()
     audit.check(page, f"[{lang}] countersign {role_heading} errors")
     shot(page, f"people-{lang}-countersign-errors")
-    page.locator("#consent_agree").check()
     draw_signature(page)
     expect(page.locator("#printed_name")).to_have_value(name)  # the desk's entry, which they may correct
     shot(page, f"people-{lang}-countersign")

@@ -89,12 +89,10 @@ class SkinTypePatient(FlaggedPatient):
         self.shot(page, f"v2-{self.language}-review")
 
     def review(self) -> None:
-        self.tap_check("#esign_agree")
         self.page.locator("main form button.primary[type=submit]").tap()
         self.at("/consent/sign")
 
     def sign(self) -> None:
-        self.tap_check("#consent_agree")
         draw_signature(self.page)
         self.page.locator("#printed_name").fill("ANNA KOWALSKA")
         self.next()
@@ -125,7 +123,6 @@ def test_skin_type_v_and_a_cold_sore_now_on_co2_are_stops_the_doctor_reads(
         tablet.locator('input[name="areas"]').first.tap()
         tablet.locator("main form button.primary[type=submit]").tap()
         patient.at("/consent/explanation")
-        tablet.locator("#understood").tap() if tablet.locator("#understood").count() else None
         tablet.locator("main form button.primary[type=submit]").tap()
         patient.risks()
         for check in patient.texts.modality("en", MODALITY).comprehension:

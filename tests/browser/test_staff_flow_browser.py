@@ -95,15 +95,13 @@ class FlaggedPatient(Patient):
 
     def review(self) -> None:
         expect(self.page.locator("main")).to_contain_text(PATIENT)
-        self.tap_check("#esign_agree")
-        self.tap_button("Go to signing")
+        self.tap_button("I agree to sign on this screen")
         self.at("/consent/sign")
 
     def sign(self) -> None:
-        self.tap_check("#consent_agree")
         draw_signature(self.page)
         self.page.locator("#printed_name").fill(PATIENT.upper())
-        self.tap_button("Sign and finish")
+        self.tap_button("I agree to this statement and sign")
 
 
 def test_desk_code_tablet_stop_flag_and_doctor_clearance(

@@ -276,10 +276,9 @@ def test_after_signing_the_back_button_shows_nothing_of_the_patient(
     page = browser_page
     patient = Patient(page, live_server)
     patient.walk_to_sign()
-    patient.tap_check("#consent_agree")
     expect(page.locator("#printed_name")).to_have_value(NAME)  # proposed from "About you"
     patient.tap_check("#typed_signature")
-    patient.tap_button("Sign and finish")
+    patient.tap_button("I agree to this statement and sign")
     patient.at(DONE)
     shows_nothing_of(page, NAME, DESK_NAME)
     for _ in range(3):  # back through the sign, review and screening pages

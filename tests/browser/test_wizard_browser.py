@@ -109,8 +109,7 @@ class Patient:
 
     def explanation(self) -> None:
         self.shot(self.page, "explanation")
-        self.tap_check("#understood")
-        self.tap_button("Next")
+        self.tap_button("I have read this and I understand it")
         self.at("/consent/risks/1")
 
     def risks(self) -> int:
@@ -179,8 +178,7 @@ class Patient:
         expect(self.page.locator("main")).to_contain_text(NAME)
         expect(self.page.locator("main")).to_contain_text(YES_DETAIL)
         self.shot(self.page, "review")
-        self.tap_check("#esign_agree")
-        self.tap_button("Go to signing")
+        self.tap_button("I agree to sign on this screen")
         self.at("/consent/sign")
 
     def walk_to_sign(self, *, js: bool = True) -> None:
@@ -233,7 +231,7 @@ def draw_by_touch(page: Page) -> None:
     """Real touch input through the DevTools protocol: touchStart, touchMove..., touchEnd per stroke.
 
     The finger rests a moment before lifting. Lifted while still moving, Chromium treats the stroke as a fling,
-    and the next tap within about a second (on "Clear" or "Sign and finish") only cancels that fling: it gets
+    and the next tap within about a second (on "Clear" or the agree-and-sign button) only cancels that fling: it gets
     pointer and touch events but no click.
     """
     cdp = page.context.new_cdp_session(page)
@@ -301,12 +299,11 @@ def test_patient_completes_the_wizard_by_touch_and_signs_with_a_finger(
     expect(page.locator(".signature-pad")).to_be_visible()  # signature.js un-hides the pad
     expect(page.locator(".no-js-only")).to_be_hidden()
     screenshot(page, "sign-empty")
-    patient.tap_check("#consent_agree")
     method = draw_signature(page)
     record_property("signature_input", method)
     page.locator("#printed_name").fill(PRINTED)
     screenshot(page, "sign-signed")
-    patient.tap_button("Sign and finish")
+    patient.tap_button("I agree to this statement and sign")
 
     assert_done(page)
     expect(page.locator("main")).to_contain_text("Your consent is signed and saved.")
@@ -339,11 +336,10 @@ def test_without_javascript_the_patient_signs_by_typing_their_name(
 
     expect(page.locator(".signature-pad")).to_be_hidden()  # no script, no canvas
     expect(page.locator(".no-js-only")).to_be_visible()
-    patient.tap_check("#consent_agree")
     page.locator("#printed_name").fill(PRINTED)
     patient.tap_check("#typed_signature")  # the printed name is the typed signature
     screenshot(page, "nojs-sign-typed")
-    patient.tap_button("Sign and finish")
+    patient.tap_button("I agree to this statement and sign")
 
     assert_done(page)
     assert page.problems == []  # type: ignore[attr-defined]
@@ -360,12 +356,11 @@ def test_cleared_signature_is_refused_and_nothing_is_stored(
     patient = Patient(page, live_server)
     patient.walk_to_sign()
 
-    patient.tap_check("#consent_agree")
     draw_signature(page)
     page.get_by_role("button", name="Clear the signature", exact=True).tap()
     assert inked_pixels(page) == 0
     page.locator("#printed_name").fill(PRINTED)
-    patient.tap_button("Sign and finish")
+    patient.tap_button("I agree to this statement and sign")
 
     patient.at("/consent/sign")  # the server re-showed the page instead of finishing
     expect(page.locator("#signature_data-error")).to_have_text(SIGN_ERROR)
@@ -375,3 +370,21 @@ def test_cleared_signature_is_refused_and_nothing_is_stored(
     assert stored_consents(live_server) == []
     session = live_server.app.extensions["kiosk_db"]()
     assert session.scalar(select(func.count()).select_from(Draft).where(Draft.status == "open")) == 1
+
+
+def test_enter_in_the_printed_name_does_not_agree_and_sign_for_the_patient(
+        live_server: LiveServer, browser_page: Page) -> None:
+    """The agree button is the page's main button; the Enter key in a text field must not press it."""
+    page = browser_page
+    patient = Patient(page, live_server)
+    patient.walk_to_sign()
+    draw_signature(page)
+    page.locator("#printed_name").fill(PRINTED)
+    page.locator("#printed_name").press("Enter")
+    page.wait_for_timeout(500)  # a submission, had one started, would have left the page by now
+
+    patient.at("/consent/sign")
+    expect(page.locator(".error-summary")).to_have_count(0)
+    assert stored_consents(live_server) == []
+    patient.tap_button("I agree to this statement and sign")  # the patient's own tap still signs
+    assert_done(page)
