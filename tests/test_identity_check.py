@@ -15,8 +15,10 @@ ID_CARD = "ID card shown at the front desk"
 
 
 def _sign_as(app: Flask, wizard: WizardDriver, *, checked: tuple[str, str], signed: tuple[str, str],
-             identity_check: str | None = ID_CARD) -> Any:
+             identity_check: str | None = ID_CARD, language: str = "en") -> Any:
     wizard.start(name=checked[0], dob=checked[1], identity_check=identity_check)
+    if language != "en":
+        wizard.switch_language(language)
     assert wizard.identity(name=signed[0], dob=signed[1]).status_code == 302
     assert wizard.treatment("microdermabrasion").status_code == 302
     assert wizard.explanation().status_code == 302
@@ -46,6 +48,15 @@ def test_signing_for_someone_else_after_the_desk_checked_an_id_is_flagged_and_pr
     desk = client.get("/desk/").get_data(as_text=True)
     assert "Mallory Other" in desk
     assert "The desk entered Alice Checked; the name or date of birth was changed on the tablet" in desk
+
+
+def test_a_spanish_consent_names_the_check_and_both_birth_dates_in_spanish(app: Flask, wizard: WizardDriver) -> None:
+    consent = _sign_as(app, wizard, checked=("Alice Checked", "1984-11-02"), signed=("Mallory Other", "1999-09-09"),
+                       language="es")
+    [reason] = [f.reason for f in consent.flags if f.question == "identity_changed_after_check"]
+    assert reason.startswith("Recepción comprobó la identidad de Alice Checked (02/11/1984) (DNI mostrado en "
+                             "recepción), pero el consentimiento se firmó a nombre de Mallory Other (09/09/1999)")
+    assert "ID card" not in reason and "1984-11-02" not in reason
 
 
 @pytest.mark.parametrize("signed", [("alice   CHECKED", "1984-11-02"), ("Alice Checked", "1984-11-02")])

@@ -61,9 +61,9 @@ def test_risks_read_in_spanish_print_in_spanish_in_an_english_consent_with_each_
     for risk in en_risks[1:3]:  # and not the English words the patient never acknowledged
         assert first_line(risk.text) not in text, risk.id
     assert first_line(en_risks[0].text) in text and first_line(en_risks[3].text) in text
-    assert text.count("read and acknowledged in Español (es)") == 2
-    assert "Read in another language risk 2, risk 3: in Español (es), printed here as the patient read it" in text
-    assert "Language switches" in text and "English (en) → Español (es)" in text and "Español (es) → English (en)" in text
+    assert text.count("read and acknowledged in Spanish (es)") == 2
+    assert "Read in another language risk 2, risk 3: in Spanish (es), printed here as the patient read it" in text
+    assert "Language switches" in text and "English (en) → Spanish (es)" in text and "Spanish (es) → English (en)" in text
 
 
 def test_a_consent_read_in_one_language_says_so_and_keeps_no_other_words(app: Flask, wizard: WizardDriver) -> None:
@@ -95,5 +95,30 @@ def test_a_check_answered_in_spanish_prints_its_spanish_questions_and_says_so(ap
     assert record["comprehension"][0]["text"] == es_check.text
     text = pdf_text(pdf)
     assert es_check.text.split("\n")[0][:40] in text
-    assert "The patient read this part in Español (es); it is printed as they read it." in text
-    assert "the comprehension check: in Español (es)" in text
+    assert "The patient read this part in Spanish (es); it is printed as they read it." in text
+    assert "the comprehension check: in Spanish (es)" in text
+
+
+def test_a_spanish_consent_names_the_other_language_as_spanish_writes_it(app: Flask, wizard: WizardDriver) -> None:
+    """Mid-sentence Spanish writes "en inglés"; only a value standing alone starts with a capital."""
+    wizard.start()
+    switch(wizard, "es", "/consent/identity")
+    wizard.identity()
+    wizard.treatment("co2_laser")
+    wizard.explanation()
+    wizard.submit("/consent/risks/1", {"acknowledged": "y", "initials": "ZÑ"})
+    switch(wizard, "en", "/consent/risks/2")  # risk 2 read and initialled in English
+    assert wizard.submit("/consent/risks/2", {"acknowledged": "y", "initials": "ZÑ"}).status_code == 302
+    switch(wizard, "es", "/consent/risks/3")
+    wizard.risks(app, "co2_laser")
+    wizard.comprehension(app, "co2_laser")
+    wizard.screening(app, "co2_laser")
+    wizard.review()
+    assert wizard.sign(typed_signature="Zoë Ñúñez").status_code == 302
+
+    [consent] = consents(app)
+    assert consent.language == "es"
+    text = pdf_text(consent.documents[0].pdf)
+    assert "leído y confirmado en inglés (en)" in text
+    assert "Idioma de este consentimiento Español (es)" in text
+    assert "en Inglés" not in text and "en Español" not in text

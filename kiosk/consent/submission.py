@@ -28,7 +28,9 @@ from kiosk.core.folding import fold_name
 from kiosk.core.models import Consent, ConsentEvent, ConsentFlag, Document, DocumentRevision, Draft
 from kiosk.documents import codes
 from kiosk.documents.pdf import render_consent_pdf
+from kiosk.documents.pdf.labels import labels_for
 from kiosk.documents.pdf.people import people_labels
+from kiosk.documents.pdf.text import identity_check
 from kiosk.documents.record import (READ_STEPS, CheckedIdentity, Clinic, ConsentRecord, Correction, Countersignature,
                                     Flag, Patient, RiskAck, StepEvent, Treatment, answer_as_read, highest_severity,
                                     severity_rank)
@@ -275,7 +277,8 @@ def build_record(
         {"full_name": prefill["full_name"], "date_of_birth": prefill["date_of_birth"]}
         if prefill.get("identity_check") and prefill.get("full_name") else None)
     worded = texts.rules_in(draft.language)  # flag reasons in the consent's language
-    flags += identity_change_flags(worded, checked=desk_checked, how=how_checked, signed=signed_person)
+    flags += identity_change_flags(worded, checked=desk_checked, signed=signed_person, language=draft.language,
+                                   how=identity_check(how_checked, labels_for(draft.language)))
     flags += _initials_flags(worded, [r["initials"] for r in risks], identity["full_name"])
     flags += derived_flags(worded, Facts(reading=_reading(ref["shown"], risks, draft)))
     patient: Patient = {

@@ -496,7 +496,7 @@ def _questionnaire_response(record: ConsentRecord, refs: _Refs, labels: dict[str
             _item(f"risk:{risk['id']}:acknowledged_at", labels["fhir_acknowledged_at"],
                   [{"valueDateTime": risk["acknowledged_at"]}]),
             *([_item(f"risk:{risk['id']}:language", labels["fhir_read_in"], [{"valueCoding": _coding(
-                LANGUAGE_SYSTEM, risk["language"], language_name(risk["language"], labels))}])]
+                LANGUAGE_SYSTEM, risk["language"], language_name(risk["language"], labels, alone=True))}])]
               if risk.get("language") else []),
         ]}]))
     items += [_comprehension_item(check, labels) for check in record.get("comprehension") or []]

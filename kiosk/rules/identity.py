@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from kiosk.core.dates import format_day
 from kiosk.documents.record import CheckedIdentity as Person
 from kiosk.documents.record import Flag
 from kiosk.rules.screening import Facts, derived_flags
@@ -26,13 +27,17 @@ def _folded(name: str) -> str:
     return " ".join(unicodedata.normalize("NFC", name).casefold().split())
 
 
-def identity_change_flags(rules: Rules, *, checked: Person | None, how: str | None, signed: Person) -> list[Flag]:
-    """A flag for each `identity_changed_after_check` rule when the desk checked one identity and another signed."""
+def identity_change_flags(rules: Rules, *, checked: Person | None, how: str | None, signed: Person,
+                          language: str) -> list[Flag]:
+    """A flag for each `identity_changed_after_check` rule when the desk checked one identity and another signed.
+
+    `how` is already in the reason's language; birth dates are written the way `language` writes them.
+    """
     if checked is None or not how or same_person(checked, signed):
         return []
     # a clinic's rules without such a rule raise nothing: the PDF still says what was checked
-    return derived_flags(rules, Facts(checked=_words(checked), how=how, signed=_words(signed)))
+    return derived_flags(rules, Facts(checked=_words(checked, language), how=how, signed=_words(signed, language)))
 
 
-def _words(person: Person) -> str:
-    return f"{person['full_name']} ({person['date_of_birth']})"
+def _words(person: Person, language: str) -> str:
+    return f"{person['full_name']} ({format_day(person['date_of_birth'], language)})"

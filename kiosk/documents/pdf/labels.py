@@ -222,8 +222,7 @@ LABELS: dict[str, dict[str, str]] = {
             "seal still verifies; the SHA-256 of the patient-signed original (revision 1) is printed above."
         ),
         "language_names": (
-            "en=English;es=Espa\u00f1ol;ca=Catal\u00e0;fr=Fran\u00e7ais;de=Deutsch;"
-            "it=Italiano;pt=Portugu\u00eas"
+            "en=English;es=Spanish;ca=Catalan;fr=French;de=German;it=Italian;pt=Portuguese"
         ),
         # the FHIR export (kiosk.documents.fhir): item labels, revision titles, decisions with a note
         "fhir_initials": "Initials",
@@ -461,8 +460,9 @@ LABELS: dict[str, dict[str, str]] = {
             "arriba."
         ),
         "language_names": (
-            "en=Ingl\u00e9s;es=Espa\u00f1ol;ca=Catal\u00e1n;fr=Franc\u00e9s;de=Alem\u00e1n;"
-            "it=Italiano;pt=Portugu\u00e9s"
+            # lower case, as Spanish writes them mid-sentence; language_name(..., alone=True) capitalises a value
+            "en=ingl\u00e9s;es=espa\u00f1ol;ca=catal\u00e1n;fr=franc\u00e9s;de=alem\u00e1n;"
+            "it=italiano;pt=portugu\u00e9s"
         ),
         "fhir_initials": "Iniciales",
         "fhir_acknowledged_at": "Confirmado el",

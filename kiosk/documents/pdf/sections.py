@@ -119,7 +119,7 @@ def identity_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flow
         (labels["areas"], areas or labels["none"], ""),
     ]
     rows.append((labels["planned_sessions"], treatment.get("planned_sessions"), ""))
-    rows.append((labels["language"], language_name(record.get("language", ""), labels), ""))
+    rows.append((labels["language"], language_name(record.get("language", ""), labels, alone=True), ""))
     rows += [(labels["read_in_other"], line, "bold") for line in _read_in_other(record, labels)]
     story.append(_kv_table(rows))
     return story
@@ -469,7 +469,7 @@ def audit_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flowabl
     story.append(_kv_table([
         (labels["document_id"], val(record.get("document_id")), "bold"),
         (labels["created_at"], val(format_datetime(record.get("created_at"))), ""),
-        (labels["language"], val(language_name(record.get("language", ""), labels)), ""),
+        (labels["language"], val(language_name(record.get("language", ""), labels, alone=True)), ""),
         (labels["texts_version"], val(texts.get("version")), ""),
         (labels["common_version"], val(texts.get("common_version")), ""),
         (labels["rules_version"], val(texts.get("rules_version")), ""),

@@ -152,10 +152,16 @@ def format_date(value: object, labels: Mapping[str, str]) -> str:
     return format_day(value if isinstance(value, (str, date)) or value is None else str(value), labels.get("lang"))
 
 
-def language_name(code: str, labels: dict[str, str]) -> str:
-    """Name the consent's language next to its code, for a reader who does not know ISO codes."""
+def language_name(code: str, labels: dict[str, str], *, alone: bool = False) -> str:
+    """Name a language next to its code, for a reader who does not know ISO codes.
+
+    Mid-sentence it is written as the PDF's language writes it ("en inglés (en)"); `alone` (a table's value, a
+    display) starts it with a capital.
+    """
     names = dict(pair.split("=", 1) for pair in labels["language_names"].split(";") if "=" in pair)
     name = names.get((code or "").lower())
+    if name and alone:
+        name = name[:1].upper() + name[1:]
     return f"{name} ({code})" if name else (code or "")
 
 
