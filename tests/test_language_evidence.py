@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import io
 from typing import Any
 
 from flask import Flask
 from pypdf import PdfReader
 
-from tests.helpers import consents
+from tests.helpers import consents, staff_login
 from tests.support import WizardDriver
 
 
@@ -99,8 +100,7 @@ def test_a_check_answered_in_spanish_prints_its_spanish_questions_and_says_so(ap
     assert "the comprehension check: in Spanish (es)" in text
 
 
-def test_a_spanish_consent_names_the_other_language_as_spanish_writes_it(app: Flask, wizard: WizardDriver) -> None:
-    """Mid-sentence Spanish writes "en inglés"; only a value standing alone starts with a capital."""
+def _spanish_consent_with_risk_2_read_in_english(app: Flask, wizard: WizardDriver) -> Any:
     wizard.start()
     switch(wizard, "es", "/consent/identity")
     wizard.identity()
@@ -115,10 +115,30 @@ def test_a_spanish_consent_names_the_other_language_as_spanish_writes_it(app: Fl
     wizard.screening(app, "co2_laser")
     wizard.review()
     assert wizard.sign(typed_signature="Zoë Ñúñez").status_code == 302
-
     [consent] = consents(app)
+    return consent
+
+
+def test_a_spanish_consent_names_the_other_language_as_spanish_writes_it(app: Flask, wizard: WizardDriver) -> None:
+    """Mid-sentence Spanish writes "en inglés"; only a value standing alone starts with a capital."""
+    consent = _spanish_consent_with_risk_2_read_in_english(app, wizard)
     assert consent.language == "es"
     text = pdf_text(consent.documents[0].pdf)
     assert "leído y confirmado en inglés (en)" in text
     assert "Idioma de este consentimiento Español (es)" in text
     assert "en Inglés" not in text and "en Español" not in text
+
+
+def test_the_doctor_sees_each_risk_titled_as_the_patient_read_it_with_a_translation(
+        app: Flask, wizard: WizardDriver, staff: dict[str, str]) -> None:
+    texts = app.extensions["kiosk_texts"]
+    en_risks, es_risks = texts.modality("en", "co2_laser").risks, texts.modality("es", "co2_laser").risks
+    consent = _spanish_consent_with_risk_2_read_in_english(app, wizard)
+    doctor = app.test_client()
+    staff_login(doctor, staff["doctor"])  # reads the staff pages in English
+    page = html.unescape(doctor.get(f"/doctor/consents/{consent.document_id}").get_data(as_text=True))
+    risks = page[page.index('id="risks-heading"'):page.index("</table>", page.index('id="risks-heading"'))]
+    assert f'<span lang="es">{es_risks[0].title}</span>' in risks  # the Spanish the patient read, first
+    assert f"Translation: {en_risks[0].title}" in risks  # then the doctor's words, marked as a translation
+    assert f'<span lang="en">{en_risks[1].title}</span> <span class="read-in">(read in English)</span>' in risks
+    assert f"Translation: {en_risks[1].title}" not in risks  # read in the doctor's language: nothing to translate

@@ -87,6 +87,15 @@ def device_language(accepted: Iterable[tuple[str, float]], offered: Sequence[str
 
 
 @cache
+def language_name_in(code: str, reader: str) -> str:
+    """A language's name in the reader's own words ("Spanish" to an English reader, "inglés" to a Spanish one)."""
+    try:
+        return Locale.parse(code).get_display_name(reader) or code
+    except (ValueError, UnknownLocaleError):
+        return code
+
+
+@cache
 def language_name(code: str) -> str:
     """A language's name in that language ("Español"), as a patient looking for their own would read it."""
     try:

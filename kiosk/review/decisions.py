@@ -31,7 +31,8 @@ from kiosk.core.models import AuditEvent, Consent, ConsentEvent, Decision, Docum
 from kiosk.documents.wording import chosen_areas
 from kiosk.documents.pdf.frame import render_review_appearance
 from kiosk.core.vocabulary import ANSWER_LABELS
-from kiosk.documents.record import EarlierDecision, Review, describe_answer, flag_id, severity_rank
+from kiosk.core.i18n import language_name_in
+from kiosk.documents.record import EarlierDecision, Review, describe_answer, flag_id, severity_rank, words_in
 from kiosk.review.queue import consent_readiness
 from kiosk.rules.readiness import DECISIONS, Readiness
 from kiosk.documents.sealing import (REVIEW_FIELD_PREFIX, NoReservedArea, SealError, SealKey, add_signed_revision,
@@ -46,6 +47,19 @@ NOTE_MAX = 4000
 class FlagReason:
     severity: str
     reason: str
+
+
+@dataclass(frozen=True)
+class RiskView:
+    """One acknowledged risk titled in the words the patient read, with the doctor's words when those differ."""
+
+    id: str
+    title: str
+    language: str  # the language the patient read and acknowledged it in
+    initials: str
+    acknowledged_at: datetime | None
+    read_in_other: str | None = None  # that language's name in the doctor's words, when not the consent's
+    translation: str | None = None  # the title in the doctor's language, when the patient read another
 
 
 @dataclass(frozen=True)
@@ -102,7 +116,7 @@ class ConsentPage:
     has_stop: bool
     flagged: list[AnswerView]
     other_answers: list[AnswerView]
-    risks: list[dict[str, Any]]
+    risks: list[RiskView]
     comprehension: list[dict[str, Any]]  # the check after the risks, as the patient answered it
     documents: list[DocumentView]
     reviews: list[ReviewView]
@@ -163,6 +177,29 @@ def _answers(record: dict[str, Any], tz: ZoneInfo,
     return flagged, others
 
 
+def _risks(record: Mapping[str, Any], tz: ZoneInfo, reader: LanguageTexts | None) -> list[RiskView]:
+    """Each acknowledged risk as the patient read it (a risk read in another language keeps that language's title)."""
+    consent_language = str(record.get("language") or "")
+    modality = (record.get("treatment") or {}).get("modality")
+    theirs = reader.modalities.get(modality) if reader is not None and modality else None
+    views: list[RiskView] = []
+    for ack in record.get("risks") or []:
+        read_in = str(ack.get("language") or consent_language)
+        title = str(ack.get("title") or "")
+        if read_in != consent_language:
+            title = next((str(r.get("title")) for r in words_in(record, read_in).get("risks") or []
+                          if r.get("id") == ack.get("id")), title)
+        translation = None
+        if theirs is not None and reader is not None and reader.language != read_in:
+            translation = next((r.title for r in theirs.risks if r.id == ack.get("id")), None)
+        views.append(RiskView(
+            id=str(ack.get("id")), title=title, language=read_in, initials=str(ack.get("initials") or ""),
+            acknowledged_at=_parse_time(ack.get("acknowledged_at"), tz), translation=translation,
+            read_in_other=(language_name_in(read_in, reader.language if reader is not None else consent_language)
+                           if read_in != consent_language else None)))
+    return views
+
+
 def _event(event: AuditEvent, tz: ZoneInfo) -> EventView:
     return EventView(at=event.at.astimezone(tz), actor=event.actor, action=event.action, detail=event.detail)
 
@@ -179,8 +216,7 @@ def consent_page(session: Session, document_id: str, tz: ZoneInfo,
     translated = ({qid: words.text for qid, words in reader.questions.items()}
                   if reader is not None and reader.language != consent.language else None)
     flagged, others = _answers(record, tz, translated)
-    risks = [dict(ack, acknowledged_at=_parse_time(ack.get("acknowledged_at"), tz))
-             for ack in record.get("risks") or []]
+    risks = _risks(record, tz, reader)
     return ConsentPage(
         consent=consent,
         record=record,
