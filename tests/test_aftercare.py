@@ -264,3 +264,15 @@ def test_a_session_that_does_not_exist_is_not_found(app: Flask, staff: dict[str,
     assert app.extensions["kiosk_db"]().get(TreatmentSession, 999999) is None
     signed_out = app.test_client().get("/course/sessions/1/aftercare.pdf")
     assert signed_out.status_code == 302 and "/login" in signed_out.headers["Location"]
+
+
+def test_the_sheet_is_pdf_a_1b_like_every_pdf_the_clinic_makes(tmp_path: Any) -> None:
+    from tests.test_pdfa import preflight
+
+    paths = []
+    for language in ("en", "es"):
+        path = tmp_path / f"aftercare-{language}.pdf"
+        path.write_bytes(render_aftercare_pdf(sheet(language, "chemical_peel")))
+        paths.append(path)
+    verdicts = preflight(paths, tmp_path / "listing.txt")
+    assert verdicts == {path.name: [] for path in paths}
