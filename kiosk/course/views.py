@@ -195,10 +195,10 @@ def email_aftercare(session_id: int) -> Any:
         abort(404)
     except aftercare.SheetNotSent as exc:
         flash(AFTERCARE_NOT_SENT[exc.reason](), "error")
-        return redirect(url_for("course.show", document_id=exc.document_id, _anchor="aftercare"))
+        return redirect(url_for("course.show", document_id=exc.document_id))  # the message at the top, in view
     flash(_("The aftercare sheet of session %(n)d was emailed to the address the patient gave.",
             n=sheet.session.number), "info")
-    return redirect(url_for("course.show", document_id=sheet.consent.document_id, _anchor="aftercare"))
+    return redirect(url_for("course.show", document_id=sheet.consent.document_id))
 
 
 @bp.route("/checkins/<checkin_id>", methods=["GET", "POST"])
