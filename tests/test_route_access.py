@@ -100,6 +100,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("course.checkin", "GET"): DOCTORS,
     ("course.checkin", "POST"): DOCTORS,
     ("course.checkin_pdf", "GET"): DOCTORS,
+    ("course.aftercare_pdf", "GET"): ANY_STAFF,  # the aftercare sheet: printed at the desk or by the doctor
+    ("course.email_aftercare", "POST"): ANY_STAFF,  # without a mail server: back to the course page, saying so
     ("keeping.patient_data", "POST"): DOCTORS,  # the patient's own data: a confirmation page first
     ("verify.page", "GET"): PUBLIC,  # anyone holding a copy may check it
     ("verify.upload", "POST"): PUBLIC,  # no file: the form says so

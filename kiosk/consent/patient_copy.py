@@ -56,14 +56,15 @@ def _sent_before(session: Session, consent: Consent) -> bool:
         AuditEvent.consent_id == consent.id, AuditEvent.action == "copy_emailed")))
 
 
-def _email_of(consent: Consent) -> str | None:
+def email_of(consent: Consent) -> str | None:
+    """The address the patient typed in their own consent (the only one anything is ever sent to), or None."""
     return (consent.record.get("patient") or {}).get("email") or None
 
 
 def copy_offer(session: Session, token: object, *, mail_configured: bool, now: datetime) -> CopyOffer:
     """Whether the done page offers an email copy (a mail server, an address given, still soon after signing)."""
     consent = _signed_consent(session, token)
-    if consent is None or not mail_configured or _email_of(consent) is None or now - consent.created_at > COPY_WINDOW:
+    if consent is None or not mail_configured or email_of(consent) is None or now - consent.created_at > COPY_WINDOW:
         return CopyOffer(by_email=False, sent=False)
     return CopyOffer(by_email=True, sent=_sent_before(session, consent))
 
@@ -74,7 +75,7 @@ def email_copy(session: Session, token: object, *, settings: mail.MailSettings, 
     consent = _signed_consent(session, token)
     if consent is None:
         raise CopyNotSent("not_signed")
-    address = _email_of(consent)
+    address = email_of(consent)
     if address is None:
         raise CopyNotSent("no_email")
     if now - consent.created_at > COPY_WINDOW:

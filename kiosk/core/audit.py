@@ -23,6 +23,7 @@ ACTIONS = (
     "people_named", "countersigned",
     "photo_consent_recorded", "photo_uploaded", "photo_refused", "photo_viewed", "photo_deleted",
     "copy_emailed", "copy_email_failed", "copy_printed",
+    "aftercare_printed", "aftercare_emailed", "aftercare_email_failed",
 )
 
 

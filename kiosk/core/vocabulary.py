@@ -123,6 +123,8 @@ AUDIT_ACTION_LABELS: Words = {
     "photo_deleted": _l("Treatment photo deleted"),
     "copy_emailed": _l("Patient's copy emailed"), "copy_email_failed": _l("Patient's copy: email failed"),
     "copy_printed": _l("Patient's copy printed at the desk"),
+    "aftercare_printed": _l("Aftercare sheet printed"), "aftercare_emailed": _l("Aftercare sheet emailed"),
+    "aftercare_email_failed": _l("Aftercare sheet: email failed"),
 }
 # A screening flag's severity ("none": no flag at all).
 SEVERITY_LABELS: Words = {

@@ -346,6 +346,14 @@ def next_checkin(consent: Consent) -> Checkin | None:
     return signed[-1] if signed else None
 
 
+def visible_session(session: Session, session_id: int) -> tuple[TreatmentSession, Consent] | None:
+    """A recorded session and its consent, through the consent (the site guard applies): None when there is none,
+    or when it is another site's, so staff of one clinic never reach another's session by its number."""
+    row = session.get(TreatmentSession, session_id)
+    consent = None if row is None else session.scalar(select(Consent).where(Consent.id == row.consent_id))
+    return None if row is None or consent is None else (row, consent)
+
+
 def record_session(session: Session, who: Who, doctor: User, document_id: str, values: SessionInput, *,
                    texts: Texts, now: datetime, months: int) -> TreatmentSession:
     """Record a session that took place; refused while its check-in waits for a doctor, or the consent lapsed."""

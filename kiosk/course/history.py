@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
-from kiosk.course import checkins
+from kiosk.consent.patient_copy import email_of
+from kiosk.course import aftercare, checkins
 from kiosk.consent import queries as consents
 from kiosk.core.models import Checkin, Consent, ConsentEvent, TreatmentSession
 from kiosk.review.queue import consent_readiness, name_condition
@@ -53,6 +54,8 @@ class Course:
     sessions: list[TreatmentSession]
     withdrawal: ConsentEvent | None
     next_checkin: str | None  # the check-in the next recorded session will go on
+    patient_email: bool  # the patient typed an address in their consent: the aftercare sheet may be emailed
+    aftercare_emailed: frozenset[int]  # sessions whose aftercare sheet was emailed already (each goes once)
 
 
 def course(session: Session, document_id: str, *, texts: Texts, now: datetime, months: int) -> Course:
@@ -73,6 +76,8 @@ def course(session: Session, document_id: str, *, texts: Texts, now: datetime, m
         sessions=list(consent.sessions),
         withdrawal=next((e for e in consent.events if e.status == "withdrawn"), None),
         next_checkin=following.document_id if following else None,
+        patient_email=email_of(consent) is not None,
+        aftercare_emailed=frozenset(aftercare.emailed_sessions(session, consent)),
     )
 
 

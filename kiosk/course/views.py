@@ -14,11 +14,12 @@ from flask_login import current_user
 from forms.base import EmptyForm
 from forms.course import CourseSearchForm, SessionForm, WithdrawForm
 from forms.review import DecisionForm
-from kiosk.course import checkins
+from kiosk.course import aftercare, checkins
 from kiosk.consent import queries as consents
 from kiosk.course import history as course
 from kiosk.review import decisions as reviews
 from kiosk.course import withdrawal
+from kiosk.core import mail
 from kiosk.core.extensions import db
 from kiosk.core.vocabulary import ANSWER_LABELS, DECISION_LABELS, VALIDITY_REASON_LABELS, label
 from kiosk.documents.record import describe_answer
@@ -26,6 +27,17 @@ from kiosk.core import web as common
 from kiosk.core.web import roles_required
 
 bp = Blueprint("course", __name__, url_prefix="/course")
+
+AFTERCARE_NOT_SENT = {
+    "no_mail_server": lambda: _("Email is not set up for this clinic, so the aftercare sheet cannot be emailed. "
+                                "Please print it for the patient."),
+    "no_email": lambda: _("The patient gave no email address in their consent, so the aftercare sheet cannot be "
+                          "emailed. Please print it for the patient."),
+    "already_sent": lambda: _("The aftercare sheet of this session was already emailed to the patient. Print it if "
+                              "they need another copy."),
+    "mail_failed": lambda: _("The email could not be sent just now. Please print the aftercare sheet for the patient, "
+                             "or try again later."),
+}
 
 WITHDRAWAL_MESSAGES = {
     "already_withdrawn": lambda: _("This consent is already withdrawn."),
@@ -56,7 +68,9 @@ def _render(document_id: str, **forms: Any) -> Any:
                                                  data={"session_date": common.staff_now().date()}))
     titles = {m: common.current_texts().modality(str(get_locale() or "en"), m).title
               for m in common.current_texts().rules.modalities}
-    return render_template("course/course.html", page=page, action_form=EmptyForm(), titles=titles, **forms)
+    return render_template("course/course.html", page=page, action_form=EmptyForm(), titles=titles,
+                           mail_ready=mail.settings_from(current_app.config) is not None,
+                           recorded=request.args.get("recorded", type=int), **forms)
 
 
 @bp.route("/find", methods=["GET"])
@@ -151,7 +165,40 @@ def record_session(document_id: str) -> Any:
             target.errors = [*target.errors, message]
         return _render(document_id, session_form=form)
     flash(_("Session %(n)d is recorded.", n=row.number), "info")
-    return redirect(url_for("course.show", document_id=document_id))
+    return redirect(url_for("course.show", document_id=document_id, recorded=row.id, _anchor="aftercare"))
+
+
+@bp.route("/sessions/<int:session_id>/aftercare.pdf", methods=["GET"])
+@roles_required("staff")
+def aftercare_pdf(session_id: int) -> Any:
+    """A session's one-page aftercare sheet in the patient's language, inline for printing (audited)."""
+    try:
+        sheet = aftercare.print_sheet(db.session, common.who(), session_id, texts=common.current_texts(),
+                                      clinic_of=common.clinic, now=common.clinic_now())
+    except aftercare.SessionNotFound:
+        abort(404)
+    return send_file(io.BytesIO(sheet.pdf), mimetype="application/pdf", as_attachment=False,
+                     download_name=sheet.filename)
+
+
+@bp.route("/sessions/<int:session_id>/aftercare/email", methods=["POST"])
+@roles_required("staff")
+def email_aftercare(session_id: int) -> Any:
+    """Email a session's aftercare sheet to the address the patient gave in their consent (once; audited)."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        sheet = aftercare.email_sheet(db.session, common.who(), session_id, texts=common.current_texts(),
+                                      clinic_of=common.clinic, settings=mail.settings_from(current_app.config),
+                                      now=common.clinic_now())
+    except aftercare.SessionNotFound:
+        abort(404)
+    except aftercare.SheetNotSent as exc:
+        flash(AFTERCARE_NOT_SENT[exc.reason](), "error")
+        return redirect(url_for("course.show", document_id=exc.document_id))  # the message at the top, in view
+    flash(_("The aftercare sheet of session %(n)d was emailed to the address the patient gave.",
+            n=sheet.session.number), "info")
+    return redirect(url_for("course.show", document_id=sheet.consent.document_id))
 
 
 @bp.route("/checkins/<checkin_id>", methods=["GET", "POST"])

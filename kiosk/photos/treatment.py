@@ -19,6 +19,7 @@ from kiosk.consent import queries as consents
 from kiosk.core import audit
 from kiosk.core.audit import Who
 from kiosk.core.models import Consent, Photo, TreatmentSession, User
+from kiosk.course import checkins
 from kiosk.photos.choices import CurrentChoice, current_choice
 from kiosk.photos.images import PhotoRefused, clean_photo
 from kiosk.photos.storage import PhotoStore
@@ -76,12 +77,10 @@ def consent_areas(consent: Consent) -> list[tuple[str, str]]:
 
 def session_photos(session: Session, session_id: int, tz: tzinfo | None = None) -> SessionPhotos:
     """A session with its photos; raises SessionNotFound (another site's session is not there)."""
-    row = session.get(TreatmentSession, session_id)
-    if row is None:
+    found = checkins.visible_session(session, session_id)  # None too for another site's (the guard)
+    if found is None:
         raise SessionNotFound(session_id)
-    consent = session.scalar(select(Consent).where(Consent.id == row.consent_id))  # None: another site's (the guard)
-    if consent is None:
-        raise SessionNotFound(session_id)
+    row, consent = found
     photos = list(session.scalars(select(Photo).where(Photo.session_id == row.id).order_by(Photo.id)))
     return SessionPhotos(consent, row, photos, current_choice(session, consent, tz), consent_areas(consent))
 

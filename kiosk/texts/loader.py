@@ -16,6 +16,7 @@ from kiosk.texts.parity import check_parity
 from kiosk.texts.reasons import load_reasons
 from kiosk.texts.checkin import is_checkin_only, load_checkin_texts
 from kiosk.texts.people import load_people_texts
+from kiosk.texts.aftercare import load_aftercare_texts
 from kiosk.texts.model import (ANSWER_TYPES, CHECK_OPTIONS, CHECK_QUESTIONS, DERIVED_KINDS, REPRESENTED_PLACEHOLDERS,
                                SECTION_IDS, SEVERITIES, AnswerType, CheckOption, CheckQuestion, CommonText,
                                DerivedRule, LanguageTexts, ModalityText, PhotoConsentText,
@@ -52,13 +53,16 @@ def load_texts(directory: str | Path) -> Texts:
             languages[lang.language] = lang
     check_parity(docs, errors)
     checkin = load_checkin_texts(lang_dirs, root, rules, errors)
-    people = load_people_texts([p for p in lang_dirs if p.name in languages or not is_checkin_only(p)], root, errors)
+    consent_dirs = [p for p in lang_dirs if p.name in languages or not is_checkin_only(p)]
+    people = load_people_texts(consent_dirs, root, errors)
+    aftercare = load_aftercare_texts(consent_dirs, root, errors)
     worded = {lang_dir.name: load_reasons(lang_dir, root, rules, errors) for lang_dir in lang_dirs
               if rules is not None and lang_dir.name in languages}
     if errors:
         raise TextsError(errors)
     assert rules is not None
     return Texts(rules=rules, languages=languages, source=str(root), checkin=checkin, people=people,
+                 aftercare=aftercare,
                  worded_rules={language: found for language, found in worded.items()
                                if found is not None and found is not rules})
 

@@ -271,12 +271,32 @@ class PeopleText:
 
 
 @dataclass(frozen=True)
+class AftercareText:
+    """The words around a treatment's aftercare advice on the sheet handed out after each session, in one language."""
+
+    language: str
+    version: str
+    title: str
+    reference: str  # {id}: the consent's document id, in the page header
+    patient: str
+    treatment: str
+    session: str  # {number}
+    session_date: str
+    areas: str
+    advice: str
+    when_to_call_title: str
+    when_to_call: str
+    handout: str
+
+
+@dataclass(frozen=True)
 class Texts:
     rules: Rules
     languages: dict[str, LanguageTexts]
     source: str = ""
     checkin: dict[str, CheckinText] = field(default_factory=dict)
     people: dict[str, PeopleText] = field(default_factory=dict)
+    aftercare: dict[str, AftercareText] = field(default_factory=dict)
     worded_rules: dict[str, Rules] = field(default_factory=dict)  # the rules with reasons in each language
     _cache: dict[tuple[str, str], TextsRef] = field(default_factory=dict, compare=False, repr=False)
 
@@ -295,6 +315,10 @@ class Texts:
     def people_text(self, language: str) -> PeopleText:
         """The representative's, interpreter's and witness's words in this language, falling back to English."""
         return self.people.get(language) or self.people["en"]
+
+    def aftercare_text(self, language: str) -> AftercareText:
+        """The aftercare sheet's words in this language, falling back to English."""
+        return self.aftercare.get(language) or self.aftercare["en"]
 
     def modality(self, language: str, modality: str) -> ModalityText:
         return self.language(language).modalities[modality]
