@@ -68,8 +68,13 @@ def check_texts() -> None:
 @click.argument("modality")
 @click.argument("answers_file", metavar="ANSWERS.json", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Visit date to judge by (default: today at the clinic).")
-def screen_command(modality: str, answers_file: Path, as_of: str | None) -> None:
+@click.option("--language", metavar="LANG", default="en", show_default=True,
+              help="Write each flag's reason as a consent in this language would (consent_texts/LANG/reasons.yaml).")
+def screen_command(modality: str, answers_file: Path, as_of: str | None, language: str) -> None:
     """Dry-run the screening rules on a JSON file of answers plus date_of_birth (and optionally planned_modality)."""
+    if language not in current_texts().languages:
+        _fail(f"--language {language}: no consent texts in that language "
+              f"(there are: {', '.join(sorted(current_texts().languages))})", 2)
     try:
         raw = answers_file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -92,7 +97,7 @@ def screen_command(modality: str, answers_file: Path, as_of: str | None) -> None
     date_of_birth = answers.pop("date_of_birth")
     planned = answers.pop("planned_modality", None)
     try:
-        flags = screen(current_texts().rules, modality, answers, date_of_birth, visit, planned)
+        flags = screen(current_texts().rules_in(language), modality, answers, date_of_birth, visit, planned)
     except ScreeningError as exc:
         _fail(str(exc), 2)
     click.echo(json.dumps({"modality": modality, "flags": flags}, ensure_ascii=False, indent=2))

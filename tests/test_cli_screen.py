@@ -231,3 +231,23 @@ def test_unknown_planned_modality(tmp_path: Path) -> None:
     path = write(tmp_path, {**ADULT, **CO2_NO, "planned_modality": "laser_tag"})
     assert_one_line_error(run_screen(tmp_path, "co2_laser", str(path), "--as-of", "2026-06-15"),
                           "planned_modality", "laser_tag")
+
+
+def test_the_director_reads_the_reasons_as_a_spanish_consent_would(tmp_path: Path) -> None:
+    answers = tmp_path / "a.json"
+    answers.write_text(json.dumps({**CO2_NO, "pregnant": True, **ADULT}), encoding="utf-8")
+    english = json.loads(run_screen(tmp_path, "co2_laser", str(answers)).stdout)
+    result = run_screen(tmp_path, "co2_laser", str(answers), "--language", "es")
+    assert result.returncode == 0, result.stderr
+    spanish = json.loads(result.stdout)
+    assert [f["question"] for f in spanish["flags"]] == [f["question"] for f in english["flags"]] == ["pregnant"]
+    assert spanish["flags"][0]["reason"] != english["flags"][0]["reason"]
+    assert "embaraz" in spanish["flags"][0]["reason"].lower()
+
+
+def test_a_language_without_texts_is_one_readable_line(tmp_path: Path) -> None:
+    answers = tmp_path / "a.json"
+    answers.write_text(json.dumps({**CO2_NO, **ADULT}), encoding="utf-8")
+    result = run_screen(tmp_path, "co2_laser", str(answers), "--language", "xx")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "--language xx: no consent texts in that language (there are: en, es)" in result.stderr
