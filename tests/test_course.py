@@ -22,7 +22,7 @@ from sqlalchemy import select
 from app import create_app
 from kiosk.consent import queries as consents
 from kiosk import demo
-from kiosk.core.models import AuditEvent, Consent, Draft
+from kiosk.core.models import AuditEvent, Checkin, Consent, Draft
 from kiosk.documents.record import Clinic
 from kiosk.texts.loader import load_texts
 from kiosk.texts.model import TextsError
@@ -377,6 +377,35 @@ def test_the_check_in_shows_spanish_words_and_stores_them(app: Flask, staff: dic
     page = tablet.get("/checkin").get_data(as_text=True)
     assert "Antes de la sesión de hoy" in page
     assert "Desde la última sesión, ¿ha empezado a tomar algún medicamento nuevo?" in page
+
+
+def test_a_check_in_answered_in_spanish_and_signed_in_english_prints_the_questions_as_read_with_the_switch(
+        app: Flask, staff: dict[str, str]) -> None:
+    texts = app.extensions["kiosk_texts"]
+    document_id = make_consent(app)  # an English consent
+    code = start_checkin(signed_in(app, staff["frontdesk"]), document_id)
+    tablet = app.test_client()
+    post(tablet, "/", "/consent/start", {"code": code})
+    post(tablet, "/checkin", "/language", {"lang": "es", "next": "/checkin"})
+    asked = texts.rules.checkin_for("microdermabrasion")
+    assert post(tablet, "/checkin", "/checkin", {f"q_{q.id}": "no" for q in asked}).headers["Location"] == "/checkin/sign"
+    post(tablet, "/checkin/sign", "/language", {"lang": "en", "next": "/checkin/sign"})  # signs in English
+    response = post(tablet, "/checkin/sign", "/checkin/sign", {"consent_agree": "y", "signature_data": "",
+                                                               "typed_signature": "y", "printed_name": "MARTA RUIZ"})
+    assert response.headers["Location"] == "/checkin/done"
+
+    with app.extensions["kiosk_db"]() as session:
+        checkin = session.scalars(select(Checkin).where(Checkin.status != "open")).one()
+        record, pdf = checkin.record, checkin.document.revisions[0].pdf
+    spanish = texts.checkin_text("es").questions
+    assert record["language"] == "en"
+    assert [a["text"] for a in record["answers"]] == [spanish[q.id].text for q in asked]  # the words answered
+    assert [(s["from_language"], s["to_language"]) for s in record["trail"]["language_switches"]] == [
+        ("en", "es"), ("es", "en")]
+    text = pdf_text(pdf)
+    assert "The patient read this part in Spanish (es); it is printed as they read it." in text
+    assert spanish[asked[0].id].text in text and texts.checkin_text("en").questions[asked[0].id].text not in text
+    assert "Language switches" in text and "English (en) → Spanish (es)" in text
 
 
 def test_a_consent_tablet_and_a_check_in_tablet_cannot_cross(app: Flask, staff: dict[str, str],

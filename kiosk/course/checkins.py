@@ -168,7 +168,9 @@ def save_answers(session: Session, checkin: Checkin, values: dict[str, Any], now
     if checkin.status != "open" or checkin.draft.status != "open":
         raise CheckinClosed()
     draft = checkin.draft
-    draft.data = {**copy.deepcopy(draft.data), "checkin_answers": {**values, "saved_at": now.isoformat()}}
+    # the language the questions were answered in: the record prints them in it, whatever the signature's
+    draft.data = {**copy.deepcopy(draft.data),
+                  "checkin_answers": {**values, "saved_at": now.isoformat(), "language": draft.language}}
     draft.updated_at = now
     session.commit()
 
@@ -224,10 +226,11 @@ def build_record(checkin: Checkin, saved: dict[str, Any], signature: SignatureIn
     """The check-in as stored and printed: the words shown, the answers, the flags and the signature."""
     draft, consent = checkin.draft, checkin.consent
     words = texts.checkin_text(draft.language)
+    answered_in = texts.checkin_text(saved.get("language") or draft.language)  # may differ: a switch before signing
     questions = texts.rules.checkin_for(checkin.modality)
     shown: dict[str, Any]  # the check-in's own words: not a consent's TextsShown
-    shown = {"language": words.language, "title": words.title, "intro": words.intro,
-             "questions": [shown_question(q, words.questions[q.id]) for q in questions],
+    shown = {"language": words.language, "title": words.title, "intro": answered_in.intro,  # on the questions page
+             "questions": [shown_question(q, answered_in.questions[q.id]) for q in questions],
              "statement": words.statement, "signature_meaning": words.signature_meaning}
     answers_in = saved["answers"]
     flags = screen_checkin(texts.rules_in(draft.language), checkin.modality, answers_in, local_now.date())
@@ -258,7 +261,12 @@ def build_record(checkin: Checkin, saved: dict[str, Any], signature: SignatureIn
                   "opened_at": (draft.trail or {}).get("opened_at"), "device_label": draft.device_label,
                   "ip_address": draft.ip_address, "user_agent": draft.user_agent,
                   "questions_shown_at": (steps.get("checkin:questions") or {}).get("shown_at"),
-                  "sign_shown_at": (steps.get("checkin:sign") or {}).get("shown_at")},
+                  "sign_shown_at": (steps.get("checkin:sign") or {}).get("shown_at"),
+                  "steps": [{"step": "screening", "language": answered_in.language, "at": saved["saved_at"]},
+                            {"step": "sign", "language": words.language, "at": local_now.isoformat()}],
+                  "language_switches": [{"at": c.get("at", ""), "from_language": c.get("from", ""),
+                                         "to_language": c.get("to", "")}
+                                        for c in (draft.trail or {}).get("language_changes") or []]},
     }
 
 

@@ -21,10 +21,11 @@ from kiosk.documents.paragraphs import paragraphs
 from kiosk.documents.pdf.frame import review_area_section
 from kiosk.documents.pdf.labels import course_labels
 from kiosk.documents.pdf.pages import NumberedCanvas, Rule, document_moment, page_decorator, signature_flowable
-from kiosk.documents.pdf.sections import kv_table, screening_section, verification_section
+from kiosk.documents.pdf.sections import kv_table, language_switches_section, screening_section, verification_section
 from kiosk.documents.pdf.style import (FONT, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAGE_SIZE, SIGNATURE_MAX_W,
                              STYLES, USABLE_W, register_fonts)
-from kiosk.documents.pdf.text import TextBlock, blocks, format_datetime, heading, language_name, printable, started_by
+from kiosk.documents.pdf.text import (TextBlock, blocks, format_date, format_datetime, heading, language_name, printable,
+                                      started_by)
 
 def render_checkin_pdf(record: dict[str, Any], signature_png: bytes | None,
                        signature_image: PILImage.Image | None = None) -> bytes:
@@ -38,11 +39,11 @@ def render_checkin_pdf(record: dict[str, Any], signature_png: bytes | None,
     story += heading(labels["checkin_details"], "h2", 3 * cm)
     story.append(kv_table([
         (labels["full_name"], patient.get("full_name"), "bold"),
-        (labels["date_of_birth"], patient.get("date_of_birth"), ""),
+        (labels["date_of_birth"], format_date(patient.get("date_of_birth"), labels), ""),
         (labels["modality"], treatment.get("modality_title"), ""),
         (labels["consent_document"], record.get("consent_document_id"), "bold"),
         (labels["session_number"], record.get("session_number"), ""),
-        (labels["language"], language_name(record.get("language", ""), labels), ""),
+        (labels["language"], language_name(record.get("language", ""), labels, alone=True), ""),
     ]))
     shown = record["texts"]["shown"]
     story += blocks(shown.get("intro"), STYLES["summary"])
@@ -57,12 +58,13 @@ def render_checkin_pdf(record: dict[str, Any], signature_png: bytes | None,
         (labels["rules_version"], texts.get("rules_version"), ""),
         (labels["texts_sha256"], texts.get("sha256"), "hash"),
         (labels["signature_sha256"], signature.get("image_sha256") or labels["none"], "hash"),
-        (labels["draft_started_at"], format_datetime(trail.get("started_at")), ""),
+        (labels["draft_started_at"], format_datetime(trail.get("started_at"), labels), ""),
         (labels["started_by"], started_by(trail.get("started_by"), labels) or labels["none"], ""),
         (labels["device_label"], trail.get("device_label") or labels["none"], ""),
         (labels["ip_address"], trail.get("ip_address") or labels["none"], ""),
         (labels["user_agent"], trail.get("user_agent") or labels["none"], ""),
     ], 4.8 * cm))
+    story += language_switches_section(trail, labels)
     story += verification_section(record, labels, "checkin_verify")
     title = labels["checkin_title"].format(modality=treatment.get("modality_title", ""))
     return _build(story, record, labels, title, record.get("created_at"))
@@ -83,7 +85,7 @@ def _signature(record: dict[str, Any], png: bytes | None, labels: dict[str, str]
     block.append(Rule(min(SIGNATURE_MAX_W + 1 * cm, USABLE_W)))
     block.append(kv_table([
         (labels["printed_name"], signature.get("printed_name"), "bold"),
-        (labels["signed_at"], f"{format_datetime(signature.get('signed_at'))} ({signature.get('timezone')})", ""),
+        (labels["signed_at"], f"{format_datetime(signature.get('signed_at'), labels)} ({signature.get('timezone')})", ""),
         (labels["meaning"], "\n".join(paragraphs(signature.get("meaning"))), ""),  # reflowed as on the tablet
     ]))
     return heading(labels["consent"], "h2", 5 * cm) + [KeepTogether(block)]

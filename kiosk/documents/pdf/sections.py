@@ -502,14 +502,14 @@ def audit_section(record: ConsentRecord, labels: dict[str, str]) -> list[Flowabl
                      f"{seconds:.1f}" if isinstance(seconds, (int, float)) else none]
             data.append([wrap_plain(c, FONT, VALUE_SIZE, w - CELL_PAD) for c, w in zip(cells, widths)])
         story += [Spacer(0, 8), Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT", style=_STEPS_STYLE)]
-    story += _language_switches(trail, labels)
+    story += language_switches_section(trail, labels)
     story += _corrections(trail.get("corrections") or [], labels)
 
     story += verification_section(record, labels)
     return story
 
 
-def _language_switches(trail: Mapping[str, Any], labels: dict[str, str]) -> list[Flowable]:
+def language_switches_section(trail: Mapping[str, Any], labels: dict[str, str]) -> list[Flowable]:
     """Each switch of language with its time, so the trail shows when the patient read what in which language."""
     switches = trail.get("language_switches")
     if switches is None:  # records from before switches were kept say nothing either way
