@@ -21,6 +21,7 @@ from kiosk.documents.record import Clinic
 from kiosk.documents.sealing import SealKey
 from kiosk.core.extensions import babel, csrf, db, login_manager
 from kiosk.core.migrate import upgrade
+from kiosk.texts.folders import TextsFolders
 from kiosk.texts.loader import load_texts
 from kiosk.texts.model import TextsError
 from kiosk.documents.paragraphs import paragraphs
@@ -63,7 +64,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(keeping.bp)
     app.register_blueprint(photos.bp)
     app.register_blueprint(verify.bp)
-    register_error_handlers(app)
+    register_error_handlers(app, broken_texts=(TextsError,))
     register_commands(app)
     return app
 
@@ -74,6 +75,8 @@ def register_texts(app: Flask) -> None:
         app.extensions["kiosk_texts"] = load_texts(app.config["CONSENT_TEXTS_DIR"])
     except TextsError as exc:
         raise SystemExit("The consent texts have errors; fix them and start again:\n" + str(exc)) from None
+    # a site of a chain with its own folder (flask edit-site --texts) reads it; loaded once, on first use
+    app.extensions["kiosk_texts_folders"] = TextsFolders(app.config["CONSENT_TEXTS_DIR"], app.extensions["kiosk_texts"])
     app.add_template_filter(paragraphs)  # `text|paragraphs`: pages cut a text where the PDF does
     app.add_template_filter(web.page_day, "day")  # dates and times as the PDFs write them: kiosk.core.dates
     app.add_template_filter(web.page_moment, "moment")

@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 
 import click
 from flask import Flask, current_app
+from sqlalchemy.exc import SQLAlchemyError
 from flask.cli import with_appcontext
 
 from kiosk.core import audit
@@ -29,6 +30,9 @@ from kiosk.staff.commands import (assign_site_command, create_site_command, crea
 from kiosk.keeping import archive as keeping_archive
 from kiosk.keeping import backup as keeping_backup
 from kiosk.keeping import retention
+from kiosk.staff import sites as staff_sites
+from kiosk.texts.folders import check_site_folder
+from kiosk.texts.model import TextsError
 from kiosk.core.dates import clinic_day_range
 from kiosk.core.extensions import db
 from kiosk.core.migrate import upgrade
@@ -60,6 +64,16 @@ def check_texts() -> None:
         for modality in texts.rules.modalities:
             ref = texts.reference(language, modality)
             click.echo(f"{language}/{modality}: version {ref['version']} sha256 {ref['sha256']}")
+    try:
+        own = [site for site in staff_sites.all_sites(db.session) if site.texts_dir]
+    except SQLAlchemyError:  # no database yet (a fresh checkout): only the installation's folder to check
+        own = []
+    for site in own:  # a chain's site with its own folder (edit-site --texts): held to the same checks
+        try:
+            check_site_folder(site.texts_dir or "", texts)
+        except TextsError as exc:
+            _fail(f"site {site.code}: the texts in {site.texts_dir} have errors:\n{exc}")
+        click.echo(f"site {site.code}: its own texts in {site.texts_dir} OK")
     click.echo("consent texts OK")
 
 

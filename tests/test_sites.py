@@ -301,3 +301,67 @@ def test_a_desk_in_another_time_zone_keeps_its_evening_patients_on_todays_list(a
     assert started.status_code == 302
     services_of(app).clock = lambda: datetime(2026, 12, 3, 23, 5, tzinfo=UTC).astimezone(madrid)
     assert "Nieves Guanche Évora" in desk.get("/desk/").get_data(as_text=True)
+
+
+def _own_texts(tmp_path: Path, title: str) -> Path:
+    """A copy of the installation's consent_texts/ whose chemical peel has another English title."""
+    import shutil
+
+    from tests.support import ROOT
+
+    folder = tmp_path / "valencia_texts"
+    shutil.copytree(ROOT / "consent_texts", folder)
+    peel = folder / "en" / "modalities" / "chemical_peel.yaml"
+    text = peel.read_text(encoding="utf-8").replace("title: Chemical peel", f"title: {title}", 1)
+    peel.write_text(re.sub(r'^version: "[^"]+"', 'version: "2099-01-01.1"', text, count=1, flags=re.M),
+                    encoding="utf-8")  # a version of its own, as a clinic's own wording would have
+    return folder
+
+
+def test_a_site_with_its_own_texts_folder_gives_its_patients_those_words_and_no_other_site(
+        app: Flask, chain: dict[str, str], tmp_path: Path) -> None:
+    folder = _own_texts(tmp_path, "Valencia glycolic peel")
+    edited = cli(app, "edit-site", "valencia", "--texts", str(folder))
+    assert edited.exit_code == 0 and f"texts: {folder.resolve()}" in edited.output
+    assert f"texts: {folder.resolve()}" in cli(app, "sites").output
+    checked = cli(app, "check-texts")
+    assert checked.exit_code == 0 and f"site valencia: its own texts in {folder.resolve()} OK" in checked.output
+
+    valencia, madrid = sign_at(app, chain["desk_valencia"], "Vera Valencia"), sign_at(app, chain["desk_madrid"], "Mar M")
+    stored = {c.document_id: c for c in db(app).scalars(select(Consent))}
+    assert stored[valencia].record["treatment"]["modality_title"] == "Valencia glycolic peel"
+    assert stored[madrid].record["treatment"]["modality_title"] == "Chemical peel"
+    assert "Valencia glycolic peel" in pdf_text(stored[valencia].documents[0].pdf)
+    # the course page judges the consent against its own clinic's texts: no re-consent asked of either
+    assert stored[valencia].texts_version == "2099-01-01.1" != stored[madrid].texts_version
+    # (a doctor at both clinics reads each against its own, though the pages around name no one site)
+    for desk, document_id in ((chain["desk_valencia"], valencia), (chain["desk_madrid"], madrid),
+                              (chain["doctor_both"], valencia), (chain["doctor_both"], madrid)):
+        page = login(app, desk).get(f"/course/{document_id}").get_data(as_text=True)
+        assert 'id="validity-reason"' not in page and "Start a check-in" in page, document_id
+
+    back = cli(app, "edit-site", "valencia", "--texts", "")
+    assert back.exit_code == 0 and "texts: (the installation texts)" in back.output
+
+
+def test_a_broken_texts_folder_is_refused_with_every_problem_named(app: Flask, chain: dict[str, str],
+                                                                   tmp_path: Path) -> None:
+    folder = _own_texts(tmp_path, "Broken")
+    (folder / "es" / "modalities" / "chemical_peel.yaml").write_text("title: [unclosed\n", encoding="utf-8")
+    result = cli(app, "edit-site", "valencia", "--texts", str(folder))
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "have errors" in result.output and "chemical_peel.yaml" in result.output
+    assert db(app).scalar(select(Site.texts_dir).where(Site.code == "valencia")) is None
+
+
+def test_a_texts_folder_broken_after_it_was_set_gives_a_clear_page_not_a_stack_trace(
+        app: Flask, chain: dict[str, str], tmp_path: Path) -> None:
+    folder = _own_texts(tmp_path, "Soon broken")
+    assert cli(app, "edit-site", "valencia", "--texts", str(folder)).exit_code == 0
+    (folder / "rules.yaml").write_text("version: [\n", encoding="utf-8")  # edited by hand before the app loads it
+    desk = login(app, chain["desk_valencia"])
+    page = desk.get("/desk/")
+    assert page.status_code == 503
+    assert "the administrator must correct the texts" in page.get_data(as_text=True)
+    assert "Traceback" not in page.get_data(as_text=True)
+    assert login(app, chain["desk_madrid"]).get("/desk/").status_code == 200  # the other clinic goes on

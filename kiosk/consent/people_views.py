@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, flash, g, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -28,6 +28,7 @@ def _draft_or_redirect() -> tuple[Any, Response | None]:
     open_step = steps.first_open(drafts.completed(draft))
     if open_step != "sign":
         return None, redirect(url_for(f"wizard.{open_step}"))
+    g.draft = draft  # the patient's clinic: its header and its texts (kiosk.core.web.request_site)
     return draft, None
 
 

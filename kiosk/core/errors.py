@@ -12,8 +12,19 @@ from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.wrappers import Response
 
 
-def register_error_handlers(app: Flask) -> None:
-    """One template for every HTTP error, with a message people can act on."""
+def register_error_handlers(app: Flask, broken_texts: tuple[type[Exception], ...] = ()) -> None:
+    """One template for every HTTP error, with a message people can act on.
+
+    `broken_texts`: the errors of a site's own consent texts folder found broken at first use (kiosk.texts).
+    """
+    for error in broken_texts:
+        @app.errorhandler(error)
+        def texts_broken(exc: Exception) -> Any:
+            app.logger.error("A site's consent texts have errors:\n%s", exc)
+            message = _("This clinic's consent texts cannot be shown just now, so nothing can be signed here. "
+                        "Nothing you entered has been lost. Please ask the front desk: the administrator must "
+                        "correct the texts, and a paper form can be used meanwhile.")
+            return render_template("error.html", title=_("Not available just now"), message=message), 503
 
     @app.errorhandler(CSRFError)
     def csrf_error(_exc: CSRFError) -> Any:

@@ -25,6 +25,8 @@ class Site(Base):
     address: Mapped[str | None] = mapped_column(String(400))
     timezone: Mapped[str | None] = mapped_column(String(64))
     public_url: Mapped[str | None] = mapped_column(String(300))
+    # its own consent_texts/ folder (absolute path); empty: the installation's KIOSK_CONSENT_TEXTS_DIR
+    texts_dir: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -9,7 +9,7 @@ from functools import wraps
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, request, session, url_for
+from flask import abort, current_app, g, request, session, url_for
 from flask_babel import get_locale, refresh
 from flask_login import current_user, login_required, logout_user
 
@@ -20,7 +20,7 @@ from kiosk.core import sites
 from kiosk.core.dates import format_day, format_moment
 from kiosk.core.audit import Who
 from kiosk.core.extensions import db
-from kiosk.core.models import Checkin, Consent, Site
+from kiosk.core.models import Checkin, Consent, Site, TreatmentSession
 from kiosk.core.clinic import services_of
 
 if TYPE_CHECKING:
@@ -116,13 +116,23 @@ def clinic_now() -> datetime:
     return services_of(current_app).clock()
 
 
+def request_site(draft: Any = None) -> Site | None:
+    """The clinic this request serves: the patient's own on a tablet (their draft's), else the staff member's one site.
+
+    None for a visitor of no site, or staff of several (a doctor of two clinics, an admin): the settings' clinic.
+    """
+    site = getattr(draft if draft is not None else g.get("draft"), "site", None) or g.get("site")
+    if site is None:
+        user = current_user if current_user and current_user.is_authenticated else None
+        if user is not None and len(user.sites) == 1:
+            site = user.sites[0]
+    return site
+
+
 def header_clinic_name(draft: Any = None) -> str:
     """The clinic a page's header names: the patient's own clinic on a tablet, the staff member's one site, else the setting."""
     try:
-        site = getattr(draft, "site", None)
-        user = current_user if current_user and current_user.is_authenticated else None
-        if site is None and user is not None and len(user.sites) == 1:
-            site = user.sites[0]
+        site = request_site(draft)
         return (site and site.name) or current_app.config["CLINIC_NAME"]
     except SQLAlchemyError:  # the "database unavailable" page itself must not need the database
         return current_app.config["CLINIC_NAME"]
@@ -142,8 +152,29 @@ def staff_now() -> datetime:
 
 
 def current_texts() -> Texts:
-    """The texts validated at start-up."""
-    return current_app.extensions["kiosk_texts"]
+    """The texts this request's clinic uses (request_site): a site's own folder where it has one, else the installation's."""
+    return texts_of(request_site())
+
+
+def texts_of(site: Site | None) -> Texts:
+    """A site's consent texts: its own folder (loaded and validated once), else those validated at start-up."""
+    folder = getattr(site, "texts_dir", None)
+    if not folder:
+        return current_app.extensions["kiosk_texts"]
+    return current_app.extensions["kiosk_texts_folders"].get(folder)
+
+
+def session_texts(session_id: int) -> Texts:
+    """The texts of the site whose consent a recorded treatment session belongs to (its aftercare advice)."""
+    return texts_of(db.session.scalar(select(Site).join(Consent, Consent.site_id == Site.id)
+                                      .join(TreatmentSession, TreatmentSession.consent_id == Consent.id)
+                                      .where(TreatmentSession.id == session_id)))
+
+
+def document_texts(document_id: str) -> Texts:
+    """The texts of the site a consent belongs to: what its re-consent and aftercare are judged against."""
+    return texts_of(db.session.scalar(select(Site).join(Consent, Consent.site_id == Site.id)
+                                      .where(Consent.document_id == document_id.strip())))
 
 
 def offered_languages() -> list[str]:

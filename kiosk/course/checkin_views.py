@@ -10,7 +10,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -51,6 +51,7 @@ def checkin_page(page: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
                 return _closed()
             if request.method == "GET":
                 checkins.mark_shown(db.session, checkin, page, clinic_now())
+            g.draft = checkin.draft  # the patient's clinic: its header and its texts (kiosk.core.web.request_site)
             return view(checkin, *args, **kwargs)
 
         return wrapper
@@ -104,6 +105,7 @@ def done() -> Any:
     session.pop(CHECKIN_KEY, None)
     if checkin is None or checkin.status == "open":
         return redirect(url_for("wizard.start"))
+    g.draft = checkin.draft  # the patient's clinic's words, to the end
     words = current_texts().checkin_text(checkin.draft.language)
     page = render_template("course/tablet/done.html", words=words,
                            notice=words.flagged_notice if checkin.severity_rank <= 1 else words.clean_notice)

@@ -58,16 +58,15 @@ def _user() -> Any:
 
 def _render(document_id: str, **forms: Any) -> Any:
     """The course page with its forms (fresh ones unless a form with errors is passed in)."""
+    texts = common.document_texts(document_id)  # the consent's own clinic's texts
     try:
-        page = course.course(db.session, document_id, texts=common.current_texts(), now=common.clinic_now(),
-                             months=_months())
+        page = course.course(db.session, document_id, texts=texts, now=common.clinic_now(), months=_months())
     except consents.ConsentNotFound:
         abort(404)
     forms.setdefault("withdraw_form", WithdrawForm())
     forms.setdefault("session_form", SessionForm(today=common.staff_now().date(),
                                                  data={"session_date": common.staff_now().date()}))
-    titles = {m: common.current_texts().modality(str(get_locale() or "en"), m).title
-              for m in common.current_texts().rules.modalities}
+    titles = {m: texts.modality(str(get_locale() or "en"), m).title for m in texts.rules.modalities}
     return render_template("course/course.html", page=page, action_form=EmptyForm(), titles=titles,
                            mail_ready=mail.settings_from(current_app.config) is not None,
                            recorded=request.args.get("recorded", type=int), **forms)
@@ -93,7 +92,7 @@ def start_checkin(document_id: str) -> Any:
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        issued = checkins.start_checkin(db.session, document_id, texts=common.current_texts(), issued_by=_user(),
+        issued = checkins.start_checkin(db.session, document_id, texts=common.document_texts(document_id), issued_by=_user(),
                                         who=common.who(), now=common.clinic_now(), months=_months())
     except consents.ConsentNotFound:
         abort(404)
@@ -111,7 +110,7 @@ def renew(document_id: str) -> Any:
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        issued = checkins.start_renewal(db.session, document_id, texts=common.current_texts(), issued_by=_user(),
+        issued = checkins.start_renewal(db.session, document_id, texts=common.document_texts(document_id), issued_by=_user(),
                                         who=common.who(), language=str(get_locale() or "en"),
                                         now=common.clinic_now(), months=_months())
     except consents.ConsentNotFound:
@@ -156,7 +155,8 @@ def record_session(document_id: str) -> Any:
         return _render(document_id, session_form=form)
     try:
         row = checkins.record_session(db.session, common.who(), _user(), document_id, form.values(),
-                                      texts=common.current_texts(), now=common.clinic_now(), months=_months())
+                                      texts=common.document_texts(document_id), now=common.clinic_now(),
+                                      months=_months())
     except consents.ConsentNotFound:
         abort(404)
     except checkins.SessionRefused as exc:
@@ -173,7 +173,7 @@ def record_session(document_id: str) -> Any:
 def aftercare_pdf(session_id: int) -> Any:
     """A session's one-page aftercare sheet in the patient's language, inline for printing (audited)."""
     try:
-        sheet = aftercare.print_sheet(db.session, common.who(), session_id, texts=common.current_texts(),
+        sheet = aftercare.print_sheet(db.session, common.who(), session_id, texts=common.session_texts(session_id),
                                       clinic_of=common.clinic, now=common.clinic_now())
     except aftercare.SessionNotFound:
         abort(404)
@@ -188,7 +188,7 @@ def email_aftercare(session_id: int) -> Any:
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        sheet = aftercare.email_sheet(db.session, common.who(), session_id, texts=common.current_texts(),
+        sheet = aftercare.email_sheet(db.session, common.who(), session_id, texts=common.session_texts(session_id),
                                       clinic_of=common.clinic, settings=mail.settings_from(current_app.config),
                                       now=common.clinic_now())
     except aftercare.SessionNotFound:

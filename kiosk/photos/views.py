@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
 from flask import session as browser
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -89,6 +89,7 @@ def patient_choice() -> Any:
         browser.pop(PHOTO_CONSENT_KEY, None)
         return redirect(url_for("wizard.start"))
     common.read_in(consent.language)  # the done page forgot the patient's language for the next patient
+    g.site = consent.site  # the patient's clinic: its texts (kiosk.core.web.request_site)
     words = common.current_texts().language(_language()).common.photo_consent
     form = PhotoChoiceForm(uses=_use_words(_language()))
     if form.validate_on_submit() and _record(consent, form, None) is None:

@@ -16,7 +16,7 @@ from flask_babel import force_locale
 from kiosk.staff import accounts, sites
 from kiosk.core.audit import Who
 from kiosk.core.extensions import db
-from kiosk.core.web import clinic_now
+from kiosk.core.web import clinic_now, texts_of
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -75,6 +75,8 @@ _SITE_OPTIONS = (
     click.option("--address", metavar='"ADDRESS"', help="Its address, printed beside the name."),
     click.option("--timezone", metavar="ZONE", help="Its time zone, e.g. Europe/Madrid."),
     click.option("--public-url", metavar="URL", help="Where its patients reach /verify, e.g. https://valencia.clinic.example."),
+    click.option("--texts", "texts_dir", metavar="DIR",
+                 help="Its own consent texts folder, laid out as consent_texts/ (checked first); \"\" for the installation's."),
 )
 
 
@@ -89,11 +91,11 @@ def _site_options(command: Any) -> Any:
 @click.argument("code")
 @_site_options
 def create_site_command(code: str, name: str | None, address: str | None, timezone: str | None,
-                        public_url: str | None) -> None:
+                        public_url: str | None, texts_dir: str | None) -> None:
     """Add a clinic to the chain (the first one, `main`, is the clinic as the settings describe it)."""
     try:
-        site = sites.create_site(db.session, code, sites.SiteDetails(name, address, timezone, public_url),
-                                 who=Who(actor="cli"), now=clinic_now())
+        site = sites.create_site(db.session, code, sites.SiteDetails(name, address, timezone, public_url, texts_dir),
+                                 who=Who(actor="cli"), now=clinic_now(), installation=texts_of(None))
     except sites.SiteError as exc:
         _fail(str(exc))
     click.echo(f"created site {site.code}: {site.name} ({site.timezone})")
@@ -104,15 +106,16 @@ def create_site_command(code: str, name: str | None, address: str | None, timezo
 @click.argument("code")
 @_site_options
 def edit_site_command(code: str, name: str | None, address: str | None, timezone: str | None,
-                      public_url: str | None) -> None:
+                      public_url: str | None, texts_dir: str | None) -> None:
     """Change what a site prints on documents signed from now on (an empty value: back to the settings' own)."""
     try:
-        site = sites.update_site(db.session, code, sites.SiteDetails(name, address, timezone, public_url),
-                                 who=Who(actor="cli"), now=clinic_now())
+        site = sites.update_site(db.session, code, sites.SiteDetails(name, address, timezone, public_url, texts_dir),
+                                 who=Who(actor="cli"), now=clinic_now(), installation=texts_of(None))
     except sites.SiteError as exc:
         _fail(str(exc))
     click.echo(f"site {site.code}: {site.name or '(the clinic name setting)'}, {site.address or 'no address'}, "
-               f"{site.timezone or '(the time zone setting)'}, {site.public_url or '(the public address setting)'}")
+               f"{site.timezone or '(the time zone setting)'}, {site.public_url or '(the public address setting)'}, "
+               f"texts: {site.texts_dir or '(the installation texts)'}")
 
 
 @click.command("assign-site")
@@ -142,4 +145,5 @@ def sites_command() -> None:
     for site in sites.all_sites(db.session):
         staff = sites.staff_of(db.session, site)
         click.echo(f"{site.code}\t{site.name or '(clinic name setting)'}\t{site.timezone or '(time zone setting)'}"
-                   f"\t{len(staff)} staff: {', '.join(u.email for u in staff)}")
+                   f"\t{len(staff)} staff: {', '.join(u.email for u in staff)}"
+                   + (f"\ttexts: {site.texts_dir}" if site.texts_dir else ""))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -17,9 +18,11 @@ from sqlalchemy.orm import Session
 from kiosk.core import audit
 from kiosk.core.audit import Who
 from kiosk.core.models import Site, User
+from kiosk.texts.folders import check_site_folder
+from kiosk.texts.model import Texts, TextsError
 
 CODE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
-NAME_MAX, ADDRESS_MAX, URL_MAX = 200, 400, 300
+NAME_MAX, ADDRESS_MAX, URL_MAX, FOLDER_MAX = 200, 400, 300, 500
 
 
 class SiteError(ValueError):
@@ -34,6 +37,7 @@ class SiteDetails:
     address: str | None = None
     timezone: str | None = None
     public_url: str | None = None
+    texts_dir: str | None = None  # its own consent_texts/ folder; "" goes back to the installation's
 
 
 def all_sites(session: Session) -> list[Site]:
@@ -50,7 +54,8 @@ def get_site(session: Session, code: str) -> Site:
     return site
 
 
-def create_site(session: Session, code: str, details: SiteDetails, *, who: Who, now: datetime) -> Site:
+def create_site(session: Session, code: str, details: SiteDetails, *, who: Who, now: datetime,
+                installation: Texts | None = None) -> Site:
     """A new clinic of the chain; its name and time zone are required, since its documents print them."""
     code = code.strip().lower()
     if not CODE.fullmatch(code):
@@ -63,7 +68,7 @@ def create_site(session: Session, code: str, details: SiteDetails, *, who: Who, 
     if not (details.timezone or "").strip():
         raise SiteError("say its time zone: --timezone Europe/Madrid")
     site = Site(code=code, created_at=now)
-    _apply(site, details)
+    _apply(site, details, installation)
     session.add(site)
     session.flush()
     audit.record(session, who, "site_created", target=code, detail=_detail(site), at=now, commit=False)
@@ -71,10 +76,11 @@ def create_site(session: Session, code: str, details: SiteDetails, *, who: Who, 
     return site
 
 
-def update_site(session: Session, code: str, details: SiteDetails, *, who: Who, now: datetime) -> Site:
+def update_site(session: Session, code: str, details: SiteDetails, *, who: Who, now: datetime,
+                installation: Texts | None = None) -> Site:
     """Change what a site prints on documents signed from now on; documents already sealed keep what they say."""
     site = get_site(session, code)
-    _apply(site, details)
+    _apply(site, details, installation)
     audit.record(session, who, "site_changed", target=site.code, detail=_detail(site), at=now, commit=False)
     session.commit()
     return site
@@ -131,7 +137,7 @@ def site_for_session(session: Session, user: User | None) -> Site:
     raise SiteError("this login works at several sites or none; a desk session needs one site")
 
 
-def _apply(site: Site, details: SiteDetails) -> None:
+def _apply(site: Site, details: SiteDetails, installation: Texts | None) -> None:
     if details.name is not None:
         site.name = _text(details.name, NAME_MAX, "name") or None
     if details.address is not None:
@@ -149,6 +155,24 @@ def _apply(site: Site, details: SiteDetails) -> None:
         if url and (parts.scheme not in ("http", "https") or not parts.netloc or len(url) > URL_MAX):
             raise SiteError("the public address is where patients reach /verify, e.g. https://valencia.clinic.example")
         site.public_url = url.rstrip("/") or None
+    if details.texts_dir is not None:
+        site.texts_dir = _texts_folder(details.texts_dir, installation)
+
+
+def _texts_folder(value: str, installation: Texts | None) -> str | None:
+    """A site's own texts folder, refused unless it validates as the installation's must (every problem named)."""
+    if not value.strip():
+        return None
+    folder = Path(value.strip()).expanduser().resolve()
+    if len(str(folder)) > FOLDER_MAX:
+        raise SiteError(f"the texts folder's path is longer than {FOLDER_MAX} characters")
+    if installation is None:
+        raise SiteError("cannot check a texts folder without the installation's texts")
+    try:
+        check_site_folder(folder, installation)
+    except TextsError as exc:
+        raise SiteError(f"the texts in {folder} have errors; fix them and run this again:\n{exc}") from None
+    return str(folder)
 
 
 def _text(value: str, limit: int, what: str) -> str:
@@ -159,4 +183,5 @@ def _text(value: str, limit: int, what: str) -> str:
 
 
 def _detail(site: Site) -> dict[str, str | None]:
-    return {"name": site.name, "address": site.address, "timezone": site.timezone, "public_url": site.public_url}
+    return {"name": site.name, "address": site.address, "timezone": site.timezone, "public_url": site.public_url,
+            "texts_dir": site.texts_dir}
