@@ -26,6 +26,15 @@ def first_line(text: str) -> str:
     return " ".join(text.split("\n")[0].split()[:8])
 
 
+def _sign_the_rest(app: Flask, wizard: WizardDriver) -> None:
+    """The remaining risks, the check, the health questions, review and a typed signature, in the language now on."""
+    wizard.risks(app, "co2_laser")
+    wizard.comprehension(app, "co2_laser")
+    wizard.screening(app, "co2_laser")
+    wizard.review()
+    assert wizard.sign(typed_signature="Zoë Ñúñez").status_code == 302
+
+
 def test_risks_read_in_spanish_print_in_spanish_in_an_english_consent_with_each_switch_timed(app: Flask,
                                                                                               wizard: WizardDriver) -> None:
     texts = app.extensions["kiosk_texts"]
@@ -39,11 +48,7 @@ def test_risks_read_in_spanish_print_in_spanish_in_an_english_consent_with_each_
     for index in (2, 3):
         assert wizard.submit(f"/consent/risks/{index}", {"acknowledged": "y", "initials": "ZÑ"}).status_code == 302
     switch(wizard, "en", "/consent/risks/4")  # and back to English for the rest
-    wizard.risks(app, "co2_laser")
-    wizard.comprehension(app, "co2_laser")
-    wizard.screening(app, "co2_laser")
-    wizard.review()
-    assert wizard.sign(typed_signature="Zoë Ñúñez").status_code == 302
+    _sign_the_rest(app, wizard)
 
     [consent] = consents(app)
     record, pdf = consent.record, consent.documents[0].pdf
@@ -110,11 +115,7 @@ def _spanish_consent_with_risk_2_read_in_english(app: Flask, wizard: WizardDrive
     switch(wizard, "en", "/consent/risks/2")  # risk 2 read and initialled in English
     assert wizard.submit("/consent/risks/2", {"acknowledged": "y", "initials": "ZÑ"}).status_code == 302
     switch(wizard, "es", "/consent/risks/3")
-    wizard.risks(app, "co2_laser")
-    wizard.comprehension(app, "co2_laser")
-    wizard.screening(app, "co2_laser")
-    wizard.review()
-    assert wizard.sign(typed_signature="Zoë Ñúñez").status_code == 302
+    _sign_the_rest(app, wizard)
     [consent] = consents(app)
     return consent
 

@@ -10,19 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from kiosk.texts.model import AftercareText
-from kiosk.texts.yaml_doc import YamlDoc, check_language
+from kiosk.texts.yaml_doc import YamlDoc, check_language, load_each_language
 
 AFTERCARE_FILE = "aftercare.yaml"
 
 
 def load_aftercare_texts(lang_dirs: list[Path], root: Path, errors: list[str]) -> dict[str, AftercareText]:
     """Every consent language's aftercare.yaml; each needs one, so every patient's sheet reads in their language."""
-    out: dict[str, AftercareText] = {}
-    for lang_dir in lang_dirs:
-        loaded = _load(YamlDoc(lang_dir / AFTERCARE_FILE, root, errors), lang_dir.name)
-        if loaded is not None:
-            out[loaded.language] = loaded
-    return out
+    return load_each_language(lang_dirs, root, errors, AFTERCARE_FILE, _load)
 
 
 def _load(doc: YamlDoc, language: str) -> AftercareText | None:

@@ -9,19 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from kiosk.texts.model import PeopleText
-from kiosk.texts.yaml_doc import YamlDoc, check_language
+from kiosk.texts.yaml_doc import YamlDoc, check_language, load_each_language
 
 PEOPLE_FILE = "people.yaml"
 
 
 def load_people_texts(lang_dirs: list[Path], root: Path, errors: list[str]) -> dict[str, PeopleText]:
     """Every consent language's people.yaml; each needs one, so no one who signs for a patient meets a gap."""
-    out: dict[str, PeopleText] = {}
-    for lang_dir in lang_dirs:
-        loaded = _load(YamlDoc(lang_dir / PEOPLE_FILE, root, errors), lang_dir.name)
-        if loaded is not None:
-            out[loaded.language] = loaded
-    return out
+    return load_each_language(lang_dirs, root, errors, PEOPLE_FILE, _load)
 
 
 def _load(doc: YamlDoc, language: str) -> PeopleText | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import string
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 import yaml
 from yaml.composer import ComposerError
@@ -151,3 +151,17 @@ def check_language(doc: YamlDoc, data: dict[str, Any], language: str) -> None:
     if data.get("language") != language:
         doc.error(("language",) if "language" in data else (),
                   f'"language" must be {language!r}, the name of its folder')
+
+
+T = TypeVar("T")
+
+
+def load_each_language(lang_dirs: list[Path], root: Path, errors: list[str], file_name: str,
+                       parse: Callable[[YamlDoc, str], T | None]) -> dict[str, T]:
+    """One file per consent language, each parsed with its located errors, so no language is left with a gap."""
+    out: dict[str, T] = {}
+    for lang_dir in lang_dirs:
+        loaded = parse(YamlDoc(lang_dir / file_name, root, errors), lang_dir.name)
+        if loaded is not None:
+            out[lang_dir.name] = loaded
+    return out

@@ -12,12 +12,11 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from flask import Flask
 from sqlalchemy import select
 
-from kiosk.core.models import Consent, User
+from kiosk.core.models import Consent
 from tests.browser.a11y import AxeAudit
-from tests.browser.conftest import LiveServer, Screenshots
+from tests.browser.conftest import LiveServer, Screenshots, set_staff_language
 from tests.browser.test_checkin_browser import off_the_loop
 from tests.browser.test_staff_flow_browser import sign_in
 from tests.helpers import pdf_text
@@ -48,14 +47,6 @@ WORDS = {
 }
 
 
-def _staff_language(app: Flask, language: str) -> None:
-    session = app.extensions["kiosk_db"]()
-    for user in session.scalars(select(User)):
-        user.language = language
-    session.commit()
-    session.close()
-
-
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_the_desk_prints_the_aftercare_sheet_of_a_session_the_doctor_just_recorded(
         live_server: LiveServer, staff: dict[str, str], open_page: Callable[..., Page], screenshot: Screenshots,
@@ -78,7 +69,7 @@ def _walk(live_server: LiveServer, staff: dict[str, str], open_page: Callable[..
     off_the_loop(lambda: sign(app, words["patient"], email="patient@example.com", language=language) and "")
     document_id = app.extensions["kiosk_db"]().scalar(
         select(Consent.document_id).where(Consent.patient_name == words["patient"]))
-    _staff_language(app, language)
+    set_staff_language(app, language)
     axe = AxeAudit()
 
     doctor = open_page(DESK)

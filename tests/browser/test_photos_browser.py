@@ -18,7 +18,7 @@ from kiosk.core import audit
 from kiosk.core.models import Consent, User
 from kiosk.course import checkins
 from tests.browser.a11y import AxeAudit, horizontal_overflow
-from tests.browser.conftest import LiveServer, Screenshots, watch_problems
+from tests.browser.conftest import LiveServer, Screenshots, watch_problems, set_staff_language
 from tests.browser.test_accessibility_browser import set_session
 from tests.browser.test_staff_flow_browser import sign_in
 from tests.browser.test_wizard_browser import issue_code
@@ -110,21 +110,13 @@ def _two_sessions(app: Flask) -> tuple[str, list[int]]:
     return consent_id, ids
 
 
-def _staff_language(app: Flask, language: str) -> None:
-    session = app.extensions["kiosk_db"]()
-    for user in session.scalars(select(User)):
-        user.language = language
-    session.commit()
-    session.close()
-
-
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_photos_taken_at_two_sessions_are_compared_side_by_side_after_the_desk_records_the_photo_consent(
         live_server: LiveServer, app: Flask, staff: dict[str, str], tablet_context: Callable[..., BrowserContext],
         screenshot: Screenshots, language: str, tmp_path) -> None:  # noqa: ANN001
     words = WORDS[language]
     consent_id, (first, second) = _two_sessions(app)
-    _staff_language(app, language)
+    set_staff_language(app, language)
     axe = AxeAudit()
 
     desk = _page(tablet_context, "desk")
