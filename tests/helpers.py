@@ -72,7 +72,7 @@ def signed_checkin(app: Flask, yes: tuple[str, ...] = (), *, name: str = "Course
     from kiosk.core import audit
     from kiosk.course import checkins
     from kiosk import demo
-    from kiosk.consent.submission import SignatureInput
+    from kiosk.consent.records import SignatureInput
     from kiosk.documents.record import Clinic
 
     texts = app.extensions["kiosk_texts"]

@@ -29,7 +29,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from app import create_app
-from kiosk.consent.submission import SignatureInput
+from kiosk.consent.records import SignatureInput
 from kiosk.core import audit
 from kiosk.core.models import Consent, User
 from kiosk.course import checkins, withdrawal

@@ -19,7 +19,7 @@ from kiosk.consent import queries
 from kiosk.consent.export import fhir_bundle
 from kiosk.core import audit
 from kiosk.course import checkins
-from kiosk.consent.submission import SignatureInput
+from kiosk.consent.records import SignatureInput
 from kiosk.documents.record import Clinic
 from kiosk.texts.model import DerivedRule, Question, QuestionText, Texts
 from tests.helpers import STAFF_PASSWORD, seal_key_of, staff_login

@@ -20,7 +20,7 @@ from wtforms.validators import ValidationError
 from forms.consent import _blank, decode_signature
 from kiosk.documents.pdf import render_consent_pdf
 from kiosk.documents.pdf.checkin import render_checkin_pdf
-from kiosk.consent.submission import SignatureInput
+from kiosk.consent.records import SignatureInput
 from tests.factories.specimen import specimen_record
 from tests.helpers import consents, drawn_signature, signed_checkin
 

@@ -22,7 +22,7 @@ from kiosk.documents.pdf.pages import printable_signature
 from kiosk.documents.pdf.style import SIGNATURE_DPI, SIGNATURE_MAX_H, SIGNATURE_MAX_W
 from kiosk.demo import demo_signature_png
 from tests.factories.specimen import specimen_record
-from kiosk.consent.submission import SignatureInput
+from kiosk.consent.records import SignatureInput
 from tests.helpers import drawn_signature, signed_checkin
 
 TABLET = (1400, 480)  # a 700x240 CSS pixel canvas at devicePixelRatio 2

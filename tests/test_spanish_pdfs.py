@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from kiosk.core import audit
 from kiosk.core.models import Checkin, Consent
-from kiosk.consent.submission import SignatureInput
+from kiosk.consent.records import SignatureInput
 from kiosk.course import checkins
 from kiosk.documents.record import Clinic
 from tests.helpers import STAFF_PASSWORD, pdf_text, seal_key_of

@@ -32,7 +32,7 @@ from kiosk.rules import initials as initials_rules
 from kiosk.desk import sessions as desk
 from kiosk.consent import drafts
 from kiosk.consent import steps
-from kiosk.consent import patient_copy, submission
+from kiosk.consent import patient_copy, records, submission
 from kiosk.core import audit, mail
 from kiosk.core.extensions import db
 from kiosk.core.vocabulary import ANSWER_LABELS
@@ -298,7 +298,7 @@ def review(draft: Any) -> Any:
     ref = texts.reference(draft.language, modality)
     return render_template(
         "consent/review.html", form=form, data=draft.data, shown=ref["shown"],
-        areas=submission.area_names(texts, draft),
+        areas=records.area_names(texts, draft),
         date_of_birth=page_day(draft.data["identity"]["date_of_birth"]),
         answers=_answer_rows(ref["shown"]["questions"], draft.data["screening"]),
     )
@@ -340,7 +340,7 @@ def sign(draft: Any) -> Any:
         return redirect(url_for("wizard.done"))
     ref = texts.reference(draft.language, draft.data["treatment"]["modality"])
     return render_template("consent/sign.html", form=form, shown=ref["shown"],
-                           statement=submission.signed_statement(texts, draft))
+                           statement=records.signed_statement(texts, draft))
 
 
 @bp.route("/consent/done", methods=["GET"])

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from forms.consent import SignForm, screening_form
 from kiosk.course import checkins
 from kiosk.core.extensions import db
-from kiosk.consent.submission import SignatureInput
+from kiosk.consent.records import SignatureInput
 from kiosk.core.web import CHECKIN_KEY, Progress, clinic, clinic_now, current_texts, forget_chosen_language, seal_key
 
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")

@@ -35,7 +35,8 @@ from kiosk.rules.readiness import Readiness, readiness
 from kiosk.review.decisions import CLASH, DecisionRefused, check_decision, pick_revision, seal_decision
 from kiosk.rules.screening import screen_checkin
 from kiosk.documents.sealing import SealKey, seal_pdf
-from kiosk.consent.submission import SignatureInput, new_document_id
+from kiosk.consent.records import SignatureInput
+from kiosk.consent.submission import new_document_id
 from kiosk.documents.record import Clinic
 from kiosk.texts.model import Texts, fingerprint, shown_question
 from kiosk.core.translation import lazy_gettext as _l
