@@ -76,12 +76,15 @@ class Consent(Base):
 
     __tablename__ = "consents"
     __table_args__ = (
-        Index("ix_consents_created_at", "created_at"),
+        Index("ix_consents_created_at", "created_at", "patient_name_folded"),  # the desk's find, newest first
         Index("ix_consents_patient_name", "patient_name"),
         # the id rides along so a name search reads this index alone (SQLite's indexes hold the row id anyway)
         Index("ix_consents_patient_name_folded", "patient_name_folded", postgresql_include=["id"]),
-        Index("ix_consents_queue", "status", "severity_rank", text("created_at DESC")),
-        Index("ix_consents_queue_modality", "status", "modality", "severity_rank", text("created_at DESC")),
+        # the folded name rides along so a name search in the queue reads only the rows of its status, from here
+        # (kiosk.review.queue.name_condition)
+        Index("ix_consents_queue", "status", "severity_rank", text("created_at DESC"), "patient_name_folded"),
+        Index("ix_consents_queue_modality", "status", "modality", "severity_rank", text("created_at DESC"),
+              "patient_name_folded"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,13 +8,14 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, false, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy.orm import Session
 
 from kiosk.consent import queries as consents
 from kiosk.core.dates import clinic_day_range
 from kiosk.core.folding import fold_name
 from kiosk.core.models import Consent, ConsentFlag, Decision
+from kiosk.core.db import NotForSeeking
 from kiosk.documents.record import COMPREHENSION_FLAG_PREFIX, severity_rank
 from kiosk.rules.readiness import NEEDS_DOCTOR, Readiness, readiness
 
@@ -128,18 +129,14 @@ def name_condition(name: str) -> ColumnElement[bool]:
     """Match a name the way a desk types it: no accents, any case, punctuation and spaces left out.
 
     Both sides fold through kiosk.core.folding ("maría-josé" and "Maria Jose" both read "mariajose"), the
-    stored side once, on insert, into patient_name_folded. A leading-wildcard LIKE cannot seek in an index,
-    so the match runs in a subquery that reads only the small ix_consents_patient_name_folded index (folded
-    name and row id, INCLUDE id on PostgreSQL) instead of every wide table row. Text with no letter or digit
-    matches nobody.
+    stored side once, on insert, into patient_name_folded. A leading-wildcard LIKE cannot seek, so the indexes
+    a list is read in (the queue's, by status; ix_consents_created_at, newest first) end with the folded name:
+    the match is checked on the index entry while the list is read in its own order, a table row is read only
+    for a match, and a first page stops at its last row. Text with no letter or digit matches nobody.
     """
     folded = fold_name(name)
-    if not folded:
-        return false()
-    names = aliased(Consent)
     # folded text holds letters and digits only, so no LIKE wildcard can come from the user
-    match = names.patient_name_folded.like(f"%{folded}%")
-    return Consent.id.in_(select(names.id).where(match))
+    return Consent.patient_name_folded.like(f"%{folded}%") if folded else false()
 
 
 def _conditions(session: Session, filters: QueueFilter, tz: ZoneInfo) -> list[ColumnElement[bool]]:
@@ -147,14 +144,17 @@ def _conditions(session: Session, filters: QueueFilter, tz: ZoneInfo) -> list[Co
     status = filters.status if filters.status in QUEUE_STATUSES else "submitted"
     conditions: list[ColumnElement[bool]] = [Consent.status.in_(QUEUE_FILTER_STATUSES[status])]
     if status == "submitted":  # the working list: only what needs a doctor (a clean consent is ready without one)
-        conditions.append(or_(Consent.severity_rank <= NEEDS_DOCTOR, Consent.status == "consultation"))
+        # each side of the OR is one range of the queue indexes: (submitted, rank <= review) and (consultation)
+        conditions.append(or_(and_(Consent.status == "submitted", Consent.severity_rank <= NEEDS_DOCTOR),
+                              Consent.status == "consultation"))
     if filters.modality:
         conditions.append(Consent.modality == filters.modality)
     start, end = clinic_day_range(filters.date_from, filters.date_to, tz)
+    signed = NotForSeeking(Consent.created_at)  # the status range above is the index to read (kiosk.core.db)
     if start is not None:
-        conditions.append(Consent.created_at >= start)
+        conditions.append(signed >= start)
     if end is not None:
-        conditions.append(Consent.created_at < end)
+        conditions.append(signed < end)
     if filters.name:
         conditions.append(name_condition(filters.name))
     return conditions
