@@ -178,8 +178,11 @@ class DayMonthYearField(Field):
     year_message = _l("Please enter the year with four digits, for example 1985.")
     no_such_day_message = _l("%(month)s %(year)d has no day %(day)d. Please check the day.")
 
-    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
+    def __init__(self, label: Any = None, validators: Any = None, *, required_message: Any = None,
+                 **kwargs: Any) -> None:
         super().__init__(label, validators, **kwargs)
+        if required_message is not None:  # the desk asks for "the patient's" date, not "your" date
+            self.required_message = required_message
         self.parts: dict[str, str] = dict.fromkeys(DATE_PARTS, "")
         self.data: date | None = None
         self.part_error: Any = None

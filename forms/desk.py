@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from wtforms import DateField, SelectField, StringField, SubmitField
+from wtforms import SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, Length
 
-from forms.base import KioskForm
+from forms.base import DayMonthYearField, KioskForm
 from forms.consent import NAME_MAX, IdentityForm, clean_text
 from forms.people import IDENTITY_CHECKS, PeopleForm
 from kiosk.desk.sessions import NewPatient
@@ -26,11 +26,10 @@ class StartSessionForm(PeopleForm):
         filters=[clean_text],
         render_kw={"autocomplete": "off"},
     )
-    date_of_birth = DateField(
-        _l("Date of birth"),
-        validators=[InputRequired(_l("Please enter the patient's date of birth."))],
-        render_kw={"autocomplete": "off"},
-    )
+    # day, month by name and year, as the patient's own identity step asks it: no mm/dd/yyyy to misread
+    date_of_birth = DayMonthYearField(_l("Date of birth"),
+                                      required_message=_l("Please enter the patient's date of birth."),
+                                      render_kw={"autocomplete": "off"})
     modality = SelectField(_l("Treatment the doctor planned (optional)"))
     identity_check = SelectField(_l("How was the patient's identity checked?"), choices=IDENTITY_CHECKS, default="",
                                  description=_l("Printed on the consent as it is chosen here."))
@@ -47,7 +46,11 @@ class StartSessionForm(PeopleForm):
     validate_date_of_birth = IdentityForm.validate_date_of_birth
 
     def patient(self) -> NewPatient:
-        return NewPatient(full_name=self.full_name.data, date_of_birth=self.date_of_birth.data,
+        """The patient as entered, read once the form has validated (a date of birth is then always there)."""
+        born = self.date_of_birth.data
+        if born is None:
+            raise ValueError("StartSessionForm.patient() is read only after validate()")
+        return NewPatient(full_name=self.full_name.data, date_of_birth=born,
                           modality=self.modality.data or None, identity_check=self.identity_check.data or None,
                           people=self.named())
 

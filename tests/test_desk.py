@@ -94,6 +94,11 @@ def start_at_desk(client: FlaskClient, button: str = "issue", **fields: str) -> 
     return desk_post(client, "/desk/", data)
 
 
+def born(day: str, month: str, year: str) -> dict[str, str]:
+    """The desk's date of birth as its form posts it: day, month by number (chosen by name), year."""
+    return {"date_of_birth-day": day, "date_of_birth-month": month, "date_of_birth-year": year}
+
+
 def a_wrong_code(right: str) -> str:
     return next(c for c in ("ABCDEF", "ZZZZZZ") if c != right)
 
@@ -310,8 +315,10 @@ def test_the_desk_starts_a_session_and_reads_out_its_code(app: Flask, staff: dic
     ({"full_name": "  "}, "Please enter the patient's full name."),
     ({"full_name": "A" * 201}, "at most 200 characters"),
     ({"date_of_birth": ""}, "Please enter the patient's date of birth."),
-    ({"date_of_birth": "31/02/1990"}, "Not a valid date value"),
-    ({"date_of_birth": "2999-01-01"}, "cannot be in the future"),
+    (born("31", "2", "1990"), "February 1990 has no day 31. Please check the day."),
+    (born("3", "", "1985"), "Please enter the day, choose the month and enter the year."),
+    (born("3", "2", "85"), "Please enter the year with four digits, for example 1985."),
+    (born("1", "1", "2999"), "cannot be in the future"),
     ({"modality": "botox"}, "Not a valid choice"),
 ])
 def test_bad_desk_entries_get_a_message_and_start_nothing(app: Flask, staff: dict[str, str], fields: dict[str, str],
@@ -320,6 +327,32 @@ def test_bad_desk_entries_get_a_message_and_start_nothing(app: Flask, staff: dic
     response = start_at_desk(member, **fields)
     assert response.status_code == 200
     assert message in page(response) and 'aria-invalid="true"' in page(response)
+    assert db(app).scalar(select(func.count()).select_from(Draft)) == 0
+
+
+def test_the_desk_enters_the_date_of_birth_as_day_month_by_name_and_year(app: Flask, staff: dict[str, str]) -> None:
+    member = desk_client(app)
+    html = page(member.get("/desk/"))
+    assert 'type="date"' not in html  # no mm/dd/yyyy to misread
+    assert 'name="date_of_birth-day"' in html and 'name="date_of_birth-year"' in html
+    assert '<option value="7">July</option>' in html
+    assert 'autocomplete="bday-day"' not in html  # the browser offers the desk's own birthday nowhere
+    response = start_at_desk(member, **born("7", "3", "1985"))
+    assert response.status_code == 302
+    draft = db(app).scalars(select(Draft)).one()
+    assert draft.data["prefill"]["date_of_birth"] == "1985-03-07"  # the 7th of March, never the 3rd of July
+
+
+def test_a_desk_reading_spanish_chooses_the_month_by_its_spanish_name_and_reads_the_messages_in_spanish(
+        app: Flask, staff: dict[str, str]) -> None:
+    member = desk_client(app)
+    token = csrf_token(page(member.get("/desk/")))
+    member.post("/staff/language", data={"csrf_token": token, "lang": "es", "next": "/desk/"})
+    assert '<option value="2">Febrero</option>' in page(member.get("/desk/"))
+    html = page(start_at_desk(member, **born("31", "2", "1990")))
+    assert "Febrero de 1990 no tiene día 31" in html and 'aria-invalid="true"' in html
+    html = page(start_at_desk(member, date_of_birth=""))
+    assert "Indique la fecha de nacimiento del paciente." in html
     assert db(app).scalar(select(func.count()).select_from(Draft)) == 0
 
 
@@ -420,7 +453,7 @@ def test_todays_list_page_shows_status_and_actions(app: Flask, staff: dict[str, 
     services_of(app).clock = lambda: T
     html = page(desk_client(app).get("/desk/"))
     rows = {m.group(2): m.group(0) for m in re.finditer(
-        r'<tr id="session-\d+" data-status="(\w+)">\s*<th scope="row">([^<]+)</th>.*?</tr>', html, re.S)}
+        r'<tr id="session-\d+" data-status="(\w+)">\s*<th scope="row"[^>]*>([^<]+)</th>.*?</tr>', html, re.S)}
     assert set(rows) == {"Waiting", "In progress", "Code expired", "Idle", "Signed", "Cancelled"}
     labels = {"Waiting": "waiting", "In progress": "in progress", "Code expired": "expired", "Idle": "expired",
               "Signed": "signed", "Cancelled": "cancelled"}

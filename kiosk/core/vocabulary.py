@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Flask
 
@@ -224,9 +224,20 @@ AUDIT_DETAIL_VALUES: dict[str, Words] = {
 }
 
 
-def detail_in_words(detail: dict[str, Any] | None) -> list[tuple[Any, Any]]:
+# Detail values that are file fingerprints: shown as one, which may break anywhere in a narrow card.
+AUDIT_DETAIL_FINGERPRINTS = frozenset({"sha256", "original_sha256", "sha256s"})
+
+
+class DetailInWords(NamedTuple):
+    name: Any
+    value: Any
+    fingerprint: bool
+
+
+def detail_in_words(detail: dict[str, Any] | None) -> list[DetailInWords]:
     """An audit event's detail as (name, value) pairs in words, without internal row ids, in a stable order."""
-    return [(label(AUDIT_DETAIL_LABELS, key), label(AUDIT_DETAIL_VALUES.get(key, {}), value))
+    return [DetailInWords(label(AUDIT_DETAIL_LABELS, key), label(AUDIT_DETAIL_VALUES.get(key, {}), value),
+                          key in AUDIT_DETAIL_FINGERPRINTS)
             for key, value in sorted((detail or {}).items())
             if key not in AUDIT_DETAIL_HIDDEN and value not in (None, "")]
 

@@ -26,6 +26,7 @@ from sqlalchemy import select
 
 from kiosk.core.models import Consent
 from tests.browser.conftest import ROOT, TABLET, TIMEOUT_MS, LiveServer
+from tests.browser.test_wizard_browser import fill_birth_date
 from tests.browser.walk import path_of, submit, walk_wizard
 from tests.helpers import STAFF_PASSWORD
 
@@ -144,7 +145,7 @@ def start_session(desk: Page, server: LiveServer, person: Person, shot: ContactS
     """The desk types the patient's name and date of birth, the planned treatment, the ID seen; returns the code."""
     desk.goto(server.url + "/desk/")
     desk.locator("#full_name").fill(person.name)
-    desk.locator("#date_of_birth").fill("1984-11-02")
+    fill_birth_date(desk, "1984-11-02")
     desk.locator("#modality").select_option(person.planned)
     desk.locator("#identity_check").select_option(index=2)
     shot(desk, person.email, f"start a session for {person.name}")

@@ -17,7 +17,7 @@ from tests.browser.a11y import AxeAudit, horizontal_overflow
 from tests.browser.conftest import LiveServer, Screenshots
 from tests.browser.test_accessibility_browser import set_session
 from tests.browser.test_staff_flow_browser import sign_in
-from tests.browser.test_wizard_browser import draw_signature
+from tests.browser.test_wizard_browser import draw_signature, fill_birth_date
 from tests.browser.walk import path_of, submit, walk_wizard
 from tests.helpers import pdf_text
 
@@ -52,7 +52,7 @@ def desk_starts(page: Page, server: LiveServer, dob: str, audit: AxeAudit, lang:
     """The desk fills its start form: first without the representative a minor needs (when one is given), then with."""
     page.goto(server.url + "/desk/")
     page.locator("#full_name").fill(PATIENT)
-    page.locator("#date_of_birth").fill(dob)
+    fill_birth_date(page, dob)
     if "representative_name" in people:
         page.locator("main form button[name=issue]").click()
         expect(page.locator("#representative_name-error")).to_be_visible()  # the <details> opened by itself
@@ -167,10 +167,7 @@ def test_a_minor_the_desk_did_not_know_of_waits_until_the_desk_names_her_guardia
 
     def on_page(page: Page, where: str) -> None:
         if where == "/consent/identity":  # the patient corrects her birth date: she is 15
-            year, month, day = born_years_ago(15).split("-")
-            page.locator("#date_of_birth-day").fill(str(int(day)))
-            page.locator("#date_of_birth-month").select_option(str(int(month)))
-            page.locator("#date_of_birth-year").fill(year)
+            fill_birth_date(page, born_years_ago(15))
 
     walk_wizard(tablet, live_server, code, on_page, errors=False, done="/consent/countersign")
     expect(tablet.get_by_role("heading", level=1)).to_have_text("Please ask the front desk")

@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from kiosk.core.models import Consent
+from kiosk.core.models import Consent, Draft
+from tests.browser.a11y import axe_violations, describe
 from tests.browser.conftest import LiveServer, Screenshots
-from tests.browser.test_wizard_browser import MODALITY, Patient, assert_done, draw_signature, expect_birth_date
+from tests.browser.test_wizard_browser import (MODALITY, Patient, assert_done, draw_signature, expect_birth_date,
+                                               fill_birth_date)
 from tests.helpers import STAFF_PASSWORD, pdf_text
 
 try:
@@ -112,7 +114,7 @@ def test_desk_code_tablet_stop_flag_and_doctor_clearance(
     sign_in(desk, live_server, staff["frontdesk"])
     expect(desk).to_have_url(re.compile(r"/desk/$"))
     desk.get_by_label("Patient's full name").fill(PATIENT)
-    desk.get_by_label("Date of birth").fill(DOB)
+    fill_birth_date(desk, DOB)
     desk.get_by_label("Treatment the doctor planned (optional)").select_option(MODALITY)
     desk.get_by_role("button", name="Get a code for the tablet", exact=True).click()
     expect(desk).to_have_url(re.compile(r"/desk/sessions/\d+/code$"))
@@ -214,3 +216,38 @@ def test_desk_code_tablet_stop_flag_and_doctor_clearance(
 
     for page in (desk, tablet, doctor):
         assert page.problems == [], page.problems  # type: ignore[attr-defined]
+
+
+BAD_DAY = {"en": "February 1990 has no day 31. Please check the day.",
+           "es": "Febrero de 1990 no tiene día 31. Compruebe el día, por favor."}
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_desk_enters_a_birth_date_as_day_month_by_name_and_year(
+        live_server: LiveServer, staff: dict[str, str], open_page: Callable[..., Page], screenshot: Screenshots,
+        lang: str) -> None:
+    """At a 1366 px desk in either language there is no mm/dd/yyyy box to misread: day, the month by its name and
+    year, as on the patient's side; an impossible day gets the same message there, and the date kept is the one meant."""
+    desk = open_page({**DESKTOP, "viewport": {"width": 1366, "height": 768}, "screen": {"width": 1366, "height": 768}})
+    sign_in(desk, live_server, staff["frontdesk"])
+    if lang == "es":
+        with desk.expect_navigation():
+            desk.locator(".staff-bar").get_by_role("button", name="Español").click()
+    expect(desk.locator("html")).to_have_attribute("lang", lang)
+    expect(desk.locator("input[type=date]")).to_have_count(0)
+    expect(desk.locator("#date_of_birth-month option[value='11']")).to_have_text(
+        {"en": "November", "es": "Noviembre"}[lang])
+    desk.locator("#full_name").fill(PATIENT)
+    fill_birth_date(desk, "1990-02-31")
+    desk.locator("main form button[name=issue]").click()
+    expect(desk.locator("#date_of_birth-error")).to_have_text(BAD_DAY[lang])
+    assert not axe_violations(desk), describe(f"[{lang}] desk: a day February does not have", axe_violations(desk))
+    screenshot(desk, f"desk-birth-date-{lang}-no-such-day-1366px")
+    fill_birth_date(desk, "1984-11-02")
+    desk.locator("main form button[name=issue]").click()
+    expect(desk).to_have_url(re.compile(r"/desk/sessions/\d+/code$"))
+    session = live_server.app.extensions["kiosk_db"]()
+    try:
+        assert session.scalars(select(Draft)).one().data["prefill"]["date_of_birth"] == "1984-11-02"
+    finally:
+        session.close()

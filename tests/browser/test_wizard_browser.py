@@ -51,6 +51,14 @@ def expect_birth_date(page: Page, iso: str) -> None:
     expect(page.locator("#date_of_birth-year")).to_have_value(year)
 
 
+def fill_birth_date(page: Page, iso: str) -> None:
+    """Enter a date of birth as a person does, the desk or the patient alike: day, the month by its name, year."""
+    year, month, day = iso.split("-")
+    page.locator("#date_of_birth-day").fill(str(int(day)))
+    page.locator("#date_of_birth-month").select_option(str(int(month)))
+    page.locator("#date_of_birth-year").fill(year)
+
+
 def no_shot(page: Page, step: str) -> None:
     """Stand-in when a walk needs no screenshots."""
 
