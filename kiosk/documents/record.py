@@ -309,6 +309,15 @@ class EarlierDecision(TypedDict):
     decided_at: str  # ISO datetime with offset
 
 
+class EarlierPhotoChoice(TypedDict):
+    """A photo consent an earlier revision drew in the frame, listed (and shown while in force) under later entries."""
+
+    revision: int
+    at: str  # ISO datetime with offset
+    recorded_by: str | None  # None: the patient on the tablet; else the member of staff at the desk
+    uses: list[tuple[str, bool]]  # (the tick's words in the consent's language, ticked)
+
+
 class PhotoChoice(TypedDict):
     """A photo consent as its sealed revision prints it: each use in the words the patient read, allowed or not."""
 
