@@ -176,6 +176,9 @@ SIGNER_ROLE_LABELS: Words = {"representative": _l("representative"), "interprete
 # A representative's relationship to the patient (kiosk.rules.people.RELATIONSHIPS).
 RELATIONSHIP_LABELS: Words = {"parent": _l("Parent"), "legal_guardian": _l("Legal guardian"),
                               "other_legal_representative": _l("Other legal representative")}
+# Why a representative consented for the patient (kiosk.documents.record.Representative's reason).
+REPRESENT_REASON_LABELS: Words = {"minor": _l("The patient is a minor"),
+                                  "cannot_decide_alone": _l("The patient cannot decide alone")}
 
 # Each table as the Jinja filter that shows it.
 FILTERS: dict[str, Words] = {
@@ -198,6 +201,7 @@ FILTERS: dict[str, Words] = {
     "language_label": LANGUAGE_LABELS,
     "signer_role_label": SIGNER_ROLE_LABELS,
     "relationship_label": RELATIONSHIP_LABELS,
+    "represent_reason_label": REPRESENT_REASON_LABELS,
     "photo_use_label": PHOTO_USE_LABELS,
     "photo_view_label": PHOTO_VIEW_LABELS,
 }

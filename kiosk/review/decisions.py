@@ -110,6 +110,36 @@ class EventView:
 
 
 @dataclass(frozen=True)
+class SignerView:
+    """Someone who signed after the patient, as the doctor's page shows them (their time in the clinic's zone)."""
+
+    role: str  # representative | interpreter | witness
+    full_name: str
+    signed_at: datetime | None
+    typed: bool  # a typed signature rather than a drawn one
+    relationship: str | None = None  # a representative's, as a code (relationship_label)
+    identity_check: str | None = None  # how the desk checked a representative's identity; None: not recorded
+    reason: str | None = None  # why a representative consented: minor | cannot_decide_alone
+    language: str | None = None  # the language an interpreter interpreted into, as the desk wrote it
+
+
+def _signers(record: Mapping[str, Any], tz: ZoneInfo) -> list[SignerView]:
+    """The representative, interpreter and witness the sealed record holds, in the order they signed."""
+    people: list[SignerView] = []
+    for role in ("representative", "interpreter", "witness"):
+        person = record.get(role)
+        if not isinstance(person, Mapping):
+            continue
+        signature = person.get("signature") or {}
+        people.append(SignerView(
+            role=role, full_name=str(person.get("full_name") or ""),
+            signed_at=_parse_time(signature.get("signed_at"), tz), typed=signature.get("method") == "typed",
+            relationship=person.get("relationship"), identity_check=person.get("identity_check"),
+            reason=person.get("reason"), language=person.get("language")))
+    return people
+
+
+@dataclass(frozen=True)
 class ConsentPage:
     """Everything the doctor's consent page shows, with times already in the clinic's zone."""
 
@@ -128,6 +158,7 @@ class ConsentPage:
     trail: list[EventView]
     signature_src: str | None  # the drawn signature as a data: URL (the page may show data: images), else None
     clinic: str | None = None  # in a chain, the clinic where it was signed (as its PDF names it); None for one clinic
+    signers: tuple[SignerView, ...] = ()  # who signed after the patient: representative, interpreter, witness
 
     @property
     def areas(self) -> list[str]:
@@ -241,6 +272,7 @@ def consent_page(session: Session, document_id: str, tz: ZoneInfo,
         signature_src=("data:image/png;base64," + base64.b64encode(consent.signature_png).decode("ascii")
                        if consent.signature_png else None),
         clinic=record.get("clinic_name") if sites.chain(session) else None,
+        signers=tuple(_signers(record, tz)),
     )
 
 
