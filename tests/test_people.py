@@ -7,6 +7,7 @@ client; the PDF is read back with pypdf and the export validated with fhir.resou
 
 from __future__ import annotations
 
+import html
 import json
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -355,3 +356,28 @@ def test_a_consent_the_patient_signed_alone_shows_no_people_and_no_representativ
     page, queue = _doctor_page(app, document_id)
     assert "People who signed" not in page
     assert PATIENT in queue and "signed by a representative" not in queue
+
+
+def test_a_doctor_records_that_the_patient_cannot_decide_alone_and_the_consent_waits_for_a_representative(
+        app: Flask, staff: dict[str, str]) -> None:
+    from tests.helpers import signed_checkin
+    from tests.test_course import decide as decide_checkin
+    from tests.test_doctor import decide, doctor_client
+
+    checkin = signed_checkin(app, name=PATIENT)  # a signed consent with a signed check-in, both by the patient alone
+    document_id = checkin.consent.document_id
+    doctor = doctor_client(app)
+    # a check-in cannot carry it: the consent itself must be signed again, with a representative
+    refused = decide_checkin(doctor, checkin.document_id, decision="representative").get_data(as_text=True)
+    assert "Not a valid choice." in refused and 'value="representative"' not in refused
+
+    assert decide(doctor, document_id, decision="representative", note="Confused today; her son manages her "
+                  "affairs.").status_code == 302
+    page, _queue = _doctor_page(app, document_id)
+    assert "Readiness Cannot decide alone: needs a representative" in page
+    course = html.unescape(doctor.get(f"/course/{document_id}").get_data(as_text=True))
+    assert ("A check-in cannot start: a doctor recorded that the patient cannot decide alone: a new consent, signed "
+            "with a representative, is needed.") in " ".join(course.split())
+    consent = _consent(app)
+    assert consent.documents[-1].kind == "doctor_review"
+    assert "The patient cannot decide alone: a representative must consent" in pdf_text(consent.documents[-1].pdf)

@@ -63,6 +63,7 @@ DECISION_LABELS: Words = {
     "cleared": _l("Cleared for treatment"),
     "not_cleared": _l("Not cleared"),
     "consultation": _l("Needs a consultation"),
+    "representative": _l("Cannot decide alone: needs a representative"),
 }
 # May this patient be treated? (kiosk.rules.readiness)
 READINESS_LABELS: Words = {
@@ -145,6 +146,8 @@ VALIDITY_REASON_LABELS: Words = {
     "expired": _l("the consent has expired"),
     "new_version": _l("the treatment's texts changed since the patient signed: a new consent is needed"),
     "not_cleared": _l("the consent's flagged answers are not cleared by a doctor"),
+    "representative": _l("a doctor recorded that the patient cannot decide alone: a new consent, signed with a "
+                         "representative, is needed"),
 }
 # A screening answer in words, the same on screen as on paper (kiosk.documents.record.describe_answer).
 ANSWER_LABELS: Words = {

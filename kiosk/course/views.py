@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from forms.base import EmptyForm
 from forms.course import CourseSearchForm, SessionForm, WithdrawForm
-from forms.review import DecisionForm
+from forms.review import CheckinDecisionForm
 from kiosk.course import aftercare, checkins
 from kiosk.consent import queries as consents
 from kiosk.course import history as course
@@ -205,7 +205,7 @@ def email_aftercare(session_id: int) -> Any:
 @bp.route("/checkins/<checkin_id>", methods=["GET", "POST"])
 @roles_required("doctor")
 def checkin(checkin_id: str) -> Any:
-    form = DecisionForm()
+    form = CheckinDecisionForm()
     try:
         if form.validate_on_submit():
             where = common.document_clinic(checkin_id)  # the site whose wall clock and name the seal carries

@@ -283,7 +283,7 @@ class ConsentRecord(TypedDict):
     witness: NotRequired[Witness]
 
 
-Decision = Literal["cleared", "not_cleared", "consultation"]
+Decision = Literal["cleared", "not_cleared", "consultation", "representative"]
 
 
 class Review(TypedDict):
@@ -305,7 +305,7 @@ class EarlierDecision(TypedDict):
 
     revision: int  # the revision that decision produced, kept in full inside every later revision
     doctor_name: str
-    decision: str  # cleared | not_cleared | consultation (as stored)
+    decision: str  # cleared | not_cleared | consultation | representative (as stored)
     decided_at: str  # ISO datetime with offset
 
 

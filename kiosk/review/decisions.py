@@ -335,11 +335,12 @@ class DecisionRefused(Exception):
 
 
 def check_decision(session: Session, who: Who, doctor: User, *, decision: str, note: str | None, password: str,
-                   meaning: str, withdrawn: bool, stop: bool, now: datetime, purpose: str) -> str | None:
+                   meaning: str, withdrawn: bool, stop: bool, now: datetime, purpose: str,
+                   allowed: tuple[str, ...] = DECISIONS) -> str | None:
     """The rules every signed decision follows (on a consent or a check-in); returns the cleaned note or refuses."""
     note = (note or "").strip() or None
     errors: dict[str, Any] = {}
-    if decision not in DECISIONS:
+    if decision not in allowed:
         errors["decision"] = _l("Please choose a decision.")
     elif withdrawn:
         errors["decision"] = _l("This consent was withdrawn, so no decision can be recorded on it.")
