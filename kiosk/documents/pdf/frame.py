@@ -188,8 +188,8 @@ def _history(decisions: list[EarlierDecision], photos: Photos, labels: dict[str,
     story: list[Flowable] = [Spacer(0, 6), TextBlock(labels["history"], STYLES["h3"]),
                              TextBlock(labels["history_intro"], STYLES["small"], space_after=3)]
     if unlisted:
-        story += blocks(labels["history_more"].format(
-            count=len(unlisted), first=unlisted[0][0], last=unlisted[-1][0]), STYLES["small"])
+        more = labels["history_more_one"] if len(unlisted) == 1 else labels["history_more"]
+        story += blocks(more.format(count=len(unlisted), first=unlisted[0][0], last=unlisted[-1][0]), STYLES["small"])
     widths = [0.12 * width, 0.24 * width, 0.24 * width, 0.40 * width]
     rows = [[wrap_plain(text, FONT, KEY_SIZE, w - CELL_PAD) for text, w in zip(
         (labels["review_revision"], labels["entry_at"], labels["entry_by"], labels["entry_what"]), widths)]]

@@ -217,6 +217,10 @@ LABELS: dict[str, dict[str, str]] = {
             "{count} older entries (revisions {first} to {last}) are not listed here; each is kept in full "
             "as its own revision inside this file."
         ),
+        "history_more_one": (
+            "1 older entry (revision {first}) is not listed here; it is kept in full as its own revision inside "
+            "this file."
+        ),
         "entry_at": "Date and time",
         "entry_by": "By",
         "entry_what": "Entry",
@@ -456,6 +460,10 @@ LABELS: dict[str, dict[str, str]] = {
         "history_more": (
             "{count} anotaciones m\u00e1s antiguas (revisiones {first} a {last}) no se enumeran aqu\u00ed; cada una "
             "se conserva completa como su propia revisi\u00f3n dentro de este archivo."
+        ),
+        "history_more_one": (
+            "1 anotaci\u00f3n m\u00e1s antigua (revisi\u00f3n {first}) no se enumera aqu\u00ed; se conserva completa "
+            "como su propia revisi\u00f3n dentro de este archivo."
         ),
         "entry_at": "Fecha y hora",
         "entry_by": "Por",
