@@ -142,6 +142,11 @@ def test_a_16_year_old_and_her_mother_sign_in_chromium(
             people.scroll_into_view_if_needed()
             screenshot(doctor, f"people-{lang}-doctor-consent-{size}", full_page=False)
         doctor.set_viewport_size(SIZES["desk"])
+        # the decision a doctor signs when the patient cannot decide alone is one of the choices, in the page's language
+        option = doctor.locator("input[name=decision][value=representative]")
+        expect(option).to_have_count(1)
+        option.scroll_into_view_if_needed()
+        screenshot(doctor, f"people-{lang}-doctor-decision-options", full_page=False)
     audit.assert_clean()
 
 
