@@ -1,6 +1,6 @@
 """Every entry in a consent's reserved frame keeps its own space: a doctor's decision drawn after a photo consent
-shows that photo consent (still in force) and lists it, a photo consent changed after decisions lists them, each in
-revision order, and every revision's seals stay valid for pyHanko."""
+shows that photo consent (still in force) and lists it, a photo consent changed after decisions lists them, a
+withdrawal shows both, each in revision order, and every revision's seals stay valid for pyHanko."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 
 from tests.test_decision_chain import _pyhanko, _review_page_widgets
 from tests.test_doctor import decide, doctor_client, load, signed_consent
-from tests.test_photos import desk_choice, signed_in
+from tests.test_photos import desk_choice, post, signed_in
 
 Line = tuple[str, float, float]  # text, its baseline's y, its font size (points, in the appearance's own space)
 
@@ -87,8 +87,18 @@ def test_a_decision_after_a_photo_consent_keeps_the_photo_consent_in_view_and_in
     assert any(text == "Cleared for treatment" for text, _y, _s in fifth)
     assert not any(text.startswith("Photo consent in force") for text, _y, _s in fifth)  # it is the newest itself
 
+    # a withdrawal keeps the photo consent in view too (photos already taken still follow it)
+    withdrawn = post(desk, f"/course/{document_id}", f"/course/{document_id}/withdraw",
+                     {"how": "phone", "reason": "Moved abroad", "confirmed": "yes"})
+    assert withdrawn.status_code == 302
+    consent = load(app, document_id)
+    sixth = top_appearance_lines(consent.documents[5].pdf)
+    in_order_without_overlap(sixth, ["Consent withdrawn (revision 6", "Photo consent in force (revision 5)",
+                                     "No photos may be taken or used.", "Earlier entries in this frame",
+                                     "2", "3", "4", "5"])
+
     # every entry is its own signed revision, painted over the same frame, and every seal holds in every revision
-    assert _review_page_widgets(consent.documents[-1].pdf) == [f"DoctorReview{n}" for n in range(2, 6)]
+    assert _review_page_widgets(consent.documents[-1].pdf) == [f"DoctorReview{n}" for n in range(2, 7)]
     for document in consent.documents[1:]:
         statuses = _pyhanko(app, document.pdf)
         assert len(statuses) == document.revision

@@ -125,7 +125,7 @@ def withdrawal_appearance_story(withdrawal: Withdrawal, earlier: list[EarlierDec
         (labels["review_original_sha256"], withdrawal["original_sha256"], "hash"),
     ], width=width))
     story += blocks(labels["withdrawal_verify_sealed"].format(revision=withdrawal["revision"]), STYLES["small"])
-    return story + _history(earlier, photos or [], labels, width)
+    return story + _still_in_force(photos or [], labels, width) + _history(earlier, photos or [], labels, width)
 
 
 def _uses_table(uses: list[tuple[str, bool]], labels: dict[str, str], width: float) -> list[Flowable]:
