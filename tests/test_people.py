@@ -359,7 +359,7 @@ def test_a_consent_the_patient_signed_alone_shows_no_people_and_no_representativ
 
 
 def test_a_doctor_records_that_the_patient_cannot_decide_alone_and_the_consent_waits_for_a_representative(
-        app: Flask, staff: dict[str, str]) -> None:
+        app: Flask, staff: dict[str, str], tmp_path: Path) -> None:
     from tests.helpers import signed_checkin
     from tests.test_course import decide as decide_checkin
     from tests.test_doctor import decide, doctor_client
@@ -381,3 +381,8 @@ def test_a_doctor_records_that_the_patient_cannot_decide_alone_and_the_consent_w
     consent = _consent(app)
     assert consent.documents[-1].kind == "doctor_review"
     assert "The patient cannot decide alone: a representative must consent" in pdf_text(consent.documents[-1].pdf)
+    out = tmp_path / "export.json"  # FHIR: proposed, awaiting the representative's consent; still valid R4
+    assert app.test_cli_runner().invoke(args=["export", document_id, "--fhir", str(out)]).exit_code == 0
+    bundle = json.loads(out.read_text(encoding="utf-8"))
+    _validate(bundle)
+    assert _one(bundle, "Consent")["status"] == "proposed"
