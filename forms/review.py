@@ -16,6 +16,7 @@ from forms.consent import clean_text
 from kiosk.review.decisions import NOTE_MAX
 from kiosk.core.translation import lazy_gettext as _l
 from kiosk.core.vocabulary import DECISION_LABELS, QUEUE_STATUS_LABELS
+from kiosk.rules.readiness import CHECKIN_DECISIONS
 
 NAME_SEARCH_MAX = 200
 SIGNATURE_MEANING = _l("By signing I confirm that I reviewed the patient's answers and made this decision.")
@@ -99,3 +100,11 @@ class DecisionForm(KioskForm):
         """Plain values for reviews.decide, including the statement exactly as the doctor read it."""
         return {"decision": self.decision.data, "note": self.note.data or None, "password": self.password.data,
                 "meaning": str(SIGNATURE_MEANING) if self.meaning.data else ""}
+
+
+class CheckinDecisionForm(DecisionForm):
+    """A check-in's decision: "cannot decide alone" belongs to the consent, which a representative must sign again."""
+
+    decision = RadioField(_l("Decision"),
+                          choices=[SelectChoice(code, DECISION_LABELS[code]) for code in CHECKIN_DECISIONS],
+                          validators=[InputRequired(_l("Please choose a decision."))])

@@ -97,8 +97,8 @@ def test_twenty_decisions_on_one_consent_are_all_stored_sealed_and_valid(app: Fl
     assert _review_page_widgets(last) == [f"DoctorReview{n}" for n in range(2, 22)]
     text = pdf_text(last)
     assert "The decision that counts (revision 21" in text
-    assert "Earlier decisions, superseded by the one above" in text
-    assert "7 older decisions (revisions 2 to 8)" in text
+    assert "Earlier entries in this frame, oldest first" in text
+    assert "7 older entries (revisions 2 to 8)" in text
 
     # /verify and `flask verify` name each revision's kind and number, and whether a newer one exists; a stored
     # file is known by its SHA-256, so twenty decisions' seals cost nothing to check

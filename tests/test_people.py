@@ -7,6 +7,7 @@ client; the PDF is read back with pypdf and the export validated with fhir.resou
 
 from __future__ import annotations
 
+import html
 import json
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -295,3 +296,93 @@ def test_a_consent_with_all_three_signers_is_pdf_a_and_its_seal_holds_after_a_de
     (tmp_path / "people-decided.pdf").write_bytes(revised)
     verdicts = preflight([tmp_path / "people.pdf", tmp_path / "people-decided.pdf"], tmp_path / "files.txt")
     assert verdicts == {"people.pdf": [], "people-decided.pdf": []}, verdicts
+
+
+def _doctor_page(app: Flask, document_id: str, language: str = "en") -> tuple[str, str]:
+    """The doctor's consent page and the queue (every status), as a doctor reading `language` sees them."""
+    import html as markup
+    import re
+
+    doctor = app.test_client()
+    assert staff_login(doctor, "doctor@x.test").status_code == 302
+    if language != "en":
+        token = csrf_token(doctor.get("/doctor/queue").get_data(as_text=True))
+        doctor.post("/staff/language", data={"csrf_token": token, "lang": language, "next": "/doctor/queue"})
+
+    def text(url: str) -> str:
+        return markup.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", doctor.get(url).get_data(as_text=True))))
+
+    return text(f"/doctor/consents/{document_id}"), text("/doctor/queue?status=any")
+
+
+def test_the_doctor_sees_who_signed_for_with_and_after_the_patient_and_the_queue_says_a_representative_signed(
+        app: Flask, staff: dict[str, str]) -> None:
+    dob = _age(16, app)
+    _d, code, _ = _start(app, staff, dob, representative_name=PARENT, representative_relationship="parent",
+                         representative_identity_check="Passport shown at the front desk",
+                         interpreter_name="Ioana Popescu", interpreter_language="rumano", witness_name="Pedro Sanz")
+    wizard = _patient_signs(app, app.test_client(), code, dob)
+    _countersign(wizard, "representative", PARENT)
+    _countersign(wizard, "interpreter", "Ioana Popescu", typed=True)
+    _countersign(wizard, "witness", "Pedro Sanz")
+    consent = _consent(app)
+    signed_at = consent.record["witness"]["signature"]["signed_at"][:10]
+
+    page, queue = _doctor_page(app, consent.document_id)
+    people = page.split("People who signed", 1)[1].split("Flagged answers", 1)[0]
+    assert f"Representative: {PARENT}" in people
+    assert "Relationship to the patient Parent" in people
+    assert "Why a representative consented The patient is a minor" in people
+    assert "Identity check of the representative at the front desk Passport shown at the front desk" in people
+    assert "Interpreter: Ioana Popescu" in people and "Interpreted into rumano" in people
+    assert "(typed signature)" in people.split("Witness")[0]  # the interpreter typed; the witness drew
+    assert "Witness: Pedro Sanz" in people and people.count(f"Signed at {signed_at}") == 3
+    row = queue.split(PATIENT, 1)[1][:60]
+    assert row.lstrip().startswith("signed by a representative")
+
+    page, queue = _doctor_page(app, consent.document_id, "es")
+    people = page.split("Personas que firmaron", 1)[1]
+    assert f"Representante: {PARENT}" in people and "Relación con el paciente Padre o madre" in people
+    assert "Por qué consintió un representante El paciente es menor de edad" in people
+    assert "Intérprete: Ioana Popescu" in people and "Testigo: Pedro Sanz" in people
+    assert "firmado por un representante" in queue
+
+
+def test_a_consent_the_patient_signed_alone_shows_no_people_and_no_representative_in_the_queue(
+        app: Flask, wizard: WizardDriver, staff: dict[str, str]) -> None:
+    from tests.test_doctor import signed_consent
+
+    document_id = signed_consent(app, wizard, name=PATIENT)
+    page, queue = _doctor_page(app, document_id)
+    assert "People who signed" not in page
+    assert PATIENT in queue and "signed by a representative" not in queue
+
+
+def test_a_doctor_records_that_the_patient_cannot_decide_alone_and_the_consent_waits_for_a_representative(
+        app: Flask, staff: dict[str, str], tmp_path: Path) -> None:
+    from tests.helpers import signed_checkin
+    from tests.test_course import decide as decide_checkin
+    from tests.test_doctor import decide, doctor_client
+
+    checkin = signed_checkin(app, name=PATIENT)  # a signed consent with a signed check-in, both by the patient alone
+    document_id = checkin.consent.document_id
+    doctor = doctor_client(app)
+    # a check-in cannot carry it: the consent itself must be signed again, with a representative
+    refused = decide_checkin(doctor, checkin.document_id, decision="representative").get_data(as_text=True)
+    assert "Not a valid choice." in refused and 'value="representative"' not in refused
+
+    assert decide(doctor, document_id, decision="representative", note="Confused today; her son manages her "
+                  "affairs.").status_code == 302
+    page, _queue = _doctor_page(app, document_id)
+    assert "Readiness Cannot decide alone: needs a representative" in page
+    course = html.unescape(doctor.get(f"/course/{document_id}").get_data(as_text=True))
+    assert ("A check-in cannot start: a doctor recorded that the patient cannot decide alone: a new consent, signed "
+            "with a representative, is needed.") in " ".join(course.split())
+    consent = _consent(app)
+    assert consent.documents[-1].kind == "doctor_review"
+    assert "The patient cannot decide alone: a representative must consent" in pdf_text(consent.documents[-1].pdf)
+    out = tmp_path / "export.json"  # FHIR: proposed, awaiting the representative's consent; still valid R4
+    assert app.test_cli_runner().invoke(args=["export", document_id, "--fhir", str(out)]).exit_code == 0
+    bundle = json.loads(out.read_text(encoding="utf-8"))
+    _validate(bundle)
+    assert _one(bundle, "Consent")["status"] == "proposed"

@@ -192,7 +192,7 @@ class Decision(Base):
     document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), index=True)
     doctor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     doctor_name: Mapped[str] = mapped_column(String(200))
-    decision: Mapped[str] = mapped_column(String(16))  # cleared | not_cleared | consultation
+    decision: Mapped[str] = mapped_column(String(16))  # cleared | not_cleared | consultation | representative
     note: Mapped[str | None] = mapped_column(Text)
     meaning: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

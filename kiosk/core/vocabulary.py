@@ -63,6 +63,7 @@ DECISION_LABELS: Words = {
     "cleared": _l("Cleared for treatment"),
     "not_cleared": _l("Not cleared"),
     "consultation": _l("Needs a consultation"),
+    "representative": _l("Cannot decide alone: needs a representative"),
 }
 # May this patient be treated? (kiosk.rules.readiness)
 READINESS_LABELS: Words = {
@@ -145,6 +146,8 @@ VALIDITY_REASON_LABELS: Words = {
     "expired": _l("the consent has expired"),
     "new_version": _l("the treatment's texts changed since the patient signed: a new consent is needed"),
     "not_cleared": _l("the consent's flagged answers are not cleared by a doctor"),
+    "representative": _l("a doctor recorded that the patient cannot decide alone: a new consent, signed with a "
+                         "representative, is needed"),
 }
 # A screening answer in words, the same on screen as on paper (kiosk.documents.record.describe_answer).
 ANSWER_LABELS: Words = {
@@ -176,6 +179,9 @@ SIGNER_ROLE_LABELS: Words = {"representative": _l("representative"), "interprete
 # A representative's relationship to the patient (kiosk.rules.people.RELATIONSHIPS).
 RELATIONSHIP_LABELS: Words = {"parent": _l("Parent"), "legal_guardian": _l("Legal guardian"),
                               "other_legal_representative": _l("Other legal representative")}
+# Why a representative consented for the patient (kiosk.documents.record.Representative's reason).
+REPRESENT_REASON_LABELS: Words = {"minor": _l("The patient is a minor"),
+                                  "cannot_decide_alone": _l("The patient cannot decide alone")}
 
 # Each table as the Jinja filter that shows it.
 FILTERS: dict[str, Words] = {
@@ -198,6 +204,7 @@ FILTERS: dict[str, Words] = {
     "language_label": LANGUAGE_LABELS,
     "signer_role_label": SIGNER_ROLE_LABELS,
     "relationship_label": RELATIONSHIP_LABELS,
+    "represent_reason_label": REPRESENT_REASON_LABELS,
     "photo_use_label": PHOTO_USE_LABELS,
     "photo_view_label": PHOTO_VIEW_LABELS,
 }

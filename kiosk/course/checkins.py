@@ -31,7 +31,7 @@ from kiosk.documents.pdf.checkin import render_checkin_pdf
 from kiosk.documents.record import answer_as_read, highest_severity, severity_rank
 from kiosk.core.vocabulary import READINESS_LABELS, VALIDITY_REASON_LABELS, label
 from kiosk.review.queue import consent_readiness
-from kiosk.rules.readiness import Readiness, readiness
+from kiosk.rules.readiness import CHECKIN_DECISIONS, Readiness, readiness
 from kiosk.review.decisions import CLASH, DecisionRefused, check_decision, pick_revision, seal_decision
 from kiosk.rules.screening import screen_checkin
 from kiosk.documents.sealing import SealKey, seal_pdf
@@ -317,7 +317,7 @@ def decide(session: Session, who: Who, doctor: User, document_id: str, *, decisi
     checkin = get_checkin(session, document_id)
     note = check_decision(session, who, doctor, decision=decision, note=note, password=password, meaning=meaning,
                           withdrawn=checkin.consent.status == "withdrawn", stop=checkin.severity_rank == 0, now=now,
-                          purpose=f"decision on check-in {checkin.document_id}")
+                          purpose=f"decision on check-in {checkin.document_id}", allowed=CHECKIN_DECISIONS)
     try:
         with session.no_autoflush:  # one flush at commit, so a clash surfaces here and nowhere else
             row = seal_decision(checkin.document, doctor, decision=decision, note=note, meaning=meaning, now=now,

@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from forms.base import EmptyForm
 from forms.course import CourseSearchForm, SessionForm, WithdrawForm
-from forms.review import DecisionForm
+from forms.review import CheckinDecisionForm
 from kiosk.course import aftercare, checkins
 from kiosk.consent import queries as consents
 from kiosk.course import history as course
@@ -137,7 +137,8 @@ def withdraw(document_id: str) -> Any:
     try:
         document = withdrawal.withdraw(db.session, common.who(), _user(), document_id, how=form.how.data,
                                        reason=form.reason.data, now=common.clinic_now(), timezone_name=where.timezone,
-                                       seal_key=common.seal_key(), clinic_name=where.name)
+                                       seal_key=common.seal_key(), clinic_name=where.name,
+                                       texts=common.current_texts())
     except consents.ConsentNotFound:
         abort(404)
     except withdrawal.WithdrawalRefused as exc:
@@ -204,7 +205,7 @@ def email_aftercare(session_id: int) -> Any:
 @bp.route("/checkins/<checkin_id>", methods=["GET", "POST"])
 @roles_required("doctor")
 def checkin(checkin_id: str) -> Any:
-    form = DecisionForm()
+    form = CheckinDecisionForm()
     try:
         if form.validate_on_submit():
             where = common.document_clinic(checkin_id)  # the site whose wall clock and name the seal carries

@@ -25,7 +25,8 @@ from kiosk.documents.pdf.frame import render_withdrawal_appearance
 from kiosk.documents.pdf.labels import course_labels
 from kiosk.documents.record import Withdrawal
 from kiosk.documents.sealing import REVIEW_FIELD_PREFIX, SealError, SealKey, add_signed_revision, review_area
-from kiosk.review.decisions import earlier_decisions
+from kiosk.review.decisions import earlier_decisions, earlier_photo_choices
+from kiosk.texts.model import Texts
 
 HOW = ("in_person", "phone", "writing")
 SEAL_REASON = "Withdrawal of consent recorded by the clinic"
@@ -42,7 +43,8 @@ class WithdrawalRefused(Exception):
 
 
 def withdraw(session: Session, who: Who, staff: User, document_id: str, *, how: str, reason: str | None,
-             now: datetime, timezone_name: str, seal_key: SealKey, clinic_name: str) -> DocumentRevision:
+             now: datetime, timezone_name: str, seal_key: SealKey, clinic_name: str,
+             texts: Texts | None = None) -> DocumentRevision:
     """Mark the consent withdrawn with its revision, event and audit row in one transaction."""
     consent = consents.get_consent(session, document_id)
     if consent.status == "withdrawn":
@@ -63,7 +65,8 @@ def withdraw(session: Session, who: Who, staff: User, document_id: str, *, how: 
     try:
         area = review_area(documents[-1].pdf)
         appearance = render_withdrawal_appearance(withdrawal, earlier_decisions(consent.document, timezone_name),
-                                                  consent.language, area.right - area.left, area.top - area.bottom)
+                                                  consent.language, area.right - area.left, area.top - area.bottom,
+                                                  earlier_photo_choices(session, consent, timezone_name, texts))
         pdf = add_signed_revision(documents[-1].pdf, seal_key, appearance_pdf=appearance, area=area,
                                   field_name=f"{REVIEW_FIELD_PREFIX}{revision}", signer_name=staff.name,
                                   location=clinic_name, reason=SEAL_REASON)

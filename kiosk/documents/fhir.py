@@ -35,7 +35,7 @@ DOCUMENT_ID_SYSTEM = "urn:consent-kiosk:document-id"
 REVISION_SYSTEM = "urn:consent-kiosk:document-revision"  # "<document id>/<revision number>"
 SHA256_SYSTEM = "urn:consent-kiosk:sha256"  # a revision's SHA-256 in hex, as /verify and the PDFs print it
 FLAG_SYSTEM = "urn:consent-kiosk:screening-flag"  # a flag's question or rule id
-DECISION_SYSTEM = "urn:consent-kiosk:decision"  # cleared | not_cleared | consultation
+DECISION_SYSTEM = "urn:consent-kiosk:decision"  # cleared | not_cleared | consultation | representative
 ANSWER_SYSTEM = "urn:consent-kiosk:answer"  # yes | no, for questions whose "yes" carries a date
 COMPREHENSION_SYSTEM = "urn:consent-kiosk:comprehension"  # + ":<question id>", the options' ids as codes
 LANGUAGE_SYSTEM = "urn:ietf:bcp:47"  # the language a risk was read and acknowledged in
@@ -67,6 +67,7 @@ STATUS_BY_READINESS = {
     "not_ready": "proposed",  # a stop or review flag awaits a doctor's decision
     "consultation": "proposed",  # the doctor wants to see the patient before deciding
     "not_cleared": "rejected",
+    "representative": "proposed",  # a doctor recorded that the patient cannot decide alone: awaits a representative
     "cleared": "active",
     "ready": "active",  # no flag needs a doctor
     "withdrawn": "inactive",

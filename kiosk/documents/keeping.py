@@ -153,6 +153,17 @@ def document_entries(folder: str, document_id: str, revisions: Iterable[tuple[in
         yield ArchiveEntry(f"{base}/fhir-bundle.json", _json_bytes(fhir))
 
 
+def photo_path(folder: str, document_id: str, session_number: int, area: str, view: str, photo_id: int) -> str:
+    """Where a treatment photo's JPEG goes in an archive: beside its consent's revisions, named by session and label."""
+    return f"{folder}/{document_id}/photos/session-{session_number:02d}-{folder_name(area)}-{folder_name(view)}-{photo_id}.jpg"
+
+
+def photos_entry(folder: str, document_id: str, listing: dict[str, Any]) -> ArchiveEntry:
+    """photos.json: every photo of the consent (with its SHA-256 and file, or why its bytes are not there)."""
+    return ArchiveEntry(f"{folder}/{document_id}/photos.json",
+                        json.dumps(listing, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8"))
+
+
 def _json_bytes(body: Any) -> bytes:
     """Compact JSON: without `indent` Python's C encoder runs, several times faster on a Bundle holding PDFs."""
     return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")

@@ -283,7 +283,7 @@ class ConsentRecord(TypedDict):
     witness: NotRequired[Witness]
 
 
-Decision = Literal["cleared", "not_cleared", "consultation"]
+Decision = Literal["cleared", "not_cleared", "consultation", "representative"]
 
 
 class Review(TypedDict):
@@ -305,8 +305,17 @@ class EarlierDecision(TypedDict):
 
     revision: int  # the revision that decision produced, kept in full inside every later revision
     doctor_name: str
-    decision: str  # cleared | not_cleared | consultation (as stored)
+    decision: str  # cleared | not_cleared | consultation | representative (as stored)
     decided_at: str  # ISO datetime with offset
+
+
+class EarlierPhotoChoice(TypedDict):
+    """A photo consent an earlier revision drew in the frame, listed (and shown while in force) under later entries."""
+
+    revision: int
+    at: str  # ISO datetime with offset
+    recorded_by: str | None  # None: the patient on the tablet; else the member of staff at the desk
+    uses: list[tuple[str, bool]]  # (the tick's words in the consent's language, ticked)
 
 
 class PhotoChoice(TypedDict):

@@ -1,7 +1,8 @@
 """The archive a clinic can take away, and the one a patient asks for: every document, byte for byte, with SHA-256s.
 
 Both write the same layout (kiosk.documents.keeping): a folder per patient, in it a folder per document
-(a consent or a check-in) with every revision's PDF, the record as JSON and, for a consent, the FHIR Bundle.
+(a consent or a check-in) with every revision's PDF, the record as JSON and, for a consent, the FHIR Bundle,
+its treatment photos (photos/*.jpg, the stored metadata-free bytes) and photos.json listing each with its SHA-256.
 The clinic's archive is a folder streamed one batch of consents at a time, so memory stays flat however
 many consents there are (bench/bench_archive.py); a patient's archive is one zip.
 """
@@ -26,10 +27,13 @@ from kiosk.consent import queries as consents
 from kiosk.consent.export import fhir_bundle
 from kiosk.core import audit
 from kiosk.staff import sites
-from kiosk.core.models import AuditEvent, Checkin, Consent, DocumentRevision
+from kiosk.core.models import AuditEvent, Checkin, Consent, DocumentRevision, Photo
 from kiosk.course.history import patient_consents
-from kiosk.documents.keeping import ArchiveEntry, document_entries, manifest_lines, patient_folder
+from kiosk.documents.keeping import (ArchiveEntry, document_entries, manifest_lines, patient_folder, photo_path,
+                                     photos_entry)
 from kiosk.keeping.backup import KeepingError
+from kiosk.photos.choices import current_choice
+from kiosk.photos.storage import DatabaseStore, PhotoNotStored
 from kiosk.texts.model import Texts
 
 SUMS_NAME = "SHA256SUMS"
@@ -86,8 +90,8 @@ class ZipSink:
         self.sums: list[tuple[str, str]] = []
 
     def add(self, entry: ArchiveEntry) -> None:
-        # PDFs are compressed already: stored as they are, byte for byte
-        kind = zipfile.ZIP_STORED if entry.path.endswith(".pdf") else zipfile.ZIP_DEFLATED
+        # PDFs and JPEGs are compressed already: stored as they are, byte for byte
+        kind = zipfile.ZIP_STORED if entry.path.endswith((".pdf", ".jpg")) else zipfile.ZIP_DEFLATED
         self.zip.writestr(entry.path, entry.data, compress_type=kind)
         self.sums.append((entry.path, hashlib.sha256(entry.data).hexdigest()))
 
@@ -109,16 +113,66 @@ def _revisions(revisions: list[DocumentRevision]) -> list[tuple[int, str, bytes]
     return [(r.revision, r.kind, r.pdf) for r in revisions]
 
 
-def consent_entries(session: Session, consent: Consent, context: Context) -> Iterator[ArchiveEntry]:
-    """A consent's folder and one per signed check-in, under the patient's folder."""
+def consent_entries(session: Session, consent: Consent, context: Context, *,
+                    every_photo: bool = False) -> Iterator[ArchiveEntry]:
+    """A consent's folder (with its treatment photos) and one per signed check-in, under the patient's folder.
+
+    every_photo: the patient's own copy holds every stored photo; the clinic's archive only those the photo
+    consent in force lets the clinic keep in the clinical record (README "Photos in the archives").
+    """
     folder = patient_folder(consent.patient_name, consent.date_of_birth)
     bundle = fhir_bundle(session, consent.document_id, texts=context.texts, now=context.now, months=context.months)
     yield from document_entries(folder, consent.document_id, _revisions(consent.documents),
                                 consents.export_record(consent), bundle)
+    yield from photo_entries(session, consent, folder, every_photo=every_photo)
     for checkin in consent.checkins:
         if checkin.revisions:
             yield from document_entries(folder, checkin.document_id, _revisions(checkin.revisions),
                                         consents.export_checkin(checkin), None)
+
+
+LEFT_OUT_DELETED = "deleted"  # the clinic deleted the photo: only its row (and SHA-256) is kept
+LEFT_OUT_NOT_CONSENTED = "photo_consent_does_not_allow_the_clinical_record"
+LEFT_OUT_MISSING = "bytes_missing_from_the_photo_store"
+
+
+def photo_entries(session: Session, consent: Consent, folder: str, *, every_photo: bool) -> Iterator[ArchiveEntry]:
+    """Each stored photo's JPEG byte for byte, then photos.json listing every photo with its SHA-256 (none: nothing)."""
+    photos = list(session.scalars(select(Photo).where(Photo.consent_id == consent.id).order_by(Photo.id)))
+    if not photos:
+        return
+    choice = current_choice(session, consent)
+    keeps_record = choice is not None and "record" in choice.uses
+    store = DatabaseStore(session)
+    listed: list[dict[str, Any]] = []
+    for photo in photos:
+        path = photo_path(folder, consent.document_id, photo.session.number, photo.area, photo.view, photo.id)
+        left_out: str | None = None
+        if photo.deleted_at is not None:
+            left_out = LEFT_OUT_DELETED
+        elif not (every_photo or keeps_record):
+            left_out = LEFT_OUT_NOT_CONSENTED
+        else:
+            try:
+                data = store.get(photo.storage_key)
+            except PhotoNotStored:
+                left_out = LEFT_OUT_MISSING
+            else:
+                yield ArchiveEntry(path, data)
+        listed.append({
+            "id": photo.id, "session": photo.session.number, "session_date": photo.session.session_date.isoformat(),
+            "area": photo.area, "view": photo.view, "taken_at": photo.taken_at.isoformat(),
+            "taken_by": photo.taken_by_name, "width": photo.width, "height": photo.height, "size": photo.size,
+            "sha256": photo.sha256, "file": None if left_out else path, "left_out": left_out,
+            "deleted_at": photo.deleted_at.isoformat() if photo.deleted_at else None,
+        })
+    yield photos_entry(folder, consent.document_id, {
+        "photo_consent": None if choice is None else {
+            "uses": list(choice.uses), "revision": choice.revision, "at": choice.at.isoformat(),
+            "source": choice.source},
+        "copy": "patient" if every_photo else "clinic",
+        "photos": listed,
+    })
 
 
 def _since_condition(since: datetime) -> Any:
@@ -179,7 +233,7 @@ def patient_archive(session: Session, document_id: str, context: Context, who: a
     out = io.BytesIO()
     sink = ZipSink(out)
     for consent in found:
-        for entry in consent_entries(session, consent, context):
+        for entry in consent_entries(session, consent, context, every_photo=True):
             sink.add(entry)
         events = audit.trail(session, consent.id, consent.draft_id)
         sink.add(ArchiveEntry(f"{patient_folder(consent.patient_name, consent.date_of_birth)}/"

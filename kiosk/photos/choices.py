@@ -2,7 +2,7 @@
 
 Each choice is its own row and its own sealed revision of the consent's document (kind `photo_consent`): an
 incremental update that draws the choice over the consent's reserved frame (kiosk.documents.pdf.frame), under its
-own seal, with the doctors' decisions still listed beneath it. The newest choice counts for every photo.
+own seal, with every earlier entry (decisions, earlier choices) still listed beneath it. The newest choice counts for every photo.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from kiosk.core.models import Consent, DocumentRevision, Draft, PhotoConsent, Us
 from kiosk.documents.pdf.frame import render_photo_consent_appearance
 from kiosk.documents.record import PhotoChoice
 from kiosk.documents.sealing import REVIEW_FIELD_PREFIX, SealError, SealKey, add_signed_revision, review_area
-from kiosk.review.decisions import earlier_decisions
+from kiosk.review.decisions import earlier_decisions, earlier_photo_choices
 from kiosk.texts.loader import PHOTO_USES
 from kiosk.texts.model import Texts
 
@@ -90,7 +90,8 @@ def record_choice(session: Session, who: Who, consent: Consent, uses: list[str],
     try:
         area = review_area(documents[-1].pdf)
         appearance = render_photo_consent_appearance(choice, earlier_decisions(consent.document, timezone_name),
-                                                     consent.language, area.right - area.left, area.top - area.bottom)
+                                                     consent.language, area.right - area.left, area.top - area.bottom,
+                                                     earlier_photo_choices(session, consent, timezone_name, texts))
         pdf = add_signed_revision(documents[-1].pdf, seal_key, appearance_pdf=appearance, area=area,
                                   field_name=f"{REVIEW_FIELD_PREFIX}{revision}",
                                   signer_name=staff.name if staff is not None else consent.patient_name,

@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,18 +28,21 @@ from kiosk.staff import accounts
 from kiosk.core import audit, sites
 from kiosk.consent import queries as consents
 from kiosk.core.audit import Who
-from kiosk.core.models import AuditEvent, Consent, ConsentEvent, Decision, Document, DocumentRevision, User
+from kiosk.core.models import (AuditEvent, Consent, ConsentEvent, Decision, Document, DocumentRevision, PhotoConsent,
+                               User)
 from kiosk.documents.wording import chosen_areas
 from kiosk.documents.pdf.frame import render_review_appearance
 from kiosk.core.vocabulary import ANSWER_LABELS
 from kiosk.core.i18n import language_name_in
-from kiosk.documents.record import EarlierDecision, Review, describe_answer, flag_id, severity_rank, words_in
+from kiosk.documents.record import (EarlierDecision, EarlierPhotoChoice, Review, describe_answer, flag_id, severity_rank,
+                                    words_in)
 from kiosk.review.queue import consent_readiness
 from kiosk.rules.readiness import DECISIONS, Readiness
 from kiosk.documents.sealing import (REVIEW_FIELD_PREFIX, NoReservedArea, SealError, SealKey, add_signed_revision,
                                      review_area)
 from kiosk.core.translation import lazy_gettext as _l
-from kiosk.texts.model import LanguageTexts
+from kiosk.texts.loader import PHOTO_USES
+from kiosk.texts.model import LanguageTexts, Texts
 
 NOTE_MAX = 4000
 
@@ -106,6 +110,36 @@ class EventView:
 
 
 @dataclass(frozen=True)
+class SignerView:
+    """Someone who signed after the patient, as the doctor's page shows them (their time in the clinic's zone)."""
+
+    role: str  # representative | interpreter | witness
+    full_name: str
+    signed_at: datetime | None
+    typed: bool  # a typed signature rather than a drawn one
+    relationship: str | None = None  # a representative's, as a code (relationship_label)
+    identity_check: str | None = None  # how the desk checked a representative's identity; None: not recorded
+    reason: str | None = None  # why a representative consented: minor | cannot_decide_alone
+    language: str | None = None  # the language an interpreter interpreted into, as the desk wrote it
+
+
+def _signers(record: Mapping[str, Any], tz: ZoneInfo) -> list[SignerView]:
+    """The representative, interpreter and witness the sealed record holds, in the order they signed."""
+    people: list[SignerView] = []
+    for role in ("representative", "interpreter", "witness"):
+        person = record.get(role)
+        if not isinstance(person, Mapping):
+            continue
+        signature = person.get("signature") or {}
+        people.append(SignerView(
+            role=role, full_name=str(person.get("full_name") or ""),
+            signed_at=_parse_time(signature.get("signed_at"), tz), typed=signature.get("method") == "typed",
+            relationship=person.get("relationship"), identity_check=person.get("identity_check"),
+            reason=person.get("reason"), language=person.get("language")))
+    return people
+
+
+@dataclass(frozen=True)
 class ConsentPage:
     """Everything the doctor's consent page shows, with times already in the clinic's zone."""
 
@@ -124,6 +158,7 @@ class ConsentPage:
     trail: list[EventView]
     signature_src: str | None  # the drawn signature as a data: URL (the page may show data: images), else None
     clinic: str | None = None  # in a chain, the clinic where it was signed (as its PDF names it); None for one clinic
+    signers: tuple[SignerView, ...] = ()  # who signed after the patient: representative, interpreter, witness
 
     @property
     def areas(self) -> list[str]:
@@ -237,6 +272,7 @@ def consent_page(session: Session, document_id: str, tz: ZoneInfo,
         signature_src=("data:image/png;base64," + base64.b64encode(consent.signature_png).decode("ascii")
                        if consent.signature_png else None),
         clinic=record.get("clinic_name") if sites.chain(session) else None,
+        signers=tuple(_signers(record, tz)),
     )
 
 
@@ -279,10 +315,11 @@ REVIEW_SEAL_REASON = "Doctor's review: {decision}"
 
 
 def revised_pdf(pdf: bytes, review: Review, earlier: list[EarlierDecision], language: str, seal_key: SealKey,
-                clinic_name: str) -> bytes:
+                clinic_name: str, photos: list[EarlierPhotoChoice] | None = None) -> bytes:
     """The newest revision plus an incremental update: the decision drawn over the whole reserved frame, signed."""
     area = review_area(pdf)
-    appearance = render_review_appearance(review, earlier, language, area.right - area.left, area.top - area.bottom)
+    appearance = render_review_appearance(review, earlier, language, area.right - area.left, area.top - area.bottom,
+                                          photos)
     return add_signed_revision(pdf, seal_key, appearance_pdf=appearance, area=area,
                                field_name=f"{REVIEW_FIELD_PREFIX}{review['revision']}",
                                signer_name=review["doctor_name"], location=clinic_name,
@@ -298,11 +335,12 @@ class DecisionRefused(Exception):
 
 
 def check_decision(session: Session, who: Who, doctor: User, *, decision: str, note: str | None, password: str,
-                   meaning: str, withdrawn: bool, stop: bool, now: datetime, purpose: str) -> str | None:
+                   meaning: str, withdrawn: bool, stop: bool, now: datetime, purpose: str,
+                   allowed: tuple[str, ...] = DECISIONS) -> str | None:
     """The rules every signed decision follows (on a consent or a check-in); returns the cleaned note or refuses."""
     note = (note or "").strip() or None
     errors: dict[str, Any] = {}
-    if decision not in DECISIONS:
+    if decision not in allowed:
         errors["decision"] = _l("Please choose a decision.")
     elif withdrawn:
         errors["decision"] = _l("This consent was withdrawn, so no decision can be recorded on it.")
@@ -324,7 +362,8 @@ def check_decision(session: Session, who: Who, doctor: User, *, decision: str, n
 
 
 def seal_decision(document: Document, doctor: User, *, decision: str, note: str | None, meaning: str, now: datetime,
-                  timezone_name: str, language: str, seal_key: SealKey, clinic_name: str) -> Decision:
+                  timezone_name: str, language: str, seal_key: SealKey, clinic_name: str,
+                  photos: list[EarlierPhotoChoice] | None = None) -> Decision:
     """Add a checked decision to a document (a consent or a check-in) with the sealed revision that carries it.
 
     Nothing is committed: the caller adds its own status changes and commits once. A check-in signed before
@@ -341,7 +380,7 @@ def seal_decision(document: Document, doctor: User, *, decision: str, note: str 
     }
     try:
         pdf: bytes | None = revised_pdf(revisions[-1].pdf, review, earlier_decisions(document, timezone_name),
-                                        language, seal_key, clinic_name)
+                                        language, seal_key, clinic_name, photos)
     except SealError as exc:
         if not (isinstance(exc, NoReservedArea) and document.kind == "checkin"):  # every consent PDF has a frame
             raise DecisionRefused({"decision": _l(
@@ -365,13 +404,27 @@ def earlier_decisions(document: Document, timezone_name: str) -> list[EarlierDec
             for d in document.decisions if d.document_revision is not None]
 
 
+def earlier_photo_choices(session: Session, consent: Consent, timezone_name: str,
+                          texts: Texts | None) -> list[EarlierPhotoChoice]:
+    """The consent's photo consents so far, in the words the patient read, so a later entry never hides them."""
+    tz = ZoneInfo(timezone_name)
+    words = texts.language(consent.language).common.photo_consent if texts is not None else None
+    rows = session.scalars(select(PhotoConsent).where(PhotoConsent.consent_id == consent.id)
+                           .order_by(PhotoConsent.id)).all()
+    staff = {u.email: u.name for u in session.scalars(select(User).where(
+        User.email.in_({r.recorded_by for r in rows if r.source != "tablet"})))}
+    return [{"revision": r.document_revision, "at": r.at.astimezone(tz).isoformat(),
+             "recorded_by": None if r.source == "tablet" else f"{staff.get(r.recorded_by, r.recorded_by)} ({r.recorded_by})",
+             "uses": [(words.uses[u] if words else u, u in r.uses) for u in PHOTO_USES]} for r in rows]
+
+
 CLASH = _l("Another decision on this document was saved at the same moment, so yours was not. "
            "Please read the page again and decide again if needed.")
 
 
 def decide(session: Session, who: Who, doctor: User, document_id: str, *, decision: str, note: str | None,
            password: str, meaning: str, now: datetime, timezone_name: str, seal_key: SealKey,
-           clinic_name: str) -> Decision:
+           clinic_name: str, texts: Texts | None = None) -> Decision:
     """Record a doctor's signed decision and its sealed PDF revision in one transaction, or refuse with reasons."""
     consent = consents.get_consent(session, document_id)
     note = check_decision(session, who, doctor, decision=decision, note=note, password=password, meaning=meaning,
@@ -381,7 +434,8 @@ def decide(session: Session, who: Who, doctor: User, document_id: str, *, decisi
         with session.no_autoflush:  # one flush at commit, so a clash surfaces here and nowhere else
             row = seal_decision(consent.document, doctor, decision=decision, note=note, meaning=meaning, now=now,
                                 timezone_name=timezone_name, language=consent.language, seal_key=seal_key,
-                                clinic_name=clinic_name)
+                                clinic_name=clinic_name,
+                                photos=earlier_photo_choices(session, consent, timezone_name, texts))
             newest = consent.documents[-1]
             consent.events.append(ConsentEvent(status="reviewed", actor=doctor.email, at=now,
                                                note=f"{decision}: {note}" if note else decision))

@@ -49,6 +49,14 @@ def _latest_decisions(session: Session, consent_ids: list[int]) -> dict[int, Lat
     return {consent_id: LatestDecision(decision, at, note) for consent_id, decision, at, note in rows}
 
 
+def _with_representative(session: Session, consent_ids: list[int]) -> set[int]:
+    """Which of a page of consents a representative signed, read from the record's one key (not the whole record)."""
+    if not consent_ids:
+        return set()
+    return set(session.scalars(select(Consent.id).where(Consent.id.in_(consent_ids),
+                                                         Consent.record["representative"].as_string().is_not(None))))
+
+
 def _flagged_questions(session: Session, consent_ids: list[int]) -> dict[int, tuple[str, ...]]:
     """The stop and review flags of a page of consents, worst first, in one query; every wrong comprehension
     answer counts as the one flag "comprehension" (the row names what to look at, the page says which)."""
@@ -113,6 +121,7 @@ class QueueRow:
     consultation_at: datetime | None = None  # when a doctor asked for the consultation still open (clinic zone)
     consultation_note: str | None = None
     flagged: tuple[str, ...] = ()  # the flagged questions (or rules), worst first: the row names them in short words
+    representative: bool = False  # a representative consented for the patient (a minor, or one who cannot decide alone)
 
 
 @dataclass(frozen=True)
@@ -193,6 +202,7 @@ def queue(session: Session, filters: QueueFilter, *, page: int, tz: ZoneInfo, pe
     found = session.execute(_rows_query(conditions, per_page, (current - 1) * per_page)).all()
     decisions = _latest_decisions(session, [r.id for r in found if r.status in ("reviewed", "consultation")])
     flagged = _flagged_questions(session, [r.id for r in found if r.highest_severity in ("stop", "review")])
+    represented = _with_representative(session, [r.id for r in found])
     rows = []
     for r in found:
         latest = decisions.get(r.id)
@@ -203,7 +213,7 @@ def queue(session: Session, filters: QueueFilter, *, page: int, tz: ZoneInfo, pe
             readiness=readiness(r.status, r.severity_rank, latest.decision if latest else None),
             consultation_at=open_consultation.at.astimezone(tz) if open_consultation else None,
             consultation_note=open_consultation.note if open_consultation else None,
-            flagged=flagged.get(r.id, ())))
+            flagged=flagged.get(r.id, ()), representative=r.id in represented))
     return QueuePage(rows=rows, total=total, page=current, pages=pages, per_page=per_page, asked_page=page)
 
 

@@ -76,7 +76,8 @@ def consent(document_id: str) -> Any:
             try:
                 review = reviews.decide(db.session, common.who(), current_user._get_current_object(), document_id,
                                         **form.values(), now=common.clinic_now(),
-                                        timezone_name=where.timezone, seal_key=common.seal_key(), clinic_name=where.name)
+                                        timezone_name=where.timezone, seal_key=common.seal_key(), clinic_name=where.name,
+                                        texts=common.current_texts())
             except reviews.DecisionRefused as exc:
                 for name, message in exc.errors.items():
                     form[name].errors = [*form[name].errors, message]

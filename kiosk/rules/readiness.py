@@ -8,8 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from kiosk.documents.record import Decision, severity_rank
 
-DECISIONS: tuple[Decision, ...] = ("cleared", "not_cleared", "consultation")
-READINESS_KEYS = ("not_ready", "cleared", "not_cleared", "consultation", "ready", "withdrawn")
+DECISIONS: tuple[Decision, ...] = ("cleared", "not_cleared", "consultation", "representative")
+# "representative": the doctor recorded that the patient cannot decide alone; a check-in cannot carry it (the
+# consent itself must be signed again, with a representative, README "Issue 17 leftovers")
+CHECKIN_DECISIONS: tuple[Decision, ...] = ("cleared", "not_cleared", "consultation")
+READINESS_KEYS = ("not_ready", "cleared", "not_cleared", "consultation", "representative", "ready", "withdrawn")
 TREATABLE = ("ready", "cleared")  # the keys under which a session may go ahead
 NEEDS_DOCTOR = severity_rank("review")  # ranks 0 (stop) and 1 (review) must be seen by a doctor
 

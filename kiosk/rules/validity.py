@@ -18,7 +18,8 @@ from kiosk.texts.model import Rules
 DEFAULT_VALID_MONTHS = 12
 # why a check-in cannot start; the first two are fixed only by a new consent
 RENEW_REASONS = ("expired", "new_version")
-BLOCK_REASONS = ("withdrawn", *RENEW_REASONS, "not_cleared")
+# "representative": a doctor recorded that the patient cannot decide alone; a new consent with one is needed
+BLOCK_REASONS = ("withdrawn", *RENEW_REASONS, "representative", "not_cleared")
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ def check(facts: ConsentFacts, *, today: date, months: int = DEFAULT_VALID_MONTH
         reason = "expired"
     elif facts.texts_version != facts.current_version:
         reason = "new_version"
+    elif facts.readiness == "representative":
+        reason = "representative"
     elif facts.readiness not in TREATABLE:
         reason = "not_cleared"
     else:

@@ -119,6 +119,34 @@ def test_a_16_year_old_and_her_mother_sign_in_chromium(
         desk.goto(live_server.url + "/desk/")
         assert horizontal_overflow(desk) <= 0, size
         screenshot(desk, f"people-en-desk-list-{size}")
+
+    # the doctor reads who signed for the patient on the consent page, and the queue row says a representative did
+    doctor_context = tablet_context(viewport=SIZES["desk"], has_touch=False)
+    doctor = doctor_context.new_page()
+    sign_in(doctor, live_server, staff["doctor"])
+    for lang, heading, marker in (("en", "People who signed", "signed by a representative"),
+                                  ("es", "Personas que firmaron", "firmado por un representante")):
+        if lang == "es":
+            doctor.locator(".staff-bar").get_by_role("button", name="Español").click()
+        doctor.goto(live_server.url + "/doctor/queue?status=any")
+        expect(doctor.locator(".signed-by-representative")).to_have_text(marker)
+        audit.check(doctor, f"[{lang}] doctor queue with a representative")
+        doctor.goto(live_server.url + f"/doctor/consents/{consent.document_id}")
+        people = doctor.locator("section[aria-labelledby=people-heading]")
+        expect(people.locator("h2")).to_have_text(heading)
+        expect(people.locator("#signer-representative")).to_contain_text(PARENT)
+        audit.check(doctor, f"[{lang}] doctor consent page with the people who signed")
+        for size in ("desk", "tablet"):  # the staff pages' widths (tests/browser/test_tables_browser.py)
+            doctor.set_viewport_size(SIZES[size])
+            assert horizontal_overflow(doctor) <= 0, size
+            people.scroll_into_view_if_needed()
+            screenshot(doctor, f"people-{lang}-doctor-consent-{size}", full_page=False)
+        doctor.set_viewport_size(SIZES["desk"])
+        # the decision a doctor signs when the patient cannot decide alone is one of the choices, in the page's language
+        option = doctor.locator("input[name=decision][value=representative]")
+        expect(option).to_have_count(1)
+        option.scroll_into_view_if_needed()
+        screenshot(doctor, f"people-{lang}-doctor-decision-options", full_page=False)
     audit.assert_clean()
 
 

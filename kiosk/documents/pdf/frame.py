@@ -4,7 +4,9 @@ Every consent and check-in PDF ends with one frame (ReservedArea). A doctor's de
 is a later revision of the file: an incremental update whose signature widget covers the *whole* frame with
 an opaque appearance drawn here, on top of the earlier ones. The frame therefore never fills up, the
 patient's seal stays valid (a new signature field is an allowed change; a new page is not), and the
-appearance on top always says what counts now, with the earlier entries it supersedes listed below it.
+appearance on top always says what counts now, with every earlier entry listed below it in revision order: the
+decisions, and the photo consents (the newest in full while a later decision or withdrawal is drawn over it), so
+no entry is ever hidden by a later one.
 
 Pure like the rest of kiosk.documents.pdf: dicts in, PDF bytes out.
 """
@@ -25,10 +27,10 @@ from kiosk.documents.pdf.pages import ReservedArea, document_moment, pin_timesta
 from kiosk.documents.pdf.sections import KV_STYLE, kv_table
 from kiosk.documents.pdf.style import CELL_PAD, FONT, INK, KEY_LEADING, KEY_SIZE, MUTED, STYLES, USABLE_W, register_fonts
 from kiosk.documents.pdf.text import TextBlock, blocks, format_datetime, heading, printable, wrap_plain
-from kiosk.documents.record import EarlierDecision, PhotoChoice, Review, Withdrawal
+from kiosk.documents.record import EarlierDecision, EarlierPhotoChoice, PhotoChoice, Review, Withdrawal
 
 REVIEW_AREA_MIN_HEIGHT = 17 * cm  # most of a page: each later revision's appearance covers the whole frame
-EARLIER_DECISIONS_LISTED = 12  # superseded decisions listed by name under the current one; older ones counted
+EARLIER_ENTRIES_LISTED = 12  # earlier entries (decisions, photo consents) listed under the current one; older ones counted
 
 
 def review_area_section(labels: dict[str, str], intro_key: str = "review_area_intro") -> list[Flowable]:
@@ -82,9 +84,12 @@ def review_section(review: Review, labels: dict[str, str], width: float = USABLE
     return story
 
 
+Photos = list[EarlierPhotoChoice]
+
+
 def review_appearance_story(review: Review, earlier: list[EarlierDecision], labels: dict[str, str],
-                            width: float) -> list[Flowable]:
-    """What a decision's revision shows in the frame: it, as the one that counts, over a list of those it supersedes."""
+                            width: float, photos: Photos | None = None) -> list[Flowable]:
+    """What a decision's revision shows in the frame: it, as the one that counts, over every entry before it."""
     story: list[Flowable] = [TextBlock(labels["review_current"].format(revision=review.get("revision")),
                                        STYLES["h3"])]
     story += review_section(review, labels, width)
@@ -94,13 +99,11 @@ def review_appearance_story(review: Review, earlier: list[EarlierDecision], labe
         (labels["review_original_sha256"], review.get("original_sha256"), "hash"),
     ], width=width))
     story += blocks(labels["review_verify_sealed"].format(revision=review.get("revision")), STYLES["small"])
-    if earlier:
-        story += _earlier_decisions(earlier, labels, width)
-    return story
+    return story + _still_in_force(photos or [], labels, width) + _history(earlier, photos or [], labels, width)
 
 
 def withdrawal_appearance_story(withdrawal: Withdrawal, earlier: list[EarlierDecision], labels: dict[str, str],
-                                width: float) -> list[Flowable]:
+                                width: float, photos: Photos | None = None) -> list[Flowable]:
     """What a withdrawal's revision shows in the frame: the consent is withdrawn, by whom, when, how and why."""
     story: list[Flowable] = [
         TextBlock(labels["withdrawal_current"].format(revision=withdrawal["revision"]), STYLES["h3"]),
@@ -122,24 +125,28 @@ def withdrawal_appearance_story(withdrawal: Withdrawal, earlier: list[EarlierDec
         (labels["review_original_sha256"], withdrawal["original_sha256"], "hash"),
     ], width=width))
     story += blocks(labels["withdrawal_verify_sealed"].format(revision=withdrawal["revision"]), STYLES["small"])
-    if earlier:
-        story += _earlier_decisions(earlier, labels, width)
+    return story + _still_in_force(photos or [], labels, width) + _history(earlier, photos or [], labels, width)
+
+
+def _uses_table(uses: list[tuple[str, bool]], labels: dict[str, str], width: float) -> list[Flowable]:
+    """Each photo use in the patient's words, allowed or not (and the plain consequence when none is)."""
+    story: list[Flowable] = [kv_table([(words, labels["photo_use_allowed"] if ticked else labels["photo_use_refused"],
+                                        "bold" if ticked else "") for words, ticked in uses], width=width)]
+    if not any(ticked for _words, ticked in uses):
+        story.append(TextBlock(labels["photo_none"], STYLES["body"]))
     return story
 
 
 def photo_consent_appearance_story(choice: PhotoChoice, earlier: list[EarlierDecision], labels: dict[str, str],
-                                   width: float) -> list[Flowable]:
-    """What a photo consent's revision shows in the frame: each use allowed or not, who chose it, and the decisions."""
+                                   width: float, photos: Photos | None = None) -> list[Flowable]:
+    """What a photo consent's revision shows in the frame: each use allowed or not, who chose it, and every entry before."""
     recorded = (labels["photo_recorded_tablet"] if choice["recorded_by"] is None
                 else labels["photo_recorded_desk"].format(name=printable(choice["recorded_by"])))
     story: list[Flowable] = [
         TextBlock(labels["photo_consent_current"].format(revision=choice["revision"]), STYLES["h3"]),
         TextBlock(labels["photo_consent_notice"].format(revision=choice["revision"]), STYLES["notice"]),
-        kv_table([(words, labels["photo_use_allowed"] if ticked else labels["photo_use_refused"],
-                   "bold" if ticked else "") for words, ticked in choice["uses"]], width=width),
+        *_uses_table(choice["uses"], labels, width),
     ]
-    if not any(ticked for _words, ticked in choice["uses"]):
-        story.append(TextBlock(labels["photo_none"], STYLES["body"]))
     story.append(kv_table([
         (labels["photo_recorded_at"], f"{format_datetime(choice['at'], labels)} ({choice['timezone']})", "bold"),
         (labels["photo_recorded_by"], recorded, ""),
@@ -147,56 +154,75 @@ def photo_consent_appearance_story(choice: PhotoChoice, earlier: list[EarlierDec
         (labels["review_original_sha256"], choice["original_sha256"], "hash"),
     ], width=width))
     story += blocks(labels["photo_verify_sealed"].format(revision=choice["revision"]), STYLES["small"])
-    if earlier:
-        story += _earlier_decisions(earlier, {**labels, "review_earlier": labels["photo_decisions"],
-                                              "review_earlier_intro": labels["photo_decisions_intro"]}, width)
-    return story
+    return story + _history(earlier, photos or [], labels, width)
 
 
-def _earlier_decisions(earlier: list[EarlierDecision], labels: dict[str, str], width: float) -> list[Flowable]:
-    """The superseded decisions, newest first: revision, time, doctor and decision, one line each."""
-    story: list[Flowable] = [Spacer(0, 6), TextBlock(labels["review_earlier"], STYLES["h3"]),
-                             TextBlock(labels["review_earlier_intro"], STYLES["small"], space_after=3)]
-    newest_first = sorted(earlier, key=lambda d: d["revision"], reverse=True)
-    listed, unlisted = newest_first[:EARLIER_DECISIONS_LISTED], newest_first[EARLIER_DECISIONS_LISTED:]
-    widths = [0.14 * width, 0.30 * width, 0.30 * width, 0.26 * width]
+def _still_in_force(photos: Photos, labels: dict[str, str], width: float) -> list[Flowable]:
+    """The newest photo consent, in full: a later decision draws over its revision but does not change it."""
+    if not photos:
+        return []
+    newest = max(photos, key=lambda p: p["revision"])
+    return [Spacer(0, 6), TextBlock(labels["photo_in_force"].format(revision=newest["revision"]), STYLES["h3"]),
+            *_uses_table(newest["uses"], labels, width)]
+
+
+def _history(decisions: list[EarlierDecision], photos: Photos, labels: dict[str, str],
+             width: float) -> list[Flowable]:
+    """Every earlier entry in the frame (decisions and photo consents) in revision order, one row each.
+
+    The newest EARLIER_ENTRIES_LISTED are listed; older ones are counted, so a long history still fits the
+    frame at a readable size (each is kept in full as its own revision inside the file).
+    """
+    rows_by_revision: list[tuple[int, str, str, str]] = [
+        (d["revision"], d["decided_at"], d["doctor_name"], _decision_label(d, labels)) for d in decisions]
+    for photo in photos:
+        allowed = [words for words, ticked in photo["uses"] if ticked]
+        rows_by_revision.append((
+            photo["revision"], photo["at"],
+            photo["recorded_by"] if photo["recorded_by"] is not None else labels["photo_recorded_tablet"],
+            labels["photo_entry"].format(uses="; ".join(w.rstrip(".") for w in allowed)) if allowed else labels["photo_entry_none"]))
+    if not rows_by_revision:
+        return []
+    in_order = sorted(rows_by_revision, key=lambda row: row[0])
+    unlisted, listed = in_order[:-EARLIER_ENTRIES_LISTED], in_order[-EARLIER_ENTRIES_LISTED:]
+    story: list[Flowable] = [Spacer(0, 6), TextBlock(labels["history"], STYLES["h3"]),
+                             TextBlock(labels["history_intro"], STYLES["small"], space_after=3)]
+    if unlisted:
+        more = labels["history_more_one"] if len(unlisted) == 1 else labels["history_more"]
+        story += blocks(more.format(count=len(unlisted), first=unlisted[0][0], last=unlisted[-1][0]), STYLES["small"])
+    widths = [0.12 * width, 0.24 * width, 0.24 * width, 0.40 * width]
     rows = [[wrap_plain(text, FONT, KEY_SIZE, w - CELL_PAD) for text, w in zip(
-        (labels["review_revision"], labels["review_decided_at"], labels["review_doctor"],
-         labels["review_decision"]), widths)]]
-    for decision in listed:
-        cells = (str(decision["revision"]), format_datetime(decision["decided_at"], labels),
-                 decision["doctor_name"], _decision_label(decision, labels))
+        (labels["review_revision"], labels["entry_at"], labels["entry_by"], labels["entry_what"]), widths)]]
+    for revision, at, by, what in listed:
+        cells = (str(revision), format_datetime(at, labels), by, what)
         rows.append([wrap_plain(printable(text), FONT, KEY_SIZE, w - CELL_PAD) for text, w in zip(cells, widths)])
     story.append(Table(rows, colWidths=widths, hAlign="LEFT", repeatRows=1, style=[
         *KV_STYLE.getCommands(), ("FONTSIZE", (0, 0), (-1, -1), KEY_SIZE), ("LEADING", (0, 0), (-1, -1), KEY_LEADING),
         ("TEXTCOLOR", (0, 0), (-1, 0), MUTED), ("TEXTCOLOR", (0, 1), (-1, -1), INK)]))
-    if unlisted:
-        story += blocks(labels["review_earlier_more"].format(
-            count=len(unlisted), first=unlisted[-1]["revision"], last=unlisted[0]["revision"]), STYLES["small"])
     return story
 
 
 def render_review_appearance(review: Review, earlier: list[EarlierDecision], language: str | None,
-                             width: float, height: float) -> bytes:
-    """A decision drawn to cover the whole frame (width x height points), over the decisions it supersedes."""
+                             width: float, height: float, photos: Photos | None = None) -> bytes:
+    """A decision drawn to cover the whole frame (width x height points), over every entry before it."""
     labels = course_labels(language)
-    return _render_frame(lambda w: review_appearance_story(review, earlier, labels, w), review.get("decided_at"),
-                         width, height)
+    return _render_frame(lambda w: review_appearance_story(review, earlier, labels, w, photos),
+                         review.get("decided_at"), width, height)
 
 
 def render_withdrawal_appearance(withdrawal: Withdrawal, earlier: list[EarlierDecision], language: str | None,
-                                 width: float, height: float) -> bytes:
+                                 width: float, height: float, photos: Photos | None = None) -> bytes:
     """A withdrawal drawn to cover the whole frame, so the file reads as withdrawn wherever it is opened."""
     labels = course_labels(language)
-    return _render_frame(lambda w: withdrawal_appearance_story(withdrawal, earlier, labels, w), withdrawal["at"],
-                         width, height)
+    return _render_frame(lambda w: withdrawal_appearance_story(withdrawal, earlier, labels, w, photos),
+                         withdrawal["at"], width, height)
 
 
 def render_photo_consent_appearance(choice: PhotoChoice, earlier: list[EarlierDecision], language: str | None,
-                                    width: float, height: float) -> bytes:
-    """A photo consent drawn to cover the whole frame, with the doctors' decisions still listed under it."""
+                                    width: float, height: float, photos: Photos | None = None) -> bytes:
+    """A photo consent drawn to cover the whole frame, with every earlier entry still listed under it."""
     labels = course_labels(language)
-    return _render_frame(lambda w: photo_consent_appearance_story(choice, earlier, labels, w), choice["at"],
+    return _render_frame(lambda w: photo_consent_appearance_story(choice, earlier, labels, w, photos), choice["at"],
                          width, height)
 
 

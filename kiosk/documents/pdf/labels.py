@@ -150,6 +150,7 @@ LABELS: dict[str, dict[str, str]] = {
         "decision_cleared": "Cleared for treatment",
         "decision_not_cleared": "Not cleared for treatment",
         "decision_consultation": "Needs a consultation",
+        "decision_representative": "The patient cannot decide alone: a representative must consent",
         "review_decided_at": "Date and time of the decision",
         "review_note": "Doctor\u2019s note",
         "review_no_note": "The doctor left no note.",
@@ -207,15 +208,22 @@ LABELS: dict[str, dict[str, str]] = {
             "and the patient\u2019s seal stays valid."
         ),
         "review_current": "The decision that counts (revision {revision}, the latest when this file was made)",
-        "review_earlier": "Earlier decisions, superseded by the one above",
-        "review_earlier_intro": (
+        "history": "Earlier entries in this frame, oldest first (the newest decision counts)",
+        "history_intro": (
             "Each is kept in full, with its note and signature, as an earlier revision inside this file "
-            "(a PDF reader’s signature panel can show each signed version)."
+            "(a PDF reader\u2019s signature panel can show each signed version)."
         ),
-        "review_earlier_more": (
-            "{count} older decisions (revisions {first} to {last}) are not listed here; each is kept in full "
+        "history_more": (
+            "{count} older entries (revisions {first} to {last}) are not listed here; each is kept in full "
             "as its own revision inside this file."
         ),
+        "history_more_one": (
+            "1 older entry (revision {first}) is not listed here; it is kept in full as its own revision inside "
+            "this file."
+        ),
+        "entry_at": "Date and time",
+        "entry_by": "By",
+        "entry_what": "Entry",
         "review_verify_sealed": (
             "This review is revision {revision} of the document, added to the sealed file as an incremental "
             "update with its own seal. The pages the patient signed are unchanged inside this file, and their "
@@ -384,6 +392,7 @@ LABELS: dict[str, dict[str, str]] = {
         "decision_cleared": "Autorizado para el tratamiento",
         "decision_not_cleared": "No autorizado para el tratamiento",
         "decision_consultation": "Requiere consulta m\u00e9dica",
+        "decision_representative": "El paciente no puede decidir solo: debe consentir un representante",
         "review_decided_at": "Fecha y hora de la decisi\u00f3n",
         "review_note": "Nota del m\u00e9dico",
         "review_no_note": "El m\u00e9dico no dej\u00f3 ninguna nota.",
@@ -443,15 +452,22 @@ LABELS: dict[str, dict[str, str]] = {
             "exactamente como lo firm\u00f3 el paciente, y el sello del paciente sigue siendo v\u00e1lido."
         ),
         "review_current": "La decisión que cuenta (revisión {revision}, la más reciente cuando se generó este archivo)",
-        "review_earlier": "Decisiones anteriores, sustituidas por la de arriba",
-        "review_earlier_intro": (
-            "Cada una se conserva completa, con su nota y su firma, como una revisión anterior dentro de "
-            "este archivo (el panel de firmas de un lector de PDF puede mostrar cada versión firmada)."
+        "history": "Anotaciones anteriores en este recuadro, de la m\u00e1s antigua a la m\u00e1s reciente (cuenta la decisi\u00f3n m\u00e1s reciente)",
+        "history_intro": (
+            "Cada una se conserva completa, con su nota y su firma, como una revisi\u00f3n anterior dentro de "
+            "este archivo (el panel de firmas de un lector de PDF puede mostrar cada versi\u00f3n firmada)."
         ),
-        "review_earlier_more": (
-            "{count} decisiones más antiguas (revisiones {first} a {last}) no se enumeran aquí; cada una "
-            "se conserva completa como su propia revisión dentro de este archivo."
+        "history_more": (
+            "{count} anotaciones m\u00e1s antiguas (revisiones {first} a {last}) no se enumeran aqu\u00ed; cada una "
+            "se conserva completa como su propia revisi\u00f3n dentro de este archivo."
         ),
+        "history_more_one": (
+            "1 anotaci\u00f3n m\u00e1s antigua (revisi\u00f3n {first}) no se enumera aqu\u00ed; se conserva completa "
+            "como su propia revisi\u00f3n dentro de este archivo."
+        ),
+        "entry_at": "Fecha y hora",
+        "entry_by": "Por",
+        "entry_what": "Anotaci\u00f3n",
         "review_verify_sealed": (
             "La revisi\u00f3n del m\u00e9dico corresponde a la revisi\u00f3n {revision} del documento, "
             "a\u00f1adida al archivo sellado como actualizaci\u00f3n incremental con su propio sello. Las "
@@ -535,8 +551,9 @@ COURSE_LABELS: dict[str, dict[str, str]] = {
         "photo_recorded_tablet": "The patient, on the clinic\u2019s tablet",
         "photo_recorded_desk": "{name}, at the front desk, as the patient asked",
         "photo_none": "No photos may be taken or used.",
-        "photo_decisions": "Doctors\u2019 decisions on this consent (the newest counts)",
-        "photo_decisions_intro": "This revision changes none of them.",
+        "photo_entry": "Photo consent. Allowed: {uses}",
+        "photo_entry_none": "Photo consent: no photos may be taken or used.",
+        "photo_in_force": "Photo consent in force (revision {revision}); this revision does not change it",
         "photo_verify_sealed": (
             "This photo consent is revision {revision} of the document, added to the sealed file as an incremental "
             "update with its own seal. The pages the patient signed are unchanged inside this file, and their "
@@ -590,8 +607,9 @@ COURSE_LABELS: dict[str, dict[str, str]] = {
         "photo_recorded_tablet": "El paciente, en la tableta de la cl\u00ednica",
         "photo_recorded_desk": "{name}, en recepci\u00f3n, a petici\u00f3n del paciente",
         "photo_none": "No se puede hacer ni usar ninguna foto.",
-        "photo_decisions": "Decisiones de los m\u00e9dicos sobre este consentimiento (cuenta la m\u00e1s reciente)",
-        "photo_decisions_intro": "Esta revisi\u00f3n no cambia ninguna de ellas.",
+        "photo_entry": "Consentimiento de fotos. Permitido: {uses}",
+        "photo_entry_none": "Consentimiento de fotos: no se puede hacer ni usar ninguna foto.",
+        "photo_in_force": "Consentimiento de fotos vigente (revisi\u00f3n {revision}); esta revisi\u00f3n no lo cambia",
         "photo_verify_sealed": (
             "Este consentimiento de fotos es la revisi\u00f3n {revision} del documento, a\u00f1adida al archivo sellado "
             "como una actualizaci\u00f3n incremental con su propio sello. Las p\u00e1ginas que firm\u00f3 el paciente no "
