@@ -345,6 +345,7 @@ def test_the_doctor_sees_who_signed_for_with_and_after_the_patient_and_the_queue
     assert f"Representante: {PARENT}" in people and "Relación con el paciente Padre o madre" in people
     assert "Por qué consintió un representante El paciente es menor de edad" in people
     assert "Intérprete: Ioana Popescu" in people and "Testigo: Pedro Sanz" in people
+    assert "Pasaporte mostrado en recepción" in people and "Passport shown" not in people
     assert "firmado por un representante" in queue
 
 

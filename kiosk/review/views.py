@@ -19,6 +19,8 @@ from kiosk.core.extensions import db
 from kiosk.core.vocabulary import DECISION_LABELS, label
 from kiosk.core import web as common
 from kiosk.core.web import roles_required
+from kiosk.documents.pdf.labels import labels_for
+from kiosk.documents.pdf.text import identity_check
 from kiosk.texts.model import LanguageTexts
 
 bp = Blueprint("doctor", __name__, url_prefix="/doctor")
@@ -55,6 +57,12 @@ def queue() -> Any:
                            args=form.query_args(values), window=page_window(result.page, result.pages),
                            checkins=checkins.pending_review(db.session), tz=common.staff_timezone())
 
+
+
+@bp.app_template_filter("identity_check_words")
+def identity_check_words(value: str | None) -> str | None:
+    """How the desk checked an identity (stored in English), in the page's language, as the consent's PDF prints it."""
+    return identity_check(value, labels_for(str(get_locale() or "en")))
 
 def _reader_texts() -> LanguageTexts:
     """The consent texts in the language this page is shown in, for translating a consent signed in another."""
