@@ -52,11 +52,26 @@ def set_session(context: BrowserContext, server: LiveServer, **values: Any) -> N
     context.add_cookies([{"name": name, "value": serializer.dumps(data), "url": server.url}])
 
 
-_LAST_CHOICES = """() => {
-  const last = {};
-  for (const el of document.querySelectorAll("main form[method=post] input[type=radio]")) { last[el.name] = el; }
-  Object.values(last).forEach(el => { el.checked = true; });
+_WRONG_CHOICES = """(right) => {
+  const groups = {};
+  for (const el of document.querySelectorAll("main form[method=post] input[type=radio]")) {
+    (groups[el.name] = groups[el.name] || []).push(el);
+  }
+  for (const [name, options] of Object.entries(groups)) {
+    const wrong = options.find(el => !(right[name] || []).includes(el.value)) || options[options.length - 1];
+    wrong.checked = true;
+  }
 }"""
+
+
+def right_answers(server: LiveServer) -> dict[str, list[str]]:
+    """Each comprehension radio group's right option ids, over every treatment (options are shown shuffled)."""
+    texts = server.app.extensions["kiosk_texts"]
+    right: dict[str, list[str]] = {}
+    for modality in texts.rules.modalities:
+        for check in texts.modality("en", modality).comprehension:
+            right.setdefault(f"c_{check.id}", []).append(check.answer)
+    return right
 
 
 def check_idle_dialog(page: Page, server: LiveServer, audit: AxeAudit, where: str) -> None:
@@ -92,8 +107,8 @@ def test_every_patient_page_and_error_state_has_no_axe_violations(
         audit.check(page, f"[{lang}] {where}")
         if "comprehension" in where:  # the other steps are saved by the tablet layout test
             screenshot(page, f"a11y-{lang}-{where}")
-        if where == "/consent/comprehension errors":  # the walk's first choices are right: pick wrong ones, so
-            page.evaluate(_LAST_CHOICES)             # the results page with the right answers is shown and checked
+        if where == "/consent/comprehension errors":  # pick a wrong option in every group (the options are
+            page.evaluate(_WRONG_CHOICES, right_answers(live_server))  # shuffled), so the results page is shown
         if where == "/consent/identity" and not idle_checked:
             idle_checked.append(where)
             check_idle_dialog(page, live_server, audit, f"[{lang}] idle dialog open on {where}")
