@@ -111,8 +111,10 @@ def test_queue_indexes_are_newest_first(db_url: str) -> None:
 
     engine = make_engine(db_url)
     with engine.connect() as connection:
-        for name, columns in (("ix_consents_queue", ["status", "severity_rank", "created_at"]),
-                              ("ix_consents_queue_modality", ["status", "modality", "severity_rank", "created_at"])):
+        # newest first within each rank, then the folded name the searches check on the entry (migration 0020)
+        for name, columns in (("ix_consents_queue", ["status", "severity_rank", "created_at", "patient_name_folded"]),
+                              ("ix_consents_queue_modality",
+                               ["status", "modality", "severity_rank", "created_at", "patient_name_folded"])):
             if engine.dialect.name == "sqlite":
                 rows = connection.exec_driver_sql(f"PRAGMA index_xinfo({name})").fetchall()
                 keys = [(row[2], row[3]) for row in rows if row[5]]  # (column, descending) of key columns
