@@ -80,6 +80,7 @@ def register_texts(app: Flask) -> None:
     app.add_template_filter(paragraphs)  # `text|paragraphs`: pages cut a text where the PDF does
     app.add_template_filter(web.page_day, "day")  # dates and times as the PDFs write them: kiosk.core.dates
     app.add_template_filter(web.page_moment, "moment")
+    app.add_template_filter(web.page_day_time, "day_time")
 
 
 def register_clinic(app: Flask) -> None:

@@ -55,3 +55,18 @@ def test_the_migration_moves_open_consultations_into_the_list_and_back(app: Flas
     app.extensions["kiosk_db"].kw["bind"].dispose()
     command.upgrade(config, "head")
     assert (load(app, consulted).status, load(app, cleared).status) == ("consultation", "reviewed")
+
+
+def test_a_spanish_doctor_reads_when_the_consultation_was_asked_as_spanish_writes_a_day(
+        app: Flask, wizard: Any, staff: dict[str, str]) -> None:
+    import re
+
+    from tests.support import csrf_token
+
+    document_id = signed_consent(app, wizard, yes=STOP_AND_REVIEW, name="Begoña Núñez")
+    client = doctor_client(app)
+    assert decide(client, document_id, decision="consultation", note="Venga antes.").status_code == 302
+    token = csrf_token(client.get("/doctor/queue").get_data(as_text=True))
+    client.post("/staff/language", data={"csrf_token": token, "lang": "es", "next": "/doctor/queue"})
+    waiting = queue_html(client)
+    assert re.search(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}: Venga antes\.", waiting), waiting[:3000]

@@ -285,6 +285,11 @@ def page_day(value: date | str | None) -> str:
     return format_day(value, str(get_locale() or "en"))
 
 
+def page_day_time(value: datetime | None) -> str:
+    """`value|day_time`: a day and its hour and minute on a staff list, the day as the page's language writes it."""
+    return f"{page_day(value)} {value.strftime('%H:%M')}" if value is not None else ""
+
+
 def page_moment(value: datetime | str | None) -> str:
     """`value|moment`: a time in the clinic's zone with its UTC offset, the way the page's language writes it."""
     return format_moment(value, str(get_locale() or "en"), ZoneInfo(current_app.config["CLINIC_TIMEZONE"]))
