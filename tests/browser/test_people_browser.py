@@ -136,7 +136,7 @@ def test_a_16_year_old_and_her_mother_sign_in_chromium(
         expect(people.locator("h2")).to_have_text(heading)
         expect(people.locator("#signer-representative")).to_contain_text(PARENT)
         audit.check(doctor, f"[{lang}] doctor consent page with the people who signed")
-        for size in ("desk", "tablet"):  # the staff pages' widths (tests/browser/test_tables_browser.py)
+        for size in ("desk", "tablet", "phone"):  # the staff pages' widths, and a doctor's phone
             doctor.set_viewport_size(SIZES[size])
             assert horizontal_overflow(doctor) <= 0, size
             people.scroll_into_view_if_needed()
