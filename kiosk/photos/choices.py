@@ -24,8 +24,7 @@ from kiosk.documents.pdf.frame import render_photo_consent_appearance
 from kiosk.documents.record import PhotoChoice
 from kiosk.documents.sealing import REVIEW_FIELD_PREFIX, SealError, SealKey, add_signed_revision, review_area
 from kiosk.review.decisions import earlier_decisions, earlier_photo_choices
-from kiosk.texts.loader import PHOTO_USES
-from kiosk.texts.model import Texts
+from kiosk.texts.model import PHOTO_USES, Texts, worded_uses
 
 SEAL_REASON = "Photo consent recorded by the clinic"
 
@@ -83,7 +82,7 @@ def record_choice(session: Session, who: Who, consent: Consent, uses: list[str],
     revision = documents[-1].revision + 1
     choice: PhotoChoice = {
         "revision": revision, "at": now.astimezone(ZoneInfo(timezone_name)).isoformat(), "timezone": timezone_name,
-        "uses": [(words.uses[u] if words else u, u in chosen) for u in PHOTO_USES],
+        "uses": worded_uses(words, chosen),
         "recorded_by": f"{staff.name} ({staff.email})" if staff is not None else None,
         "original_sha256": documents[0].sha256,
     }

@@ -27,7 +27,7 @@ from kiosk.core.web import PHOTO_CONSENT_KEY, roles_required
 from kiosk.photos import choices, treatment
 from kiosk.photos.images import PhotoRefused
 from kiosk.photos.storage import DatabaseStore, PhotoNotStored
-from kiosk.texts.loader import PHOTO_USES
+from kiosk.texts.model import PHOTO_USES
 
 bp = Blueprint("photos", __name__, url_prefix="/photos")
 

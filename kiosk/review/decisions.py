@@ -41,8 +41,7 @@ from kiosk.rules.readiness import DECISIONS, Readiness
 from kiosk.documents.sealing import (REVIEW_FIELD_PREFIX, NoReservedArea, SealError, SealKey, add_signed_revision,
                                      review_area)
 from kiosk.core.translation import lazy_gettext as _l
-from kiosk.texts.loader import PHOTO_USES
-from kiosk.texts.model import LanguageTexts, Texts
+from kiosk.texts.model import LanguageTexts, Texts, worded_uses
 
 NOTE_MAX = 4000
 
@@ -415,7 +414,7 @@ def earlier_photo_choices(session: Session, consent: Consent, timezone_name: str
         User.email.in_({r.recorded_by for r in rows if r.source != "tablet"})))}
     return [{"revision": r.document_revision, "at": r.at.astimezone(tz).isoformat(),
              "recorded_by": None if r.source == "tablet" else f"{staff.get(r.recorded_by, r.recorded_by)} ({r.recorded_by})",
-             "uses": [(words.uses[u] if words else u, u in r.uses) for u in PHOTO_USES]} for r in rows]
+             "uses": worded_uses(words, r.uses)} for r in rows]
 
 
 CLASH = _l("Another decision on this document was saved at the same moment, so yours was not. "

@@ -17,7 +17,7 @@ from kiosk.texts.reasons import load_reasons
 from kiosk.texts.checkin import is_checkin_only, load_checkin_texts
 from kiosk.texts.people import load_people_texts
 from kiosk.texts.aftercare import load_aftercare_texts
-from kiosk.texts.model import (ANSWER_TYPES, CHECK_OPTIONS, CHECK_QUESTIONS, DERIVED_KINDS, REPRESENTED_PLACEHOLDERS,
+from kiosk.texts.model import (ANSWER_TYPES, PHOTO_USES, CHECK_OPTIONS, CHECK_QUESTIONS, DERIVED_KINDS, REPRESENTED_PLACEHOLDERS,
                                SECTION_IDS, SEVERITIES, AnswerType, CheckOption, CheckQuestion, CommonText,
                                DerivedRule, LanguageTexts, ModalityText, PhotoConsentText,
                                Question, QuestionText, Renewal, RiskText, Rules, Texts, TextsError)
@@ -367,9 +367,6 @@ def _load_common(doc: YamlDoc, language: str) -> CommonText | None:
         flagged_notice=doc.text(data, "flagged_notice", ()),
         photo_consent=_load_photo_consent(doc, data),
     )
-
-
-PHOTO_USES = ("record", "teaching", "publicity")
 
 
 def _load_photo_consent(doc: YamlDoc, data: dict[str, Any]) -> PhotoConsentText:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -219,6 +219,9 @@ class CommonText:
     photo_consent: PhotoConsentText | None = None  # the optional photo consent after the signature
 
 
+PHOTO_USES = ("record", "teaching", "publicity")  # each its own tick, in this order wherever they are shown
+
+
 @dataclass(frozen=True)
 class PhotoConsentText:
     """What the patient reads when choosing what photos of them may be used for; each use is its own tick."""
@@ -227,6 +230,12 @@ class PhotoConsentText:
     intro: str
     uses: dict[str, str]  # record | teaching | publicity -> the words of the tick
     change: str
+
+
+def worded_uses(words: PhotoConsentText | None, chosen: Iterable[str]) -> list[tuple[str, bool]]:
+    """Every photo use in the patient's words (its id where none are given), each with whether it was chosen."""
+    picked = set(chosen)
+    return [(words.uses[use] if words else use, use in picked) for use in PHOTO_USES]
 
 
 @dataclass(frozen=True)
