@@ -138,7 +138,7 @@ def withdraw(document_id: str) -> Any:
         document = withdrawal.withdraw(db.session, common.who(), _user(), document_id, how=form.how.data,
                                        reason=form.reason.data, now=common.clinic_now(), timezone_name=where.timezone,
                                        seal_key=common.seal_key(), clinic_name=where.name,
-                                       texts=common.current_texts())
+                                       texts=common.document_texts(document_id))
     except consents.ConsentNotFound:
         abort(404)
     except withdrawal.WithdrawalRefused as exc:

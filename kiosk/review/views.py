@@ -14,6 +14,7 @@ from forms.review import DecisionForm, QueueFilterForm
 from kiosk.course import checkins
 from kiosk.consent import queries as consents
 from kiosk.review import queue as review_queue
+from kiosk.review import consent_page as consent_pages
 from kiosk.review import decisions as reviews
 from kiosk.core.extensions import db
 from kiosk.core.vocabulary import DECISION_LABELS, label
@@ -76,7 +77,7 @@ def consent(document_id: str) -> Any:
     form = DecisionForm()
     try:
         if request.method == "GET":
-            page = reviews.open_consent(db.session, common.who(), document_id, common.staff_timezone(),
+            page = consent_pages.open_consent(db.session, common.who(), document_id, common.staff_timezone(),
                                         common.clinic_now(), _reader_texts())
             return render_template("review/consent.html", page=page, form=form, titles=common.modality_titles())
         if form.validate_on_submit():
@@ -95,7 +96,7 @@ def consent(document_id: str) -> Any:
                         decision=label(DECISION_LABELS, review.decision), revision=review.document_revision),
                       "success")
                 return redirect(url_for("doctor.consent", document_id=document_id))
-        page = reviews.consent_page(db.session, document_id, common.staff_timezone(), _reader_texts())  # not a new view
+        page = consent_pages.consent_page(db.session, document_id, common.staff_timezone(), _reader_texts())  # not a new view
         return render_template("review/consent.html", page=page, form=form, titles=common.modality_titles())
     except consents.ConsentNotFound:
         abort(404)
