@@ -277,3 +277,23 @@ def test_the_sheet_is_pdf_a_1b_like_every_pdf_the_clinic_makes(tmp_path: Any) ->
         paths.append(path)
     verdicts = preflight(paths, tmp_path / "listing.txt")
     assert verdicts == {path.name: [] for path in paths}
+
+
+def test_a_second_tap_while_the_sheet_is_being_emailed_sends_nothing_more(
+        app: Flask, staff: dict[str, str], inbox: Inbox) -> None:  # noqa: F811
+    """The first tap's claim (kiosk.core.once) holds while its email goes out; the second tap is told it went."""
+    from datetime import datetime, timezone
+
+    from kiosk.core import once
+
+    sign(app, "Lucía Correo", email="lucia@example.com", language="es")
+    consent = consent_of(app, "Lucía Correo")
+    doctor = login(app, staff["doctor"])
+    landed, session_id = record_session(doctor, consent.document_id)
+    with app.extensions["kiosk_db"]() as session:
+        assert once.claim(session, consent.id, "aftercare_email", 1, datetime.now(timezone.utc))
+    told = doctor.post(f"/course/sessions/{session_id}/aftercare/email",
+                       data={"csrf_token": csrf_token(landed.get_data(as_text=True))},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "was already emailed to the patient" in told
+    assert inbox.messages == [] and audit_events(app, "aftercare_emailed") == []

@@ -165,3 +165,27 @@ def test_only_a_signed_row_of_today_has_a_copy_to_print(app: Flask, staff: dict[
     unsigned = re.search(r'id="session-(\d+)"', rows["Will"]).group(1)  # type: ignore[union-attr]
     refused = desk_post(desk_client(app), f"/desk/sessions/{unsigned}/copy", follow_redirects=True)
     assert "there is no copy to print" in page(refused) and not audit_actions(app, "copy_printed")
+
+
+def test_a_second_tap_while_the_first_is_sending_sends_nothing_more(app: Flask, inbox: Inbox) -> None:
+    """The claim a first tap holds while its email goes out (kiosk.core.once) stops a second tap's send."""
+    from datetime import datetime, timezone
+
+    from kiosk.core import once
+
+    tablet = sign(app, "Ana Copia", email="ana@example.com")
+    consent = consent_of(app, "Ana Copia")
+    with app.extensions["kiosk_db"]() as session:  # the first tap has claimed the send and is still sending
+        assert once.claim(session, consent.id, "copy_email", 0, datetime.now(timezone.utc))
+    assert "already sent" in ask_for_copy(tablet)
+    assert inbox.messages == [] and audit_actions(app, "copy_emailed") == []
+
+
+def test_a_failed_send_gives_its_claim_back_so_the_patient_can_try_again(app: Flask, inbox: Inbox) -> None:
+    port = app.config["SMTP_PORT"]
+    app.config.update(SMTP_PORT=free_port())  # the mail server is down for the first try
+    tablet = sign(app, "Ana Copia", email="ana@example.com")
+    assert "We could not send the email just now" in ask_for_copy(tablet)
+    app.config.update(SMTP_PORT=port)  # back up
+    assert "Your copy is on its way" in ask_for_copy(tablet)
+    assert len(inbox.messages) == 1

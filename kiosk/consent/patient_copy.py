@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kiosk.consent import drafts
-from kiosk.core import audit, mail
+from kiosk.core import audit, mail, once
 from kiosk.core.models import AuditEvent, Consent, Document, DocumentRevision
 
 COPY_WINDOW = timedelta(minutes=30)  # the done page offers the email this long after the signature
@@ -49,6 +49,9 @@ def _signed_consent(session: Session, token: object) -> Consent | None:
     if draft is None or draft.status != "submitted":
         return None
     return draft.consent
+
+
+ONE_COPY = "copy_email"  # kiosk.core.once: the patient's copy goes by email once
 
 
 def _sent_before(session: Session, consent: Consent) -> bool:
@@ -92,10 +95,13 @@ def email_copy(session: Session, token: object, *, settings: mail.MailSettings, 
                  clinic=clinic_name)
         filename = _("consent-%(document)s.pdf", document=consent.document_id)
     detail = {"revision": revision.revision, "sha256": revision.sha256, "language": consent.language}
+    if not once.claim(session, consent.id, ONE_COPY, 0, now):  # being sent by another tap at this moment
+        raise CopyNotSent("already_sent")
     try:
         message_id = mail.send(settings, to=address, sender_name=clinic_name, subject=subject, body=body,
                                attachments=(mail.Attachment(filename, revision.pdf),))
     except mail.MailNotSent as exc:
+        once.release(session, consent.id, ONE_COPY, 0)
         audit.record(session, who, "copy_email_failed", consent_id=consent.id, target=consent.document_id, at=now,
                      detail={**detail, "error": str(exc)[:300]})
         raise CopyNotSent("mail_failed") from exc

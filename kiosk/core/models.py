@@ -462,3 +462,20 @@ class PhotoBlob(Base):
 
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class OneTimeSend(Base):
+    """A copy emailed to a patient at most once (their signed consent, a session's aftercare sheet).
+
+    The row is claimed before the email goes (kiosk.core.once): two taps at the same moment cannot both send, since
+    the second insert meets the unique constraint; a send that fails gives its claim back.
+    """
+
+    __tablename__ = "one_time_sends"
+    __table_args__ = (UniqueConstraint("consent_id", "kind", "item"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consent_id: Mapped[int] = mapped_column(ForeignKey("consents.id"))
+    kind: Mapped[str] = mapped_column(String(32))  # copy_email | aftercare_email
+    item: Mapped[int] = mapped_column()  # 0 for the consent's copy; the session's number for an aftercare sheet
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

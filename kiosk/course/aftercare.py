@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.consent.patient_copy import email_of
-from kiosk.core import audit, mail
+from kiosk.core import audit, mail, once
 from kiosk.core.dates import format_day
 from kiosk.core.models import AuditEvent, Consent, Site, TreatmentSession
 from kiosk.course import checkins
@@ -104,6 +104,9 @@ def print_sheet(session: Session, who: audit.Who, session_id: int, *, texts: Tex
     return sheet
 
 
+ONE_SHEET = "aftercare_email"  # kiosk.core.once: each session's sheet goes by email once
+
+
 def emailed_sessions(session: Session, consent: Consent) -> set[int]:
     """The numbers of this consent's sessions whose sheet was already emailed (each goes once)."""
     events = session.scalars(select(AuditEvent).where(AuditEvent.consent_id == consent.id,
@@ -122,7 +125,7 @@ def email_sheet(session: Session, who: audit.Who, session_id: int, *, texts: Tex
     address = email_of(consent)
     if address is None:
         raise SheetNotSent("no_email", consent.document_id)
-    if row.number in emailed_sessions(session, consent):
+    if row.number in emailed_sessions(session, consent):  # said before the sheet is made; the claim below decides
         raise SheetNotSent("already_sent", consent.document_id)
     sheet = _make(row, consent, texts=texts, clinic_of=clinic_of)
     clinic_name = clinic_of(consent.site).name
@@ -133,10 +136,13 @@ def email_sheet(session: Session, who: audit.Who, session_id: int, *, texts: Tex
                  "us, please tell the clinic.\n\n%(clinic)s",
                  day=sheet_day(row, consent), clinic=clinic_name)
     detail = _detail(sheet, texts)
+    if not once.claim(session, consent.id, ONE_SHEET, row.number, now):  # sent, or being sent by another tap
+        raise SheetNotSent("already_sent", consent.document_id)
     try:
         message_id = mail.send(settings, to=address, sender_name=clinic_name, subject=subject, body=body,
                                attachments=(mail.Attachment(sheet.filename, sheet.pdf),))
     except mail.MailNotSent as exc:
+        once.release(session, consent.id, ONE_SHEET, row.number)
         audit.record(session, who, "aftercare_email_failed", consent_id=consent.id, target=consent.document_id,
                      at=now, detail={**detail, "error": str(exc)[:300]})
         raise SheetNotSent("mail_failed", consent.document_id) from exc
