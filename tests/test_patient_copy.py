@@ -189,3 +189,26 @@ def test_a_failed_send_gives_its_claim_back_so_the_patient_can_try_again(app: Fl
     app.config.update(SMTP_PORT=port)  # back up
     assert "Your copy is on its way" in ask_for_copy(tablet)
     assert len(inbox.messages) == 1
+
+
+def test_a_copy_emailed_before_the_upgrade_is_not_sent_again(app: Flask, inbox: Inbox) -> None:
+    """Migration 0021 fills one_time_sends from the audit log's earlier sends."""
+    from datetime import datetime, timezone
+
+    from alembic import command
+
+    from kiosk.core import once
+
+    from kiosk.core.migrate import alembic_config
+
+    tablet = sign(app, "Ana Copia", email="ana@example.com")
+    ask_for_copy(tablet)
+    config = alembic_config(app.config["DATABASE_URL"])
+    app.extensions["kiosk_db"].kw["bind"].dispose()
+    command.downgrade(config, "0020")  # the claims are gone; the audit log still says it was sent
+    command.upgrade(config, "head")
+    with app.extensions["kiosk_db"]() as session:
+        consent = consent_of(app, "Ana Copia")
+        assert once.claim(session, consent.id, "copy_email", 0, datetime.now(timezone.utc)) is False  # held already
+    assert "already sent" in page(tablet.post("/consent/copy", {}, follow=True))
+    assert len(inbox.messages) == 1
